@@ -1,0 +1,17 @@
+//! devref's analysis: source files, the comment index, the semantic model, and the lints.
+//!
+//! Layers, as in rust-analyzer: syntax (syn + [`comments`]) → item trees ([`model::item_tree`]) → the
+//! crate-wide [`model::Model`] → [`lints`], which only query the model and the file's syntax.
+
+pub mod analysis;
+pub mod comments;
+pub mod diagnostic;
+pub mod lint;
+pub mod lints;
+pub mod model;
+pub mod source;
+
+pub use analysis::{analyze, Analysis, Input};
+pub use diagnostic::{Applicability, Diagnostic, Help, Label, Origin, Suggestion};
+pub use lint::{Group, Level, Lint};
+pub use source::{FileId, LineCol, SourceFile, Span};

@@ -1,0 +1,34 @@
+//! One module per lint, and the registry of them all.
+
+use crate::comments::CommentIndex;
+use crate::diagnostic::Diagnostic;
+use crate::lint::Lint;
+use crate::model::Model;
+use crate::source::SourceFile;
+
+pub mod raw_device_ptr_field;
+
+/// What a lint sees of one file: its syntax, its comments, and the crate-wide model.
+pub struct FileContext<'a> {
+    pub source: &'a SourceFile,
+    pub ast: &'a syn::File,
+    pub comments: &'a CommentIndex,
+    pub model: &'a Model,
+}
+
+pub struct LintPass {
+    pub lint: &'static Lint,
+    pub check: fn(&FileContext<'_>, &mut Vec<Diagnostic>),
+}
+
+/// Every lint, in documentation order.
+pub static ALL: &[LintPass] = &[LintPass {
+    lint: &raw_device_ptr_field::RAW_DEVICE_PTR_FIELD,
+    check: raw_device_ptr_field::check,
+}];
+
+pub fn find(name: &str) -> Option<&'static Lint> {
+    ALL.iter()
+        .map(|pass| pass.lint)
+        .find(|lint| lint.name == name)
+}

@@ -1,0 +1,265 @@
+use crate::declare_lint;
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::lints::FileContext;
+use crate::model::def_map::{ItemRef, Namespace};
+use crate::model::devices::DeviceEntry;
+use crate::model::item_tree::{Field, Item, ItemKind, TypeKind};
+use crate::model::types::{first_type_arg, Walk};
+use crate::model::{Model, Scope};
+use crate::source::Span;
+
+declare_lint! {
+    /// ### What it does
+    /// Finds fields of structs, enums and unions that hold a raw pointer to a reference-counted kernel
+    /// device (`*mut bindings::device`, `NonNull<bindings::pci_dev>`, …), also inside `Option`, arrays,
+    /// tuples, generic arguments and type aliases.
+    ///
+    /// ### Why is this bad
+    /// A raw pointer carries no lifetime and holds no reference count. Nothing stops the struct from
+    /// outliving the driver's remove/unbind callback, after which the device may be freed and every use
+    /// of the pointer is a use-after-free.
+    ///
+    /// Fields of types that own their pointee are not reported: a field named in the type's
+    /// `# Invariants` section where that section says how the device is kept alive (a reference count,
+    /// or a registration this type undoes), and a field that the type's `Drop` impl passes to a put or
+    /// unregister function. Function-pointer parameters and `Opaque<bindings::X>` are not pointers to a
+    /// device either.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// struct MyData {
+    ///     pdev: *mut bindings::pci_dev,
+    /// }
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// struct MyData {
+    ///     pdev: ARef<pci::Device>,
+    /// }
+    /// ```
+    pub RAW_DEVICE_PTR_FIELD = "raw_device_ptr_field", Suspicious,
+    "a struct field holds a raw pointer to a reference-counted device"
+}
+
+/// A raw device pointer found in a field's type.
+struct Finding<'m> {
+    /// Where to point: the pointer type, or the alias that hides it.
+    span: Span,
+    entry: &'m DeviceEntry,
+    /// `NonNull` rather than `*mut`/`*const`.
+    non_null: bool,
+    through_alias: bool,
+}
+
+pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let model = cx.model;
+    let file = model.file(cx.source.id);
+    for (index, item) in file.tree.items.iter().enumerate() {
+        let ItemKind::Adt(adt) = &item.kind else {
+            continue;
+        };
+        let Some(scope) = model.item_scope(file.id, item) else {
+            continue;
+        };
+        let item_ref = ItemRef {
+            file: file.id,
+            index: index as u32,
+        };
+        for field in adt.fields() {
+            let findings = device_pointers(model, field, &scope);
+            if findings.is_empty() || owns_pointee(model, item_ref, item, field) {
+                continue;
+            }
+            for finding in findings {
+                out.push(diagnostic(model, item, field, &scope, &finding));
+            }
+        }
+    }
+}
+
+fn device_pointers<'m>(model: &'m Model, field: &Field, scope: &Scope) -> Vec<Finding<'m>> {
+    let mut findings = Vec::new();
+    model.walk_type(&field.ty, scope, &mut |site| {
+        let pointee = match &site.ty.kind {
+            TypeKind::Ptr { pointee, .. } => Some((pointee.as_ref(), false)),
+            TypeKind::Path(path) => {
+                let res = model.resolve_type_path(path, site.scope);
+                if model.is_core_item(&res, "ptr", "NonNull") {
+                    first_type_arg(path).map(|inner| (inner, true))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        let Some((pointee, non_null)) = pointee else {
+            return Walk::Descend;
+        };
+        let res = model.resolve_type(pointee, site.scope);
+        match model.c_device(&res) {
+            Some(entry) => {
+                findings.push(Finding {
+                    span: site.report_span,
+                    entry,
+                    non_null,
+                    through_alias: site.through_alias,
+                });
+                Walk::Skip
+            }
+            None => Walk::Descend,
+        }
+    });
+    findings
+}
+
+/// Whether the type documents or implements ownership of what the field points to.
+fn owns_pointee(model: &Model, item_ref: ItemRef, item: &Item, field: &Field) -> bool {
+    invariants_keep_alive(item, field) || drop_releases(model, item_ref, field)
+}
+
+/// Words by which an `# Invariants` section says the pointee is kept alive.
+const KEEP_ALIVE_WORDS: &[&str] = &[
+    "reference count",
+    "refcount",
+    "reference to",
+    "holds a reference",
+    "owns a reference",
+    "increments the reference",
+    "registered",
+    "unregister",
+    "kept alive",
+    "valid for the lifetime",
+];
+
+fn invariants_keep_alive(item: &Item, field: &Field) -> bool {
+    let Some(section) = item.docs.section("Invariants") else {
+        return false;
+    };
+    let name = field.display_name();
+    let mentions_field = [
+        format!("`{name}`"),
+        format!("`self.{name}`"),
+        format!("self.{name}"),
+    ]
+    .iter()
+    .any(|spelling| section.contains(spelling.as_str()));
+    let lower = section.to_lowercase();
+    mentions_field && KEEP_ALIVE_WORDS.iter().any(|word| lower.contains(word))
+}
+
+fn drop_releases(model: &Model, item_ref: ItemRef, field: &Field) -> bool {
+    let Some(def) = model.def_map.def_of(item_ref) else {
+        return false;
+    };
+    let name = field.display_name();
+    model.impls_of(def).any(|(impl_ref, imp)| {
+        let trait_res = model.impl_trait(impl_ref, imp);
+        if !model.is_core_item(&trait_res, "ops", "Drop") {
+            return false;
+        }
+        let impl_item = model.item(impl_ref);
+        let Some(module) = model.module_of_item(impl_ref.file, impl_item) else {
+            return false;
+        };
+        imp.items.iter().any(|assoc| {
+            let ItemKind::Fn(sig) = &assoc.kind else {
+                return false;
+            };
+            sig.self_field_calls.iter().any(|call| {
+                call.fields.contains(&name) && {
+                    let res = model
+                        .def_map
+                        .resolve_path(module, &call.callee, Namespace::Values);
+                    let callee = model
+                        .def_map
+                        .canonical_path(&res)
+                        .and_then(|p| p.last().cloned())
+                        .or_else(|| call.callee.last_name().map(str::to_string))
+                        .unwrap_or_default();
+                    is_release_function(model, &callee)
+                }
+            })
+        })
+    })
+}
+
+/// Words of a C function name that end what a field owns: `put_device`, `hwmon_device_unregister`,
+/// `auxiliary_device_uninit`.
+const RELEASE_WORDS: &[&str] = &[
+    "put",
+    "unregister",
+    "uninit",
+    "delete",
+    "destroy",
+    "free",
+    "release",
+    "remove",
+    "unref",
+];
+
+/// A put or unregister function: it drops the reference or undoes the registration the field holds.
+fn is_release_function(model: &Model, name: &str) -> bool {
+    let is_get = name.split('_').any(|word| word == "get");
+    (model.devices.is_get_put(name) && !is_get)
+        || name.split('_').any(|word| RELEASE_WORDS.contains(&word))
+}
+
+fn diagnostic(
+    model: &Model,
+    item: &Item,
+    field: &Field,
+    scope: &Scope,
+    finding: &Finding<'_>,
+) -> Diagnostic {
+    let c_type = &finding.entry.c_type;
+    let owner = item.name.as_deref().unwrap_or("this type");
+    let kind = if finding.non_null {
+        "a `NonNull` pointer"
+    } else {
+        "a raw pointer"
+    };
+    let message = format!(
+        "field `{owner}::{}` holds {kind} to `bindings::{c_type}`, which carries no lifetime and can outlive the driver's unbind",
+        field.display_name()
+    );
+    let label = if finding.through_alias {
+        format!("this type alias holds a pointer to `bindings::{c_type}`")
+    } else {
+        format!("pointer to `bindings::{c_type}`")
+    };
+    let fix = format!("ARef<{}>", finding.entry.short_name);
+    let mut diagnostic =
+        Diagnostic::lint(&RAW_DEVICE_PTR_FIELD, finding.span, message).with_label(label);
+    let exact_alias = finding.through_alias
+        && finding.span == field.ty.span
+        && pointer_is_whole_type(model, field, scope);
+    if !finding.through_alias || exact_alias {
+        diagnostic = diagnostic.with_suggestion(
+            "hold a counted reference instead",
+            finding.span,
+            fix.clone(),
+            Applicability::MaybeIncorrect,
+        );
+    } else {
+        diagnostic = diagnostic.with_help(format!("hold a counted reference instead: `{fix}`"));
+    }
+    diagnostic.with_note(
+        "an `ARef` owns a reference count on the device, so the device stays allocated for as long as the field exists, even after unbind",
+    )
+}
+
+/// The field's type, with aliases expanded, is the pointer itself, so replacing it whole is right.
+fn pointer_is_whole_type(model: &Model, field: &Field, scope: &Scope) -> bool {
+    match model.expand(&field.ty, scope) {
+        Some((ty, inner_scope)) => match &ty.kind {
+            TypeKind::Ptr { .. } => true,
+            TypeKind::Path(path) => {
+                let res = model.resolve_type_path(path, &inner_scope);
+                model.is_core_item(&res, "ptr", "NonNull")
+            }
+            _ => false,
+        },
+        None => false,
+    }
+}

@@ -1,0 +1,705 @@
+//! Crates, modules, definitions and name resolution.
+//!
+//! The module tree is rebuilt from `mod x;` declarations across the linted files, so `crate::`, `super::`
+//! and `use` trees resolve as rustc would resolve them. Paths into crates that are not linted (the
+//! `kernel` crate when linting a driver alone, `bindings`, `core`) resolve to [`Res::External`] with a
+//! normalised path.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use super::item_tree::{Item, ItemKind, ItemTree, PathRef, UseImport};
+use crate::source::FileId;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CrateId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleId(pub u32);
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DefId(pub u32);
+
+/// An item of a file: `(file, index into its item tree)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ItemRef {
+    pub file: FileId,
+    pub index: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Res {
+    Def(DefId),
+    Module(ModuleId),
+    /// An associated item or variant of a local type: `Device::from_raw`.
+    Assoc(DefId, String),
+    /// A path into a crate that is not linted, normalised (`kernel::bindings::x` is `bindings::x`).
+    External(Vec<String>),
+    GenericParam(String),
+    Primitive(String),
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Namespace {
+    Types,
+    Values,
+}
+
+#[derive(Debug)]
+pub struct CrateData {
+    pub name: String,
+    pub root: ModuleId,
+}
+
+#[derive(Debug, Default)]
+pub struct ModuleData {
+    pub krate: u32,
+    pub parent: Option<ModuleId>,
+    pub name: Option<String>,
+    pub file: Option<FileId>,
+    /// The module's node in its file's item tree.
+    pub node: u32,
+    pub types: HashMap<String, DefId>,
+    pub values: HashMap<String, DefId>,
+    pub children: HashMap<String, ModuleId>,
+    pub imports: HashMap<String, Vec<ItemImport>>,
+    pub globs: Vec<ItemImport>,
+}
+
+/// A `use` binding with the module it was written in.
+#[derive(Clone, Debug)]
+pub struct ItemImport {
+    pub import: UseImport,
+    pub id: u32,
+}
+
+#[derive(Debug)]
+pub struct DefData {
+    pub name: String,
+    pub module: ModuleId,
+    pub item: ItemRef,
+}
+
+const MAX_DEPTH: u32 = 24;
+
+/// Crates that resolve as external when not linted; any other unknown first segment of a path does too.
+const STD_PRELUDE: &[(&str, &[&str])] = &[
+    ("Option", &["core", "option", "Option"]),
+    ("Some", &["core", "option", "Option", "Some"]),
+    ("None", &["core", "option", "Option", "None"]),
+    ("Result", &["core", "result", "Result"]),
+    ("Ok", &["core", "result", "Result", "Ok"]),
+    ("Err", &["core", "result", "Result", "Err"]),
+    ("Box", &["core", "boxed", "Box"]),
+    ("Vec", &["core", "vec", "Vec"]),
+    ("String", &["core", "string", "String"]),
+    ("Drop", &["core", "ops", "Drop"]),
+    ("Send", &["core", "marker", "Send"]),
+    ("Sync", &["core", "marker", "Sync"]),
+    ("Sized", &["core", "marker", "Sized"]),
+    ("Copy", &["core", "marker", "Copy"]),
+    ("Clone", &["core", "clone", "Clone"]),
+    ("AsRef", &["core", "convert", "AsRef"]),
+    ("From", &["core", "convert", "From"]),
+    ("Into", &["core", "convert", "Into"]),
+    ("Fn", &["core", "ops", "Fn"]),
+    ("FnMut", &["core", "ops", "FnMut"]),
+    ("FnOnce", &["core", "ops", "FnOnce"]),
+];
+
+const PRIMITIVES: &[&str] = &[
+    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
+    "i128", "isize", "f32", "f64",
+];
+
+#[derive(Debug, Default)]
+pub struct DefMap {
+    pub crates: Vec<CrateData>,
+    pub modules: Vec<ModuleData>,
+    pub defs: Vec<DefData>,
+    /// Module of each `(file, module node)`.
+    module_of_node: HashMap<(FileId, u32), ModuleId>,
+    def_of_item: HashMap<ItemRef, DefId>,
+}
+
+/// One input file for the def map.
+pub struct FileInput<'a> {
+    pub id: FileId,
+    pub path: &'a str,
+    pub tree: &'a ItemTree,
+}
+
+impl DefMap {
+    pub fn build(files: &[FileInput<'_>]) -> DefMap {
+        let mut map = DefMap::default();
+        let tree_of: HashMap<FileId, &ItemTree> = files.iter().map(|f| (f.id, f.tree)).collect();
+        let by_path: HashMap<PathBuf, FileId> = files
+            .iter()
+            .map(|f| (normalize(Path::new(f.path)), f.id))
+            .collect();
+        let path_of: HashMap<FileId, PathBuf> = files
+            .iter()
+            .map(|f| (f.id, normalize(Path::new(f.path))))
+            .collect();
+
+        let claims = claim_module_files(files, &by_path, &path_of);
+        let mut roots: Vec<FileId> = files
+            .iter()
+            .map(|f| f.id)
+            .filter(|id| !claims.values().any(|child| child == id))
+            .collect();
+        roots.sort();
+
+        for root in roots {
+            let path = &path_of[&root];
+            let krate = map.crates.len() as u32;
+            let root_module = map.new_module(krate, None, None, Some(root), 0);
+            map.crates.push(CrateData {
+                name: crate_name(path),
+                root: root_module,
+            });
+            map.populate(root, 0, root_module, &tree_of, &claims);
+        }
+        map
+    }
+
+    fn new_module(
+        &mut self,
+        krate: u32,
+        parent: Option<ModuleId>,
+        name: Option<String>,
+        file: Option<FileId>,
+        node: u32,
+    ) -> ModuleId {
+        let id = ModuleId(self.modules.len() as u32);
+        self.modules.push(ModuleData {
+            krate,
+            parent,
+            name,
+            file,
+            node,
+            ..ModuleData::default()
+        });
+        if let Some(file) = file {
+            self.module_of_node.insert((file, node), id);
+        }
+        id
+    }
+
+    /// Fills `module` with the items of `(file, node)`, recursing into child modules.
+    fn populate(
+        &mut self,
+        file: FileId,
+        node: u32,
+        module: ModuleId,
+        trees: &HashMap<FileId, &ItemTree>,
+        claims: &HashMap<(FileId, u32, String), FileId>,
+    ) {
+        let tree = trees[&file];
+        let krate = self.modules[module.0 as usize].krate;
+        for (index, item) in tree.items.iter().enumerate() {
+            if item.module != node {
+                continue;
+            }
+            let item_ref = ItemRef {
+                file,
+                index: index as u32,
+            };
+            if let ItemKind::Use(imports) = &item.kind {
+                if item.nested {
+                    continue;
+                }
+                for (offset, import) in imports.iter().enumerate() {
+                    let entry = ItemImport {
+                        import: import.clone(),
+                        id: (index as u32) << 8 | (offset as u32 & 0xff),
+                    };
+                    let data = &mut self.modules[module.0 as usize];
+                    match &import.binds {
+                        Some(name) => data.imports.entry(name.clone()).or_default().push(entry),
+                        None if import.glob => data.globs.push(entry),
+                        None => {}
+                    }
+                }
+                continue;
+            }
+            if let ItemKind::Mod { body, .. } = &item.kind {
+                let Some(name) = item.name.clone() else {
+                    continue;
+                };
+                let child_location = match body {
+                    Some(inner) => Some((file, *inner)),
+                    None => claims
+                        .get(&(file, node, name.clone()))
+                        .map(|child| (*child, 0)),
+                };
+                let child = match child_location {
+                    Some((child_file, child_node)) => {
+                        let child = self.new_module(
+                            krate,
+                            Some(module),
+                            Some(name.clone()),
+                            Some(child_file),
+                            child_node,
+                        );
+                        self.populate(child_file, child_node, child, trees, claims);
+                        child
+                    }
+                    // `mod x;` whose file is not linted: an empty module, so paths into it fail quietly.
+                    None => self.new_module(krate, Some(module), Some(name.clone()), None, 0),
+                };
+                self.modules[module.0 as usize].children.insert(name, child);
+                continue;
+            }
+            let Some(name) = item.name.clone() else {
+                continue;
+            };
+            if matches!(item.kind, ItemKind::Impl(_)) {
+                continue;
+            }
+            let def = DefId(self.defs.len() as u32);
+            self.defs.push(DefData {
+                name: name.clone(),
+                module,
+                item: item_ref,
+            });
+            self.def_of_item.insert(item_ref, def);
+            let data = &mut self.modules[module.0 as usize];
+            for ns in namespaces_of(item) {
+                let table = match ns {
+                    Namespace::Types => &mut data.types,
+                    Namespace::Values => &mut data.values,
+                };
+                // Items at module scope win over items nested in bodies with the same name.
+                match table.get(&name) {
+                    Some(_) if item.nested => {}
+                    _ => {
+                        table.insert(name.clone(), def);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn module(&self, id: ModuleId) -> &ModuleData {
+        &self.modules[id.0 as usize]
+    }
+
+    pub fn def(&self, id: DefId) -> &DefData {
+        &self.defs[id.0 as usize]
+    }
+
+    pub fn module_of(&self, file: FileId, node: u32) -> Option<ModuleId> {
+        self.module_of_node.get(&(file, node)).copied()
+    }
+
+    pub fn def_of(&self, item: ItemRef) -> Option<DefId> {
+        self.def_of_item.get(&item).copied()
+    }
+
+    pub fn crate_of(&self, module: ModuleId) -> &CrateData {
+        &self.crates[self.module(module).krate as usize]
+    }
+
+    /// `crate_name::a::b` of a module.
+    pub fn module_path(&self, module: ModuleId) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut current = Some(module);
+        while let Some(id) = current {
+            let data = self.module(id);
+            match &data.name {
+                Some(name) => names.push(name.clone()),
+                None => names.push(self.crates[data.krate as usize].name.clone()),
+            }
+            current = data.parent;
+        }
+        names.reverse();
+        names
+    }
+
+    /// The canonical path of a resolution, for matching against built-in knowledge.
+    pub fn canonical_path(&self, res: &Res) -> Option<Vec<String>> {
+        match res {
+            Res::Def(def) => {
+                let data = self.def(*def);
+                let mut path = self.module_path(data.module);
+                path.push(data.name.clone());
+                Some(path)
+            }
+            Res::Module(module) => Some(self.module_path(*module)),
+            Res::Assoc(def, name) => {
+                let mut path = self.canonical_path(&Res::Def(*def))?;
+                path.push(name.clone());
+                Some(path)
+            }
+            Res::External(path) => Some(path.clone()),
+            _ => None,
+        }
+    }
+
+    /// Resolves a path written in `module`. `ns` is the namespace of the last segment.
+    pub fn resolve_path(&self, module: ModuleId, path: &PathRef, ns: Namespace) -> Res {
+        let names: Vec<&str> = path.segments.iter().map(|s| s.name.as_str()).collect();
+        self.resolve_names(module, &names, path.global, ns, None, 0)
+    }
+
+    fn resolve_names(
+        &self,
+        module: ModuleId,
+        names: &[&str],
+        global: bool,
+        ns: Namespace,
+        exclude: Option<(ModuleId, u32)>,
+        depth: u32,
+    ) -> Res {
+        let Some((first, rest)) = names.split_first() else {
+            return Res::Module(module);
+        };
+        if depth > MAX_DEPTH {
+            return Res::Unknown;
+        }
+        let first_ns = if rest.is_empty() {
+            ns
+        } else {
+            Namespace::Types
+        };
+        let mut current = if global {
+            self.extern_crate(first)
+        } else {
+            match *first {
+                "crate" => Res::Module(self.crate_of(module).root),
+                "self" => Res::Module(module),
+                "super" => match self.module(module).parent {
+                    Some(parent) => Res::Module(parent),
+                    None => Res::Unknown,
+                },
+                _ => {
+                    let local = self.resolve_in_scope(module, first, first_ns, exclude, depth + 1);
+                    match local {
+                        Res::Unknown if !rest.is_empty() => self.extern_crate(first),
+                        Res::Unknown => prelude(first),
+                        found => found,
+                    }
+                }
+            }
+        };
+        for (position, name) in rest.iter().enumerate() {
+            let segment_ns = if position + 1 == rest.len() {
+                ns
+            } else {
+                Namespace::Types
+            };
+            current = self.resolve_member(&current, name, segment_ns, depth + 1);
+            if current == Res::Unknown {
+                break;
+            }
+        }
+        current
+    }
+
+    fn extern_crate(&self, name: &str) -> Res {
+        match self.crates.iter().find(|c| c.name == name) {
+            Some(local) => Res::Module(local.root),
+            None => Res::External(normalize_external(vec![name.to_string()])),
+        }
+    }
+
+    fn resolve_member(&self, base: &Res, name: &str, ns: Namespace, depth: u32) -> Res {
+        match base {
+            Res::Module(module) => {
+                if *name == *"super" {
+                    return self
+                        .module(*module)
+                        .parent
+                        .map_or(Res::Unknown, Res::Module);
+                }
+                self.resolve_in_module(*module, name, ns, None, depth)
+            }
+            Res::External(path) => {
+                let mut path = path.clone();
+                path.push(name.to_string());
+                Res::External(normalize_external(path))
+            }
+            Res::Def(def) => Res::Assoc(*def, name.to_string()),
+            _ => Res::Unknown,
+        }
+    }
+
+    /// A name as seen inside `module`: its items, imports and globs, then the extern and std preludes
+    /// (the caller falls back to those).
+    fn resolve_in_scope(
+        &self,
+        module: ModuleId,
+        name: &str,
+        ns: Namespace,
+        exclude: Option<(ModuleId, u32)>,
+        depth: u32,
+    ) -> Res {
+        let found = self.resolve_in_module(module, name, ns, exclude, depth);
+        if found != Res::Unknown {
+            return found;
+        }
+        if PRIMITIVES.contains(&name) && ns == Namespace::Types {
+            return Res::Primitive(name.to_string());
+        }
+        Res::Unknown
+    }
+
+    /// What `module::name` means: an item, a child module, an import, or a glob-imported name.
+    fn resolve_in_module(
+        &self,
+        module: ModuleId,
+        name: &str,
+        ns: Namespace,
+        exclude: Option<(ModuleId, u32)>,
+        depth: u32,
+    ) -> Res {
+        if depth > MAX_DEPTH {
+            return Res::Unknown;
+        }
+        let data = self.module(module);
+        let items = match ns {
+            Namespace::Types => &data.types,
+            Namespace::Values => &data.values,
+        };
+        if let Some(def) = items.get(name) {
+            return Res::Def(*def);
+        }
+        if ns == Namespace::Types {
+            if let Some(child) = data.children.get(name) {
+                return Res::Module(*child);
+            }
+        }
+        if let Some(imports) = data.imports.get(name) {
+            for entry in imports {
+                if exclude == Some((module, entry.id)) {
+                    continue;
+                }
+                let res = self.resolve_import(module, entry, ns, depth + 1);
+                if res != Res::Unknown {
+                    return res;
+                }
+            }
+        }
+        for glob in &data.globs {
+            if exclude == Some((module, glob.id)) {
+                continue;
+            }
+            let target = self.resolve_import(module, glob, Namespace::Types, depth + 1);
+            let res = match target {
+                Res::Module(inner) if inner != module => {
+                    self.resolve_in_module(inner, name, ns, None, depth + 1)
+                }
+                // Enum variants through `use Enum::*`.
+                Res::Def(def) => Res::Assoc(def, name.to_string()),
+                _ => Res::Unknown,
+            };
+            if res != Res::Unknown {
+                return res;
+            }
+        }
+        Res::Unknown
+    }
+
+    fn resolve_import(
+        &self,
+        module: ModuleId,
+        entry: &ItemImport,
+        ns: Namespace,
+        depth: u32,
+    ) -> Res {
+        let names: Vec<&str> = entry.import.path.iter().map(String::as_str).collect();
+        let res = self.resolve_names(
+            module,
+            &names,
+            entry.import.global,
+            ns,
+            Some((module, entry.id)),
+            depth,
+        );
+        // `use x::Name` binds both namespaces; try the other one before giving up.
+        if res == Res::Unknown && !entry.import.glob {
+            let other = match ns {
+                Namespace::Types => Namespace::Values,
+                Namespace::Values => Namespace::Types,
+            };
+            return self.resolve_names(
+                module,
+                &names,
+                entry.import.global,
+                other,
+                Some((module, entry.id)),
+                depth,
+            );
+        }
+        res
+    }
+}
+
+fn prelude(name: &str) -> Res {
+    STD_PRELUDE
+        .iter()
+        .find(|(prelude_name, _)| *prelude_name == name)
+        .map_or(Res::Unknown, |(_, path)| {
+            Res::External(path.iter().map(|s| s.to_string()).collect())
+        })
+}
+
+/// One spelling per external item: `std`/`alloc` become `core`, `kernel::bindings` becomes `bindings`.
+fn normalize_external(mut path: Vec<String>) -> Vec<String> {
+    if matches!(path.first().map(String::as_str), Some("std" | "alloc")) {
+        path[0] = "core".to_string();
+    }
+    if path.len() >= 2 && path[0] == "kernel" && path[1] == "bindings" {
+        path.remove(0);
+    }
+    path
+}
+
+fn namespaces_of(item: &Item) -> &'static [Namespace] {
+    match &item.kind {
+        ItemKind::Adt(adt) => {
+            let tuple_like = adt.kind == super::item_tree::AdtKind::Struct
+                && adt.variants[0]
+                    .fields
+                    .first()
+                    .is_none_or(|f| f.name.is_none());
+            if tuple_like {
+                &[Namespace::Types, Namespace::Values]
+            } else {
+                &[Namespace::Types]
+            }
+        }
+        ItemKind::TypeAlias { .. } | ItemKind::Trait { .. } | ItemKind::ExternCrate { .. } => {
+            &[Namespace::Types]
+        }
+        ItemKind::Fn(_) | ItemKind::Static { .. } | ItemKind::Const { .. } => &[Namespace::Values],
+        _ => &[],
+    }
+}
+
+/// Lexical normalisation: `a/./b/../c` is `a/c`.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn is_mod_rs(path: &Path) -> bool {
+    matches!(
+        path.file_name().and_then(|n| n.to_str()),
+        Some("mod.rs" | "lib.rs" | "main.rs")
+    )
+}
+
+/// Maps each `mod x;` (file, module node, name) to the linted file that holds its body.
+///
+/// Whether a file's children live beside it or in a folder named after it depends on whether it is a
+/// crate root, which is only known once the claims are: so files nobody claims are retried as roots.
+fn claim_module_files(
+    files: &[FileInput<'_>],
+    by_path: &HashMap<PathBuf, FileId>,
+    path_of: &HashMap<FileId, PathBuf>,
+) -> HashMap<(FileId, u32, String), FileId> {
+    let mut as_root: Vec<FileId> = Vec::new();
+    loop {
+        let mut claims = HashMap::new();
+        let mut claimed = std::collections::HashSet::new();
+        for file in files {
+            let path = &path_of[&file.id];
+            let mod_rs = is_mod_rs(path) || as_root.contains(&file.id);
+            for item in &file.tree.items {
+                let ItemKind::Mod {
+                    body: None,
+                    path_attr,
+                } = &item.kind
+                else {
+                    continue;
+                };
+                if item.nested {
+                    continue;
+                }
+                let Some(name) = &item.name else { continue };
+                let dir = module_dir(file.tree, item.module, path, mod_rs);
+                let candidates = match path_attr {
+                    Some(explicit) => {
+                        let base = if item.module == 0 {
+                            path.parent().map(Path::to_path_buf).unwrap_or_default()
+                        } else {
+                            dir.clone()
+                        };
+                        vec![normalize(&base.join(explicit))]
+                    }
+                    None => vec![
+                        normalize(&dir.join(format!("{name}.rs"))),
+                        normalize(&dir.join(name).join("mod.rs")),
+                    ],
+                };
+                if let Some(child) = candidates.iter().find_map(|c| by_path.get(c)) {
+                    if *child != file.id && claimed.insert(*child) {
+                        claims.insert((file.id, item.module, name.clone()), *child);
+                    }
+                }
+            }
+        }
+        let unclaimed: Vec<FileId> = files
+            .iter()
+            .map(|f| f.id)
+            .filter(|id| !claimed.contains(id) && !as_root.contains(id))
+            .filter(|id| !is_mod_rs(&path_of[id]))
+            .collect();
+        if unclaimed.is_empty() {
+            return claims;
+        }
+        as_root.extend(unclaimed);
+    }
+}
+
+/// The folder holding the files of child modules declared in `node` of a file.
+fn module_dir(tree: &ItemTree, node: u32, file_path: &Path, mod_rs: bool) -> PathBuf {
+    let parent = file_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut dir = if mod_rs {
+        parent
+    } else {
+        let stem = file_path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        parent.join(stem)
+    };
+    let mut inline = Vec::new();
+    let mut current = Some(node);
+    while let Some(index) = current {
+        let module = &tree.modules[index as usize];
+        if let Some(name) = &module.name {
+            inline.push(name.clone());
+        }
+        current = module.parent;
+    }
+    for name in inline.iter().rev() {
+        dir.push(name);
+    }
+    dir
+}
+
+/// `rust/kernel/lib.rs` is crate `kernel`; `samples/rust/rust_driver_pci.rs` is `rust_driver_pci`.
+fn crate_name(path: &Path) -> String {
+    let name = if is_mod_rs(path) {
+        path.parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or("main")
+    } else {
+        path.file_stem().and_then(|s| s.to_str()).unwrap_or("main")
+    };
+    name.replace('-', "_")
+}

@@ -1,0 +1,298 @@
+//! The item tree: a file's items lowered from syn into plain data.
+//!
+//! syn's AST holds `proc_macro2::Span`s and is neither `Send` nor cheap to keep; the item tree is both,
+//! so files can be lowered in parallel and the crate-wide model built from the results.
+
+use crate::source::Span;
+
+/// A type as written, with resolution deferred to the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeRef {
+    pub kind: TypeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeKind {
+    Path(PathRef),
+    Ptr {
+        mutable: bool,
+        pointee: Box<TypeRef>,
+    },
+    Ref {
+        lifetime: Option<String>,
+        mutable: bool,
+        referent: Box<TypeRef>,
+    },
+    Array(Box<TypeRef>),
+    Slice(Box<TypeRef>),
+    Tuple(Vec<TypeRef>),
+    /// `fn(...) -> ...`: parameter types are deliberately not kept; a callback signature stores nothing.
+    FnPtr,
+    /// `impl Trait` / `dyn Trait`.
+    Bounds(Vec<PathRef>),
+    Never,
+    Infer,
+    /// Macros in type position and anything else we do not model.
+    Opaque,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathRef {
+    /// Leading `::`.
+    pub global: bool,
+    /// `<T as Trait>::` qualified paths keep `T` here.
+    pub qself: Option<Box<TypeRef>>,
+    pub segments: Vec<Segment>,
+    pub span: Span,
+}
+
+impl PathRef {
+    pub fn last_name(&self) -> Option<&str> {
+        self.segments.last().map(|segment| segment.name.as_str())
+    }
+
+    /// `a::b::C` without generic arguments.
+    pub fn display_plain(&self) -> String {
+        let names: Vec<&str> = self.segments.iter().map(|s| s.name.as_str()).collect();
+        let joined = names.join("::");
+        if self.global {
+            format!("::{joined}")
+        } else {
+            joined
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub name: String,
+    pub args: Vec<GenericArg>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GenericArg {
+    Type(TypeRef),
+    Lifetime(String),
+    /// `Item = T` in `Iterator<Item = T>`.
+    Binding(String, TypeRef),
+    Const,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Generics {
+    pub lifetimes: Vec<String>,
+    pub types: Vec<String>,
+}
+
+impl Generics {
+    pub fn has_type_param(&self, name: &str) -> bool {
+        self.types.iter().any(|t| t == name)
+    }
+}
+
+/// Doc comments of an item, joined, with the markdown sections the lints care about.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Docs {
+    pub text: String,
+    /// Span covering all doc attributes; `None` when there are none.
+    pub span: Option<Span>,
+}
+
+impl Docs {
+    pub fn is_empty(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+
+    /// The body of a `# Title` section (any heading depth), up to the next heading of the same or
+    /// higher level. Matching is case-insensitive on the title.
+    pub fn section(&self, title: &str) -> Option<&str> {
+        let mut start = None;
+        let mut depth = 0;
+        let mut offset = 0;
+        let mut in_code = false;
+        for line in self.text.split_inclusive('\n') {
+            let trimmed = line.trim();
+            if trimmed.starts_with("```") {
+                in_code = !in_code;
+            }
+            if !in_code {
+                if let Some((level, heading)) = heading(trimmed) {
+                    if let Some(begin) = start {
+                        if level <= depth {
+                            return Some(&self.text[begin..offset]);
+                        }
+                    } else if heading.eq_ignore_ascii_case(title) {
+                        start = Some(offset + line.len());
+                        depth = level;
+                    }
+                }
+            }
+            offset += line.len();
+        }
+        start.map(|begin| &self.text[begin..])
+    }
+}
+
+fn heading(line: &str) -> Option<(usize, &str)> {
+    let level = line.bytes().take_while(|&b| b == b'#').count();
+    if level == 0 || level > 6 {
+        return None;
+    }
+    let rest = &line[level..];
+    rest.starts_with(' ').then(|| (level, rest.trim()))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// `None` for tuple fields.
+    pub name: Option<String>,
+    pub index: usize,
+    pub ty: TypeRef,
+    pub span: Span,
+}
+
+impl Field {
+    /// `name` or the tuple index.
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.index.to_string())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// `None` for the single variant of a struct or union.
+    pub name: Option<String>,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdtKind {
+    Struct,
+    Enum,
+    Union,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Adt {
+    pub kind: AdtKind,
+    pub generics: Generics,
+    pub variants: Vec<Variant>,
+    pub repr_transparent: bool,
+}
+
+impl Adt {
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.variants
+            .iter()
+            .flat_map(|variant| variant.fields.iter())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: Option<String>,
+    pub ty: TypeRef,
+}
+
+/// A call in a fn body whose arguments mention fields of `self` (`put_device(self.dev)`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelfFieldCall {
+    pub callee: PathRef,
+    pub fields: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FnSig {
+    pub generics: Generics,
+    pub is_unsafe: bool,
+    pub has_self: bool,
+    pub params: Vec<Param>,
+    pub ret: Option<TypeRef>,
+    /// Every path called in the body (`bindings::get_device(..)`), macro arguments included.
+    pub calls: Vec<PathRef>,
+    pub self_field_calls: Vec<SelfFieldCall>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Impl {
+    pub generics: Generics,
+    pub is_unsafe: bool,
+    pub trait_path: Option<PathRef>,
+    pub self_ty: TypeRef,
+    /// Associated fns, types and consts, lowered as items.
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UseImport {
+    /// The full path, `crate`/`self`/`super` included; for a glob, the path of the module.
+    pub path: Vec<String>,
+    pub global: bool,
+    /// The name it binds (the last segment or the `as` name); `None` for globs and `as _`.
+    pub binds: Option<String>,
+    pub glob: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ItemKind {
+    Adt(Adt),
+    TypeAlias {
+        generics: Generics,
+        ty: Option<TypeRef>,
+    },
+    Fn(FnSig),
+    Static {
+        mutable: bool,
+        ty: TypeRef,
+    },
+    Const {
+        ty: TypeRef,
+    },
+    Impl(Impl),
+    Use(Vec<UseImport>),
+    /// `mod x;` (`body: None`) or `mod x { ... }` (`body: Some(module index in this file)`).
+    Mod {
+        body: Option<u32>,
+        path_attr: Option<String>,
+    },
+    Trait {
+        is_unsafe: bool,
+        items: Vec<Item>,
+    },
+    ExternCrate {
+        crate_name: String,
+    },
+    /// `macro_rules!` definitions and anything else that binds a name we do not model further.
+    Other,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    pub name: Option<String>,
+    pub kind: ItemKind,
+    /// Index of the module (in this file's module list) the item belongs to.
+    pub module: u32,
+    /// Declared inside a fn body or a macro body: visible to lints but not a module-scope name.
+    pub nested: bool,
+    pub is_pub: bool,
+    pub span: Span,
+    pub name_span: Span,
+    pub docs: Docs,
+}
+
+/// A module whose body lives in this file: the file itself (index 0) or an inline `mod x { }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleNode {
+    pub name: Option<String>,
+    pub parent: Option<u32>,
+    pub docs: Docs,
+}
+
+/// Everything the model needs from one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ItemTree {
+    pub modules: Vec<ModuleNode>,
+    pub items: Vec<Item>,
+}

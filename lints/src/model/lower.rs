@@ -1,0 +1,820 @@
+//! Lowering a parsed file into its [`ItemTree`].
+
+use proc_macro2::Span as RawSpan;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+use super::item_tree::*;
+use super::macros::{parse_body, MacroBody};
+use crate::source::{FileId, Span};
+
+pub fn span_of(file: FileId, raw: RawSpan) -> Span {
+    Span::new(file, raw.byte_range())
+}
+
+pub fn lower_file(file: FileId, ast: &syn::File) -> ItemTree {
+    let mut lowerer = Lowerer {
+        file,
+        tree: ItemTree::default(),
+    };
+    lowerer.tree.modules.push(ModuleNode {
+        name: None,
+        parent: None,
+        docs: lowerer.docs(&ast.attrs),
+    });
+    for item in &ast.items {
+        lowerer.lower_item(item, 0, false);
+    }
+    lowerer.tree
+}
+
+/// Where an item sits: its module node, and whether it is nested in a body.
+#[derive(Clone, Copy)]
+struct Place {
+    module: u32,
+    nested: bool,
+}
+
+struct Lowerer {
+    file: FileId,
+    tree: ItemTree,
+}
+
+impl Lowerer {
+    fn span(&self, raw: RawSpan) -> Span {
+        span_of(self.file, raw)
+    }
+
+    fn docs(&self, attrs: &[syn::Attribute]) -> Docs {
+        let mut text = String::new();
+        let mut span: Option<Span> = None;
+        for attr in attrs {
+            if !attr.path().is_ident("doc") {
+                continue;
+            }
+            if let syn::Meta::NameValue(nv) = &attr.meta {
+                if let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = &nv.value
+                {
+                    let line = s.value();
+                    // `///` lines keep their leading space; block docs may hold many lines.
+                    for part in line.split('\n') {
+                        text.push_str(part.strip_prefix(' ').unwrap_or(part));
+                        text.push('\n');
+                    }
+                    let this = self.span(attr.span());
+                    span = Some(match span {
+                        Some(prev) => Span {
+                            end: this.end.max(prev.end),
+                            ..prev
+                        },
+                        None => this,
+                    });
+                }
+            }
+        }
+        Docs { text, span }
+    }
+
+    fn push(&mut self, item: Item) {
+        self.tree.items.push(item);
+    }
+
+    fn lower_item(&mut self, item: &syn::Item, module: u32, nested: bool) {
+        if let Some(lowered) = self.lower_item_kind(item, module, nested) {
+            self.push(lowered);
+        }
+    }
+
+    fn base(
+        &self,
+        name: Option<&syn::Ident>,
+        kind: ItemKind,
+        place: Place,
+        vis: Option<&syn::Visibility>,
+        attrs: &[syn::Attribute],
+        whole: RawSpan,
+    ) -> Item {
+        Item {
+            name: name.map(ident_text),
+            kind,
+            module: place.module,
+            nested: place.nested,
+            is_pub: matches!(vis, Some(syn::Visibility::Public(_))),
+            span: self.span(whole),
+            name_span: self.span(name.map_or(whole, |ident| ident.span())),
+            docs: self.docs(attrs),
+        }
+    }
+
+    fn lower_item_kind(&mut self, item: &syn::Item, module: u32, nested: bool) -> Option<Item> {
+        let whole = item.span();
+        Some(match item {
+            syn::Item::Struct(s) => {
+                let adt = Adt {
+                    kind: AdtKind::Struct,
+                    generics: self.generics(&s.generics),
+                    variants: vec![Variant {
+                        name: None,
+                        fields: self.fields(&s.fields),
+                    }],
+                    repr_transparent: has_repr_transparent(&s.attrs),
+                };
+                self.base(
+                    Some(&s.ident),
+                    ItemKind::Adt(adt),
+                    Place { module, nested },
+                    Some(&s.vis),
+                    &s.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Enum(e) => {
+                let variants = e
+                    .variants
+                    .iter()
+                    .map(|v| Variant {
+                        name: Some(ident_text(&v.ident)),
+                        fields: self.fields(&v.fields),
+                    })
+                    .collect();
+                let adt = Adt {
+                    kind: AdtKind::Enum,
+                    generics: self.generics(&e.generics),
+                    variants,
+                    repr_transparent: has_repr_transparent(&e.attrs),
+                };
+                self.base(
+                    Some(&e.ident),
+                    ItemKind::Adt(adt),
+                    Place { module, nested },
+                    Some(&e.vis),
+                    &e.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Union(u) => {
+                let adt = Adt {
+                    kind: AdtKind::Union,
+                    generics: self.generics(&u.generics),
+                    variants: vec![Variant {
+                        name: None,
+                        fields: self.named_fields(&u.fields),
+                    }],
+                    repr_transparent: has_repr_transparent(&u.attrs),
+                };
+                self.base(
+                    Some(&u.ident),
+                    ItemKind::Adt(adt),
+                    Place { module, nested },
+                    Some(&u.vis),
+                    &u.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Type(t) => {
+                let kind = ItemKind::TypeAlias {
+                    generics: self.generics(&t.generics),
+                    ty: Some(self.ty(&t.ty)),
+                };
+                self.base(
+                    Some(&t.ident),
+                    kind,
+                    Place { module, nested },
+                    Some(&t.vis),
+                    &t.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Fn(f) => {
+                let sig = self.fn_sig(&f.sig, Some(&f.block));
+                self.lower_body_items(&f.block, module);
+                self.base(
+                    Some(&f.sig.ident),
+                    ItemKind::Fn(sig),
+                    Place { module, nested },
+                    Some(&f.vis),
+                    &f.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Static(s) => {
+                let kind = ItemKind::Static {
+                    mutable: matches!(s.mutability, syn::StaticMutability::Mut(_)),
+                    ty: self.ty(&s.ty),
+                };
+                self.lower_expr_items(&s.expr, module);
+                self.base(
+                    Some(&s.ident),
+                    kind,
+                    Place { module, nested },
+                    Some(&s.vis),
+                    &s.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Const(c) => {
+                let kind = ItemKind::Const { ty: self.ty(&c.ty) };
+                self.lower_expr_items(&c.expr, module);
+                self.base(
+                    Some(&c.ident),
+                    kind,
+                    Place { module, nested },
+                    Some(&c.vis),
+                    &c.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Impl(i) => {
+                let items = i
+                    .items
+                    .iter()
+                    .filter_map(|impl_item| self.lower_impl_item(impl_item, module))
+                    .collect();
+                let lowered = Impl {
+                    generics: self.generics(&i.generics),
+                    is_unsafe: i.unsafety.is_some(),
+                    trait_path: i.trait_.as_ref().map(|(_, path, _)| self.path(path, None)),
+                    self_ty: self.ty(&i.self_ty),
+                    items,
+                };
+                self.base(
+                    None,
+                    ItemKind::Impl(lowered),
+                    Place { module, nested },
+                    None,
+                    &i.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Use(u) => {
+                let mut imports = Vec::new();
+                self.use_tree(
+                    &u.tree,
+                    &mut Vec::new(),
+                    u.leading_colon.is_some(),
+                    &mut imports,
+                );
+                self.base(
+                    None,
+                    ItemKind::Use(imports),
+                    Place { module, nested },
+                    Some(&u.vis),
+                    &u.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Mod(m) => {
+                let body = m.content.as_ref().map(|(_, items)| {
+                    let index = self.tree.modules.len() as u32;
+                    self.tree.modules.push(ModuleNode {
+                        name: Some(ident_text(&m.ident)),
+                        parent: Some(module),
+                        docs: self.docs(&m.attrs),
+                    });
+                    for inner in items {
+                        self.lower_item(inner, index, false);
+                    }
+                    index
+                });
+                let kind = ItemKind::Mod {
+                    body,
+                    path_attr: path_attr(&m.attrs),
+                };
+                self.base(
+                    Some(&m.ident),
+                    kind,
+                    Place { module, nested },
+                    Some(&m.vis),
+                    &m.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Trait(t) => {
+                let items = t
+                    .items
+                    .iter()
+                    .filter_map(|trait_item| self.lower_trait_item(trait_item, module))
+                    .collect();
+                let kind = ItemKind::Trait {
+                    is_unsafe: t.unsafety.is_some(),
+                    items,
+                };
+                self.base(
+                    Some(&t.ident),
+                    kind,
+                    Place { module, nested },
+                    Some(&t.vis),
+                    &t.attrs,
+                    whole,
+                )
+            }
+            syn::Item::ExternCrate(e) => {
+                let crate_name = ident_text(&e.ident);
+                let binds = e.rename.as_ref().map_or(&e.ident, |(_, name)| name);
+                self.base(
+                    Some(binds),
+                    ItemKind::ExternCrate { crate_name },
+                    Place { module, nested },
+                    Some(&e.vis),
+                    &e.attrs,
+                    whole,
+                )
+            }
+            syn::Item::Macro(m) => {
+                if m.mac.path.is_ident("macro_rules") {
+                    return m.ident.as_ref().map(|ident| {
+                        self.base(
+                            Some(ident),
+                            ItemKind::Other,
+                            Place { module, nested },
+                            None,
+                            &m.attrs,
+                            whole,
+                        )
+                    });
+                }
+                self.lower_macro(&m.mac, module);
+                return None;
+            }
+            syn::Item::ForeignMod(f) => {
+                for foreign in &f.items {
+                    if let syn::ForeignItem::Fn(func) = foreign {
+                        let sig = self.fn_sig(&func.sig, None);
+                        let lowered = self.base(
+                            Some(&func.sig.ident),
+                            ItemKind::Fn(FnSig {
+                                is_unsafe: true,
+                                ..sig
+                            }),
+                            Place { module, nested },
+                            Some(&func.vis),
+                            &func.attrs,
+                            foreign.span(),
+                        );
+                        self.push(lowered);
+                    }
+                }
+                return None;
+            }
+            _ => return None,
+        })
+    }
+
+    fn lower_impl_item(&mut self, item: &syn::ImplItem, module: u32) -> Option<Item> {
+        let whole = item.span();
+        Some(match item {
+            syn::ImplItem::Fn(f) => {
+                let sig = self.fn_sig(&f.sig, Some(&f.block));
+                self.lower_body_items(&f.block, module);
+                self.base(
+                    Some(&f.sig.ident),
+                    ItemKind::Fn(sig),
+                    Place {
+                        module,
+                        nested: true,
+                    },
+                    Some(&f.vis),
+                    &f.attrs,
+                    whole,
+                )
+            }
+            syn::ImplItem::Type(t) => {
+                let kind = ItemKind::TypeAlias {
+                    generics: self.generics(&t.generics),
+                    ty: Some(self.ty(&t.ty)),
+                };
+                self.base(
+                    Some(&t.ident),
+                    kind,
+                    Place {
+                        module,
+                        nested: true,
+                    },
+                    Some(&t.vis),
+                    &t.attrs,
+                    whole,
+                )
+            }
+            syn::ImplItem::Const(c) => {
+                self.lower_expr_items(&c.expr, module);
+                self.base(
+                    Some(&c.ident),
+                    ItemKind::Const { ty: self.ty(&c.ty) },
+                    Place {
+                        module,
+                        nested: true,
+                    },
+                    Some(&c.vis),
+                    &c.attrs,
+                    whole,
+                )
+            }
+            _ => return None,
+        })
+    }
+
+    fn lower_trait_item(&mut self, item: &syn::TraitItem, module: u32) -> Option<Item> {
+        let whole = item.span();
+        Some(match item {
+            syn::TraitItem::Fn(f) => {
+                let sig = self.fn_sig(&f.sig, f.default.as_ref());
+                if let Some(block) = &f.default {
+                    self.lower_body_items(block, module);
+                }
+                self.base(
+                    Some(&f.sig.ident),
+                    ItemKind::Fn(sig),
+                    Place {
+                        module,
+                        nested: true,
+                    },
+                    None,
+                    &f.attrs,
+                    whole,
+                )
+            }
+            syn::TraitItem::Type(t) => {
+                let kind = ItemKind::TypeAlias {
+                    generics: self.generics(&t.generics),
+                    ty: t.default.as_ref().map(|(_, ty)| self.ty(ty)),
+                };
+                self.base(
+                    Some(&t.ident),
+                    kind,
+                    Place {
+                        module,
+                        nested: true,
+                    },
+                    None,
+                    &t.attrs,
+                    whole,
+                )
+            }
+            _ => return None,
+        })
+    }
+
+    /// Items declared in macro bodies join the model; expression bodies may hold nested items too.
+    fn lower_macro(&mut self, mac: &syn::Macro, module: u32) {
+        match parse_body(mac) {
+            MacroBody::Items(items) => {
+                for item in &items {
+                    self.lower_item(item, module, true);
+                }
+            }
+            MacroBody::Exprs(exprs) => {
+                for expr in &exprs {
+                    self.lower_expr_items(expr, module);
+                }
+            }
+            MacroBody::Opaque => {}
+        }
+    }
+
+    fn lower_body_items(&mut self, block: &syn::Block, module: u32) {
+        let mut finder = NestedItems::default();
+        finder.visit_block(block);
+        self.lower_found(finder, module);
+    }
+
+    fn lower_expr_items(&mut self, expr: &syn::Expr, module: u32) {
+        let mut finder = NestedItems::default();
+        finder.visit_expr(expr);
+        self.lower_found(finder, module);
+    }
+
+    fn lower_found(&mut self, found: NestedItems, module: u32) {
+        for item in &found.items {
+            self.lower_item(item, module, true);
+        }
+        for mac in &found.macros {
+            self.lower_macro(mac, module);
+        }
+    }
+
+    fn fields(&self, fields: &syn::Fields) -> Vec<Field> {
+        fields
+            .iter()
+            .enumerate()
+            .map(|(index, field)| Field {
+                name: field.ident.as_ref().map(ident_text),
+                index,
+                ty: self.ty(&field.ty),
+                span: self.span(field.span()),
+            })
+            .collect()
+    }
+
+    fn named_fields(&self, fields: &syn::FieldsNamed) -> Vec<Field> {
+        fields
+            .named
+            .iter()
+            .enumerate()
+            .map(|(index, field)| Field {
+                name: field.ident.as_ref().map(ident_text),
+                index,
+                ty: self.ty(&field.ty),
+                span: self.span(field.span()),
+            })
+            .collect()
+    }
+
+    fn generics(&self, generics: &syn::Generics) -> Generics {
+        let mut lowered = Generics::default();
+        for param in &generics.params {
+            match param {
+                syn::GenericParam::Lifetime(l) => {
+                    lowered.lifetimes.push(l.lifetime.ident.to_string())
+                }
+                syn::GenericParam::Type(t) => lowered.types.push(ident_text(&t.ident)),
+                syn::GenericParam::Const(c) => lowered.types.push(ident_text(&c.ident)),
+            }
+        }
+        lowered
+    }
+
+    fn fn_sig(&self, sig: &syn::Signature, body: Option<&syn::Block>) -> FnSig {
+        let mut params = Vec::new();
+        let mut has_self = false;
+        for input in &sig.inputs {
+            match input {
+                syn::FnArg::Receiver(_) => has_self = true,
+                syn::FnArg::Typed(pat) => params.push(Param {
+                    name: match &*pat.pat {
+                        syn::Pat::Ident(ident) => Some(ident_text(&ident.ident)),
+                        _ => None,
+                    },
+                    ty: self.ty(&pat.ty),
+                }),
+            }
+        }
+        let mut finder = Calls {
+            lowerer: self,
+            calls: Vec::new(),
+            self_field_calls: Vec::new(),
+        };
+        if let Some(block) = body {
+            finder.visit_block(block);
+        }
+        FnSig {
+            generics: self.generics(&sig.generics),
+            is_unsafe: sig.unsafety.is_some(),
+            has_self,
+            params,
+            ret: match &sig.output {
+                syn::ReturnType::Default => None,
+                syn::ReturnType::Type(_, ty) => Some(self.ty(ty)),
+            },
+            calls: finder.calls,
+            self_field_calls: finder.self_field_calls,
+        }
+    }
+
+    pub fn ty(&self, ty: &syn::Type) -> TypeRef {
+        let span = self.span(ty.span());
+        let kind = match ty {
+            syn::Type::Path(p) => TypeKind::Path(self.path(&p.path, p.qself.as_ref())),
+            syn::Type::Ptr(p) => TypeKind::Ptr {
+                mutable: p.mutability.is_some(),
+                pointee: Box::new(self.ty(&p.elem)),
+            },
+            syn::Type::Reference(r) => TypeKind::Ref {
+                lifetime: r.lifetime.as_ref().map(|l| l.ident.to_string()),
+                mutable: r.mutability.is_some(),
+                referent: Box::new(self.ty(&r.elem)),
+            },
+            syn::Type::Array(a) => TypeKind::Array(Box::new(self.ty(&a.elem))),
+            syn::Type::Slice(s) => TypeKind::Slice(Box::new(self.ty(&s.elem))),
+            syn::Type::Tuple(t) => TypeKind::Tuple(t.elems.iter().map(|e| self.ty(e)).collect()),
+            syn::Type::Paren(p) => return self.ty(&p.elem),
+            syn::Type::Group(g) => return self.ty(&g.elem),
+            syn::Type::BareFn(_) => TypeKind::FnPtr,
+            syn::Type::ImplTrait(t) => TypeKind::Bounds(self.bounds(&t.bounds)),
+            syn::Type::TraitObject(t) => TypeKind::Bounds(self.bounds(&t.bounds)),
+            syn::Type::Never(_) => TypeKind::Never,
+            syn::Type::Infer(_) => TypeKind::Infer,
+            _ => TypeKind::Opaque,
+        };
+        TypeRef { kind, span }
+    }
+
+    fn bounds(
+        &self,
+        bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+    ) -> Vec<PathRef> {
+        bounds
+            .iter()
+            .filter_map(|bound| match bound {
+                syn::TypeParamBound::Trait(t) => Some(self.path(&t.path, None)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn path(&self, path: &syn::Path, qself: Option<&syn::QSelf>) -> PathRef {
+        PathRef {
+            global: path.leading_colon.is_some(),
+            qself: qself.map(|q| Box::new(self.ty(&q.ty))),
+            segments: path
+                .segments
+                .iter()
+                .map(|segment| Segment {
+                    name: ident_text(&segment.ident),
+                    args: match &segment.arguments {
+                        syn::PathArguments::AngleBracketed(args) => args
+                            .args
+                            .iter()
+                            .map(|arg| match arg {
+                                syn::GenericArgument::Type(t) => GenericArg::Type(self.ty(t)),
+                                syn::GenericArgument::Lifetime(l) => {
+                                    GenericArg::Lifetime(l.ident.to_string())
+                                }
+                                syn::GenericArgument::AssocType(a) => {
+                                    GenericArg::Binding(ident_text(&a.ident), self.ty(&a.ty))
+                                }
+                                _ => GenericArg::Const,
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    },
+                })
+                .collect(),
+            span: self.span(path.span()),
+        }
+    }
+
+    fn use_tree(
+        &self,
+        tree: &syn::UseTree,
+        prefix: &mut Vec<String>,
+        global: bool,
+        out: &mut Vec<UseImport>,
+    ) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(ident_text(&p.ident));
+                self.use_tree(&p.tree, prefix, global, out);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => {
+                let name = ident_text(&n.ident);
+                // `use a::{self}` binds `a`.
+                let (path, binds) = if name == "self" && !prefix.is_empty() {
+                    (prefix.clone(), prefix.last().cloned())
+                } else {
+                    let mut path = prefix.clone();
+                    path.push(name.clone());
+                    (path, Some(name))
+                };
+                out.push(UseImport {
+                    path,
+                    global,
+                    binds,
+                    glob: false,
+                    span: self.span(n.ident.span()),
+                });
+            }
+            syn::UseTree::Rename(r) => {
+                let name = ident_text(&r.ident);
+                let path = if name == "self" && !prefix.is_empty() {
+                    prefix.clone()
+                } else {
+                    let mut path = prefix.clone();
+                    path.push(name);
+                    path
+                };
+                let alias = ident_text(&r.rename);
+                out.push(UseImport {
+                    path,
+                    global,
+                    binds: (alias != "_").then_some(alias),
+                    glob: false,
+                    span: self.span(r.span()),
+                });
+            }
+            syn::UseTree::Glob(g) => out.push(UseImport {
+                path: prefix.clone(),
+                global,
+                binds: None,
+                glob: true,
+                span: self.span(g.star_token.span),
+            }),
+            syn::UseTree::Group(g) => {
+                for inner in &g.items {
+                    self.use_tree(inner, prefix, global, out);
+                }
+            }
+        }
+    }
+}
+
+/// The identifier without a raw `r#` prefix.
+pub fn ident_text(ident: &syn::Ident) -> String {
+    let text = ident.to_string();
+    match text.strip_prefix("r#") {
+        Some(stripped) => stripped.to_string(),
+        None => text,
+    }
+}
+
+fn has_repr_transparent(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("repr")
+            && attr
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+                )
+                .is_ok_and(|metas| metas.iter().any(|meta| meta.path().is_ident("transparent")))
+    })
+}
+
+fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|attr| match &attr.meta {
+        syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// Items and item-like macros inside a body, without descending into the nested items themselves.
+#[derive(Default)]
+struct NestedItems {
+    items: Vec<syn::Item>,
+    macros: Vec<syn::Macro>,
+}
+
+impl<'ast> Visit<'ast> for NestedItems {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        self.items.push(item.clone());
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.macros.push(mac.clone());
+    }
+}
+
+struct Calls<'a> {
+    lowerer: &'a Lowerer,
+    calls: Vec<PathRef>,
+    self_field_calls: Vec<SelfFieldCall>,
+}
+
+impl<'ast> Visit<'ast> for Calls<'_> {
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(callee) = &*call.func {
+            let callee = self.lowerer.path(&callee.path, callee.qself.as_ref());
+            let mut fields = SelfFields::default();
+            for arg in &call.args {
+                fields.visit_expr(arg);
+            }
+            if !fields.names.is_empty() {
+                self.self_field_calls.push(SelfFieldCall {
+                    callee: callee.clone(),
+                    fields: fields.names,
+                });
+            }
+            self.calls.push(callee);
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if let MacroBody::Exprs(exprs) = parse_body(mac) {
+            for expr in &exprs {
+                self.visit_expr(expr);
+            }
+        }
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+#[derive(Default)]
+struct SelfFields {
+    names: Vec<String>,
+}
+
+impl<'ast> Visit<'ast> for SelfFields {
+    fn visit_expr_field(&mut self, field: &'ast syn::ExprField) {
+        if let syn::Expr::Path(base) = &*field.base {
+            if base.path.is_ident("self") {
+                let name = match &field.member {
+                    syn::Member::Named(ident) => ident_text(ident),
+                    syn::Member::Unnamed(index) => index.index.to_string(),
+                };
+                if !self.names.contains(&name) {
+                    self.names.push(name);
+                }
+            }
+        }
+        syn::visit::visit_expr_field(self, field);
+    }
+}

@@ -1,0 +1,107 @@
+//! Looking inside macro invocations.
+//!
+//! Kernel code puts much of its logic in macro arguments (`pin_init!`, `dev_info!`, `module_*!`). Where the
+//! tokens parse as expressions or items they are analysed like ordinary code; where they do not, they are
+//! skipped quietly: a macro never fails a file.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Item, Macro, Token};
+
+/// What a macro's tokens parse as.
+pub enum MacroBody {
+    Exprs(Vec<Expr>),
+    Items(Vec<Item>),
+    Opaque,
+}
+
+/// Parses a macro invocation's tokens: first as comma-separated expressions (with `pin_init!`'s
+/// `field <- init` arrows read as plain fields), then as items.
+pub fn parse_body(mac: &Macro) -> MacroBody {
+    if mac.path.is_ident("macro_rules") {
+        return MacroBody::Opaque;
+    }
+    let exprs = Punctuated::<Expr, Token![,]>::parse_terminated;
+    if let Ok(exprs) = exprs.parse2(mac.tokens.clone()) {
+        return MacroBody::Exprs(exprs.into_iter().collect());
+    }
+    let tokens = normalize_init_arrows(mac.tokens.clone());
+    if let Ok(exprs) = parse_exprs_with_trailing_tokens.parse2(tokens) {
+        return MacroBody::Exprs(exprs);
+    }
+    match parse_items.parse2(mac.tokens.clone()) {
+        Ok(items) if !items.is_empty() => MacroBody::Items(items),
+        _ => MacroBody::Opaque,
+    }
+}
+
+/// `pin_init!(Self { a <- init, b: x, .. })` uses `<-` for in-place fields; rewrite it to `:` so the
+/// literal parses as a struct expression. `a <- b` is no valid expression anywhere else.
+fn normalize_init_arrows(tokens: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    let mut iter = tokens.into_iter().peekable();
+    while let Some(tree) = iter.next() {
+        match tree {
+            TokenTree::Punct(ref lt)
+                if lt.as_char() == '<' && lt.spacing() == proc_macro2::Spacing::Alone =>
+            {
+                let is_arrow =
+                    matches!(iter.peek(), Some(TokenTree::Punct(dash)) if dash.as_char() == '-');
+                if is_arrow && matches!(out.last(), Some(TokenTree::Ident(_))) {
+                    let dash = iter.next();
+                    let mut colon = proc_macro2::Punct::new(':', proc_macro2::Spacing::Alone);
+                    let span = dash
+                        .map(|d| lt.span().join(d.span()).unwrap_or(lt.span()))
+                        .unwrap_or(lt.span());
+                    colon.set_span(span);
+                    out.push(TokenTree::Punct(colon));
+                } else {
+                    out.push(tree);
+                }
+            }
+            TokenTree::Group(group) => {
+                let mut inner = proc_macro2::Group::new(
+                    group.delimiter(),
+                    normalize_init_arrows(group.stream()),
+                );
+                inner.set_span(group.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// `try_pin_init!(Self { .. }? Error)` ends with tokens that are no expression; keep what parses.
+fn parse_exprs_with_trailing_tokens(input: ParseStream) -> syn::Result<Vec<Expr>> {
+    let mut exprs = Vec::new();
+    while !input.is_empty() {
+        exprs.push(input.parse::<Expr>()?);
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        } else {
+            // Skip whatever follows (`? Error`, `=> ...`).
+            input.step(|cursor| {
+                let mut rest = *cursor;
+                while let Some((_, next)) = rest.token_tree() {
+                    rest = next;
+                }
+                Ok(((), rest))
+            })?;
+        }
+    }
+    if exprs.is_empty() {
+        return Err(input.error("no expressions"));
+    }
+    Ok(exprs)
+}
+
+fn parse_items(input: ParseStream) -> syn::Result<Vec<Item>> {
+    let mut items = Vec::new();
+    while !input.is_empty() {
+        items.push(input.parse::<Item>()?);
+    }
+    Ok(items)
+}

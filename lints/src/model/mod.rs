@@ -1,0 +1,274 @@
+//! The semantic model: every lint asks it what a name means and whether a type is a device.
+
+pub mod def_map;
+pub mod devices;
+pub mod item_tree;
+pub mod lower;
+pub mod macros;
+pub mod types;
+
+use std::collections::HashMap;
+
+use def_map::{DefId, DefMap, FileInput, ItemRef, ModuleId, Namespace, Res};
+use devices::{DeviceCatalogue, DeviceEntry};
+use item_tree::{Adt, Impl, Item, ItemKind, ItemTree, TypeKind};
+pub use types::Scope;
+
+use crate::source::FileId;
+
+/// A linted file as the model keeps it.
+#[derive(Debug)]
+pub struct ModelFile {
+    pub id: FileId,
+    pub name: String,
+    pub tree: ItemTree,
+}
+
+#[derive(Debug)]
+pub struct Model {
+    pub files: Vec<ModelFile>,
+    pub def_map: DefMap,
+    pub devices: DeviceCatalogue,
+    /// Impl blocks by the local type they implement for.
+    impls_by_self: HashMap<DefId, Vec<ItemRef>>,
+}
+
+impl Model {
+    /// `files` must be indexed by their `FileId`.
+    pub fn build(files: Vec<ModelFile>) -> Model {
+        let inputs: Vec<FileInput<'_>> = files
+            .iter()
+            .map(|f| FileInput {
+                id: f.id,
+                path: &f.name,
+                tree: &f.tree,
+            })
+            .collect();
+        let def_map = DefMap::build(&inputs);
+        let mut model = Model {
+            files,
+            def_map,
+            devices: DeviceCatalogue::built_in(),
+            impls_by_self: HashMap::new(),
+        };
+        model.index_impls();
+        model.derive_devices();
+        model
+    }
+
+    pub fn file(&self, id: FileId) -> &ModelFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn item(&self, item: ItemRef) -> &Item {
+        &self.file(item.file).tree.items[item.index as usize]
+    }
+
+    /// The module an item of a file is written in.
+    pub fn module_of_item(&self, file: FileId, item: &Item) -> Option<ModuleId> {
+        self.def_map.module_of(file, item.module)
+    }
+
+    /// The scope in which an item's own types are written (its module, its generics).
+    pub fn item_scope(&self, file: FileId, item: &Item) -> Option<Scope> {
+        let module = self.module_of_item(file, item)?;
+        let mut scope = Scope::new(module);
+        match &item.kind {
+            ItemKind::Adt(adt) => scope.add_generics(&adt.generics),
+            ItemKind::TypeAlias { generics, .. } => scope.add_generics(generics),
+            ItemKind::Fn(sig) => scope.add_generics(&sig.generics),
+            ItemKind::Impl(imp) => {
+                scope.add_generics(&imp.generics);
+                scope.self_ty = Some(Box::new((imp.self_ty.clone(), module)));
+            }
+            _ => {}
+        }
+        Some(scope)
+    }
+
+    fn index_impls(&mut self) {
+        let mut index: HashMap<DefId, Vec<ItemRef>> = HashMap::new();
+        for file in &self.files {
+            for (i, item) in file.tree.items.iter().enumerate() {
+                let ItemKind::Impl(imp) = &item.kind else {
+                    continue;
+                };
+                let Some(scope) = self.item_scope(file.id, item) else {
+                    continue;
+                };
+                if let Res::Def(def) = self.resolve_type(&imp.self_ty, &scope) {
+                    index.entry(def).or_default().push(ItemRef {
+                        file: file.id,
+                        index: i as u32,
+                    });
+                }
+            }
+        }
+        self.impls_by_self = index;
+    }
+
+    /// The impl blocks written for a local type, with the impl's item.
+    pub fn impls_of(&self, def: DefId) -> impl Iterator<Item = (ItemRef, &Impl)> {
+        self.impls_by_self
+            .get(&def)
+            .into_iter()
+            .flatten()
+            .filter_map(|item_ref| match &self.item(*item_ref).kind {
+                ItemKind::Impl(imp) => Some((*item_ref, imp)),
+                _ => None,
+            })
+    }
+
+    /// The trait an impl implements, resolved.
+    pub fn impl_trait(&self, item_ref: ItemRef, imp: &Impl) -> Res {
+        let item = self.item(item_ref);
+        match (&imp.trait_path, self.module_of_item(item_ref.file, item)) {
+            (Some(path), Some(module)) => self.def_map.resolve_path(module, path, Namespace::Types),
+            _ => Res::Unknown,
+        }
+    }
+
+    /// Whether a resolution names an item of the `kernel` crate with this final name
+    /// (kernel items move between modules across releases: `types::ARef` became `sync::aref::ARef`).
+    pub fn is_kernel_item(&self, res: &Res, name: &str) -> bool {
+        self.def_map.canonical_path(res).is_some_and(|path| {
+            path.first().map(String::as_str) == Some("kernel")
+                && path.last().map(String::as_str) == Some(name)
+        })
+    }
+
+    pub fn is_core_item(&self, res: &Res, module: &str, name: &str) -> bool {
+        matches!(res, Res::External(path)
+            if path.len() == 3 && path[0] == "core" && path[1] == module && path[2] == name)
+    }
+
+    /// Adds linted abstractions to the catalogue: the built-in paths bound to their definitions, and any
+    /// `#[repr(transparent)]` wrapper of `Opaque<bindings::X>` that is a device (it implements
+    /// `AsRef<device::Device>`, or `AlwaysRefCounted` by taking and dropping a device reference).
+    fn derive_devices(&mut self) {
+        let mut derived: Vec<DeviceEntry> = Vec::new();
+        let mut bound: Vec<(String, DefId)> = Vec::new();
+        for (index, def) in self.def_map.defs.iter().enumerate() {
+            let def_id = DefId(index as u32);
+            let item = self.item(def.item);
+            let ItemKind::Adt(adt) = &item.kind else {
+                continue;
+            };
+            let Some(path) = self.def_map.canonical_path(&Res::Def(def_id)) else {
+                continue;
+            };
+            let path_text = path.join("::");
+            if self.devices.by_rust_path(&path_text).is_some() {
+                bound.push((path_text, def_id));
+                continue;
+            }
+            if !adt.repr_transparent {
+                continue;
+            }
+            let Some(c_type) = self.opaque_c_type(def.item.file, item, adt) else {
+                continue;
+            };
+            if self.implements_device_traits(def_id) {
+                let short_name = match path.len() {
+                    0 | 1 => def.name.clone(),
+                    n => format!("{}::{}", path[n - 2], path[n - 1]),
+                };
+                derived.push(DeviceEntry {
+                    rust_path: path_text,
+                    c_type,
+                    short_name,
+                    def: Some(def_id),
+                });
+            }
+        }
+        for (path, def) in bound {
+            self.devices.bind_def(&path, def);
+        }
+        for entry in derived {
+            self.devices.add(entry);
+        }
+    }
+
+    /// `X` when the struct's only data is `Opaque<bindings::X>`.
+    fn opaque_c_type(&self, file: FileId, item: &Item, adt: &Adt) -> Option<String> {
+        let scope = self.item_scope(file, item)?;
+        adt.fields().find_map(|field| {
+            let TypeKind::Path(path) = &field.ty.kind else {
+                return None;
+            };
+            let res = self
+                .def_map
+                .resolve_path(scope.module, path, Namespace::Types);
+            if !self.is_kernel_item(&res, "Opaque") {
+                return None;
+            }
+            let inner = types::first_type_arg(path)?;
+            match self.resolve_type(inner, &scope) {
+                Res::External(p) if p.len() == 2 && p[0] == "bindings" => Some(p[1].clone()),
+                _ => None,
+            }
+        })
+    }
+
+    fn implements_device_traits(&self, def: DefId) -> bool {
+        self.impls_of(def).any(|(item_ref, imp)| {
+            let trait_res = self.impl_trait(item_ref, imp);
+            if self.is_core_item(&trait_res, "convert", "AsRef") {
+                let item = self.item(item_ref);
+                let Some(scope) = self.item_scope(item_ref.file, item) else {
+                    return false;
+                };
+                let target = imp
+                    .trait_path
+                    .as_ref()
+                    .and_then(|p| types::first_type_arg(p));
+                return target.is_some_and(|t| {
+                    let res = self.resolve_type(t, &scope);
+                    self.devices
+                        .by_rust_path("kernel::device::Device")
+                        .is_some_and(|entry| self.res_is_entry(&res, entry))
+                });
+            }
+            if self.is_kernel_item(&trait_res, "AlwaysRefCounted") {
+                return imp.items.iter().any(|assoc| match &assoc.kind {
+                    ItemKind::Fn(sig) => sig.calls.iter().any(|callee| {
+                        callee
+                            .last_name()
+                            .is_some_and(|name| self.devices.is_get_put(name))
+                    }),
+                    _ => false,
+                });
+            }
+            false
+        })
+    }
+
+    fn res_is_entry(&self, res: &Res, entry: &DeviceEntry) -> bool {
+        match res {
+            Res::Def(def) => entry.def == Some(*def),
+            other => self
+                .def_map
+                .canonical_path(other)
+                .is_some_and(|p| p.join("::") == entry.rust_path),
+        }
+    }
+
+    /// The device abstraction a resolution names (`kernel::pci::Device`), if any.
+    pub fn device_abstraction(&self, res: &Res) -> Option<&DeviceEntry> {
+        match res {
+            Res::Def(def) => self.devices.by_def(*def),
+            Res::External(path) => self.devices.by_rust_path(&path.join("::")),
+            _ => None,
+        }
+    }
+
+    /// The device C type a resolution names (`bindings::pci_dev`), if any.
+    pub fn c_device(&self, res: &Res) -> Option<&DeviceEntry> {
+        match res {
+            Res::External(path) if path.len() == 2 && path[0] == "bindings" => {
+                self.devices.by_c_type(&path[1])
+            }
+            _ => None,
+        }
+    }
+}

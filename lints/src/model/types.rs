@@ -1,0 +1,234 @@
+//! Resolving written types: scopes, generic parameters, `Self`, and type aliases.
+
+use super::def_map::{ModuleId, Namespace, Res};
+use super::item_tree::{GenericArg, Generics, ItemKind, PathRef, TypeKind, TypeRef};
+use super::Model;
+use crate::source::Span;
+
+/// Alias chains longer than this are treated as unresolved (and cycles end here).
+const MAX_ALIAS_DEPTH: usize = 16;
+
+/// Where a type is written: its module, the generic parameters in scope, `Self`, and the arguments
+/// substituted for an alias's parameters while looking through it.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub module: ModuleId,
+    pub type_params: Vec<String>,
+    pub self_ty: Option<Box<(TypeRef, ModuleId)>>,
+    pub substitutions: Vec<(String, TypeRef, Scope)>,
+    alias_depth: usize,
+}
+
+impl Scope {
+    pub fn new(module: ModuleId) -> Scope {
+        Scope {
+            module,
+            type_params: Vec::new(),
+            self_ty: None,
+            substitutions: Vec::new(),
+            alias_depth: 0,
+        }
+    }
+
+    pub fn add_generics(&mut self, generics: &Generics) {
+        self.type_params.extend(generics.types.iter().cloned());
+    }
+}
+
+/// What to do after visiting a type node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Walk {
+    Descend,
+    Skip,
+}
+
+/// A type node reached while walking, with the span to report at: the node itself when it is written
+/// in the walked type, or the alias path that led to it.
+pub struct TypeSite<'t> {
+    pub ty: &'t TypeRef,
+    pub scope: &'t Scope,
+    pub report_span: Span,
+    /// True once the walk has gone through a type alias.
+    pub through_alias: bool,
+}
+
+pub fn first_type_arg(path: &PathRef) -> Option<&TypeRef> {
+    path.segments.last()?.args.iter().find_map(|arg| match arg {
+        GenericArg::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+impl Model {
+    /// What a type names, looking through aliases, generic substitutions and `Self`, but not into
+    /// pointers or generic arguments.
+    pub fn resolve_type(&self, ty: &TypeRef, scope: &Scope) -> Res {
+        match self.expand(ty, scope) {
+            Some((expanded, inner_scope)) => match &expanded.kind {
+                TypeKind::Path(path) => self.resolve_type_path(path, &inner_scope),
+                _ => Res::Unknown,
+            },
+            None => Res::Unknown,
+        }
+    }
+
+    /// A path in type position, without alias expansion.
+    pub fn resolve_type_path(&self, path: &PathRef, scope: &Scope) -> Res {
+        if path.qself.is_none() && !path.global && path.segments.len() == 1 {
+            let name = path.segments[0].name.as_str();
+            if scope.type_params.iter().any(|p| p == name) {
+                return Res::GenericParam(name.to_string());
+            }
+        }
+        self.def_map
+            .resolve_path(scope.module, path, Namespace::Types)
+    }
+
+    /// Follows aliases, `Self` and substituted generic parameters down to the type they stand for.
+    pub fn expand(&self, ty: &TypeRef, scope: &Scope) -> Option<(TypeRef, Scope)> {
+        let mut current = ty.clone();
+        let mut scope = scope.clone();
+        for _ in 0..MAX_ALIAS_DEPTH {
+            let TypeKind::Path(path) = &current.kind else {
+                return Some((current, scope));
+            };
+            match self.step_through(path, &scope) {
+                Some((next, next_scope)) => {
+                    current = next;
+                    scope = next_scope;
+                }
+                None => return Some((current, scope)),
+            }
+        }
+        None
+    }
+
+    /// One step: `Self`, a substituted parameter, or a local alias becomes what it stands for.
+    fn step_through(&self, path: &PathRef, scope: &Scope) -> Option<(TypeRef, Scope)> {
+        if path.qself.is_some() || path.global {
+            return None;
+        }
+        if path.segments.len() == 1 {
+            let name = path.segments[0].name.as_str();
+            if name == "Self" {
+                let (self_ty, module) = scope.self_ty.as_deref()?;
+                let mut self_scope = Scope::new(*module);
+                self_scope.type_params = scope.type_params.clone();
+                return Some((self_ty.clone(), self_scope));
+            }
+            if let Some((_, ty, arg_scope)) = scope.substitutions.iter().find(|(n, _, _)| n == name)
+            {
+                return Some((ty.clone(), arg_scope.clone()));
+            }
+            if scope.type_params.iter().any(|p| p == name) {
+                return None;
+            }
+        }
+        let Res::Def(def) = self
+            .def_map
+            .resolve_path(scope.module, path, Namespace::Types)
+        else {
+            return None;
+        };
+        let data = self.def_map.def(def);
+        let item = self.item(data.item);
+        let ItemKind::TypeAlias {
+            generics,
+            ty: Some(aliased),
+        } = &item.kind
+        else {
+            return None;
+        };
+        if scope.alias_depth >= MAX_ALIAS_DEPTH {
+            return None;
+        }
+        let mut alias_scope = Scope::new(data.module);
+        alias_scope.alias_depth = scope.alias_depth + 1;
+        let args: Vec<&TypeRef> = path
+            .segments
+            .last()
+            .into_iter()
+            .flat_map(|s| s.args.iter())
+            .filter_map(|arg| match arg {
+                GenericArg::Type(ty) => Some(ty),
+                _ => None,
+            })
+            .collect();
+        for (index, param) in generics.types.iter().enumerate() {
+            match args.get(index) {
+                Some(arg) => {
+                    alias_scope
+                        .substitutions
+                        .push((param.clone(), (*arg).clone(), scope.clone()));
+                }
+                None => alias_scope.type_params.push(param.clone()),
+            }
+        }
+        Some((aliased.clone(), alias_scope))
+    }
+
+    /// Visits `ty` and the types inside it (pointees, referents, elements, generic arguments), looking
+    /// through aliases. `fn` pointer types are leaves: a callback's parameters store nothing.
+    pub fn walk_type(
+        &self,
+        ty: &TypeRef,
+        scope: &Scope,
+        visit: &mut dyn FnMut(&TypeSite<'_>) -> Walk,
+    ) {
+        self.walk_inner(ty, scope, None, visit, 0);
+    }
+
+    fn walk_inner(
+        &self,
+        ty: &TypeRef,
+        scope: &Scope,
+        alias_site: Option<Span>,
+        visit: &mut dyn FnMut(&TypeSite<'_>) -> Walk,
+        depth: usize,
+    ) {
+        if depth > 64 {
+            return;
+        }
+        let site = TypeSite {
+            ty,
+            scope,
+            report_span: alias_site.unwrap_or(ty.span),
+            through_alias: alias_site.is_some(),
+        };
+        if visit(&site) == Walk::Skip {
+            return;
+        }
+        match &ty.kind {
+            TypeKind::Path(path) => {
+                if let Some((expanded, inner_scope)) = self.step_through(path, scope) {
+                    let site_span = alias_site.unwrap_or(ty.span);
+                    self.walk_inner(&expanded, &inner_scope, Some(site_span), visit, depth + 1);
+                    return;
+                }
+                for segment in &path.segments {
+                    for arg in &segment.args {
+                        if let GenericArg::Type(inner) | GenericArg::Binding(_, inner) = arg {
+                            self.walk_inner(inner, scope, alias_site, visit, depth + 1);
+                        }
+                    }
+                }
+            }
+            TypeKind::Ptr { pointee: inner, .. }
+            | TypeKind::Ref {
+                referent: inner, ..
+            }
+            | TypeKind::Array(inner)
+            | TypeKind::Slice(inner) => self.walk_inner(inner, scope, alias_site, visit, depth + 1),
+            TypeKind::Tuple(elements) => {
+                for element in elements {
+                    self.walk_inner(element, scope, alias_site, visit, depth + 1);
+                }
+            }
+            TypeKind::FnPtr
+            | TypeKind::Bounds(_)
+            | TypeKind::Never
+            | TypeKind::Infer
+            | TypeKind::Opaque => {}
+        }
+    }
+}

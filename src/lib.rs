@@ -1,0 +1,6 @@
+//! The devref driver: command line, file discovery, running the analysis, and rendering.
+
+pub mod cli;
+pub mod discover;
+pub mod driver;
+pub mod render;

@@ -1,0 +1,209 @@
+//! UI tests: each `tests/ui/*.rs` file (or `tests/ui/<dir>/` tree) is linted by the built `devref`.
+//!
+//! - The human output (no colour) must equal the `.stderr` snapshot beside it; `BLESS=1 cargo test`
+//!   rewrites the snapshots.
+//! - Every `//~ lint_name` annotation (`//~^` for the line above, one `^` per line) must match a
+//!   diagnostic of the JSON output on that line, and every diagnostic must be annotated. This holds even
+//!   for blessed snapshots, so a missing or extra diagnostic always fails.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// (file, line) → lint names, sorted.
+type Findings = BTreeMap<(String, usize), Vec<String>>;
+
+#[test]
+fn ui() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ui_dir = root.join("tests/ui");
+    let mut cases: Vec<PathBuf> = fs::read_dir(&ui_dir)
+        .expect("tests/ui exists")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| path.is_dir() || path.extension().is_some_and(|ext| ext == "rs"))
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no UI tests found");
+    let bless = std::env::var_os("BLESS").is_some_and(|v| v != "0");
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(failure) = run_case(root, case, bless) {
+            failures.push(failure);
+        }
+    }
+    println!("{} UI tests, {} failed", cases.len(), failures.len());
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+fn run_case(root: &Path, case: &Path, bless: bool) -> Result<(), String> {
+    let relative = case.strip_prefix(root).expect("case under the root");
+    let name = relative.display().to_string();
+    let human = devref(root, &["--color", "never"], relative);
+    let json = devref(root, &["--message-format", "json"], relative);
+
+    let stderr_path = case.with_extension("stderr");
+    let actual = normalize(&String::from_utf8_lossy(&human.stderr));
+    let mut problems = Vec::new();
+    if bless {
+        if actual.is_empty() {
+            let _ = fs::remove_file(&stderr_path);
+        } else {
+            fs::write(&stderr_path, &actual).map_err(|e| format!("{name}: cannot bless: {e}"))?;
+        }
+    } else {
+        let expected = fs::read_to_string(&stderr_path).unwrap_or_default();
+        if expected != actual {
+            problems.push(format!(
+                "output differs from {} (run `BLESS=1 cargo test --test ui` to update):\n{}",
+                stderr_path.display(),
+                diff(&expected, &actual)
+            ));
+        }
+    }
+
+    let expected = annotations(case, root);
+    let reported = json_findings(&String::from_utf8_lossy(&json.stdout));
+    for (place, lints) in &expected {
+        let got = reported.get(place).cloned().unwrap_or_default();
+        if &got != lints {
+            problems.push(format!(
+                "{}:{}: annotated {:?}, reported {:?}",
+                place.0, place.1, lints, got
+            ));
+        }
+    }
+    for (place, lints) in &reported {
+        if !expected.contains_key(place) {
+            problems.push(format!(
+                "{}:{}: reported {:?} without a `//~` annotation",
+                place.0, place.1, lints
+            ));
+        }
+    }
+    let code = human.status.code();
+    if code == Some(101) {
+        problems.push("devref panicked".to_string());
+    }
+    let has_errors = actual.lines().any(|line| line.starts_with("error"));
+    let wanted = if has_errors { 1 } else { 0 };
+    if code != Some(wanted) {
+        problems.push(format!("exit code {code:?}, expected {wanted}"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{name}:\n  {}", problems.join("\n  ")))
+    }
+}
+
+fn devref(root: &Path, args: &[&str], target: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_devref"))
+        .current_dir(root)
+        .args(args)
+        .arg(target)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("devref runs")
+}
+
+/// Paths are shown relative to `tests/ui`, as `$DIR/…`, so snapshots do not depend on the checkout.
+fn normalize(output: &str) -> String {
+    output.replace("tests/ui/", "$DIR/")
+}
+
+fn annotations(case: &Path, root: &Path) -> Findings {
+    let files: Vec<PathBuf> = if case.is_dir() {
+        let mut files: Vec<PathBuf> = walk(case);
+        files.sort();
+        files
+    } else {
+        vec![case.to_path_buf()]
+    };
+    let mut found = Findings::new();
+    for file in files {
+        let text = fs::read_to_string(&file).expect("readable test file");
+        let name = file
+            .strip_prefix(root)
+            .expect("under root")
+            .display()
+            .to_string();
+        for (index, line) in text.lines().enumerate() {
+            let Some(at) = line.find("//~") else { continue };
+            let rest = &line[at + 3..];
+            let up = rest.bytes().take_while(|&b| b == b'^').count();
+            let target = index + 1 - up;
+            for lint in rest[up..]
+                .split(',')
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+            {
+                found
+                    .entry((name.clone(), target))
+                    .or_default()
+                    .push(lint.to_string());
+            }
+        }
+    }
+    for lints in found.values_mut() {
+        lints.sort();
+    }
+    found
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).expect("readable dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn json_findings(stdout: &str) -> Findings {
+    let mut found = Findings::new();
+    for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
+        let value: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+        let code = value["code"]["code"].as_str().unwrap_or("<no code>");
+        let lint = code.strip_prefix("devref::").unwrap_or(code).to_string();
+        let primary = value["spans"]
+            .as_array()
+            .and_then(|spans| spans.iter().find(|s| s["is_primary"] == true))
+            .expect("a primary span");
+        let file = primary["file_name"]
+            .as_str()
+            .expect("file name")
+            .to_string();
+        let line_number = primary["line_start"].as_u64().expect("line") as usize;
+        found.entry((file, line_number)).or_default().push(lint);
+    }
+    for lints in found.values_mut() {
+        lints.sort();
+    }
+    found
+}
+
+fn diff(expected: &str, actual: &str) -> String {
+    let expected: Vec<&str> = expected.lines().collect();
+    let actual: Vec<&str> = actual.lines().collect();
+    let mut out = String::new();
+    let max = expected.len().max(actual.len());
+    for i in 0..max {
+        match (expected.get(i), actual.get(i)) {
+            (Some(e), Some(a)) if e == a => {}
+            (e, a) => {
+                if let Some(e) = e {
+                    out.push_str(&format!("  {:>4} - {e}\n", i + 1));
+                }
+                if let Some(a) = a {
+                    out.push_str(&format!("  {:>4} + {a}\n", i + 1));
+                }
+            }
+        }
+    }
+    out
+}

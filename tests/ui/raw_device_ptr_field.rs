@@ -1,0 +1,98 @@
+// raw_device_ptr_field: every shape of a raw device pointer in a field, and the look-alikes that are fine.
+
+use core::ptr::NonNull;
+use kernel::bindings;
+use kernel::sync::Mutex;
+use kernel::types::{ARef, Opaque};
+use kernel::{alloc::KVec, device, pci};
+
+// --- Reported -----------------------------------------------------------------------------------
+
+struct PlainPtr {
+    dev: *mut bindings::device, //~ raw_device_ptr_field
+}
+
+struct ConstPtr {
+    pdev: *const bindings::pci_dev, //~ raw_device_ptr_field
+}
+
+struct NonNullField {
+    pdev: NonNull<bindings::platform_device>, //~ raw_device_ptr_field
+}
+
+struct InOption {
+    udev: Option<*mut bindings::usb_device>, //~ raw_device_ptr_field
+}
+
+struct InArray {
+    devs: [*mut bindings::device; 4], //~ raw_device_ptr_field
+}
+
+struct InSlice<'a> {
+    devs: &'a [NonNull<bindings::device>], //~ raw_device_ptr_field
+}
+
+struct InTuple {
+    pair: (u32, *mut bindings::i2c_client), //~ raw_device_ptr_field
+}
+
+struct InVec {
+    list: KVec<NonNull<bindings::auxiliary_device>>, //~ raw_device_ptr_field
+}
+
+struct InMutex {
+    lock: Mutex<Option<*mut bindings::phy_device>>, //~ raw_device_ptr_field
+}
+
+struct TupleStruct(*mut bindings::drm_device); //~ raw_device_ptr_field
+
+enum State {
+    Bound { dev: *mut bindings::device }, //~ raw_device_ptr_field
+    Probing(NonNull<bindings::serdev_device>), //~ raw_device_ptr_field
+    Unbound,
+}
+
+union Raw {
+    dev: *mut bindings::usb_interface, //~ raw_device_ptr_field
+    addr: usize,
+}
+
+struct TwoInOne {
+    both: (*mut bindings::device, *mut bindings::pci_dev), //~ raw_device_ptr_field, raw_device_ptr_field
+}
+
+struct AbsolutePath {
+    dev: *mut ::kernel::bindings::device, //~ raw_device_ptr_field
+}
+
+// --- Not reported -------------------------------------------------------------------------------
+
+/// A callback vtable: the device pointer is a parameter, nothing is stored.
+struct Vtable {
+    release: Option<unsafe extern "C" fn(dev: *mut bindings::device)>,
+    probe: unsafe extern "C" fn(*mut bindings::pci_dev, *const bindings::pci_device_id) -> i32,
+}
+
+/// The abstraction's own storage.
+#[repr(transparent)]
+pub struct Wrapper(Opaque<bindings::device>);
+
+struct NotDevices {
+    buf: *mut u8,
+    dma: bindings::dma_addr_t,
+    res: *mut bindings::resource,
+    dev_by_value: Opaque<bindings::pci_dev>,
+}
+
+struct Counted {
+    pdev: ARef<pci::Device>,
+    dev: ARef<device::Device>,
+}
+
+struct GenericPtr<T> {
+    ptr: *mut T,
+}
+
+struct Borrowed<'a> {
+    dev: &'a device::Device,
+}
