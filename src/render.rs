@@ -89,8 +89,8 @@ pub fn summary(diagnostics: &[Diagnostic]) -> Option<(Level, String)> {
     }
 }
 
-/// The summary as rustc's JSON emits it: a diagnostic without spans (cargo recognises
-/// rustc's own `... emitted` summaries the same way).
+/// The summary as a rustc JSON diagnostic without spans, as rustc's `--error-format=json`
+/// ends with one (`"rendered"` is the summary line and a blank line).
 pub fn summary_json(diagnostics: &[Diagnostic]) -> Option<Value> {
     let (level, message) = summary(diagnostics)?;
     let word = level.diagnostic_word();
@@ -279,15 +279,15 @@ fn to_codespan(diagnostic: &Diagnostic, files: &[SourceFile]) -> CsDiagnostic<Fi
     }
     let helps = diagnostic.helps.iter().map(|help| match &help.suggestion {
         Some(suggestion) if !suggestion.replacement.is_empty() => {
-            format!(
-                "help: {}: `{}`",
-                help.message,
-                one_line(&suggestion.replacement)
-            )
+            let replacement = one_line(&suggestion.replacement);
+            sub_message("help", &format!("{}: `{replacement}`", help.message))
         }
-        _ => format!("help: {}", help.message),
+        _ => sub_message("help", &help.message),
     });
-    let notes = diagnostic.notes.iter().map(|note| format!("note: {note}"));
+    let notes = diagnostic
+        .notes
+        .iter()
+        .map(|note| sub_message("note", note));
     CsDiagnostic::new(severity(diagnostic.level))
         .with_code(diagnostic.code())
         .with_message(&diagnostic.message)
@@ -573,6 +573,7 @@ impl<W: WriteStyle> WriteStyle for RustcLook<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use codespan_reporting::term::termcolor::Ansi;
     use devref_lints::{Applicability, Group, Lint};
 
     static RAW: Lint = Lint {
@@ -583,120 +584,551 @@ mod tests {
         docs: "",
     };
 
-    fn src(id: u32, name: &str, text: &str) -> SourceFile {
+    const FOO: &str = "\
+struct Foo {
+    x: u32,
+    dev: *mut bindings::pci_dev,
+}
+
+impl Foo {
+    fn new() -> Self {
+        todo!()
+    }
+}
+";
+
+    fn file(id: u32, name: &str, text: &str) -> SourceFile {
         SourceFile::new(FileId(id), name.to_string(), text.to_string())
     }
 
-    fn span_of(file: &SourceFile, needle: &str) -> Span {
-        let start = file.text.find(needle).expect("needle");
+    /// The span of the first occurrence of `needle`.
+    fn find(file: &SourceFile, needle: &str) -> Span {
+        let start = file.text.find(needle).expect("needle in fixture");
         Span::new(file.id, start..start + needle.len())
     }
 
+    fn raw_field(foo: &SourceFile) -> Diagnostic {
+        let pointer = find(foo, "*mut bindings::pci_dev");
+        Diagnostic::lint(
+            &RAW,
+            pointer,
+            "raw pointer to a device is stored in a field",
+        )
+        .with_label("this pointer carries no lifetime")
+        .with_secondary(find(foo, "struct Foo"), "in this struct")
+        .with_suggestion(
+            "store a counted reference",
+            pointer,
+            "ARef<pci::Device>",
+            Applicability::MaybeIncorrect,
+        )
+        .with_help("or clear it in `remove`")
+        .with_note("the device can be unbound while `Foo` lives")
+    }
+
+    fn warning(span: Span, message: &str, label: &str) -> Diagnostic {
+        Diagnostic::lint(&RAW, span, message).with_label(label)
+    }
+
+    fn error(span: Span, message: &str, label: &str) -> Diagnostic {
+        Diagnostic {
+            level: Level::Deny,
+            ..warning(span, message, label)
+        }
+    }
+
+    fn strip_ansi(text: &str) -> String {
+        let mut plain = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                chars.by_ref().find(|&c| c == 'm');
+            } else {
+                plain.push(c);
+            }
+        }
+        plain
+    }
+
     #[test]
-    fn scratch2() {
-        let text = "struct Foo {\n    x: u32,\n    dev: *mut bindings::pci_dev,\n}\n\nimpl Foo {\n    fn new() -> Self {\n        todo!()\n    }\n}\n\tlet\tx = y;\n";
-        let f = src(0, "drivers/foo.rs", text);
-        let g = src(1, "drivers/bar.rs", "line1\nline2\n");
-        let files = [f, g];
-        let f = &files[0];
-        let ds = [
-            Diagnostic::lint(
-                &RAW,
-                span_of(f, "Self {\n        todo!()\n    }"),
-                "multi mid",
-            )
-            .with_label("mid"),
-            Diagnostic::lint(&RAW, span_of(f, "bindings::pci_dev"), "same line")
-                .with_label("primary")
-                .with_secondary(span_of(f, "dev"), "field")
-                .with_secondary(span_of(&files[1], "line2"), "other file"),
-            Diagnostic::lint(&RAW, span_of(f, "x = y"), "tabs").with_label("tab"),
-            Diagnostic::lint(
-                &RAW,
-                span_of(f, "dev: *mut bindings::pci_dev,\n"),
-                "incl newline",
-            )
-            .with_label("nl"),
-            Diagnostic::lint(&RAW, Span::new(FileId(0), 500..900), "out of range")
-                .with_label("oor"),
-            Diagnostic::lint(&RAW, Span::new(FileId(7), 0..1), "missing file")
-                .with_label("mf")
-                .with_note("a\nb"),
-            Diagnostic::lint(&RAW, span_of(f, "x: u32"), "sugg")
-                .with_suggestion(
-                    "multi",
-                    span_of(f, "x: u32"),
-                    "x: u32,\n    y: u8",
-                    Applicability::MachineApplicable,
-                )
-                .with_suggestion(
-                    "delete",
-                    span_of(f, "x: u32"),
-                    "",
-                    Applicability::MachineApplicable,
-                ),
+    fn human_warning_with_secondary_label_helps_and_note() {
+        let files = [file(0, "drivers/foo.rs", FOO)];
+        let output = human_to_string(&[raw_field(&files[0])], &files);
+        assert_eq!(
+            output,
+            "\
+warning[devref::raw_device_ptr_field]: raw pointer to a device is stored in a field
+ --> drivers/foo.rs:3:10
+  |
+1 | struct Foo {
+  | ---------- in this struct
+2 |     x: u32,
+3 |     dev: *mut bindings::pci_dev,
+  |          ^^^^^^^^^^^^^^^^^^^^^^ this pointer carries no lifetime
+  |
+  = help: store a counted reference: `ARef<pci::Device>`
+  = help: or clear it in `remove`
+  = note: the device can be unbound while `Foo` lives
+
+warning: 1 warning emitted
+
+"
+        );
+    }
+
+    #[test]
+    fn human_input_error_on_empty_file() {
+        let files = [file(0, "drivers/gone.rs", "")];
+        let diagnostic = Diagnostic::input_error(
+            Span::new(FileId(0), 0..0),
+            "could not read `drivers/gone.rs`: Permission denied (os error 13)",
+        );
+        assert_eq!(
+            human_to_string(&[diagnostic], &files),
+            "\
+error[devref::input]: could not read `drivers/gone.rs`: Permission denied (os error 13)
+ --> drivers/gone.rs:1:1
+  |
+1 |
+  | ^
+
+error: could not lint due to 1 previous error
+
+"
+        );
+    }
+
+    #[test]
+    fn human_crlf_and_char_columns() {
+        let files = [file(
+            0,
+            "drivers/crlf.rs",
+            "fn a() {\r\n    let é = ü(pdev);\r\n}\r\n",
+        )];
+        let diagnostic = error(find(&files[0], "pdev"), "device escapes", "here");
+        assert_eq!(
+            human_to_string(&[diagnostic], &files),
+            "\
+error[devref::raw_device_ptr_field]: device escapes
+ --> drivers/crlf.rs:2:15
+  |
+2 |     let é = ü(pdev);
+  |               ^^^^ here
+
+error: could not lint due to 1 previous error
+
+"
+        );
+    }
+
+    #[test]
+    fn human_multi_line_spans_look_like_rustc() {
+        let files = [file(0, "drivers/foo.rs", FOO)];
+        let foo = &files[0];
+        let method = "fn new() -> Self {\n        todo!()\n    }";
+        let body = "Self {\n        todo!()\n    }";
+        let item = FOO[FOO.find("impl").unwrap()..].trim_end();
+        let diagnostics = [
+            warning(find(foo, method), "method", "whole method"),
+            warning(find(foo, body), "body", "from the return type"),
+            warning(find(foo, item), "impl", "whole impl"),
         ];
-        print!("{}", human_to_string(&ds, &files));
-        for d in &ds[3..6] {
-            println!("{}", rustc_json(d, &files));
+        assert_eq!(
+            human_to_string(&diagnostics, &files),
+            "\
+warning[devref::raw_device_ptr_field]: method
+ --> drivers/foo.rs:7:5
+  |
+7 | /     fn new() -> Self {
+8 | |         todo!()
+9 | |     }
+  | |_____^ whole method
+
+warning[devref::raw_device_ptr_field]: body
+ --> drivers/foo.rs:7:17
+  |
+7 |       fn new() -> Self {
+  |  _________________^
+8 | |         todo!()
+9 | |     }
+  | |_____^ from the return type
+
+warning[devref::raw_device_ptr_field]: impl
+  --> drivers/foo.rs:6:1
+   |
+ 6 | / impl Foo {
+ 7 | |     fn new() -> Self {
+ 8 | |         todo!()
+ 9 | |     }
+10 | | }
+   | |_^ whole impl
+
+warning: 3 warnings emitted
+
+"
+        );
+    }
+
+    #[test]
+    fn human_labels_on_one_line_and_in_another_file() {
+        let files = [
+            file(0, "drivers/foo.rs", FOO),
+            file(1, "drivers/bar.rs", "line1\nline2\n"),
+        ];
+        let diagnostic = error(
+            find(&files[0], "bindings::pci_dev"),
+            "stored here",
+            "primary",
+        )
+        .with_secondary(find(&files[0], "dev"), "field")
+        .with_secondary(find(&files[1], "line2"), "other file");
+        assert_eq!(
+            human_to_string(&[diagnostic], &files),
+            "\
+error[devref::raw_device_ptr_field]: stored here
+ --> drivers/foo.rs:3:15
+  |
+3 |     dev: *mut bindings::pci_dev,
+  |     ---       ^^^^^^^^^^^^^^^^^ primary
+  |     |
+  |     field
+  |
+ ::: drivers/bar.rs:2:1
+  |
+2 | line2
+  | ----- other file
+
+error: could not lint due to 1 previous error
+
+"
+        );
+    }
+
+    #[test]
+    fn human_multi_line_notes_and_suggestions() {
+        let files = [file(0, "drivers/foo.rs", FOO)];
+        let field = find(&files[0], "x: u32");
+        let diagnostic = Diagnostic::lint(&RAW, field, "field")
+            .with_suggestion(
+                "add a field",
+                field,
+                "x: u32,\n    y: u8",
+                Applicability::MachineApplicable,
+            )
+            .with_suggestion("remove it", field, "", Applicability::MaybeIncorrect)
+            .with_note("first line\nsecond line");
+        assert_eq!(
+            human_diagnostic_to_string(&diagnostic, &files),
+            "\
+warning[devref::raw_device_ptr_field]: field
+ --> drivers/foo.rs:2:5
+  |
+2 |     x: u32,
+  |     ^^^^^^
+  |
+  = help: add a field: `x: u32, y: u8`
+  = help: remove it
+  = note: first line
+          second line
+
+"
+        );
+    }
+
+    #[test]
+    fn human_survives_bad_spans() {
+        let files = [file(0, "drivers/ü.rs", "ü\n")];
+        let diagnostics = [
+            warning(Span::new(FileId(0), 500..900), "past the end", "eof"),
+            warning(Span::new(FileId(0), 1..1), "inside a char", "ü"),
+            warning(
+                Span {
+                    file: FileId(0),
+                    start: 2,
+                    end: 0,
+                },
+                "backwards",
+                "b",
+            ),
+            warning(Span::new(FileId(9), 0..1), "unknown file", "u").with_note("n"),
+        ];
+        assert_eq!(
+            human_to_string(&diagnostics, &files),
+            "\
+warning[devref::raw_device_ptr_field]: past the end
+ --> drivers/ü.rs:2:1
+  |
+2 |
+  | ^ eof
+
+warning[devref::raw_device_ptr_field]: inside a char
+ --> drivers/ü.rs:1:1
+  |
+1 | ü
+  | ^ ü
+
+warning[devref::raw_device_ptr_field]: backwards
+ --> drivers/ü.rs:1:2
+  |
+1 | ü
+  |  ^ b
+
+warning[devref::raw_device_ptr_field]: unknown file
+ = note: n
+
+warning: 4 warnings emitted
+
+"
+        );
+        for diagnostic in &diagnostics {
+            rustc_json(diagnostic, &files);
         }
     }
 
     #[test]
-    fn scratch() {
-        let text = "struct Foo {\n    x: u32,\n    dev: *mut bindings::pci_dev,\n}\n\nimpl Foo {\n    fn new() -> Self {\n        todo!()\n    }\n}\n";
-        let f = src(0, "drivers/foo.rs", text);
-        let e = src(1, "drivers/bad.rs", "");
-        let c = src(
-            2,
-            "drivers/crlf.rs",
-            "fn a() {\r\n    let é = ü(pdev);\r\n}\r\n",
+    fn human_colour_is_rustc_like_and_only_colour() {
+        let files = [file(0, "drivers/foo.rs", FOO)];
+        let diagnostics = [
+            raw_field(&files[0]),
+            error(find(&files[0], "todo!()"), "todo", "here"),
+        ];
+        let mut out = Ansi::new(Vec::new());
+        human(&diagnostics, &files, &mut out).unwrap();
+        let coloured = String::from_utf8(out.into_inner()).unwrap();
+        assert_eq!(strip_ansi(&coloured), human_to_string(&diagnostics, &files));
+        let bold_yellow = "\x1b[0m\x1b[1m\x1b[33m";
+        let bold_red = "\x1b[0m\x1b[1m\x1b[38;5;9m";
+        let bold_blue = "\x1b[0m\x1b[1m\x1b[38;5;12m";
+        let bold = "\x1b[0m\x1b[1m";
+        assert!(coloured.starts_with(&format!(
+            "{bold_yellow}warning[devref::raw_device_ptr_field]{bold}: raw pointer"
+        )));
+        assert!(coloured.contains(&format!("{bold_blue} -->\x1b[0m drivers/foo.rs:3:10\n")));
+        assert!(coloured.contains(&format!("{bold_red}error[devref::raw_device_ptr_field]")));
+        assert!(coloured.ends_with(&format!(
+            "{bold_red}error{bold}: could not lint due to 1 previous error; \
+             1 warning emitted\x1b[0m\n\n"
+        )));
+    }
+
+    #[test]
+    fn json_matches_rustc_schema() {
+        let files = [file(0, "drivers/foo.rs", FOO)];
+        let diagnostic = raw_field(&files[0]);
+        let line = "    dev: *mut bindings::pci_dev,";
+        let pointer = json!({
+            "file_name": "drivers/foo.rs",
+            "byte_start": 34,
+            "byte_end": 56,
+            "line_start": 3,
+            "line_end": 3,
+            "column_start": 10,
+            "column_end": 32,
+            "is_primary": true,
+            "text": [{"text": line, "highlight_start": 10, "highlight_end": 32}],
+            "label": "this pointer carries no lifetime",
+            "suggested_replacement": null,
+            "suggestion_applicability": null,
+            "expansion": null,
+        });
+        let mut suggestion = pointer.clone();
+        suggestion["label"] = Value::Null;
+        suggestion["suggested_replacement"] = json!("ARef<pci::Device>");
+        suggestion["suggestion_applicability"] = json!("MaybeIncorrect");
+        let expected = json!({
+            "$message_type": "diagnostic",
+            "message": "raw pointer to a device is stored in a field",
+            "code": {"code": "devref::raw_device_ptr_field", "explanation": null},
+            "level": "warning",
+            "spans": [
+                pointer,
+                {
+                    "file_name": "drivers/foo.rs",
+                    "byte_start": 0,
+                    "byte_end": 10,
+                    "line_start": 1,
+                    "line_end": 1,
+                    "column_start": 1,
+                    "column_end": 11,
+                    "is_primary": false,
+                    "text": [{"text": "struct Foo {", "highlight_start": 1, "highlight_end": 11}],
+                    "label": "in this struct",
+                    "suggested_replacement": null,
+                    "suggestion_applicability": null,
+                    "expansion": null,
+                },
+            ],
+            "children": [
+                {
+                    "message": "store a counted reference",
+                    "code": null,
+                    "level": "help",
+                    "spans": [suggestion],
+                    "children": [],
+                    "rendered": null,
+                },
+                {
+                    "message": "or clear it in `remove`",
+                    "code": null,
+                    "level": "help",
+                    "spans": [],
+                    "children": [],
+                    "rendered": null,
+                },
+                {
+                    "message": "the device can be unbound while `Foo` lives",
+                    "code": null,
+                    "level": "note",
+                    "spans": [],
+                    "children": [],
+                    "rendered": null,
+                },
+            ],
+            "rendered": human_diagnostic_to_string(&diagnostic, &files),
+        });
+        assert_eq!(rustc_json(&diagnostic, &files), expected);
+        assert_eq!(&FOO[34..56], "*mut bindings::pci_dev");
+        assert!(!expected["rendered"].as_str().unwrap().contains("emitted"));
+    }
+
+    #[test]
+    fn json_crlf_non_ascii_and_multi_line_spans() {
+        let text = "fn a() {\r\n    let é = ü(pdev);\r\n}\r\n";
+        let files = [file(0, "drivers/crlf.rs", text)];
+        let pdev = find(&files[0], "pdev");
+        let body = find(&files[0], "{\r\n    let é = ü(pdev);\r\n}");
+        let diagnostic = error(pdev, "device escapes", "here").with_secondary(body, "body");
+        let json = rustc_json(&diagnostic, &files);
+        assert_eq!(json["level"], "error");
+        let primary = &json["spans"][0];
+        assert_eq!(primary["byte_start"], 26);
+        assert_eq!(primary["byte_end"], 30);
+        assert_eq!(&text[26..30], "pdev");
+        assert_eq!(
+            (primary["line_start"].clone(), primary["line_end"].clone()),
+            (json!(2), json!(2))
         );
-        let files = [f, e, c];
-        let f = &files[0];
-        let d1 = Diagnostic::lint(
-            &RAW,
-            span_of(f, "*mut bindings::pci_dev"),
-            "raw pointer to a device is stored in a field",
-        )
-        .with_label("this pointer carries no lifetime")
-        .with_secondary(span_of(f, "struct Foo"), "in this struct")
-        .with_suggestion(
-            "store a counted reference",
-            span_of(f, "*mut bindings::pci_dev"),
-            "ARef<pci::Device>",
-            Applicability::MaybeIncorrect,
-        )
-        .with_help("or drop it in `remove`")
-        .with_note("the device can be unbound while `Foo` lives");
-        let d2 = Diagnostic::input_error(
-            Span::new(FileId(1), 0..0),
-            "could not read `drivers/bad.rs`: permission denied",
+        assert_eq!(primary["column_start"], 15);
+        assert_eq!(primary["column_end"], 19);
+        assert_eq!(
+            primary["text"],
+            json!([{"text": "    let é = ü(pdev);", "highlight_start": 15, "highlight_end": 19}])
         );
-        let mut d3 = Diagnostic::lint(&RAW, span_of(&files[2], "pdev"), "crlf").with_label("here");
-        d3.level = Level::Deny;
-        let d4 = Diagnostic::lint(
-            &RAW,
-            span_of(f, "fn new() -> Self {\n        todo!()\n    }"),
-            "multi",
-        )
-        .with_label("whole fn");
-        let d5 = Diagnostic::lint(
-            &RAW,
-            span_of(
-                f,
-                "impl Foo {\n    fn new() -> Self {\n        todo!()\n    }\n}",
-            ),
-            "multi2",
-        )
-        .with_label("whole impl");
-        let ds = [d1, d2, d3, d4, d5];
-        print!("{}", human_to_string(&ds, &files));
-        for d in &ds {
-            println!("{}", rustc_json(d, &files));
-        }
-        let mut buf = codespan_reporting::term::termcolor::Ansi::new(Vec::new());
-        human(&ds[..1], &files, &mut buf).unwrap();
-        println!("{:?}", String::from_utf8(buf.into_inner()).unwrap());
+        let secondary = &json["spans"][1];
+        assert_eq!(secondary["is_primary"], false);
+        assert_eq!(secondary["label"], "body");
+        assert_eq!(secondary["byte_start"], 7);
+        assert_eq!(secondary["byte_end"], 35);
+        assert_eq!(secondary["line_start"], 1);
+        assert_eq!(secondary["line_end"], 3);
+        assert_eq!(secondary["column_start"], 8);
+        assert_eq!(secondary["column_end"], 2);
+        assert_eq!(
+            secondary["text"],
+            json!([
+                {"text": "fn a() {", "highlight_start": 8, "highlight_end": 9},
+                {"text": "    let é = ü(pdev);", "highlight_start": 1, "highlight_end": 21},
+                {"text": "}", "highlight_start": 1, "highlight_end": 2},
+            ])
+        );
+        assert_eq!(json["children"], json!([]));
+    }
+
+    #[test]
+    fn json_input_error_on_empty_file() {
+        let files = [file(0, "drivers/gone.rs", "")];
+        let diagnostic = Diagnostic::input_error(Span::new(FileId(0), 0..0), "unreadable");
+        let json = rustc_json(&diagnostic, &files);
+        assert_eq!(
+            json["code"],
+            json!({"code": "devref::input", "explanation": null})
+        );
+        assert_eq!(json["level"], "error");
+        assert_eq!(
+            json["spans"],
+            json!([{
+                "file_name": "drivers/gone.rs",
+                "byte_start": 0,
+                "byte_end": 0,
+                "line_start": 1,
+                "line_end": 1,
+                "column_start": 1,
+                "column_end": 1,
+                "is_primary": true,
+                "text": [{"text": "", "highlight_start": 1, "highlight_end": 1}],
+                "label": null,
+                "suggested_replacement": null,
+                "suggestion_applicability": null,
+                "expansion": null,
+            }])
+        );
+        assert_eq!(
+            json["rendered"],
+            "error[devref::input]: unreadable\n --> drivers/gone.rs:1:1\n  |\n1 |\n  | ^\n\n"
+        );
+    }
+
+    #[test]
+    fn summary_counts() {
+        let files = [file(0, "drivers/foo.rs", FOO)];
+        let span = find(&files[0], "x");
+        let w = || warning(span, "w", "");
+        let e = || error(span, "e", "");
+        let forbidden = Diagnostic {
+            level: Level::Forbid,
+            ..w()
+        };
+        let summary_of = |diagnostics: &[Diagnostic]| summary(diagnostics);
+        assert_eq!(summary_of(&[]), None);
+        assert_eq!(
+            summary_of(&[w()]),
+            Some((Level::Warn, "1 warning emitted".to_string()))
+        );
+        assert_eq!(
+            summary_of(&[w(), w()]),
+            Some((Level::Warn, "2 warnings emitted".to_string()))
+        );
+        assert_eq!(
+            summary_of(&[e()]),
+            Some((
+                Level::Deny,
+                "could not lint due to 1 previous error".to_string()
+            ))
+        );
+        assert_eq!(
+            summary_of(&[e(), forbidden]),
+            Some((
+                Level::Deny,
+                "could not lint due to 2 previous errors".to_string()
+            ))
+        );
+        assert_eq!(
+            summary_of(&[w(), e(), w()]),
+            Some((
+                Level::Deny,
+                "could not lint due to 1 previous error; 2 warnings emitted".to_string()
+            ))
+        );
+        assert_eq!(
+            summary_of(&[e(), w(), e()]),
+            Some((
+                Level::Deny,
+                "could not lint due to 2 previous errors; 1 warning emitted".to_string()
+            ))
+        );
+        assert_eq!(human_to_string(&[], &files), "");
+        assert_eq!(summary_json(&[]), None);
+        assert_eq!(
+            summary_json(&[w(), w()]),
+            Some(json!({
+                "$message_type": "diagnostic",
+                "message": "2 warnings emitted",
+                "code": null,
+                "level": "warning",
+                "spans": [],
+                "children": [],
+                "rendered": "warning: 2 warnings emitted\n\n",
+            }))
+        );
     }
 }

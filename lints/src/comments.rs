@@ -1,9 +1,9 @@
 //! An index of every comment in a Rust source file, with its byte range and lines.
 //!
 //! syn drops ordinary comments, so lints that reason about them (`// SAFETY:` above `unsafe`)
-//! need their own lexer. This one follows rustc_lexer exactly wherever a comment marker could hide
-//! (string, raw string, char and byte literals, lifetimes, nested block comments, the shebang) and
-//! lexes every other token only as finely as `line_has_code` needs.
+//! need their own lexer. This one follows rustc_lexer's rules for everything that decides where a
+//! comment can start: literals and their prefixes and suffixes, lifetimes, numbers, nested block
+//! comments and the shebang. Other tokens are lexed only as finely as `line_has_code` needs.
 
 use std::ops::Range;
 
@@ -76,28 +76,18 @@ pub struct CommentIndex {
 
 impl CommentIndex {
     pub fn build(source: &str) -> CommentIndex {
-        // `match_indices` on a char uses memchr.
-        let line_starts: Vec<usize> = std::iter::once(0)
-            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         let mut lexer = Lexer {
             src: source,
             bytes: source.as_bytes(),
-            line_starts: &line_starts,
-            line: 0,
-            code_lines: vec![false; line_starts.len()],
+            line_starts: vec![0],
+            code_lines: vec![false],
             comments: Vec::new(),
         };
         lexer.run();
-        let Lexer {
-            comments,
-            code_lines,
-            ..
-        } = lexer;
         CommentIndex {
-            comments,
-            line_starts,
-            code_lines,
+            comments: lexer.comments,
+            line_starts: lexer.line_starts,
+            code_lines: lexer.code_lines,
         }
     }
 
@@ -191,6 +181,17 @@ fn is_id_continue(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
+/// ASCII identifier-continue bytes, as a table: identifiers are most of what the lexer walks.
+static ASCII_IDENT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        b += 1;
+    }
+    table
+};
+
 fn is_ascii_whitespace(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
 }
@@ -265,7 +266,7 @@ fn double_quoted_end(bytes: &[u8], mut q: usize) -> (usize, bool) {
     while q < bytes.len() {
         match bytes[q] {
             b'"' => return (q + 1, true),
-            // rustc only skips the escaped char for these two; others are single bytes anyway.
+            // Only these escapes can hide the closing quote.
             b'\\' if matches!(bytes.get(q + 1), Some(b'\\' | b'"')) => q += 2,
             _ => q += 1,
         }
@@ -299,12 +300,12 @@ fn single_quoted_end(src: &str, q: usize) -> (usize, bool) {
     (bytes.len(), false)
 }
 
+/// Lines are counted as the lexer goes (a separate pass cost a third of the time): every `\n` is
+/// either whitespace seen by `run` or inside a token or comment passed to `newlines_in`.
 struct Lexer<'a> {
     src: &'a str,
     bytes: &'a [u8],
-    line_starts: &'a [usize],
-    /// Line of the last offset asked about; offsets are asked in increasing order.
-    line: usize,
+    line_starts: Vec<usize>,
     code_lines: Vec<bool>,
     comments: Vec<Comment>,
 }
@@ -316,33 +317,37 @@ impl Lexer<'_> {
         while pos < len {
             let b = self.bytes[pos];
             pos = match b {
+                b'\n' => {
+                    self.line_starts.push(pos + 1);
+                    self.code_lines.push(false);
+                    pos + 1
+                }
                 _ if is_ascii_whitespace(b) => pos + 1,
                 b'/' => match self.bytes.get(pos + 1) {
                     Some(b'/') => self.line_comment(pos),
                     Some(b'*') => self.block_comment(pos),
-                    _ => self.code(pos, pos + 1),
+                    _ => self.code(pos + 1),
                 },
                 b'"' => self.string_with_suffix(pos, pos),
                 b'\'' => self.quote(pos),
                 b'r' => self.r_prefix(pos),
                 b'b' | b'c' => self.byte_or_c_prefix(pos),
                 b'0'..=b'9' => {
-                    // Digits, radix letters, exponents and suffixes: a later `r"` is not a prefix.
-                    let end = self.ident_rest(pos + 1);
-                    self.code(pos, end)
+                    let end = self.number(pos);
+                    self.code(end)
                 }
                 _ if b.is_ascii_alphabetic() || b == b'_' => {
                     let end = self.ident_rest(pos + 1);
-                    self.code(pos, end)
+                    self.code(end)
                 }
-                _ if b.is_ascii() => self.code(pos, pos + 1),
+                _ if b.is_ascii() => self.code(pos + 1),
                 _ => match char_at(self.src, pos) {
                     Some(c) if is_whitespace(c) => pos + c.len_utf8(),
                     Some(c) if is_id_start(c) => {
                         let end = self.ident_rest(pos + c.len_utf8());
-                        self.code(pos, end)
+                        self.code(end)
                     }
-                    Some(c) => self.code(pos, pos + c.len_utf8()),
+                    Some(c) => self.code(pos + c.len_utf8()),
                     None => pos + 1,
                 },
             };
@@ -391,24 +396,51 @@ impl Lexer<'_> {
             .map_or(self.bytes.len(), |i| pos + i)
     }
 
-    fn line_at(&mut self, pos: usize) -> usize {
-        while self.line + 1 < self.line_starts.len() && self.line_starts[self.line + 1] <= pos {
-            self.line += 1;
+    /// Records a code token that cannot span lines, ending at `end`; returns `end`.
+    fn code(&mut self, end: usize) -> usize {
+        if let Some(line) = self.code_lines.last_mut() {
+            *line = true;
         }
-        self.line
-    }
-
-    /// Records a code token spanning `start..end` and returns `end`.
-    fn code(&mut self, start: usize, end: usize) -> usize {
-        let first = self.line_at(start);
-        let last = self.line_at(end.max(start + 1) - 1);
-        self.code_lines[first..=last].fill(true);
         end
     }
 
+    /// Records a literal token (which may span lines) from `start` to `end`; returns `end`.
+    fn literal(&mut self, start: usize, end: usize) -> usize {
+        self.code(end);
+        self.newlines_in(start..end, true);
+        end
+    }
+
+    /// Starts a line after each `\n` in `range`; one that begins inside the range is code if
+    /// `code` is set.
+    fn newlines_in(&mut self, range: Range<usize>, code: bool) {
+        let end = range.end;
+        let Some(text) = self.src.get(range.clone()) else {
+            return;
+        };
+        for (i, _) in text.match_indices('\n') {
+            let next = range.start + i + 1;
+            self.line_starts.push(next);
+            self.code_lines.push(code && next < end);
+        }
+    }
+
+    /// 0-based index of the last line started so far.
+    fn line(&self) -> usize {
+        self.line_starts.len() - 1
+    }
+
     fn push(&mut self, kind: CommentKind, doc: DocStyle, range: Range<usize>, terminated: bool) {
-        let start_line = self.line_at(range.start);
-        let end_line = self.line_at(range.end - 1);
+        let start_line = self.line();
+        if kind == CommentKind::Block {
+            self.newlines_in(range.clone(), false);
+        }
+        // Only an unclosed block comment can end with its own `\n`.
+        let end_line = if self.bytes[range.end - 1] == b'\n' {
+            self.line() - 1
+        } else {
+            self.line()
+        };
         self.comments.push(Comment {
             kind,
             doc,
@@ -434,19 +466,62 @@ impl Lexer<'_> {
 
     /// Offset past the identifier characters starting at `q`.
     fn ident_rest(&self, mut q: usize) -> usize {
-        while let Some(&b) = self.bytes.get(q) {
-            if b.is_ascii_alphanumeric() || b == b'_' {
-                q += 1;
-            } else if b.is_ascii() {
-                break;
-            } else {
-                match char_at(self.src, q) {
-                    Some(c) if is_id_continue(c) => q += c.len_utf8(),
-                    _ => break,
-                }
+        loop {
+            let ascii = self.bytes.get(q..).unwrap_or_default();
+            q += ascii
+                .iter()
+                .take_while(|&&b| ASCII_IDENT[b as usize])
+                .count();
+            match char_at(self.src, q) {
+                Some(c) if !c.is_ascii() && is_id_continue(c) => q += c.len_utf8(),
+                _ => return q,
             }
         }
-        q
+    }
+
+    /// rustc's `number` with its suffix, from the first digit at `pos`. Its letters, and so any
+    /// `r`, `b` or `c` among them, never begin a prefixed string.
+    fn number(&self, pos: usize) -> usize {
+        let at = |q: usize| self.bytes.get(q).copied().unwrap_or(0);
+        // Eats `[0-9_]` (plus hex letters); returns the end and whether a digit was seen.
+        let digits = |mut q: usize, hex: bool| {
+            let mut any = false;
+            loop {
+                match at(q) {
+                    b'_' => {}
+                    b'0'..=b'9' => any = true,
+                    b'a'..=b'f' | b'A'..=b'F' if hex => any = true,
+                    _ => return (q, any),
+                }
+                q += 1;
+            }
+        };
+        let exponent = |q: usize| digits(q + usize::from(matches!(at(q), b'+' | b'-')), false).0;
+        let mut q = pos + 1;
+        if at(pos) == b'0' && matches!(at(q), b'b' | b'o' | b'x') {
+            let (end, any) = digits(q + 1, at(q) == b'x');
+            if !any {
+                return self.suffix(end);
+            }
+            q = end;
+        } else {
+            q = digits(q, false).0;
+        }
+        match at(q) {
+            // Not `0..2` or `1.foo()`.
+            b'.' if at(q + 1) != b'.' && !char_at(self.src, q + 1).is_some_and(is_id_start) => {
+                q += 1;
+                if at(q).is_ascii_digit() {
+                    q = digits(q, false).0;
+                    if matches!(at(q), b'e' | b'E') {
+                        q = exponent(q + 1);
+                    }
+                }
+            }
+            b'e' | b'E' => q = exponent(q + 1),
+            _ => {}
+        }
+        self.suffix(q)
     }
 
     /// A literal suffix (`1u8`, `"x"suffix`) is one identifier; it never starts a prefixed string.
@@ -461,7 +536,7 @@ impl Lexer<'_> {
     fn string_with_suffix(&mut self, start: usize, quote: usize) -> usize {
         let (end, terminated) = double_quoted_end(self.bytes, quote + 1);
         let end = if terminated { self.suffix(end) } else { end };
-        self.code(start, end)
+        self.literal(start, end)
     }
 
     /// A raw string token from `start` whose hashes (or quote) begin at `hashes`.
@@ -474,7 +549,7 @@ impl Lexer<'_> {
         if self.bytes.get(quote) != Some(&b'"') {
             // Invalid starter, an error; rustc_lexer ends the token past the offending char.
             let end = char_at(self.src, quote).map_or(quote, |c| quote + c.len_utf8());
-            return self.code(start, end);
+            return self.literal(start, end);
         }
         let mut q = quote + 1;
         let end = loop {
@@ -493,7 +568,7 @@ impl Lexer<'_> {
                 }
             }
         };
-        self.code(start, end)
+        self.literal(start, end)
     }
 
     fn r_prefix(&mut self, pos: usize) -> usize {
@@ -501,12 +576,12 @@ impl Lexer<'_> {
             Some(b'#') if char_at(self.src, pos + 2).is_some_and(is_id_start) => {
                 // Raw identifier `r#ident`.
                 let end = self.ident_rest(pos + 2);
-                self.code(pos, end)
+                self.code(end)
             }
             Some(b'#' | b'"') => self.raw_string(pos, pos + 1),
             _ => {
                 let end = self.ident_rest(pos + 1);
-                self.code(pos, end)
+                self.code(end)
             }
         }
     }
@@ -517,13 +592,13 @@ impl Lexer<'_> {
             (Some(b'\''), _) if is_byte => {
                 let (end, terminated) = single_quoted_end(self.src, pos + 2);
                 let end = if terminated { self.suffix(end) } else { end };
-                self.code(pos, end)
+                self.literal(pos, end)
             }
             (Some(b'"'), _) => self.string_with_suffix(pos, pos + 1),
             (Some(b'r'), Some(b'"' | b'#')) => self.raw_string(pos, pos + 2),
             _ => {
                 let end = self.ident_rest(pos + 1);
-                self.code(pos, end)
+                self.code(end)
             }
         }
     }
@@ -538,7 +613,7 @@ impl Lexer<'_> {
             _ => {
                 let (end, terminated) = single_quoted_end(self.src, p);
                 let end = if terminated { self.suffix(end) } else { end };
-                return self.code(pos, end);
+                return self.literal(pos, end);
             }
         };
         if lifetime_start == 'r'
@@ -547,14 +622,14 @@ impl Lexer<'_> {
         {
             // Raw lifetime `'r#ident`.
             let end = self.ident_rest(p + 2);
-            return self.code(pos, end);
+            return self.code(end);
         }
         let mut end = self.ident_rest(p + lifetime_start.len_utf8());
         if self.bytes.get(end) == Some(&b'\'') {
             // `'ab'`: rustc lexes an (invalid) char literal, without a suffix.
             end += 1;
         }
-        self.code(pos, end)
+        self.code(end)
     }
 }
 
@@ -746,6 +821,9 @@ mod tests {
         // Digits and number suffixes are not prefixes either.
         assert_eq!(texts(r#"1r"\"//" // yes"#), vec!["// yes"]);
         assert_eq!(texts(r#"0x1br"\"//" // yes"#), vec!["// yes"]);
+        assert_eq!(texts(r#"1e+5r"\"//" // yes"#), vec!["// yes"]);
+        assert_eq!(texts(r#"0b__r"\"//" // yes"#), vec!["// yes"]);
+        assert_eq!(texts(r#"1.0r"\"//" // yes"#), vec!["// yes"]);
         // But `1.r"..."` is a number, a dot and a raw string (rustc agrees).
         assert_eq!(texts(r#"1.r"\" // yes"#), vec!["// yes"]);
         assert_eq!(texts("for r in x { br } // yes"), vec!["// yes"]);
@@ -888,7 +966,7 @@ mod tests {
         assert_eq!(within(0..6), Vec::<u32>::new());
         assert_eq!(within(1..17), vec![10]);
         assert_eq!(within(8..23), vec![10, 18]);
-        assert_eq!(within(20..10), Vec::<u32>::new());
+        assert_eq!(within(Range { start: 20, end: 10 }), Vec::<u32>::new());
         assert_eq!(within(100..200), Vec::<u32>::new());
 
         let on =
@@ -1000,7 +1078,8 @@ mod tests {
     const FRAGMENTS: &[&str] = &[
         "/", "*", "//", "/*", "*/", "///", "//!", "/**", "/*!", "\"", "'", "\\", "#", "r", "b",
         "c", "br", "cr", "r#", "##", "\n", "\r\n", "\r", " ", "a", "'a", "'\\''", "é", "字", "😀",
-        "\u{2028}", "\u{feff}", "#!", "[", "1", "0x", "_", "x\"", "'/'", "r#\"", "\"#",
+        "\u{2028}", "\u{feff}", "#!", "[", "1", "0x", "_", "x\"", "'/'", "r#\"", "\"#", "1.", "e",
+        "\u{a0}", "\u{85}", "٣", "\t",
     ];
 
     fn check_invariants(src: &str) {

@@ -48,6 +48,9 @@ pub enum Namespace {
 pub struct CrateData {
     pub name: String,
     pub root: ModuleId,
+    /// Rooted at a `lib.rs`, so other crates can name it (`kernel::`). A stand-alone driver file is a
+    /// crate root too, but nothing refers to it by name.
+    pub is_library: bool,
 }
 
 #[derive(Debug, Default)]
@@ -61,15 +64,18 @@ pub struct ModuleData {
     pub types: HashMap<String, DefId>,
     pub values: HashMap<String, DefId>,
     pub children: HashMap<String, ModuleId>,
-    pub imports: HashMap<String, Vec<ItemImport>>,
-    pub globs: Vec<ItemImport>,
+    pub type_imports: HashMap<String, Res>,
+    pub value_imports: HashMap<String, Res>,
+    /// What `use x::*` imports point at, once resolved.
+    pub glob_targets: Vec<Res>,
+    /// Every `use` of the module, resolved or not.
+    pending: Vec<PendingImport>,
 }
 
-/// A `use` binding with the module it was written in.
 #[derive(Clone, Debug)]
-pub struct ItemImport {
-    pub import: UseImport,
-    pub id: u32,
+struct PendingImport {
+    import: UseImport,
+    done: bool,
 }
 
 #[derive(Debug)]
@@ -79,7 +85,8 @@ pub struct DefData {
     pub item: ItemRef,
 }
 
-const MAX_DEPTH: u32 = 24;
+/// Rounds of import resolution; real crates settle in two or three.
+const MAX_IMPORT_ROUNDS: usize = 16;
 
 /// Crates that resolve as external when not linted; any other unknown first segment of a path does too.
 const STD_PRELUDE: &[(&str, &[&str])] = &[
@@ -156,9 +163,11 @@ impl DefMap {
             map.crates.push(CrateData {
                 name: crate_name(path),
                 root: root_module,
+                is_library: path.file_name().is_some_and(|name| name == "lib.rs"),
             });
             map.populate(root, 0, root_module, &tree_of, &claims);
         }
+        map.resolve_imports();
         map
     }
 
@@ -208,16 +217,13 @@ impl DefMap {
                 if item.nested {
                     continue;
                 }
-                for (offset, import) in imports.iter().enumerate() {
-                    let entry = ItemImport {
-                        import: import.clone(),
-                        id: (index as u32) << 8 | (offset as u32 & 0xff),
-                    };
-                    let data = &mut self.modules[module.0 as usize];
-                    match &import.binds {
-                        Some(name) => data.imports.entry(name.clone()).or_default().push(entry),
-                        None if import.glob => data.globs.push(entry),
-                        None => {}
+                let data = &mut self.modules[module.0 as usize];
+                for import in imports {
+                    if import.binds.is_some() || import.glob {
+                        data.pending.push(PendingImport {
+                            import: import.clone(),
+                            done: false,
+                        });
                     }
                 }
                 continue;
@@ -339,24 +345,23 @@ impl DefMap {
     /// Resolves a path written in `module`. `ns` is the namespace of the last segment.
     pub fn resolve_path(&self, module: ModuleId, path: &PathRef, ns: Namespace) -> Res {
         let names: Vec<&str> = path.segments.iter().map(|s| s.name.as_str()).collect();
-        self.resolve_names(module, &names, path.global, ns, None, 0)
+        self.resolve_names(module, &names, path.global, ns, true)
     }
 
+    /// `extern_fallback`: an unknown first segment of a multi-segment path names an external crate.
+    /// While imports are still being resolved that guess is held back, since a later import may bind
+    /// the name locally.
     fn resolve_names(
         &self,
         module: ModuleId,
         names: &[&str],
         global: bool,
         ns: Namespace,
-        exclude: Option<(ModuleId, u32)>,
-        depth: u32,
+        extern_fallback: bool,
     ) -> Res {
         let Some((first, rest)) = names.split_first() else {
             return Res::Module(module);
         };
-        if depth > MAX_DEPTH {
-            return Res::Unknown;
-        }
         let first_ns = if rest.is_empty() {
             ns
         } else {
@@ -368,18 +373,17 @@ impl DefMap {
             match *first {
                 "crate" => Res::Module(self.crate_of(module).root),
                 "self" => Res::Module(module),
-                "super" => match self.module(module).parent {
-                    Some(parent) => Res::Module(parent),
-                    None => Res::Unknown,
+                "super" => self.module(module).parent.map_or(Res::Unknown, Res::Module),
+                _ => match self.resolve_in_module(module, first, first_ns) {
+                    Res::Unknown if !rest.is_empty() && extern_fallback => self.extern_crate(first),
+                    Res::Unknown if rest.is_empty() => match ns {
+                        Namespace::Types if PRIMITIVES.contains(first) => {
+                            Res::Primitive(first.to_string())
+                        }
+                        _ => prelude(first),
+                    },
+                    found => found,
                 },
-                _ => {
-                    let local = self.resolve_in_scope(module, first, first_ns, exclude, depth + 1);
-                    match local {
-                        Res::Unknown if !rest.is_empty() => self.extern_crate(first),
-                        Res::Unknown => prelude(first),
-                        found => found,
-                    }
-                }
             }
         };
         for (position, name) in rest.iter().enumerate() {
@@ -388,7 +392,7 @@ impl DefMap {
             } else {
                 Namespace::Types
             };
-            current = self.resolve_member(&current, name, segment_ns, depth + 1);
+            current = self.resolve_member(&current, name, segment_ns);
             if current == Res::Unknown {
                 break;
             }
@@ -397,22 +401,22 @@ impl DefMap {
     }
 
     fn extern_crate(&self, name: &str) -> Res {
-        match self.crates.iter().find(|c| c.name == name) {
+        match self.crates.iter().find(|c| c.is_library && c.name == name) {
             Some(local) => Res::Module(local.root),
             None => Res::External(normalize_external(vec![name.to_string()])),
         }
     }
 
-    fn resolve_member(&self, base: &Res, name: &str, ns: Namespace, depth: u32) -> Res {
+    fn resolve_member(&self, base: &Res, name: &str, ns: Namespace) -> Res {
         match base {
             Res::Module(module) => {
-                if *name == *"super" {
+                if name == "super" {
                     return self
                         .module(*module)
                         .parent
                         .map_or(Res::Unknown, Res::Module);
                 }
-                self.resolve_in_module(*module, name, ns, None, depth)
+                self.resolve_in_module(*module, name, ns)
             }
             Res::External(path) => {
                 let mut path = path.clone();
@@ -424,42 +428,27 @@ impl DefMap {
         }
     }
 
-    /// A name as seen inside `module`: its items, imports and globs, then the extern and std preludes
-    /// (the caller falls back to those).
-    fn resolve_in_scope(
-        &self,
-        module: ModuleId,
-        name: &str,
-        ns: Namespace,
-        exclude: Option<(ModuleId, u32)>,
-        depth: u32,
-    ) -> Res {
-        let found = self.resolve_in_module(module, name, ns, exclude, depth);
-        if found != Res::Unknown {
-            return found;
-        }
-        if PRIMITIVES.contains(&name) && ns == Namespace::Types {
-            return Res::Primitive(name.to_string());
-        }
-        Res::Unknown
+    /// What `module::name` means: an item, a child module, a resolved import, or a glob-imported name.
+    fn resolve_in_module(&self, module: ModuleId, name: &str, ns: Namespace) -> Res {
+        let mut visited = Vec::new();
+        self.lookup(module, name, ns, &mut visited)
     }
 
-    /// What `module::name` means: an item, a child module, an import, or a glob-imported name.
-    fn resolve_in_module(
+    fn lookup(
         &self,
         module: ModuleId,
         name: &str,
         ns: Namespace,
-        exclude: Option<(ModuleId, u32)>,
-        depth: u32,
+        visited: &mut Vec<ModuleId>,
     ) -> Res {
-        if depth > MAX_DEPTH {
+        if visited.contains(&module) {
             return Res::Unknown;
         }
+        visited.push(module);
         let data = self.module(module);
-        let items = match ns {
-            Namespace::Types => &data.types,
-            Namespace::Values => &data.values,
+        let (items, imports) = match ns {
+            Namespace::Types => (&data.types, &data.type_imports),
+            Namespace::Values => (&data.values, &data.value_imports),
         };
         if let Some(def) = items.get(name) {
             return Res::Def(*def);
@@ -469,28 +458,14 @@ impl DefMap {
                 return Res::Module(*child);
             }
         }
-        if let Some(imports) = data.imports.get(name) {
-            for entry in imports {
-                if exclude == Some((module, entry.id)) {
-                    continue;
-                }
-                let res = self.resolve_import(module, entry, ns, depth + 1);
-                if res != Res::Unknown {
-                    return res;
-                }
-            }
+        if let Some(res) = imports.get(name) {
+            return res.clone();
         }
-        for glob in &data.globs {
-            if exclude == Some((module, glob.id)) {
-                continue;
-            }
-            let target = self.resolve_import(module, glob, Namespace::Types, depth + 1);
+        for target in &data.glob_targets {
             let res = match target {
-                Res::Module(inner) if inner != module => {
-                    self.resolve_in_module(inner, name, ns, None, depth + 1)
-                }
-                // Enum variants through `use Enum::*`.
-                Res::Def(def) => Res::Assoc(def, name.to_string()),
+                Res::Module(inner) => self.lookup(*inner, name, ns, visited),
+                // Variants through `use Enum::*`.
+                Res::Def(def) => Res::Assoc(*def, name.to_string()),
                 _ => Res::Unknown,
             };
             if res != Res::Unknown {
@@ -500,38 +475,94 @@ impl DefMap {
         Res::Unknown
     }
 
-    fn resolve_import(
-        &self,
-        module: ModuleId,
-        entry: &ItemImport,
-        ns: Namespace,
-        depth: u32,
-    ) -> Res {
-        let names: Vec<&str> = entry.import.path.iter().map(String::as_str).collect();
-        let res = self.resolve_names(
-            module,
-            &names,
-            entry.import.global,
-            ns,
-            Some((module, entry.id)),
-            depth,
-        );
-        // `use x::Name` binds both namespaces; try the other one before giving up.
-        if res == Res::Unknown && !entry.import.glob {
-            let other = match ns {
-                Namespace::Types => Namespace::Values,
-                Namespace::Values => Namespace::Types,
-            };
-            return self.resolve_names(
-                module,
-                &names,
-                entry.import.global,
-                other,
-                Some((module, entry.id)),
-                depth,
-            );
+    /// Resolves every `use` to a fixed point, as rustc does: an import may depend on another one in
+    /// any order, and external-crate guesses are made only when nothing local is left to find.
+    fn resolve_imports(&mut self) {
+        for _round in 0..MAX_IMPORT_ROUNDS {
+            let mut progress = false;
+            for extern_fallback in [false, true] {
+                loop {
+                    let resolved = self.resolve_pending_imports(extern_fallback);
+                    if resolved.is_empty() {
+                        break;
+                    }
+                    progress = true;
+                    for (module, index, bindings) in resolved {
+                        let data = &mut self.modules[module.0 as usize];
+                        let entry = &mut data.pending[index];
+                        entry.done = true;
+                        for (ns, res) in bindings {
+                            match (&entry.import.binds, ns) {
+                                (None, _) => data.glob_targets.push(res),
+                                (Some(name), Namespace::Types) => {
+                                    data.type_imports.entry(name.clone()).or_insert(res);
+                                }
+                                (Some(name), Namespace::Values) => {
+                                    data.value_imports.entry(name.clone()).or_insert(res);
+                                }
+                            }
+                        }
+                    }
+                    if extern_fallback {
+                        // Give local resolution a new chance before guessing again.
+                        break;
+                    }
+                }
+            }
+            if !progress {
+                break;
+            }
         }
-        res
+    }
+
+    /// One pass over the unresolved imports, with the tables as they stand.
+    #[allow(clippy::type_complexity)]
+    fn resolve_pending_imports(
+        &self,
+        extern_fallback: bool,
+    ) -> Vec<(ModuleId, usize, Vec<(Namespace, Res)>)> {
+        let mut resolved = Vec::new();
+        for (module_index, data) in self.modules.iter().enumerate() {
+            let module = ModuleId(module_index as u32);
+            for (index, entry) in data.pending.iter().enumerate() {
+                if entry.done {
+                    continue;
+                }
+                let names: Vec<&str> = entry.import.path.iter().map(String::as_str).collect();
+                let global = entry.import.global;
+                let mut bindings = Vec::new();
+                if entry.import.glob {
+                    let target = self.resolve_names(
+                        module,
+                        &names,
+                        global,
+                        Namespace::Types,
+                        extern_fallback,
+                    );
+                    if matches!(target, Res::Module(_) | Res::Def(_)) {
+                        bindings.push((Namespace::Types, target));
+                    } else if target != Res::Unknown {
+                        // An external glob: nothing to look through, but it is resolved.
+                        bindings.push((Namespace::Types, Res::Unknown));
+                    }
+                } else {
+                    for ns in [Namespace::Types, Namespace::Values] {
+                        let res = self.resolve_names(module, &names, global, ns, extern_fallback);
+                        if res != Res::Unknown {
+                            bindings.push((ns, res));
+                        }
+                    }
+                    // `use bindings;` names the crate itself.
+                    if bindings.is_empty() && extern_fallback && names.len() == 1 {
+                        bindings.push((Namespace::Types, self.extern_crate(names[0])));
+                    }
+                }
+                if !bindings.is_empty() {
+                    resolved.push((module, index, bindings));
+                }
+            }
+        }
+        resolved
     }
 }
 

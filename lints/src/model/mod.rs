@@ -146,29 +146,38 @@ impl Model {
     /// `#[repr(transparent)]` wrapper of `Opaque<bindings::X>` that is a device (it implements
     /// `AsRef<device::Device>`, or `AlwaysRefCounted` by taking and dropping a device reference).
     fn derive_devices(&mut self) {
+        let canonical: Vec<(DefId, Vec<String>)> = (0..self.def_map.defs.len())
+            .map(|index| DefId(index as u32))
+            .filter(|def| {
+                matches!(
+                    self.item(self.def_map.def(*def).item).kind,
+                    ItemKind::Adt(_)
+                )
+            })
+            .filter_map(|def| Some((def, self.def_map.canonical_path(&Res::Def(def))?)))
+            .collect();
+        // Built-in paths first: derivation asks whether a wrapper converts to `device::Device`.
+        for (def, path) in &canonical {
+            self.devices.bind_def(&path.join("::"), *def);
+        }
         let mut derived: Vec<DeviceEntry> = Vec::new();
-        let mut bound: Vec<(String, DefId)> = Vec::new();
-        for (index, def) in self.def_map.defs.iter().enumerate() {
-            let def_id = DefId(index as u32);
+        for (def_id, path) in &canonical {
+            let path_text = path.join("::");
+            if self.devices.by_rust_path(&path_text).is_some() {
+                continue;
+            }
+            let def = self.def_map.def(*def_id);
             let item = self.item(def.item);
             let ItemKind::Adt(adt) = &item.kind else {
                 continue;
             };
-            let Some(path) = self.def_map.canonical_path(&Res::Def(def_id)) else {
-                continue;
-            };
-            let path_text = path.join("::");
-            if self.devices.by_rust_path(&path_text).is_some() {
-                bound.push((path_text, def_id));
-                continue;
-            }
             if !adt.repr_transparent {
                 continue;
             }
             let Some(c_type) = self.opaque_c_type(def.item.file, item, adt) else {
                 continue;
             };
-            if self.implements_device_traits(def_id) {
+            if self.implements_device_traits(*def_id) {
                 let short_name = match path.len() {
                     0 | 1 => def.name.clone(),
                     n => format!("{}::{}", path[n - 2], path[n - 1]),
@@ -177,12 +186,9 @@ impl Model {
                     rust_path: path_text,
                     c_type,
                     short_name,
-                    def: Some(def_id),
+                    def: Some(*def_id),
                 });
             }
-        }
-        for (path, def) in bound {
-            self.devices.bind_def(&path, def);
         }
         for entry in derived {
             self.devices.add(entry);
