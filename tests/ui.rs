@@ -5,6 +5,7 @@
 //! - Every `//~ lint_name` annotation (`//~^` for the line above, one `^` per line) must match a
 //!   diagnostic of the JSON output on that line, and every diagnostic must be annotated. This holds even
 //!   for blessed snapshots, so a missing or extra diagnostic always fails.
+//! - `UI_FILTER=name` restricts the run to matching cases.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -25,6 +26,14 @@ fn ui() {
         .collect();
     cases.sort();
     assert!(!cases.is_empty(), "no UI tests found");
+    // `UI_FILTER=name` runs (and blesses) only the cases whose file name contains `name`.
+    if let Some(filter) = std::env::var_os("UI_FILTER") {
+        let filter = filter.to_string_lossy().into_owned();
+        cases.retain(|case| {
+            case.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(&filter))
+        });
+    }
     let bless = std::env::var_os("BLESS").is_some_and(|v| v != "0");
     let mut failures = Vec::new();
     for case in &cases {

@@ -7,6 +7,7 @@ use crate::model::Model;
 use crate::source::SourceFile;
 
 pub mod raw_device_ptr_field;
+pub mod walk;
 
 /// What a lint sees of one file: its syntax, its comments, and the crate-wide model.
 pub struct FileContext<'a> {

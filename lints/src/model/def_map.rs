@@ -407,7 +407,7 @@ impl DefMap {
         }
     }
 
-    fn resolve_member(&self, base: &Res, name: &str, ns: Namespace) -> Res {
+    pub fn resolve_member(&self, base: &Res, name: &str, ns: Namespace) -> Res {
         match base {
             Res::Module(module) => {
                 if name == "super" {

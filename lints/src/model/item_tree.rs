@@ -288,6 +288,8 @@ pub struct ModuleNode {
     pub name: Option<String>,
     pub parent: Option<u32>,
     pub docs: Docs,
+    /// The `mod x { … }` item; `None` for the file itself.
+    pub span: Option<Span>,
 }
 
 /// Everything the model needs from one file.

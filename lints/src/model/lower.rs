@@ -21,6 +21,7 @@ pub fn lower_file(file: FileId, ast: &syn::File) -> ItemTree {
         name: None,
         parent: None,
         docs: lowerer.docs(&ast.attrs),
+        span: None,
     });
     for item in &ast.items {
         lowerer.lower_item(item, 0, false);
@@ -38,6 +39,32 @@ struct Place {
 struct Lowerer {
     file: FileId,
     tree: ItemTree,
+}
+
+/// Lowers a type written in a body (lints resolve `let x: T`, casts and turbofish types with it).
+pub fn lower_type(file: FileId, ty: &syn::Type) -> TypeRef {
+    Lowerer {
+        file,
+        tree: ItemTree::default(),
+    }
+    .ty(ty)
+}
+
+pub fn lower_path(file: FileId, path: &syn::Path, qself: Option<&syn::QSelf>) -> PathRef {
+    Lowerer {
+        file,
+        tree: ItemTree::default(),
+    }
+    .path(path, qself)
+}
+
+/// The docs of an item's attributes, as the item tree keeps them.
+pub fn lower_docs(file: FileId, attrs: &[syn::Attribute]) -> Docs {
+    Lowerer {
+        file,
+        tree: ItemTree::default(),
+    }
+    .docs(attrs)
 }
 
 impl Lowerer {
@@ -273,6 +300,7 @@ impl Lowerer {
                         name: Some(ident_text(&m.ident)),
                         parent: Some(module),
                         docs: self.docs(&m.attrs),
+                        span: Some(self.span(whole)),
                     });
                     for inner in items {
                         self.lower_item(inner, index, false);

@@ -1,0 +1,301 @@
+//! Walking a file's syntax with the scope lints need: the module, the enclosing impl and fn, generics
+//! and `Self`, and macro arguments that parse as code.
+//!
+//! Lints implement [`Hooks`]; [`walk_file`] drives them. Nodes parsed from macro arguments are
+//! temporaries, so hooks get plain references and must not keep them.
+
+use syn::visit::Visit;
+
+use super::FileContext;
+use crate::model::def_map::{ModuleId, Namespace, Res};
+use crate::model::item_tree::{Docs, TypeRef};
+use crate::model::lower::{ident_text, lower_docs, lower_path, lower_type, span_of};
+use crate::model::macros::{parse_body, MacroBody};
+use crate::model::Scope;
+use crate::source::Span;
+
+/// The impl block around the code being visited.
+#[derive(Clone, Debug)]
+pub struct ImplScope {
+    pub self_ty: TypeRef,
+    /// What the self type resolves to (`Res::Def` for a local type).
+    pub self_res: Res,
+    pub trait_res: Option<Res>,
+    pub is_unsafe: bool,
+    pub span: Span,
+}
+
+/// The fn around the code being visited.
+#[derive(Clone, Debug)]
+pub struct FnScope {
+    pub name: String,
+    pub is_unsafe: bool,
+    pub docs: Docs,
+    /// The whole fn item.
+    pub span: Span,
+    /// The `fn name(…) -> …` signature.
+    pub sig_span: Span,
+    pub ret: Option<TypeRef>,
+    /// `(name, type)` of each typed parameter; `self` is not listed.
+    pub params: Vec<(Option<String>, TypeRef)>,
+    /// Lifetime parameters declared on the fn.
+    pub lifetimes: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct BodyScope {
+    pub module: ModuleId,
+    /// For resolving types: module, generics in scope, `Self`.
+    pub types: Scope,
+    pub in_impl: Option<ImplScope>,
+    pub in_fn: Option<FnScope>,
+}
+
+impl BodyScope {
+    /// Resolves a path written here; `Self::x` goes through the impl's self type.
+    pub fn resolve_path(&self, cx: &FileContext<'_>, path: &syn::Path, ns: Namespace) -> Res {
+        let lowered = lower_path(cx.source.id, path, None);
+        let model = cx.model;
+        if let Some(first) = lowered.segments.first() {
+            if first.name == "Self" && !lowered.global {
+                let Some(imp) = &self.in_impl else {
+                    return Res::Unknown;
+                };
+                let mut res = imp.self_res.clone();
+                for segment in &lowered.segments[1..] {
+                    res = model.def_map.resolve_member(&res, &segment.name, ns);
+                }
+                return res;
+            }
+            if lowered.segments.len() == 1 && self.types.type_params.contains(&first.name) {
+                return Res::GenericParam(first.name.clone());
+            }
+        }
+        model.def_map.resolve_path(self.module, &lowered, ns)
+    }
+
+    /// What a type written here names, through aliases.
+    pub fn resolve_type(&self, cx: &FileContext<'_>, ty: &syn::Type) -> Res {
+        let lowered = lower_type(cx.source.id, ty);
+        cx.model.resolve_type(&lowered, &self.types)
+    }
+}
+
+/// What a lint wants to see. Every method has an empty default.
+pub trait Hooks {
+    fn on_impl(&mut self, _cx: &FileContext<'_>, _scope: &BodyScope, _imp: &syn::ItemImpl) {}
+    /// `scope.in_fn` describes this fn.
+    fn on_fn(&mut self, _cx: &FileContext<'_>, _scope: &BodyScope, _func: &FnView<'_>) {}
+    fn on_stmt(&mut self, _cx: &FileContext<'_>, _scope: &BodyScope, _stmt: &syn::Stmt) {}
+    fn on_expr(&mut self, _cx: &FileContext<'_>, _scope: &BodyScope, _expr: &syn::Expr) {}
+    fn on_item(&mut self, _cx: &FileContext<'_>, _scope: &BodyScope, _item: &syn::Item) {}
+}
+
+/// A fn with a body: free, in an impl, or a provided trait method.
+pub struct FnView<'a> {
+    pub sig: &'a syn::Signature,
+    pub attrs: &'a [syn::Attribute],
+    pub block: &'a syn::Block,
+}
+
+pub fn walk_file(cx: &FileContext<'_>, hooks: &mut dyn Hooks) {
+    let Some(root) = cx.model.def_map.module_of(cx.source.id, 0) else {
+        return;
+    };
+    let mut walker = Walker {
+        cx,
+        hooks,
+        scope: BodyScope {
+            module: root,
+            types: Scope::new(root),
+            in_impl: None,
+            in_fn: None,
+        },
+    };
+    walker.visit_file(cx.ast);
+}
+
+struct Walker<'c, 'h> {
+    cx: &'c FileContext<'c>,
+    hooks: &'h mut dyn Hooks,
+    scope: BodyScope,
+}
+
+impl Walker<'_, '_> {
+    fn span(&self, raw: proc_macro2::Span) -> Span {
+        span_of(self.cx.source.id, raw)
+    }
+
+    fn with_fn(
+        &mut self,
+        sig: &syn::Signature,
+        attrs: &[syn::Attribute],
+        block: &syn::Block,
+        whole: Span,
+    ) {
+        let file = self.cx.source.id;
+        let saved = self.scope.clone();
+        let mut params = Vec::new();
+        for input in &sig.inputs {
+            if let syn::FnArg::Typed(pat) = input {
+                let name = match &*pat.pat {
+                    syn::Pat::Ident(ident) => Some(ident_text(&ident.ident)),
+                    _ => None,
+                };
+                params.push((name, lower_type(file, &pat.ty)));
+            }
+        }
+        let mut lifetimes = Vec::new();
+        for param in &sig.generics.params {
+            match param {
+                syn::GenericParam::Type(t) => {
+                    self.scope.types.type_params.push(ident_text(&t.ident))
+                }
+                syn::GenericParam::Const(c) => {
+                    self.scope.types.type_params.push(ident_text(&c.ident))
+                }
+                syn::GenericParam::Lifetime(l) => lifetimes.push(l.lifetime.ident.to_string()),
+            }
+        }
+        use syn::spanned::Spanned;
+        self.scope.in_fn = Some(FnScope {
+            name: ident_text(&sig.ident),
+            is_unsafe: sig.unsafety.is_some(),
+            docs: lower_docs(file, attrs),
+            span: whole,
+            sig_span: self.span(sig.span()),
+            ret: match &sig.output {
+                syn::ReturnType::Default => None,
+                syn::ReturnType::Type(_, ty) => Some(lower_type(file, ty)),
+            },
+            params,
+            lifetimes,
+        });
+        let view = FnView { sig, attrs, block };
+        self.hooks.on_fn(self.cx, &self.scope, &view);
+        self.visit_block(block);
+        self.scope = saved;
+    }
+}
+
+impl<'ast> Visit<'ast> for Walker<'_, '_> {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        self.hooks.on_item(self.cx, &self.scope, item);
+        syn::visit::visit_item(self, item);
+    }
+
+    fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
+        use syn::spanned::Spanned;
+        let span = self.span(module.span());
+        let tree = &self.cx.model.file(self.cx.source.id).tree;
+        let node = tree.modules.iter().position(|m| m.span == Some(span));
+        let inner = node.and_then(|n| self.cx.model.def_map.module_of(self.cx.source.id, n as u32));
+        let saved = self.scope.clone();
+        if let Some(inner) = inner {
+            self.scope = BodyScope {
+                module: inner,
+                types: Scope::new(inner),
+                in_impl: None,
+                in_fn: None,
+            };
+        }
+        syn::visit::visit_item_mod(self, module);
+        self.scope = saved;
+    }
+
+    fn visit_item_impl(&mut self, imp: &'ast syn::ItemImpl) {
+        use syn::spanned::Spanned;
+        let file = self.cx.source.id;
+        let saved = self.scope.clone();
+        for param in &imp.generics.params {
+            match param {
+                syn::GenericParam::Type(t) => {
+                    self.scope.types.type_params.push(ident_text(&t.ident))
+                }
+                syn::GenericParam::Const(c) => {
+                    self.scope.types.type_params.push(ident_text(&c.ident))
+                }
+                syn::GenericParam::Lifetime(_) => {}
+            }
+        }
+        let self_ty = lower_type(file, &imp.self_ty);
+        let self_res = self.cx.model.resolve_type(&self_ty, &self.scope.types);
+        let trait_res = imp.trait_.as_ref().map(|(_, path, _)| {
+            let lowered = lower_path(file, path, None);
+            self.cx
+                .model
+                .def_map
+                .resolve_path(self.scope.module, &lowered, Namespace::Types)
+        });
+        self.scope.types.self_ty = Some(Box::new((self_ty.clone(), self.scope.module)));
+        self.scope.in_impl = Some(ImplScope {
+            self_ty,
+            self_res,
+            trait_res,
+            is_unsafe: imp.unsafety.is_some(),
+            span: self.span(imp.span()),
+        });
+        self.scope.in_fn = None;
+        self.hooks.on_impl(self.cx, &self.scope, imp);
+        for item in &imp.items {
+            self.visit_impl_item(item);
+        }
+        self.scope = saved;
+    }
+
+    fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
+        let saved = self.scope.clone();
+        self.scope.in_fn = None;
+        syn::visit::visit_item_trait(self, item);
+        self.scope = saved;
+    }
+
+    fn visit_item_fn(&mut self, func: &'ast syn::ItemFn) {
+        use syn::spanned::Spanned;
+        let whole = self.span(func.span());
+        for attr in &func.attrs {
+            self.visit_attribute(attr);
+        }
+        self.with_fn(&func.sig, &func.attrs, &func.block, whole);
+    }
+
+    fn visit_impl_item_fn(&mut self, func: &'ast syn::ImplItemFn) {
+        use syn::spanned::Spanned;
+        let whole = self.span(func.span());
+        self.with_fn(&func.sig, &func.attrs, &func.block, whole);
+    }
+
+    fn visit_trait_item_fn(&mut self, func: &'ast syn::TraitItemFn) {
+        use syn::spanned::Spanned;
+        if let Some(block) = &func.default {
+            let whole = self.span(func.span());
+            self.with_fn(&func.sig, &func.attrs, block, whole);
+        }
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+        self.hooks.on_stmt(self.cx, &self.scope, stmt);
+        syn::visit::visit_stmt(self, stmt);
+    }
+
+    fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+        self.hooks.on_expr(self.cx, &self.scope, expr);
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        match parse_body(mac) {
+            MacroBody::Exprs(exprs) => {
+                for expr in &exprs {
+                    self.visit_expr(expr);
+                }
+            }
+            MacroBody::Items(items) => {
+                for item in &items {
+                    self.visit_item(item);
+                }
+            }
+            MacroBody::Opaque => {}
+        }
+    }
+}
