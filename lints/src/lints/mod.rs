@@ -6,7 +6,9 @@ use crate::lint::Lint;
 use crate::model::Model;
 use crate::source::SourceFile;
 
+pub mod device_lifetime_escape;
 pub mod raw_device_ptr_field;
+pub mod static_device_ref;
 pub mod walk;
 
 /// What a lint sees of one file: its syntax, its comments, and the crate-wide model.
@@ -23,10 +25,20 @@ pub struct LintPass {
 }
 
 /// Every lint, in documentation order.
-pub static ALL: &[LintPass] = &[LintPass {
-    lint: &raw_device_ptr_field::RAW_DEVICE_PTR_FIELD,
-    check: raw_device_ptr_field::check,
-}];
+pub static ALL: &[LintPass] = &[
+    LintPass {
+        lint: &static_device_ref::STATIC_DEVICE_REF,
+        check: static_device_ref::check,
+    },
+    LintPass {
+        lint: &device_lifetime_escape::DEVICE_LIFETIME_ESCAPE,
+        check: device_lifetime_escape::check,
+    },
+    LintPass {
+        lint: &raw_device_ptr_field::RAW_DEVICE_PTR_FIELD,
+        check: raw_device_ptr_field::check,
+    },
+];
 
 pub fn find(name: &str) -> Option<&'static Lint> {
     ALL.iter()

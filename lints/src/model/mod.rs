@@ -3,6 +3,7 @@
 pub mod def_map;
 pub mod devices;
 pub mod item_tree;
+pub mod lifetimes;
 pub mod lower;
 pub mod macros;
 pub mod types;
@@ -31,6 +32,8 @@ pub struct Model {
     pub devices: DeviceCatalogue,
     /// Impl blocks by the local type they implement for.
     impls_by_self: HashMap<DefId, Vec<ItemRef>>,
+    /// Lifetime parameters of local types that reach a device reference.
+    device_lifetimes: HashMap<DefId, Vec<lifetimes::DeviceLifetime>>,
 }
 
 impl Model {
@@ -50,9 +53,11 @@ impl Model {
             def_map,
             devices: DeviceCatalogue::built_in(),
             impls_by_self: HashMap::new(),
+            device_lifetimes: HashMap::new(),
         };
         model.index_impls();
         model.derive_devices();
+        model.device_lifetimes = model.compute_device_lifetimes();
         model
     }
 

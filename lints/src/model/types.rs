@@ -175,7 +175,17 @@ impl Model {
         scope: &Scope,
         visit: &mut dyn FnMut(&TypeSite<'_>) -> Walk,
     ) {
-        self.walk_inner(ty, scope, None, visit, 0);
+        self.walk_inner(ty, scope, None, visit, 0, true);
+    }
+
+    /// Like [`Model::walk_type`], but only what is written: aliases are not looked through.
+    pub fn walk_written_type(
+        &self,
+        ty: &TypeRef,
+        scope: &Scope,
+        visit: &mut dyn FnMut(&TypeSite<'_>) -> Walk,
+    ) {
+        self.walk_inner(ty, scope, None, visit, 0, false);
     }
 
     fn walk_inner(
@@ -185,6 +195,7 @@ impl Model {
         alias_site: Option<Span>,
         visit: &mut dyn FnMut(&TypeSite<'_>) -> Walk,
         depth: usize,
+        expand_aliases: bool,
     ) {
         if depth > 64 {
             return;
@@ -200,15 +211,32 @@ impl Model {
         }
         match &ty.kind {
             TypeKind::Path(path) => {
-                if let Some((expanded, inner_scope)) = self.step_through(path, scope) {
+                if let Some((expanded, inner_scope)) = expand_aliases
+                    .then(|| self.step_through(path, scope))
+                    .flatten()
+                {
                     let site_span = alias_site.unwrap_or(ty.span);
-                    self.walk_inner(&expanded, &inner_scope, Some(site_span), visit, depth + 1);
+                    self.walk_inner(
+                        &expanded,
+                        &inner_scope,
+                        Some(site_span),
+                        visit,
+                        depth + 1,
+                        expand_aliases,
+                    );
                     return;
                 }
                 for segment in &path.segments {
                     for arg in &segment.args {
                         if let GenericArg::Type(inner) | GenericArg::Binding(_, inner) = arg {
-                            self.walk_inner(inner, scope, alias_site, visit, depth + 1);
+                            self.walk_inner(
+                                inner,
+                                scope,
+                                alias_site,
+                                visit,
+                                depth + 1,
+                                expand_aliases,
+                            );
                         }
                     }
                 }
@@ -218,10 +246,12 @@ impl Model {
                 referent: inner, ..
             }
             | TypeKind::Array(inner)
-            | TypeKind::Slice(inner) => self.walk_inner(inner, scope, alias_site, visit, depth + 1),
+            | TypeKind::Slice(inner) => {
+                self.walk_inner(inner, scope, alias_site, visit, depth + 1, expand_aliases)
+            }
             TypeKind::Tuple(elements) => {
                 for element in elements {
-                    self.walk_inner(element, scope, alias_site, visit, depth + 1);
+                    self.walk_inner(element, scope, alias_site, visit, depth + 1, expand_aliases);
                 }
             }
             TypeKind::FnPtr

@@ -1,0 +1,142 @@
+use crate::declare_lint;
+use crate::diagnostic::Diagnostic;
+use crate::lints::FileContext;
+use crate::model::def_map::{Namespace, Res};
+use crate::model::item_tree::{Item, ItemKind, TypeKind, TypeRef};
+use crate::model::lifetimes::{lifetime_args, DeviceLifetime};
+use crate::model::types::Walk;
+use crate::model::{Model, Scope};
+
+declare_lint! {
+    /// ### What it does
+    /// Finds a struct or enum that borrows a device through a lifetime parameter — directly
+    /// (`pdev: &'bound pci::Device<Bound>`) or through fields of other structs — being instantiated
+    /// with `'static`: in a field, a type alias, a driver's associated type
+    /// (`type Data<'bound> = MyData<'static>`), a `static`, or an `impl … for MyData<'static>`.
+    ///
+    /// ### Why is this bad
+    /// The lifetime parameter is what ties the borrowed device to the driver binding; the compiler then
+    /// refuses any use after remove/unbind. Writing `'static` there throws that guarantee away: the data
+    /// claims the device lives forever, and nothing stops it from being used after the device is unbound
+    /// and freed.
+    ///
+    /// `Devres<…>` and `DevresLt<…>` are not reported: they drop what they hold when the device is
+    /// unbound. Nor is `impl ForLt for X<'static>`, where `X<'static>` only names the lifetime family.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// struct MyData<'bound> {
+    ///     pdev: &'bound pci::Device<Bound>,
+    /// }
+    ///
+    /// impl pci::Driver for MyDriver {
+    ///     type Data<'bound> = MyData<'static>;
+    /// }
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// impl pci::Driver for MyDriver {
+    ///     type Data<'bound> = MyData<'bound>;
+    /// }
+    /// ```
+    pub DEVICE_LIFETIME_ESCAPE = "device_lifetime_escape", Correctness,
+    "a type that borrows a device is instantiated with `'static`"
+}
+
+pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let model = cx.model;
+    let file = model.file(cx.source.id);
+    for item in &file.tree.items {
+        let Some(scope) = model.item_scope(file.id, item) else {
+            continue;
+        };
+        match &item.kind {
+            ItemKind::Adt(adt) => {
+                for field in adt.fields() {
+                    check_type(model, &field.ty, &scope, out);
+                }
+            }
+            ItemKind::TypeAlias { ty: Some(ty), .. } => check_type(model, ty, &scope, out),
+            ItemKind::Static { ty, .. } => check_type(model, ty, &scope, out),
+            ItemKind::Impl(imp) => {
+                let trait_res = imp.trait_path.as_ref().map(|path| {
+                    model
+                        .def_map
+                        .resolve_path(scope.module, path, Namespace::Types)
+                });
+                if !trait_res.is_some_and(|res| model.is_lifetime_family_trait(&res)) {
+                    check_type(model, &imp.self_ty, &scope, out);
+                }
+                for assoc in &imp.items {
+                    if let ItemKind::TypeAlias { ty: Some(ty), .. } = &assoc.kind {
+                        check_type(model, ty, &scope, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reports every `Carrier<'static>` written in `ty` (aliases are reported where they are defined).
+fn check_type(model: &Model, ty: &TypeRef, scope: &Scope, out: &mut Vec<Diagnostic>) {
+    model.walk_written_type(ty, scope, &mut |site| {
+        let TypeKind::Path(path) = &site.ty.kind else {
+            return Walk::Descend;
+        };
+        let res = model.resolve_type_path(path, site.scope);
+        if model.is_unbind_scoped(&res) {
+            return Walk::Skip;
+        }
+        let Res::Def(def) = res else {
+            return Walk::Descend;
+        };
+        let args = lifetime_args(path);
+        for carried in model.device_lifetimes(def) {
+            if args.get(carried.param) == Some(&"static") {
+                let name = &model.def_map.def(def).name;
+                out.push(diagnostic(model, name, site.ty, carried));
+            }
+        }
+        Walk::Descend
+    });
+}
+
+fn diagnostic(model: &Model, name: &str, at: &TypeRef, carried: &DeviceLifetime) -> Diagnostic {
+    let item: &Item = model.item(model.def_map.def(carried.chain[0].def).item);
+    let lifetime = match &item.kind {
+        ItemKind::Adt(adt) => adt
+            .generics
+            .lifetimes
+            .get(carried.param)
+            .map_or_else(|| "_".to_string(), |l| format!("'{l}")),
+        _ => "_".to_string(),
+    };
+    let holder = carried.chain.last().expect("a chain has at least one link");
+    let message = format!(
+        "`{name}` borrows a device through `{lifetime}`, and instantiating it with `'static` lets that borrow outlive the driver's unbind"
+    );
+    let mut diagnostic = Diagnostic::lint(&DEVICE_LIFETIME_ESCAPE, at.span, message)
+        .with_label(format!("`{lifetime}` is `'static` here"))
+        .with_secondary(
+            holder.field_span,
+            "the device reference this lifetime bounds",
+        );
+    if carried.chain.len() > 1 {
+        let path: Vec<String> = carried
+            .chain
+            .iter()
+            .map(|link| format!("`{}::{}`", model.def_map.def(link.def).name, link.field))
+            .collect();
+        diagnostic = diagnostic.with_note(format!(
+            "the device is reached through {}",
+            path.join(" → ")
+        ));
+    }
+    diagnostic
+        .with_help(format!(
+            "keep `{lifetime}` tied to the binding (a lifetime parameter such as the `'bound` of `type Data<'bound>`), or hold the device as an `ARef`"
+        ))
+        .with_note("the lifetime is what makes the compiler reject uses of the device after remove/unbind")
+}

@@ -1,0 +1,165 @@
+//! Which lifetime parameters of the crate's structs and enums reach a device reference.
+//!
+//! `struct MyData<'bound> { pdev: &'bound pci::Device<Bound> }` is "device-carrying in `'bound`", and so
+//! is any type holding a `MyData<'x>` in its `'x`. Instantiating such a type with `'static` claims the
+//! device outlives the binding.
+
+use std::collections::HashMap;
+
+use super::def_map::{DefId, Res};
+use super::item_tree::{GenericArg, ItemKind, TypeKind};
+use super::types::Walk;
+use super::Model;
+use crate::source::Span;
+
+/// One step of the path from a struct down to the device reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainLink {
+    pub def: DefId,
+    pub field: String,
+    pub field_span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceLifetime {
+    /// Index among the type's lifetime parameters.
+    pub param: usize,
+    /// From this type's field down to the field that holds the `&'x Device`.
+    pub chain: Vec<ChainLink>,
+}
+
+/// Bounded so that pathological type graphs cannot loop.
+const MAX_ROUNDS: usize = 32;
+
+impl Model {
+    pub(super) fn compute_device_lifetimes(&self) -> HashMap<DefId, Vec<DeviceLifetime>> {
+        let mut carrying: HashMap<DefId, Vec<DeviceLifetime>> = HashMap::new();
+        let adts: Vec<DefId> = (0..self.def_map.defs.len() as u32)
+            .map(DefId)
+            .filter(|def| {
+                matches!(&self.item(self.def_map.def(*def).item).kind,
+                    ItemKind::Adt(adt) if !adt.generics.lifetimes.is_empty())
+            })
+            .collect();
+        for _ in 0..MAX_ROUNDS {
+            let mut changed = false;
+            for &def in &adts {
+                for found in self.carried_lifetimes(def, &carrying) {
+                    let entry = carrying.entry(def).or_default();
+                    if !entry.iter().any(|known| known.param == found.param) {
+                        entry.push(found);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        carrying
+    }
+
+    /// The lifetime parameters of `def` that reach a device, given what is known of other types.
+    fn carried_lifetimes(
+        &self,
+        def: DefId,
+        known: &HashMap<DefId, Vec<DeviceLifetime>>,
+    ) -> Vec<DeviceLifetime> {
+        let data = self.def_map.def(def);
+        let item = self.item(data.item);
+        let ItemKind::Adt(adt) = &item.kind else {
+            return Vec::new();
+        };
+        let Some(scope) = self.item_scope(data.item.file, item) else {
+            return Vec::new();
+        };
+        let lifetimes = &adt.generics.lifetimes;
+        let mut found: Vec<DeviceLifetime> = Vec::new();
+        for field in adt.fields() {
+            let link = ChainLink {
+                def,
+                field: field.display_name(),
+                field_span: field.span,
+            };
+            self.walk_type(&field.ty, &scope, &mut |site| match &site.ty.kind {
+                TypeKind::Ref {
+                    lifetime: Some(lifetime),
+                    referent,
+                    ..
+                } => {
+                    let Some(param) = lifetimes.iter().position(|l| l == lifetime) else {
+                        return Walk::Descend;
+                    };
+                    let res = self.resolve_type(referent, site.scope);
+                    if self.device_abstraction(&res).is_some() || self.c_device(&res).is_some() {
+                        found.push(DeviceLifetime {
+                            param,
+                            chain: vec![link.clone()],
+                        });
+                        return Walk::Skip;
+                    }
+                    Walk::Descend
+                }
+                TypeKind::Path(path) => {
+                    let res = self.resolve_type_path(path, site.scope);
+                    if self.is_unbind_scoped(&res) {
+                        return Walk::Skip;
+                    }
+                    let Res::Def(inner) = res else {
+                        return Walk::Descend;
+                    };
+                    let Some(inner_carried) = known.get(&inner) else {
+                        return Walk::Descend;
+                    };
+                    let args = lifetime_args(path);
+                    for carried in inner_carried {
+                        let Some(arg) = args.get(carried.param) else {
+                            continue;
+                        };
+                        if let Some(param) = lifetimes.iter().position(|l| l == arg) {
+                            let mut chain = vec![link.clone()];
+                            chain.extend(carried.chain.iter().cloned());
+                            found.push(DeviceLifetime { param, chain });
+                        }
+                    }
+                    Walk::Descend
+                }
+                _ => Walk::Descend,
+            });
+        }
+        found
+    }
+
+    /// `Devres<T>` and `DevresLt<F>` drop what they hold when the device is unbound, so it cannot
+    /// outlive the binding (`DevresLt` shortens the stored `'static` to the caller's borrow).
+    pub fn is_unbind_scoped(&self, res: &Res) -> bool {
+        self.is_kernel_item(res, "Devres") || self.is_kernel_item(res, "DevresLt")
+    }
+
+    /// `ForLt`/`CovariantForLt` impls name a lifetime-generic family by one member, conventionally
+    /// `X<'static>`; `type Of<'a> = X<'a>` is what gets used.
+    pub fn is_lifetime_family_trait(&self, res: &Res) -> bool {
+        self.is_kernel_item(res, "ForLt") || self.is_kernel_item(res, "CovariantForLt")
+    }
+
+    pub fn device_lifetimes(&self, def: DefId) -> &[DeviceLifetime] {
+        self.device_lifetimes.get(&def).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The lifetime arguments of a path's last segment, in order (`MyData<'a, T>` gives `["a"]`).
+pub fn lifetime_args(path: &super::item_tree::PathRef) -> Vec<&str> {
+    path.segments
+        .last()
+        .map(|segment| {
+            segment
+                .args
+                .iter()
+                .filter_map(|arg| match arg {
+                    GenericArg::Lifetime(lifetime) => Some(lifetime.as_str()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
