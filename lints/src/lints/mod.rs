@@ -9,6 +9,7 @@ use crate::source::SourceFile;
 pub mod device_lifetime_escape;
 pub mod raw_device_ptr_field;
 pub mod static_device_ref;
+pub mod unbounded_device_ref;
 pub mod walk;
 
 /// What a lint sees of one file: its syntax, its comments, and the crate-wide model.
@@ -33,6 +34,10 @@ pub static ALL: &[LintPass] = &[
     LintPass {
         lint: &device_lifetime_escape::DEVICE_LIFETIME_ESCAPE,
         check: device_lifetime_escape::check,
+    },
+    LintPass {
+        lint: &unbounded_device_ref::UNBOUNDED_DEVICE_REF,
+        check: unbounded_device_ref::check,
     },
     LintPass {
         lint: &raw_device_ptr_field::RAW_DEVICE_PTR_FIELD,

@@ -43,9 +43,8 @@ fn normalize_init_arrows(tokens: TokenStream) -> TokenStream {
     let mut iter = tokens.into_iter().peekable();
     while let Some(tree) = iter.next() {
         match tree {
-            TokenTree::Punct(ref lt)
-                if lt.as_char() == '<' && lt.spacing() == proc_macro2::Spacing::Alone =>
-            {
+            // `<-` lexes as a joint `<` then `-`.
+            TokenTree::Punct(ref lt) if lt.as_char() == '<' => {
                 let is_arrow =
                     matches!(iter.peek(), Some(TokenTree::Punct(dash)) if dash.as_char() == '-');
                 if is_arrow && matches!(out.last(), Some(TokenTree::Ident(_))) {
@@ -104,4 +103,52 @@ fn parse_items(input: ParseStream) -> syn::Result<Vec<Item>> {
         items.push(input.parse::<Item>()?);
     }
     Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(source: &str) -> MacroBody {
+        let mac: Macro = syn::parse_str(source).expect("a macro invocation");
+        parse_body(&mac)
+    }
+
+    #[test]
+    fn pin_init_arrows_parse_as_struct_fields() {
+        let MacroBody::Exprs(exprs) = body("pin_init!(Data { dev: x, count <- new_counter(), })") else {
+            panic!("not parsed as expressions");
+        };
+        let syn::Expr::Struct(literal) = &exprs[0] else {
+            panic!("not a struct literal: {:?}", exprs[0]);
+        };
+        assert_eq!(literal.fields.len(), 2);
+    }
+
+    #[test]
+    fn try_pin_init_keeps_the_literal_before_the_error_type() {
+        let MacroBody::Exprs(exprs) = body("try_pin_init!(Self { a <- init(), b: 1 }? Error)") else {
+            panic!("not parsed as expressions");
+        };
+        assert!(matches!(&exprs[0], syn::Expr::Try(_)));
+    }
+
+    #[test]
+    fn comparisons_are_not_rewritten() {
+        let MacroBody::Exprs(exprs) = body("assert!(x < -1)") else {
+            panic!("not parsed as expressions");
+        };
+        assert!(matches!(&exprs[0], syn::Expr::Binary(_)));
+    }
+
+    #[test]
+    fn items_and_opaque_bodies() {
+        assert!(matches!(body("m! { struct S; fn f() {} }"), MacroBody::Items(_)));
+        assert!(matches!(
+            body("module_pci_driver! { type: Foo, name: \"x\", }"),
+            MacroBody::Opaque
+        ));
+        let rules: syn::ItemMacro = syn::parse_str("macro_rules! m { () => {} }").expect("parses");
+        assert!(matches!(parse_body(&rules.mac), MacroBody::Opaque));
+    }
 }

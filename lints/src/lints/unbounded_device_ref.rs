@@ -1,0 +1,497 @@
+use std::collections::HashMap;
+
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+use crate::declare_lint;
+use crate::diagnostic::Diagnostic;
+use crate::lints::walk::{walk_file, BodyScope, FnView, Hooks};
+use crate::lints::FileContext;
+use crate::model::def_map::{Namespace, Res};
+use crate::model::devices::DeviceEntry;
+use crate::model::item_tree::TypeKind;
+use crate::model::lower::{ident_text, lower_type, span_of};
+use crate::model::macros::{parse_body, MacroBody};
+use crate::model::types::Walk;
+use crate::source::Span;
+
+declare_lint! {
+    /// ### What it does
+    /// Follows device references made from raw pointers — `Device::from_raw(ptr)`, a bus type's
+    /// `from_raw`, `Device::as_ref(ptr)` in older kernels, `&*ptr.cast::<Device>()`,
+    /// `&*(ptr as *const Device)`, `transmute` — through `let` bindings and moves within a function,
+    /// and reports when one is stored: in a struct field (a struct literal, `pin_init!`, or a field
+    /// assignment), in a `static`, or returned from a safe function whose signature ties the returned
+    /// reference to no input.
+    ///
+    /// ### Why is this bad
+    /// A reference made from a raw pointer gets whatever lifetime the code asks for; nothing checks it.
+    /// Used locally — as the kernel's callback adapters do — that is fine. Stored, it can outlive the
+    /// driver's remove/unbind, and the device may be freed under it.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// let dev = unsafe { Device::from_raw(ptr) };
+    /// self.dev = dev;
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// let dev: ARef<Device> = unsafe { Device::from_raw(ptr) }.into();
+    /// self.dev = dev;
+    /// ```
+    pub UNBOUNDED_DEVICE_REF = "unbounded_device_ref", Correctness,
+    "a device reference made from a raw pointer is stored where it can outlive unbind"
+}
+
+pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut hooks = FnHooks { out };
+    walk_file(cx, &mut hooks);
+}
+
+struct FnHooks<'o> {
+    out: &'o mut Vec<Diagnostic>,
+}
+
+impl Hooks for FnHooks<'_> {
+    fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
+        let mut flow = Flow {
+            cx,
+            scope,
+            locals: HashMap::new(),
+            pointer_params: HashMap::new(),
+            return_type: unbounded_return(cx, scope, func.sig),
+            out: self.out,
+        };
+        for input in &func.sig.inputs {
+            if let syn::FnArg::Typed(param) = input {
+                if let (syn::Pat::Ident(ident), syn::Type::Ptr(ptr)) = (&*param.pat, &*param.ty) {
+                    flow.pointer_params
+                        .insert(ident_text(&ident.ident), (*ptr.elem).clone());
+                }
+            }
+        }
+        flow.visit_block(func.block);
+        if let Some(tail) = tail_expr(func.block) {
+            flow.check_return(tail);
+        }
+    }
+}
+
+/// Where an unbounded reference was made.
+#[derive(Clone)]
+struct Origin {
+    span: Span,
+    what: String,
+    entry_name: String,
+}
+
+struct Flow<'a, 'o> {
+    cx: &'a FileContext<'a>,
+    scope: &'a BodyScope,
+    /// Locals currently holding an unbounded device reference.
+    locals: HashMap<String, Origin>,
+    /// Raw pointer parameters and their pointee types, for `&*ptr`.
+    pointer_params: HashMap<String, syn::Type>,
+    /// The return type, when it is a device reference bound to no input of a safe fn.
+    return_type: Option<syn::Type>,
+    out: &'o mut Vec<Diagnostic>,
+}
+
+impl Flow<'_, '_> {
+    fn span(&self, raw: proc_macro2::Span) -> Span {
+        span_of(self.cx.source.id, raw)
+    }
+
+    /// The device a type names (`&Device`, `Device`, `bindings::device`), if any.
+    fn device_of_type(&self, ty: &syn::Type) -> Option<&DeviceEntry> {
+        let ty = match ty {
+            syn::Type::Reference(reference) => &*reference.elem,
+            other => other,
+        };
+        let res = self.scope.resolve_type(self.cx, ty);
+        self.cx
+            .model
+            .device_abstraction(&res)
+            .or_else(|| self.cx.model.c_device(&res))
+    }
+
+    /// If `expr` evaluates to an unbounded device reference, where it was made.
+    fn origin_of(&self, expr: &syn::Expr, expected: Option<&syn::Type>) -> Option<Origin> {
+        match expr {
+            syn::Expr::Paren(inner) => self.origin_of(&inner.expr, expected),
+            syn::Expr::Group(inner) => self.origin_of(&inner.expr, expected),
+            syn::Expr::Unsafe(block) => self.origin_of(tail_expr(&block.block)?, expected),
+            syn::Expr::Block(block) => self.origin_of(tail_expr(&block.block)?, expected),
+            syn::Expr::Path(path) if path.qself.is_none() => {
+                let ident = path.path.get_ident()?;
+                self.locals.get(&ident_text(ident)).cloned()
+            }
+            syn::Expr::Call(call) => self.call_origin(call, expected),
+            syn::Expr::Reference(reference) => self.deref_origin(reference, expected),
+            syn::Expr::Try(try_expr) => self.origin_of(&try_expr.expr, expected),
+            _ => None,
+        }
+    }
+
+    fn call_origin(&self, call: &syn::ExprCall, expected: Option<&syn::Type>) -> Option<Origin> {
+        let syn::Expr::Path(callee) = &*call.func else {
+            return None;
+        };
+        let res = self.scope.resolve_path(self.cx, &callee.path, Namespace::Values);
+        let model = self.cx.model;
+        // `Some(x)` / `Ok(x)` carry `x` along.
+        if is_external(&res, &["core", "option", "Option", "Some"])
+            || is_external(&res, &["core", "result", "Result", "Ok"])
+        {
+            return self.origin_of(call.args.first()?, None);
+        }
+        if is_external(&res, &["core", "mem", "transmute"]) {
+            let target = turbofish(&callee.path, 1).or(expected)?;
+            let syn::Type::Reference(_) = target else {
+                return None;
+            };
+            let entry = self.device_of_type(target)?;
+            return Some(Origin {
+                span: self.span(call.span()),
+                what: "`transmute`".to_string(),
+                entry_name: entry.short_name.clone(),
+            });
+        }
+        let (owner, method) = match &res {
+            Res::Assoc(def, name) => (Res::Def(*def), name.as_str()),
+            Res::External(path) if path.len() >= 2 => (
+                Res::External(path[..path.len() - 1].to_vec()),
+                path[path.len() - 1].as_str(),
+            ),
+            _ => return None,
+        };
+        if !matches!(method, "from_raw" | "as_ref") {
+            return None;
+        }
+        let entry = model.device_abstraction(&owner)?;
+        Some(Origin {
+            span: self.span(call.span()),
+            what: format!("`{}::{method}`", entry.short_name),
+            entry_name: entry.short_name.clone(),
+        })
+    }
+
+    /// `&*ptr`, `&*ptr.cast()`, `&*ptr.cast::<T>()`, `&*(ptr as *const T)` producing a device reference.
+    fn deref_origin(&self, reference: &syn::ExprReference, expected: Option<&syn::Type>) -> Option<Origin> {
+        let syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Deref(_),
+            expr: pointer,
+            ..
+        }) = strip_parens(&reference.expr)
+        else {
+            return None;
+        };
+        let pointee = self.pointee_type(strip_parens(pointer));
+        let entry = match (pointee, expected) {
+            (Some(ty), _) => self.device_of_type(&ty),
+            (None, Some(ty)) => self.device_of_type(ty),
+            (None, None) => None,
+        }?;
+        Some(Origin {
+            span: self.span(reference.span()),
+            what: "a raw pointer dereference".to_string(),
+            entry_name: entry.short_name.clone(),
+        })
+    }
+
+    /// The pointee type a pointer expression names by itself, if it does.
+    fn pointee_type(&self, pointer: &syn::Expr) -> Option<syn::Type> {
+        match pointer {
+            syn::Expr::MethodCall(call) if call.method == "cast" || call.method == "cast_mut" => {
+                match call.turbofish.as_ref().and_then(|t| t.args.first()) {
+                    Some(syn::GenericArgument::Type(ty)) => Some(ty.clone()),
+                    _ => None,
+                }
+            }
+            syn::Expr::Cast(cast) => match &*cast.ty {
+                syn::Type::Ptr(ptr) => Some((*ptr.elem).clone()),
+                _ => None,
+            },
+            syn::Expr::Path(path) => {
+                let ident = path.path.get_ident()?;
+                self.pointer_params.get(&ident_text(ident)).cloned()
+            }
+            _ => None,
+        }
+    }
+
+    fn report(&mut self, at: Span, origin: &Origin, place: String) {
+        let message = format!(
+            "a device reference made by {} is stored in {place}, but nothing checks its lifetime, so it can outlive the driver's unbind",
+            origin.what
+        );
+        let diagnostic = Diagnostic::lint(&UNBOUNDED_DEVICE_REF, at, message)
+            .with_label("stored here")
+            .with_secondary(origin.span, "reference with an unchecked lifetime made here")
+            .with_help(format!(
+                "store a counted reference instead: convert it with `ARef::from(dev)` or `dev.into()` and keep an `ARef<{}>`",
+                origin.entry_name
+            ))
+            .with_note("a reference made from a raw pointer may be used only while the caller guarantees the device is alive: within the function, or for a lifetime tied to a borrow");
+        self.out.push(diagnostic);
+    }
+
+    fn check_return(&mut self, expr: &syn::Expr) {
+        let Some(expected) = self.return_type.clone() else {
+            return;
+        };
+        let inner = expected_reference(&expected);
+        if let Some(origin) = self.origin_of(expr, inner.as_ref()) {
+            let name = self
+                .scope
+                .in_fn
+                .as_ref()
+                .map_or_else(String::new, |f| f.name.clone());
+            let at = self.span(expr.span());
+            self.report(at, &origin, format!("the return value of safe fn `{name}`, whose returned lifetime is tied to no input"));
+        }
+    }
+
+    fn is_static(&self, path: &syn::Path) -> Option<String> {
+        let res = self.scope.resolve_path(self.cx, path, Namespace::Values);
+        let Res::Def(def) = res else { return None };
+        let data = self.cx.model.def_map.def(def);
+        matches!(
+            self.cx.model.item(data.item).kind,
+            crate::model::item_tree::ItemKind::Static { .. }
+        )
+        .then(|| data.name.clone())
+    }
+}
+
+impl<'ast> Visit<'ast> for Flow<'_, '_> {
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        if let Some(init) = &local.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        let (pat, ty) = match &local.pat {
+            syn::Pat::Type(typed) => (&*typed.pat, Some(&*typed.ty)),
+            other => (other, None),
+        };
+        if let syn::Pat::Ident(ident) = pat {
+            let name = ident_text(&ident.ident);
+            let origin = local
+                .init
+                .as_ref()
+                .and_then(|init| self.origin_of(&init.expr, ty));
+            match origin {
+                Some(origin) => {
+                    self.locals.insert(name, origin);
+                }
+                None => {
+                    self.locals.remove(&name);
+                }
+            }
+        }
+    }
+
+    fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+        self.visit_expr(&assign.right);
+        let origin = self.origin_of(&assign.right, None);
+        match strip_parens(&assign.left) {
+            syn::Expr::Path(path) => {
+                if let Some(name) = self.is_static(&path.path) {
+                    if let Some(origin) = origin {
+                        let at = self.span(assign.right.span());
+                        self.report(at, &origin, format!("static `{name}`"));
+                    }
+                } else if let Some(ident) = path.path.get_ident() {
+                    let name = ident_text(ident);
+                    match origin {
+                        Some(origin) => {
+                            self.locals.insert(name, origin);
+                        }
+                        None => {
+                            self.locals.remove(&name);
+                        }
+                    }
+                }
+            }
+            syn::Expr::Field(field) => {
+                if let Some(origin) = origin {
+                    let member = member_name(&field.member);
+                    let at = self.span(assign.right.span());
+                    self.report(at, &origin, format!("field `{member}`"));
+                }
+                self.visit_expr(&field.base);
+            }
+            other => self.visit_expr(other),
+        }
+    }
+
+    fn visit_expr_struct(&mut self, literal: &'ast syn::ExprStruct) {
+        for field in &literal.fields {
+            self.visit_expr(&field.expr);
+            if let Some(origin) = self.origin_of(&field.expr, None) {
+                let member = member_name(&field.member);
+                let at = self.span(field.expr.span());
+                self.report(at, &origin, format!("field `{member}`"));
+            }
+        }
+        if let Some(rest) = &literal.rest {
+            self.visit_expr(rest);
+        }
+    }
+
+    fn visit_expr_return(&mut self, ret: &'ast syn::ExprReturn) {
+        if let Some(expr) = &ret.expr {
+            self.visit_expr(expr);
+            self.check_return(expr);
+        }
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        // A closure's `return` is not the function's.
+        let saved = self.return_type.take();
+        syn::visit::visit_expr_closure(self, closure);
+        self.return_type = saved;
+    }
+
+    fn visit_item(&mut self, _item: &'ast syn::Item) {
+        // Nested items are functions of their own; the walker visits them.
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if let MacroBody::Exprs(exprs) = parse_body(mac) {
+            for expr in &exprs {
+                self.visit_expr(expr);
+            }
+        }
+    }
+}
+
+fn member_name(member: &syn::Member) -> String {
+    match member {
+        syn::Member::Named(ident) => ident_text(ident),
+        syn::Member::Unnamed(index) => index.index.to_string(),
+    }
+}
+
+fn strip_parens(expr: &syn::Expr) -> &syn::Expr {
+    match expr {
+        syn::Expr::Paren(inner) => strip_parens(&inner.expr),
+        syn::Expr::Group(inner) => strip_parens(&inner.expr),
+        other => other,
+    }
+}
+
+fn tail_expr(block: &syn::Block) -> Option<&syn::Expr> {
+    match block.stmts.last()? {
+        syn::Stmt::Expr(expr, None) => Some(expr),
+        _ => None,
+    }
+}
+
+fn is_external(res: &Res, path: &[&str]) -> bool {
+    matches!(res, Res::External(p) if p.len() == path.len() && p.iter().zip(path).all(|(a, b)| a == b))
+}
+
+/// The `index`-th type argument of a path's last segment (`transmute::<_, &Device>`).
+fn turbofish(path: &syn::Path, index: usize) -> Option<&syn::Type> {
+    let syn::PathArguments::AngleBracketed(args) = &path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .nth(index)
+}
+
+/// `&'a Device` inside `Result<&'a Device>` / `Option<…>`: what a returned expression should produce.
+fn expected_reference(ty: &syn::Type) -> Option<syn::Type> {
+    match ty {
+        syn::Type::Reference(_) => Some(ty.clone()),
+        syn::Type::Path(path) => {
+            let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments
+            else {
+                return None;
+            };
+            args.args.iter().find_map(|arg| match arg {
+                syn::GenericArgument::Type(inner) => expected_reference(inner),
+                _ => None,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The return type of a safe fn when it holds a device reference whose lifetime no input bounds:
+/// `'static`, or a named lifetime that appears in no parameter (`fn get<'a>(p: *mut …) -> &'a Device`).
+fn unbounded_return(cx: &FileContext<'_>, scope: &BodyScope, sig: &syn::Signature) -> Option<syn::Type> {
+    if sig.unsafety.is_some() {
+        return None;
+    }
+    let syn::ReturnType::Type(_, ret) = &sig.output else {
+        return None;
+    };
+    let file = cx.source.id;
+    let model = cx.model;
+    let mut input_lifetimes: Vec<String> = Vec::new();
+    let mut has_borrowed_input = false;
+    for input in &sig.inputs {
+        match input {
+            syn::FnArg::Receiver(receiver) => {
+                has_borrowed_input |= receiver.reference.is_some();
+                if let Some((_, Some(lifetime))) = &receiver.reference {
+                    input_lifetimes.push(lifetime.ident.to_string());
+                }
+            }
+            syn::FnArg::Typed(param) => {
+                let lowered = lower_type(file, &param.ty);
+                model.walk_written_type(&lowered, &scope.types, &mut |site| {
+                    if let TypeKind::Ref { lifetime, .. } = &site.ty.kind {
+                        has_borrowed_input = true;
+                        if let Some(lifetime) = lifetime {
+                            input_lifetimes.push(lifetime.clone());
+                        }
+                    }
+                    if let TypeKind::Path(path) = &site.ty.kind {
+                        for segment in &path.segments {
+                            for arg in &segment.args {
+                                if let crate::model::item_tree::GenericArg::Lifetime(l) = arg {
+                                    input_lifetimes.push(l.clone());
+                                }
+                            }
+                        }
+                    }
+                    Walk::Descend
+                });
+            }
+        }
+    }
+    let lowered = lower_type(file, ret);
+    let mut unbounded = false;
+    model.walk_written_type(&lowered, &scope.types, &mut |site| {
+        let TypeKind::Ref {
+            lifetime, referent, ..
+        } = &site.ty.kind
+        else {
+            return Walk::Descend;
+        };
+        let res = model.resolve_type(referent, site.scope);
+        let is_device = model.device_abstraction(&res).is_some() || model.c_device(&res).is_some();
+        let free = match lifetime {
+            Some(l) if l == "static" => true,
+            Some(l) => !input_lifetimes.contains(l),
+            // Elided: bound to the borrowed input, if there is exactly the usual one.
+            None => !has_borrowed_input,
+        };
+        if is_device && free {
+            unbounded = true;
+        }
+        Walk::Skip
+    });
+    unbounded.then(|| (**ret).clone())
+}
