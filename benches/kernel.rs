@@ -1,0 +1,106 @@
+//! Times devref on a real kernel tree against a bare `syn::parse_file` of the same files on the same
+//! number of threads, so the overhead of the model and the lints is measured in one run.
+//!
+//! `cargo bench --bench kernel` fetches Linux 7.3's Rust sources through
+//! `../shared/corpus/fetch-kernel.sh` (or uses `DEVREF_KERNEL=/path/to/tree`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use devref_lints::{analyze, Input};
+
+const RUNS: usize = 15;
+
+fn main() {
+    let tree = kernel_tree();
+    let files = rust_files(&tree);
+    let bytes: usize = files.iter().map(|(_, text)| text.len()).sum();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "tree: {} ({} files, {:.1} MB), {threads} threads, median of {RUNS} runs",
+        tree.display(),
+        files.len(),
+        bytes as f64 / 1e6
+    );
+
+    let parse = median(|| parse_only(&files, threads));
+    let full = median(|| {
+        let inputs = files
+            .iter()
+            .map(|(name, text)| Input {
+                name: name.clone(),
+                content: Ok(text.clone()),
+            })
+            .collect();
+        let analysis = analyze(inputs, threads);
+        std::hint::black_box(analysis.diagnostics.len());
+    });
+    println!("syn::parse_file only: {:>8.1} ms", ms(parse));
+    println!("devref full analysis: {:>8.1} ms", ms(full));
+    println!("ratio full / parse:   {:>8.2}", full.as_secs_f64() / parse.as_secs_f64());
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+fn median(mut run: impl FnMut()) -> Duration {
+    run(); // warm-up
+    let mut times: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[RUNS / 2]
+}
+
+/// Parses every file on `threads` threads, dropping the trees, as devref's workers do.
+fn parse_only(files: &[(String, String)], threads: usize) {
+    std::thread::scope(|scope| {
+        for share in 0..threads {
+            scope.spawn(move || {
+                for (_, text) in files.iter().skip(share).step_by(threads) {
+                    let _ = std::hint::black_box(syn::parse_file(text).is_ok());
+                }
+            });
+        }
+    });
+}
+
+fn kernel_tree() -> PathBuf {
+    if let Some(tree) = std::env::var_os("DEVREF_KERNEL") {
+        return PathBuf::from(tree);
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/fetch-kernel.sh");
+    let output = Command::new("bash")
+        .arg(&script)
+        .arg("7.3")
+        .output()
+        .expect("running fetch-kernel.sh");
+    assert!(
+        output.status.success(),
+        "fetch-kernel.sh failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    PathBuf::from(stdout.lines().last().expect("the script prints the tree").trim())
+}
+
+fn rust_files(tree: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = walkdir::WalkDir::new(tree)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
+        .filter_map(|entry| {
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            let name = entry.path().strip_prefix(tree).ok()?.display().to_string();
+            Some((name, text))
+        })
+        .collect();
+    files.sort();
+    files
+}
