@@ -51,6 +51,10 @@ pub struct CrateData {
     /// Rooted at a `lib.rs`, so other crates can name it (`kernel::`). A stand-alone driver file is a
     /// crate root too, but nothing refers to it by name.
     pub is_library: bool,
+    /// For a file of the `kernel` crate linted without its `lib.rs` (a pre-commit hook passes single
+    /// files): the root's real module path, `kernel::drm::device`. `crate::` paths that do not resolve
+    /// among the linted files then name the unlinted `kernel` crate.
+    pub partial_kernel_path: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default)]
@@ -160,10 +164,16 @@ impl DefMap {
             let path = &path_of[&root];
             let krate = map.crates.len() as u32;
             let root_module = map.new_module(krate, None, None, Some(root), 0);
+            let partial_kernel_path = partial_kernel_path(path);
             map.crates.push(CrateData {
-                name: crate_name(path),
+                name: if partial_kernel_path.is_some() {
+                    "kernel".to_string()
+                } else {
+                    crate_name(path)
+                },
                 root: root_module,
                 is_library: path.file_name().is_some_and(|name| name == "lib.rs"),
+                partial_kernel_path,
             });
             map.populate(root, 0, root_module, &tree_of, &claims);
         }
@@ -314,7 +324,13 @@ impl DefMap {
             let data = self.module(id);
             match &data.name {
                 Some(name) => names.push(name.clone()),
-                None => names.push(self.crates[data.krate as usize].name.clone()),
+                None => {
+                    let krate = &self.crates[data.krate as usize];
+                    match &krate.partial_kernel_path {
+                        Some(path) => names.extend(path.iter().rev().cloned()),
+                        None => names.push(krate.name.clone()),
+                    }
+                }
             }
             current = data.parent;
         }
@@ -367,6 +383,11 @@ impl DefMap {
         } else {
             Namespace::Types
         };
+        if *first == "crate" && !global {
+            if let Some(external) = self.partial_kernel_fallback(module, rest, ns) {
+                return external;
+            }
+        }
         let mut current = if global {
             self.extern_crate(first)
         } else {
@@ -398,6 +419,32 @@ impl DefMap {
             }
         }
         current
+    }
+
+    /// `crate::a::b` in a partial kernel crate: local if the linted files define it, else `kernel::a::b`.
+    fn partial_kernel_fallback(
+        &self,
+        module: ModuleId,
+        rest: &[&str],
+        ns: Namespace,
+    ) -> Option<Res> {
+        let krate = self.crate_of(module);
+        krate.partial_kernel_path.as_ref()?;
+        let mut local = Res::Module(krate.root);
+        for (position, name) in rest.iter().enumerate() {
+            let segment_ns = if position + 1 == rest.len() {
+                ns
+            } else {
+                Namespace::Types
+            };
+            local = self.resolve_member(&local, name, segment_ns);
+        }
+        if local != Res::Unknown {
+            return Some(local);
+        }
+        let mut path = vec!["kernel".to_string()];
+        path.extend(rest.iter().map(|s| s.to_string()));
+        Some(Res::External(normalize_external(path)))
     }
 
     fn extern_crate(&self, name: &str) -> Res {
@@ -720,6 +767,30 @@ fn module_dir(tree: &ItemTree, node: u32, file_path: &Path, mod_rs: bool) -> Pat
         dir.push(name);
     }
     dir
+}
+
+/// `rust/kernel/drm/device.rs` linted without `rust/kernel/lib.rs` is `kernel::drm::device`.
+fn partial_kernel_path(path: &Path) -> Option<Vec<String>> {
+    if is_mod_rs(path) && path.file_name().is_some_and(|n| n != "mod.rs") {
+        return None;
+    }
+    let components: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
+    let start = components
+        .windows(2)
+        .rposition(|pair| pair == ["rust", "kernel"])?;
+    let mut module_path = vec!["kernel".to_string()];
+    for (index, component) in components[start + 2..].iter().enumerate() {
+        let is_last = start + 2 + index == components.len() - 1;
+        if is_last {
+            let stem = component.strip_suffix(".rs").unwrap_or(component);
+            if stem != "mod" {
+                module_path.push(stem.to_string());
+            }
+        } else {
+            module_path.push(component.to_string());
+        }
+    }
+    Some(module_path)
 }
 
 /// `rust/kernel/lib.rs` is crate `kernel`; `samples/rust/rust_driver_pci.rs` is `rust_driver_pci`.
