@@ -38,7 +38,10 @@ fn main() {
     });
     println!("syn::parse_file only: {:>8.1} ms", ms(parse));
     println!("devref full analysis: {:>8.1} ms", ms(full));
-    println!("ratio full / parse:   {:>8.2}", full.as_secs_f64() / parse.as_secs_f64());
+    println!(
+        "ratio full / parse:   {:>8.2}",
+        full.as_secs_f64() / parse.as_secs_f64()
+    );
 }
 
 fn ms(duration: Duration) -> f64 {
@@ -87,7 +90,13 @@ fn kernel_tree() -> PathBuf {
         String::from_utf8_lossy(&output.stderr)
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    PathBuf::from(stdout.lines().last().expect("the script prints the tree").trim())
+    PathBuf::from(
+        stdout
+            .lines()
+            .last()
+            .expect("the script prints the tree")
+            .trim(),
+    )
 }
 
 fn rust_files(tree: &Path) -> Vec<(String, String)> {

@@ -41,7 +41,7 @@ pub struct PutInDrop {
 impl Drop for PutInDrop {
     fn drop(&mut self) {
         // SAFETY: `pdev` holds the reference taken in `new`.
-        unsafe { bindings::pci_dev_put(self.pdev) };
+        unsafe { bindings::pci_dev_put(self.pdev) }; //~ manual_device_refcount
     }
 }
 

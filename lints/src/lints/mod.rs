@@ -7,6 +7,7 @@ use crate::model::Model;
 use crate::source::SourceFile;
 
 pub mod device_lifetime_escape;
+pub mod manual_device_refcount;
 pub mod raw_device_ptr_field;
 pub mod static_device_ref;
 pub mod unbounded_device_ref;
@@ -42,6 +43,10 @@ pub static ALL: &[LintPass] = &[
     LintPass {
         lint: &raw_device_ptr_field::RAW_DEVICE_PTR_FIELD,
         check: raw_device_ptr_field::check,
+    },
+    LintPass {
+        lint: &manual_device_refcount::MANUAL_DEVICE_REFCOUNT,
+        check: manual_device_refcount::check,
     },
 ];
 

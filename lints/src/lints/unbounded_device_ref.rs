@@ -138,7 +138,9 @@ impl Flow<'_, '_> {
         let syn::Expr::Path(callee) = &*call.func else {
             return None;
         };
-        let res = self.scope.resolve_path(self.cx, &callee.path, Namespace::Values);
+        let res = self
+            .scope
+            .resolve_path(self.cx, &callee.path, Namespace::Values);
         let model = self.cx.model;
         // `Some(x)` / `Ok(x)` carry `x` along.
         if is_external(&res, &["core", "option", "Option", "Some"])
@@ -178,7 +180,11 @@ impl Flow<'_, '_> {
     }
 
     /// `&*ptr`, `&*ptr.cast()`, `&*ptr.cast::<T>()`, `&*(ptr as *const T)` producing a device reference.
-    fn deref_origin(&self, reference: &syn::ExprReference, expected: Option<&syn::Type>) -> Option<Origin> {
+    fn deref_origin(
+        &self,
+        reference: &syn::ExprReference,
+        expected: Option<&syn::Type>,
+    ) -> Option<Origin> {
         let syn::Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Deref(_),
             expr: pointer,
@@ -429,7 +435,11 @@ fn expected_reference(ty: &syn::Type) -> Option<syn::Type> {
 
 /// The return type of a safe fn when it holds a device reference whose lifetime no input bounds:
 /// `'static`, or a named lifetime that appears in no parameter (`fn get<'a>(p: *mut …) -> &'a Device`).
-fn unbounded_return(cx: &FileContext<'_>, scope: &BodyScope, sig: &syn::Signature) -> Option<syn::Type> {
+fn unbounded_return(
+    cx: &FileContext<'_>,
+    scope: &BodyScope,
+    sig: &syn::Signature,
+) -> Option<syn::Type> {
     if sig.unsafety.is_some() {
         return None;
     }

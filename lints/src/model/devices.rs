@@ -57,6 +57,12 @@ pub const BUILT_IN_GET_PUT: &[&str] = &[
     "acpi_dev_put",
     "of_dev_get",
     "of_dev_put",
+    "serdev_device_put",
+    "i2c_get_adapter",
+    "i2c_put_adapter",
+    "fwctl_get",
+    "fwctl_put",
+    "pwmchip_put",
 ];
 
 #[derive(Debug, Default)]

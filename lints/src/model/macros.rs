@@ -116,7 +116,8 @@ mod tests {
 
     #[test]
     fn pin_init_arrows_parse_as_struct_fields() {
-        let MacroBody::Exprs(exprs) = body("pin_init!(Data { dev: x, count <- new_counter(), })") else {
+        let MacroBody::Exprs(exprs) = body("pin_init!(Data { dev: x, count <- new_counter(), })")
+        else {
             panic!("not parsed as expressions");
         };
         let syn::Expr::Struct(literal) = &exprs[0] else {
@@ -127,7 +128,8 @@ mod tests {
 
     #[test]
     fn try_pin_init_keeps_the_literal_before_the_error_type() {
-        let MacroBody::Exprs(exprs) = body("try_pin_init!(Self { a <- init(), b: 1 }? Error)") else {
+        let MacroBody::Exprs(exprs) = body("try_pin_init!(Self { a <- init(), b: 1 }? Error)")
+        else {
             panic!("not parsed as expressions");
         };
         assert!(matches!(&exprs[0], syn::Expr::Try(_)));
@@ -143,7 +145,10 @@ mod tests {
 
     #[test]
     fn items_and_opaque_bodies() {
-        assert!(matches!(body("m! { struct S; fn f() {} }"), MacroBody::Items(_)));
+        assert!(matches!(
+            body("m! { struct S; fn f() {} }"),
+            MacroBody::Items(_)
+        ));
         assert!(matches!(
             body("module_pci_driver! { type: Foo, name: \"x\", }"),
             MacroBody::Opaque

@@ -1,0 +1,271 @@
+use syn::spanned::Spanned;
+
+use crate::declare_lint;
+use crate::diagnostic::Diagnostic;
+use crate::lints::walk::{walk_file, BodyScope, Hooks, ImplScope};
+use crate::lints::FileContext;
+use crate::model::def_map::{Namespace, Res};
+use crate::model::devices::DeviceEntry;
+use crate::model::lower::span_of;
+use crate::model::Model;
+use crate::source::Span;
+
+declare_lint! {
+    /// ### What it does
+    /// Finds calls to the C functions that take or drop a reference on a device:
+    /// `bindings::get_device`, `bindings::put_device` and their bus variants (`pci_dev_get`,
+    /// `pci_dev_put`, `usb_get_dev`, `usb_put_intf`, `platform_device_put`, `drm_dev_get`, …), however
+    /// `bindings` is imported or renamed, also inside macro arguments.
+    ///
+    /// Calls are not reported where they implement the counted reference itself: in an
+    /// `AlwaysRefCounted` impl, in an impl of the device abstraction that wraps the counted C type (a
+    /// `get_device`/`put_device` call is accepted in any device abstraction, since every bus device
+    /// embeds a `struct device`), and in an impl of a type defined in the abstraction's own module,
+    /// such as a registration that releases the first reference on its error path. Functions that are
+    /// only named like the C functions (a local `fn get_device`, a local `mod bindings`, a
+    /// `dev.get_device()` method) are not reported either. A call whose name comes from a glob import
+    /// (`use kernel::bindings::*`) cannot be resolved and is missed.
+    ///
+    /// ### Why is this bad
+    /// A reference taken by hand must be dropped by hand, exactly once, on every path: early returns,
+    /// errors, and the driver's unbind. A missing put leaks the device; an extra put can free it while
+    /// someone still uses it. `ARef<T>` does this bookkeeping for you: making one takes a reference and
+    /// dropping it releases that reference, and the device stays allocated for as long as the `ARef`
+    /// exists.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// // SAFETY: `pdev` is a valid PCI device.
+    /// unsafe { bindings::pci_dev_get(pdev.as_raw()) };
+    /// self.pdev = pdev.as_raw();
+    /// // … and later, in some other function:
+    /// unsafe { bindings::pci_dev_put(self.pdev) };
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// let pdev: ARef<pci::Device> = pdev.into();
+    /// // … the reference is released when `pdev` is dropped.
+    /// ```
+    pub MANUAL_DEVICE_REFCOUNT = "manual_device_refcount", Suspicious,
+    "a device's reference count is taken or dropped by hand instead of through `ARef`"
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    Get,
+    Put,
+}
+
+/// The C type that each known get/put function counts, and whether it takes or drops the reference.
+/// A function of the catalogue's get/put list that is missing here counts an unknown device type.
+const COUNTED: &[(&str, &str, Direction)] = &[
+    ("get_device", "device", Direction::Get),
+    ("put_device", "device", Direction::Put),
+    ("pci_dev_get", "pci_dev", Direction::Get),
+    ("pci_dev_put", "pci_dev", Direction::Put),
+    ("usb_get_dev", "usb_device", Direction::Get),
+    ("usb_put_dev", "usb_device", Direction::Put),
+    ("usb_get_intf", "usb_interface", Direction::Get),
+    ("usb_put_intf", "usb_interface", Direction::Put),
+    ("platform_device_put", "platform_device", Direction::Put),
+    ("drm_dev_get", "drm_device", Direction::Get),
+    ("drm_dev_put", "drm_device", Direction::Put),
+    ("acpi_dev_get", "acpi_device", Direction::Get),
+    ("acpi_dev_put", "acpi_device", Direction::Put),
+    ("of_dev_get", "platform_device", Direction::Get),
+    ("of_dev_put", "platform_device", Direction::Put),
+    ("serdev_device_put", "serdev_device", Direction::Put),
+    ("i2c_get_adapter", "i2c_adapter", Direction::Get),
+    ("i2c_put_adapter", "i2c_adapter", Direction::Put),
+    ("fwctl_get", "fwctl_device", Direction::Get),
+    ("fwctl_put", "fwctl_device", Direction::Put),
+    ("pwmchip_put", "pwm_chip", Direction::Put),
+];
+
+/// A call to a get/put function.
+struct RefcountCall {
+    /// The C function, `pci_dev_get`.
+    function: String,
+    /// The C type it counts, `pci_dev`, when known.
+    c_type: Option<&'static str>,
+    direction: Direction,
+}
+
+impl RefcountCall {
+    fn new(function: &str) -> RefcountCall {
+        match COUNTED.iter().find(|(name, _, _)| *name == function) {
+            Some(&(_, c_type, direction)) => RefcountCall {
+                function: function.to_string(),
+                c_type: Some(c_type),
+                direction,
+            },
+            None => RefcountCall {
+                function: function.to_string(),
+                c_type: None,
+                direction: if function.split('_').any(|word| word == "get") {
+                    Direction::Get
+                } else {
+                    Direction::Put
+                },
+            },
+        }
+    }
+
+    /// Whether an abstraction legitimately counts references with this function: it wraps the
+    /// counted C type, or the function counts the `struct device` every bus device embeds.
+    fn belongs_to(&self, entry: &DeviceEntry) -> bool {
+        match self.c_type {
+            None | Some("device") => true,
+            Some(c_type) => entry.c_type == c_type,
+        }
+    }
+}
+
+pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut finder = Finder {
+        out,
+        refcount_impls: Vec::new(),
+    };
+    walk_file(cx, &mut finder);
+}
+
+struct Finder<'o> {
+    out: &'o mut Vec<Diagnostic>,
+    /// The `AlwaysRefCounted` impls of the file.
+    refcount_impls: Vec<Span>,
+}
+
+impl Hooks for Finder<'_> {
+    fn on_impl(&mut self, cx: &FileContext<'_>, scope: &BodyScope, imp: &syn::ItemImpl) {
+        let (Some(in_impl), Some((_, path, _))) = (&scope.in_impl, &imp.trait_) else {
+            return;
+        };
+        let is_refcount_trait = match &in_impl.trait_res {
+            Some(Res::Unknown) | None => {
+                // Named through an import the model cannot follow (`use kernel::sync::aref::*`).
+                path.segments
+                    .last()
+                    .is_some_and(|segment| segment.ident == "AlwaysRefCounted")
+            }
+            Some(res) => cx.model.is_kernel_item(res, "AlwaysRefCounted"),
+        };
+        if is_refcount_trait {
+            self.refcount_impls.push(in_impl.span);
+        }
+    }
+
+    fn on_expr(&mut self, cx: &FileContext<'_>, scope: &BodyScope, expr: &syn::Expr) {
+        let syn::Expr::Call(call) = expr else {
+            return;
+        };
+        let mut callee = &*call.func;
+        while let syn::Expr::Paren(inner) = callee {
+            callee = &inner.expr;
+        }
+        let syn::Expr::Path(callee) = callee else {
+            return;
+        };
+        if callee.qself.is_some() {
+            return;
+        }
+        let Some(function) =
+            bindings_function(scope.resolve_path(cx, &callee.path, Namespace::Values))
+        else {
+            return;
+        };
+        let model = cx.model;
+        if !model.devices.is_get_put(&function) {
+            return;
+        }
+        let counted = RefcountCall::new(&function);
+        if let Some(imp) = &scope.in_impl {
+            if self.refcount_impls.contains(&imp.span) || implements_refcount(model, imp, &counted)
+            {
+                return;
+            }
+        }
+        let span = span_of(cx.source.id, call.span());
+        self.out.push(diagnostic(model, span, &counted));
+    }
+}
+
+/// `get_device` when the callee is `bindings::get_device`, however it was imported.
+fn bindings_function(res: Res) -> Option<String> {
+    match res {
+        Res::External(path) => match <[String; 2]>::try_from(path) {
+            Ok([krate, name]) if krate == "bindings" => Some(name),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether the impl around the call belongs to the abstraction of the counted device.
+fn implements_refcount(model: &Model, imp: &ImplScope, counted: &RefcountCall) -> bool {
+    if model
+        .device_abstraction(&imp.self_res)
+        .is_some_and(|entry| counted.belongs_to(entry))
+    {
+        return true;
+    }
+    // A type defined beside the abstraction, in its own module: `drm::device::UnregisteredDevice`
+    // drops the first reference on `drm::device::Device` when initialisation fails.
+    let Res::Def(def) = imp.self_res else {
+        return false;
+    };
+    let module = model.def_map.def(def).module;
+    model
+        .devices
+        .entries()
+        .iter()
+        .filter(|entry| counted.belongs_to(entry))
+        .filter_map(|entry| entry.def)
+        .any(|abstraction| model.def_map.def(abstraction).module == module)
+}
+
+fn diagnostic(model: &Model, span: Span, counted: &RefcountCall) -> Diagnostic {
+    let function = &counted.function;
+    let entry = counted
+        .c_type
+        .and_then(|c_type| model.devices.by_c_type(c_type));
+    let aref = entry.map_or_else(
+        || "an `ARef` of the device's Rust abstraction".to_string(),
+        |entry| format!("an `ARef<{}>`", entry.short_name),
+    );
+    let object = counted.c_type.map_or_else(
+        || "a device".to_string(),
+        |c_type| format!("a `struct {c_type}`"),
+    );
+    let (message, label, help) = match counted.direction {
+        Direction::Get => (
+            format!(
+                "manual reference counting on a device: `bindings::{function}` takes a reference that nothing releases automatically"
+            ),
+            format!("takes a reference on {object}"),
+            if function == "i2c_get_adapter" {
+                // Looked up by bus number, not converted from a borrowed device.
+                "take the adapter with `i2c::I2cAdapter::get(index)` instead: it returns an `ARef<i2c::I2cAdapter>`, and dropping it releases the reference".to_string()
+            } else {
+                format!(
+                    "take a counted reference instead: `ARef::from(dev)` or `dev.into()` on a borrowed device gives {aref}, and dropping it releases the reference"
+                )
+            },
+        ),
+        Direction::Put => (
+            format!(
+                "manual reference counting on a device: `bindings::{function}` drops a reference that an `ARef` would drop for you"
+            ),
+            format!("drops a reference on {object}"),
+            format!(
+                "hold the reference as {aref} instead, and drop it (or let it go out of scope) to release the reference"
+            ),
+        ),
+    };
+    Diagnostic::lint(&MANUAL_DEVICE_REFCOUNT, span, message)
+        .with_label(label)
+        .with_help(help)
+        .with_note(
+            "a reference counted by hand must be dropped exactly once on every path, including errors and unbind: a missing put leaks the device, an extra put can free it while it is still in use",
+        )
+}
