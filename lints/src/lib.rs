@@ -6,10 +6,13 @@
 pub mod analysis;
 pub mod comments;
 pub mod diagnostic;
+pub mod levels;
 pub mod lint;
 pub mod lints;
 pub mod model;
+pub mod options;
 pub mod source;
+pub mod suppress;
 
 pub use analysis::{analyze, Analysis, Input};
 pub use diagnostic::{Applicability, Diagnostic, Help, Label, Origin, Suggestion};

@@ -128,6 +128,24 @@ impl DeviceCatalogue {
         &self.entries
     }
 
+    /// Adds configured pairs and get/put functions to the built-in table.
+    pub fn extend(&mut self, devices: &[(String, String)], get_put: &[String]) {
+        for (rust_path, c_type) in devices {
+            let segments: Vec<&str> = rust_path.split("::").collect();
+            let short_name = match segments.len() {
+                0 | 1 => rust_path.clone(),
+                n => format!("{}::{}", segments[n - 2], segments[n - 1]),
+            };
+            self.add(DeviceEntry {
+                rust_path: rust_path.clone(),
+                c_type: c_type.clone(),
+                short_name,
+                def: None,
+            });
+        }
+        self.get_put.extend(get_put.iter().cloned());
+    }
+
     pub fn is_get_put(&self, c_function: &str) -> bool {
         self.get_put.iter().any(|f| f == c_function)
     }

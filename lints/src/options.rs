@@ -1,0 +1,16 @@
+//! What the user configures about an analysis (from `devref.toml` and the command line).
+
+use crate::levels::LevelSpec;
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub levels: LevelSpec,
+    /// Extra `(Rust path, C type)` device pairs: `("kernel::widget::Device", "widget_device")`.
+    pub devices: Vec<(String, String)>,
+    /// Extra C functions that take or drop a device reference.
+    pub get_put: Vec<String>,
+    /// Extra refcount-sensitive functions (paths or names) whose callers need a SAFETY comment.
+    pub refcount_functions: Vec<String>,
+    /// Extra phrases by which a SAFETY comment or doc states the reference count.
+    pub refcount_vocabulary: Vec<String>,
+}

@@ -1,0 +1,246 @@
+//! `devref.toml` / `.devref.toml`: lint levels, extra device types, refcount vocabulary, excludes.
+//!
+//! ```toml
+//! exclude = ["drivers/staging/**"]
+//!
+//! [lints]
+//! raw_device_ptr_field = "deny"
+//! safety_docs = "allow"
+//!
+//! [devices]
+//! "kernel::widget::Device" = "widget_device"
+//!
+//! [refcount]
+//! functions = ["widget_from_raw"]
+//! vocabulary = ["holds a kref"]
+//! get_put = ["widget_get", "widget_put"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use devref_lints::levels::Selector;
+use devref_lints::Level;
+use serde::Deserialize;
+use toml::Spanned;
+
+pub const FILE_NAMES: [&str; 2] = ["devref.toml", ".devref.toml"];
+
+#[derive(Debug, Default)]
+pub struct Config {
+    /// Where it was read from; `None` when no file was found.
+    pub path: Option<PathBuf>,
+    pub levels: Vec<(Selector, Level)>,
+    /// `(Rust path, C type)` pairs for the device catalogue.
+    pub devices: Vec<(String, String)>,
+    pub refcount_functions: Vec<String>,
+    pub refcount_vocabulary: Vec<String>,
+    pub get_put: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    lints: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    devices: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    refcount: RawRefcount,
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRefcount {
+    #[serde(default)]
+    functions: Vec<String>,
+    #[serde(default)]
+    vocabulary: Vec<String>,
+    #[serde(default)]
+    get_put: Vec<String>,
+}
+
+/// The nearest config file from `start` upwards.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let start = start.canonicalize().ok()?;
+    start.ancestors().find_map(|dir| {
+        FILE_NAMES
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// Reads and checks a config file. Errors name the file, the line and the key.
+pub fn load(path: &Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?;
+    parse(path, &text)
+}
+
+pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
+    let at =
+        |span: std::ops::Range<usize>| format!("{}:{}", path.display(), line_of(text, span.start));
+    let raw: RawConfig = toml::from_str(text).map_err(|error| {
+        let place = error.span().map_or_else(|| path.display().to_string(), at);
+        format!("{place}: invalid configuration: {}", error.message().trim())
+    })?;
+    let mut config = Config {
+        path: Some(path.to_path_buf()),
+        exclude: raw.exclude,
+        refcount_functions: raw.refcount.functions,
+        refcount_vocabulary: raw.refcount.vocabulary,
+        get_put: raw.refcount.get_put,
+        ..Config::default()
+    };
+    for (name, level) in &raw.lints {
+        let selector = Selector::parse(name.get_ref()).ok_or_else(|| {
+            format!(
+                "{}: unknown lint or group `{}` in [lints]",
+                at(name.span()),
+                name.get_ref()
+            )
+        })?;
+        let parsed = Level::parse(level.get_ref()).ok_or_else(|| {
+            format!(
+                "{}: invalid level `{}` for `{}` in [lints] (expected \"allow\", \"warn\", \"deny\" or \"forbid\")",
+                at(level.span()),
+                level.get_ref(),
+                name.get_ref()
+            )
+        })?;
+        config.levels.push((selector, parsed));
+    }
+    for (rust_path, c_type) in &raw.devices {
+        let valid_path = rust_path.get_ref().split("::").all(is_identifier);
+        if !valid_path {
+            return Err(format!(
+                "{}: `{}` in [devices] is not a Rust path",
+                at(rust_path.span()),
+                rust_path.get_ref()
+            ));
+        }
+        let c_name = c_type
+            .get_ref()
+            .strip_prefix("bindings::")
+            .unwrap_or(c_type.get_ref());
+        if !is_identifier(c_name) {
+            return Err(format!(
+                "{}: `{}` in [devices] is not a C type name",
+                at(c_type.span()),
+                c_type.get_ref()
+            ));
+        }
+        config
+            .devices
+            .push((rust_path.get_ref().clone(), c_name.to_string()));
+    }
+    Ok(config)
+}
+
+fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Config, String> {
+        parse(Path::new("devref.toml"), text)
+    }
+
+    #[test]
+    fn reads_every_section() {
+        let config = parse_str(
+            r#"
+exclude = ["drivers/staging/**"]
+
+[lints]
+raw_device_ptr_field = "deny"
+safety_docs = "allow"
+
+[devices]
+"kernel::widget::Device" = "bindings::widget_device"
+
+[refcount]
+functions = ["widget_from_raw"]
+vocabulary = ["holds a kref"]
+get_put = ["widget_get", "widget_put"]
+"#,
+        )
+        .expect("valid");
+        assert_eq!(config.exclude, ["drivers/staging/**"]);
+        assert_eq!(config.levels.len(), 2);
+        assert_eq!(
+            config.devices,
+            [(
+                "kernel::widget::Device".to_string(),
+                "widget_device".to_string()
+            )]
+        );
+        assert_eq!(config.get_put, ["widget_get", "widget_put"]);
+        assert_eq!(config.refcount_vocabulary, ["holds a kref"]);
+        assert_eq!(config.refcount_functions, ["widget_from_raw"]);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_line() {
+        let error =
+            parse_str("[lints]\nraw_device_ptr_field = \"warn\"\n\n[refcount]\nwords = []\n")
+                .unwrap_err();
+        assert!(
+            error.starts_with("devref.toml:5: invalid configuration: unknown field `words`"),
+            "{error}"
+        );
+        let error = parse_str("colour = true\n").unwrap_err();
+        assert!(
+            error.starts_with("devref.toml:1: invalid configuration: unknown field `colour`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn unknown_lints_and_bad_levels_name_the_key() {
+        let error = parse_str("[lints]\n\nno_such_lint = \"warn\"\n").unwrap_err();
+        assert_eq!(
+            error,
+            "devref.toml:3: unknown lint or group `no_such_lint` in [lints]"
+        );
+        let error = parse_str("[lints]\nsuspicious = \"loud\"\n").unwrap_err();
+        assert_eq!(
+            error,
+            "devref.toml:2: invalid level `loud` for `suspicious` in [lints] (expected \"allow\", \"warn\", \"deny\" or \"forbid\")"
+        );
+    }
+
+    #[test]
+    fn bad_values_and_device_names() {
+        let error = parse_str("exclude = \"one\"\n").unwrap_err();
+        assert!(
+            error.starts_with("devref.toml:1: invalid configuration:"),
+            "{error}"
+        );
+        let error = parse_str("[devices]\n\"kernel::a b\" = \"x\"\n").unwrap_err();
+        assert_eq!(
+            error,
+            "devref.toml:2: `kernel::a b` in [devices] is not a Rust path"
+        );
+        let error = parse_str("[devices]\n\"kernel::w::Device\" = \"struct w\"\n").unwrap_err();
+        assert_eq!(
+            error,
+            "devref.toml:2: `struct w` in [devices] is not a C type name"
+        );
+    }
+}

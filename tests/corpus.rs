@@ -1,0 +1,163 @@
+//! The real-corpus regression suite: lint the Rust sources of Linux 7.3 and 6.12 (fetched through
+//! `../shared/corpus/fetch-kernel.sh`) and compare every finding with `tests/corpus/linux-<v>.txt`.
+//!
+//! Each line of an expected list is `file:line: lint -- verdict`. `BLESS=1` rewrites the lists,
+//! keeping the verdicts of findings that are still there and marking new ones `TODO: review`; a list
+//! holding a `TODO` fails, so every finding gets a human verdict before it lands.
+//!
+//! When the package registry cannot be reached the test prints `SKIPPED: kernel corpus unavailable`
+//! and passes; any other failure fails.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const UNREVIEWED: &str = "TODO: review";
+
+#[test]
+fn linux_7_3() {
+    check_release("7.3");
+}
+
+#[test]
+fn linux_6_12() {
+    check_release("6.12");
+}
+
+fn check_release(version: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(tree) = fetch(root, version) else {
+        println!("SKIPPED: kernel corpus unavailable (Linux {version})");
+        return;
+    };
+    let output = Command::new(env!("CARGO_BIN_EXE_devref"))
+        .current_dir(&tree)
+        .args(["--message-format", "json", "."])
+        .output()
+        .expect("devref runs");
+    assert!(
+        output.status.code() == Some(0) || output.status.code() == Some(1),
+        "devref failed on Linux {version}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let found = findings(&String::from_utf8_lossy(&output.stdout));
+    let expected_path = root.join(format!("tests/corpus/linux-{version}.txt"));
+    let expected_text = std::fs::read_to_string(&expected_path).unwrap_or_default();
+    let expected = parse_expected(&expected_text);
+
+    if std::env::var_os("BLESS").is_some_and(|v| v != "0") {
+        let mut lines = Vec::new();
+        for key in &found {
+            let verdict = expected.get(key).map_or(UNREVIEWED, String::as_str);
+            lines.push(format!("{key} -- {verdict}"));
+        }
+        let mut text = header(version);
+        for line in lines {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        std::fs::create_dir_all(expected_path.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(&expected_path, text).expect("writing the expected list");
+        return;
+    }
+
+    let mut problems = Vec::new();
+    for key in &found {
+        if !expected.contains_key(key) {
+            problems.push(format!("new finding: {key}"));
+        }
+    }
+    for (key, verdict) in &expected {
+        if !found.contains(key) {
+            problems.push(format!("finding no longer reported: {key} -- {verdict}"));
+        }
+        if verdict.starts_with("TODO") {
+            problems.push(format!("finding without a verdict: {key}"));
+        }
+    }
+    println!(
+        "Linux {version}: {} findings, {} expected",
+        found.len(),
+        expected.len()
+    );
+    assert!(
+        problems.is_empty(),
+        "Linux {version} differs from {} (BLESS=1 rewrites it; then give each new line a verdict):\n{}",
+        expected_path.display(),
+        problems.join("\n")
+    );
+}
+
+fn header(version: &str) -> String {
+    format!(
+        "# devref findings on the Rust sources of Linux {version}, one per line with its verdict.\n\
+         # Regenerate with `BLESS=1 cargo test --test corpus`, then review every `{UNREVIEWED}`.\n"
+    )
+}
+
+/// `file:line: lint` of each diagnostic, sorted.
+fn findings(json_lines: &str) -> Vec<String> {
+    let mut found: Vec<String> = json_lines
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+            let code = value["code"]["code"].as_str().unwrap_or("?");
+            let primary = value["spans"]
+                .as_array()
+                .and_then(|spans| spans.iter().find(|s| s["is_primary"] == true))
+                .expect("a primary span");
+            format!(
+                "{}:{}: {}",
+                primary["file_name"].as_str().unwrap_or("?"),
+                primary["line_start"],
+                code.strip_prefix("devref::").unwrap_or(code)
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn parse_expected(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .map(|line| match line.split_once(" -- ") {
+            Some((key, verdict)) => (key.trim().to_string(), verdict.trim().to_string()),
+            None => (line.trim().to_string(), UNREVIEWED.to_string()),
+        })
+        .collect()
+}
+
+/// The unpacked tree, or `None` when the package registry cannot be reached.
+fn fetch(root: &Path, version: &str) -> Option<PathBuf> {
+    let script = root.join("../shared/corpus/fetch-kernel.sh");
+    assert!(script.is_file(), "{} is missing", script.display());
+    let output = Command::new("bash")
+        .arg(&script)
+        .arg(version)
+        .output()
+        .expect("running fetch-kernel.sh");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        let unreachable = [
+            "Could not resolve",
+            "Failed to fetch",
+            "Temporary failure",
+            "Unable to connect",
+            "Connection failed",
+            "Could not connect",
+            "no Debian mirror",
+            "Unable to locate package",
+        ]
+        .iter()
+        .any(|sign| stderr.contains(sign));
+        assert!(unreachable, "fetch-kernel.sh {version} failed:\n{stderr}");
+        eprintln!("{stderr}");
+        return None;
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let tree = PathBuf::from(stdout.lines().last()?.trim());
+    assert!(tree.is_dir(), "fetch-kernel.sh printed no tree: {stdout}");
+    Some(tree)
+}
