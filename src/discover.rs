@@ -1,16 +1,18 @@
 //! Finding the files to lint.
 
+use std::fs::{FileType, Metadata};
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
-/// A file to lint, or a path that could not be searched.
+/// A file to lint, or a path that could not be searched or will not be read (with the message
+/// that says why, naming the path).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Found {
     File(PathBuf),
     Stdin,
-    Error { path: PathBuf, reason: String },
+    Error { path: PathBuf, message: String },
 }
 
 pub fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
@@ -22,7 +24,11 @@ pub fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
     builder.build().map_err(|e| e.to_string())
 }
 
-/// Expands the command-line paths into a sorted, de-duplicated file list.
+/// Expands the command-line paths into a sorted, de-duplicated file list: `-` first, then the
+/// files and errors by path.
+///
+/// Only regular files are ever listed as [`Found::File`]: a FIFO, socket or device named `*.rs`
+/// would block or never end when read, so it is reported instead.
 pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Vec<Found> {
     let mut found = Vec::new();
     for path in paths {
@@ -36,15 +42,18 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Vec<Found> {
         let metadata = match std::fs::metadata(path) {
             Ok(metadata) => metadata,
             Err(error) => {
-                found.push(Found::Error {
-                    path: path.clone(),
-                    reason: error.to_string(),
-                });
+                let path = clean(path);
+                let message = format!("cannot read `{}`: {error}", path.display());
+                found.push(Found::Error { path, message });
                 continue;
             }
         };
         if !metadata.is_dir() {
-            found.push(Found::File(clean(path)));
+            let path = clean(path);
+            found.push(match not_regular(&path, &metadata) {
+                None => Found::File(path),
+                Some(message) => Found::Error { path, message },
+            });
             continue;
         }
         let walker = WalkDir::new(path)
@@ -58,21 +67,81 @@ pub fn discover(paths: &[PathBuf], exclude: &GlobSet) -> Vec<Found> {
         for entry in walker {
             match entry {
                 Ok(entry) => {
-                    let is_rs = entry.path().extension().is_some_and(|ext| ext == "rs");
-                    if is_rs && !entry.file_type().is_dir() {
-                        found.push(Found::File(clean(entry.path())));
+                    let file_type = entry.file_type();
+                    if file_type.is_dir() || !is_rs(entry.path()) {
+                        continue;
                     }
+                    let path = clean(entry.path());
+                    found.push(match type_name(file_type) {
+                        None => Found::File(path),
+                        Some(kind) => Found::Error {
+                            message: not_regular_message(&path, kind),
+                            path,
+                        },
+                    });
                 }
-                Err(error) => found.push(Found::Error {
-                    path: error.path().map_or_else(|| path.clone(), Path::to_path_buf),
-                    reason: walk_error_reason(&error),
-                }),
+                Err(error) => {
+                    let error_path = error.path().map_or_else(|| path.clone(), Path::to_path_buf);
+                    // A dangling symbolic link is only worth reporting where a Rust file was
+                    // expected.
+                    let dangling = error
+                        .io_error()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
+                    if dangling && !is_rs(&error_path) {
+                        continue;
+                    }
+                    let error_path = clean(&error_path);
+                    found.push(Found::Error {
+                        message: walk_error_message(&error_path, &error),
+                        path: error_path,
+                    });
+                }
             }
         }
     }
     found.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     found.dedup();
     found
+}
+
+/// Why `path` will not be read, if it is not a regular file.
+pub fn not_regular(path: &Path, metadata: &Metadata) -> Option<String> {
+    type_name(metadata.file_type()).map(|kind| not_regular_message(path, kind))
+}
+
+fn not_regular_message(path: &Path, kind: &str) -> String {
+    format!("`{}` is {kind}, not a regular file", path.display())
+}
+
+/// What a file that is not a regular file is, e.g. `a FIFO`; `None` for a regular file.
+fn type_name(file_type: FileType) -> Option<&'static str> {
+    if file_type.is_file() {
+        return None;
+    }
+    if file_type.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return Some("a FIFO (named pipe)");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+        if file_type.is_char_device() {
+            return Some("a character device");
+        }
+        if file_type.is_block_device() {
+            return Some("a block device");
+        }
+    }
+    Some("a special file")
+}
+
+fn is_rs(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext == "rs")
 }
 
 fn sort_key(found: &Found) -> (u8, &Path) {
@@ -82,14 +151,19 @@ fn sort_key(found: &Found) -> (u8, &Path) {
     }
 }
 
-fn walk_error_reason(error: &walkdir::Error) -> String {
-    if error.loop_ancestor().is_some() {
-        return "symbolic link loop".to_string();
+fn walk_error_message(path: &Path, error: &walkdir::Error) -> String {
+    if let Some(ancestor) = error.loop_ancestor() {
+        return format!(
+            "`{}` is a symbolic link loop (it leads back to `{}`), not searched",
+            path.display(),
+            clean(ancestor).display()
+        );
     }
-    match error.io_error() {
+    let reason = match error.io_error() {
         Some(io) => io.to_string(),
         None => error.to_string(),
-    }
+    };
+    format!("cannot read `{}`: {reason}", path.display())
 }
 
 fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
@@ -111,8 +185,10 @@ fn is_excluded(path: &Path, exclude: &GlobSet) -> bool {
             .is_some_and(|name| exclude.is_match(name))
 }
 
-/// `./src/a.rs` is shown as `src/a.rs`, as cargo shows it.
+/// `./src/a.rs` is shown as `src/a.rs`, as cargo shows it; `.` stays `.`.
 fn clean(path: &Path) -> PathBuf {
-    path.strip_prefix(".")
-        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+    match path.strip_prefix(".") {
+        Ok(rest) if !rest.as_os_str().is_empty() => rest.to_path_buf(),
+        _ => path.to_path_buf(),
+    }
 }

@@ -4,10 +4,11 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use codespan_reporting::term::termcolor::{ColorChoice as TermColor, StandardStream};
+use devref_lints::analysis::InputError;
 use devref_lints::{analyze, Diagnostic, Input, Level};
 
 use crate::cli::{Args, ColorChoice, MessageFormat};
-use crate::discover::{discover, exclude_set, Found};
+use crate::discover::{discover, exclude_set, not_regular, Found};
 use crate::render;
 
 /// Exit codes, as documented in the README.
@@ -23,13 +24,12 @@ pub fn run(args: &Args) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let found = discover(&args.paths, &exclude);
-    let stdin_count = found.iter().filter(|f| **f == Found::Stdin).count();
-    if stdin_count > 1 {
+    if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         eprintln!("error: `-` (stdin) can be given only once");
         return EXIT_USAGE;
     }
-    let inputs: Vec<Input> = found
+    let stdin_name = args.stdin_filename.as_deref().unwrap_or("<stdin>");
+    let inputs: Vec<Input> = discover(&args.paths, &exclude)
         .into_iter()
         .map(|found| match found {
             Found::File(path) => Input {
@@ -37,15 +37,12 @@ pub fn run(args: &Args) -> i32 {
                 content: read_source(&path),
             },
             Found::Stdin => Input {
-                name: args
-                    .stdin_filename
-                    .clone()
-                    .unwrap_or_else(|| "<stdin>".to_string()),
-                content: read_stdin(),
+                name: stdin_name.to_string(),
+                content: read_stdin(stdin_name),
             },
-            Found::Error { path, reason } => Input {
+            Found::Error { path, message } => Input {
                 name: display_name(&path),
-                content: Err(format!("cannot read `{}`: {reason}", display_name(&path))),
+                content: Err(InputError::new(message)),
             },
         })
         .collect();
@@ -104,29 +101,56 @@ fn display_name(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Reads a source file, refusing what is not UTF-8 text.
-pub fn read_source(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|error| format!("cannot read `{}`: {error}", display_name(path)))?;
-    decode(&display_name(path), bytes)
+/// Reads a source file, refusing what is not a regular file of UTF-8 text.
+pub fn read_source(path: &Path) -> Result<String, InputError> {
+    let name = display_name(path);
+    let cannot_read =
+        |error: std::io::Error| InputError::new(format!("cannot read `{name}`: {error}"));
+    // Discovery lists only regular files, but the file may have been replaced since; reading a
+    // FIFO would block for ever.
+    let metadata = std::fs::metadata(path).map_err(cannot_read)?;
+    if let Some(message) = not_regular(path, &metadata) {
+        return Err(InputError::new(message));
+    }
+    let bytes = std::fs::read(path).map_err(cannot_read)?;
+    decode(&name, bytes)
 }
 
-fn read_stdin() -> Result<String, String> {
+fn read_stdin(name: &str) -> Result<String, InputError> {
     let mut bytes = Vec::new();
     std::io::stdin()
         .read_to_end(&mut bytes)
-        .map_err(|error| format!("cannot read stdin: {error}"))?;
-    decode("<stdin>", bytes)
+        .map_err(|error| InputError::new(format!("cannot read `{name}` from stdin: {error}")))?;
+    decode(name, bytes)
 }
 
-fn decode(name: &str, bytes: Vec<u8>) -> Result<String, String> {
+/// The text of a file, or why it is not Rust source: a NUL byte early on marks a binary file; for
+/// text that is not UTF-8 the error shows the file decoded lossily and points at the first bad
+/// byte.
+fn decode(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
     if bytes.iter().take(8192).any(|&b| b == 0) {
-        return Err(format!("`{name}` is a binary file, not Rust source"));
+        return Err(InputError::new(format!(
+            "`{name}` is a binary file, not Rust source"
+        )));
     }
     String::from_utf8(bytes).map_err(|error| {
-        format!(
-            "`{name}` is not valid UTF-8 (invalid byte at offset {})",
-            error.utf8_error().valid_up_to()
-        )
+        let utf8 = error.utf8_error();
+        let offset = utf8.valid_up_to();
+        let bytes = error.as_bytes();
+        let bad_len = utf8.error_len().unwrap_or(bytes.len() - offset);
+        let bad: Vec<String> = bytes[offset..offset + bad_len]
+            .iter()
+            .map(|b| format!("0x{b:02x}"))
+            .collect();
+        InputError {
+            message: format!(
+                "`{name}` is not valid UTF-8: invalid byte{} {} at byte offset {offset}",
+                if bad_len == 1 { "" } else { "s" },
+                bad.join(" "),
+            ),
+            text: String::from_utf8_lossy(bytes).into_owned(),
+            // The first bad sequence is one U+FFFD (3 bytes) in the lossy text.
+            span: offset..offset + '\u{fffd}'.len_utf8(),
+        }
     })
 }

@@ -3,7 +3,13 @@
 //! syn's syntax trees are not `Send`, so each worker thread keeps the trees of the files it parsed and
 //! later lints exactly those files; only the `Send` item trees travel to the thread that builds the
 //! model. Results are sorted at the end, so the output never depends on scheduling.
+//!
+//! A panic while parsing, lowering or linting one file is caught and reported as an error on that
+//! file; the other files' results are kept.
 
+use std::any::Any;
+use std::ops::Range;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
@@ -19,7 +25,34 @@ use crate::source::{FileId, SourceFile, Span};
 /// One file to analyse: its display name and its text, or why it could not be read.
 pub struct Input {
     pub name: String,
-    pub content: Result<String, String>,
+    pub content: Result<String, InputError>,
+}
+
+/// Why a file could not be analysed, and where to point: `text` is what the diagnostic shows of the
+/// file (e.g. a lossy decoding of a file that is not UTF-8; empty if nothing can be shown) and `span`
+/// the byte range in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InputError {
+    pub message: String,
+    pub text: String,
+    pub span: Range<usize>,
+}
+
+impl InputError {
+    /// An error about the file as a whole; it points at the start of an empty file.
+    pub fn new(message: impl Into<String>) -> InputError {
+        InputError {
+            message: message.into(),
+            text: String::new(),
+            span: 0..0,
+        }
+    }
+}
+
+impl From<String> for InputError {
+    fn from(message: String) -> InputError {
+        InputError::new(message)
+    }
 }
 
 pub struct Analysis {
@@ -40,25 +73,25 @@ struct Parsed {
 pub fn analyze(inputs: Vec<Input>, threads: usize) -> Analysis {
     let mut diagnostics = Vec::new();
     let mut files = Vec::with_capacity(inputs.len());
+    let mut readable = Vec::with_capacity(inputs.len());
     for (index, input) in inputs.into_iter().enumerate() {
         let id = FileId(index as u32);
         match input.content {
-            Ok(text) => files.push(SourceFile::new(id, input.name, text)),
-            Err(reason) => {
-                diagnostics.push(Diagnostic::input_error(Span::new(id, 0..0), reason));
-                files.push(SourceFile::new(id, input.name, String::new()));
+            Ok(text) => {
+                files.push(SourceFile::new(id, input.name, text));
+                readable.push(id);
+            }
+            Err(error) => {
+                let start = error.span.start.min(error.text.len());
+                let end = error.span.end.clamp(start, error.text.len());
+                diagnostics.push(Diagnostic::input_error(
+                    Span::new(id, start..end),
+                    error.message,
+                ));
+                files.push(SourceFile::new(id, input.name, error.text));
             }
         }
     }
-    let readable: Vec<FileId> = files
-        .iter()
-        .filter(|f| {
-            !diagnostics
-                .iter()
-                .any(|d: &Diagnostic| d.primary.file == f.id)
-        })
-        .map(|f| f.id)
-        .collect();
 
     let workers = threads.max(1).min(readable.len().max(1));
     let shares = balance(&readable, &files, workers);
@@ -71,23 +104,29 @@ pub fn analyze(inputs: Vec<Input>, threads: usize) -> Analysis {
             let tree_tx = tree_tx.clone();
             let (model_tx, model_rx) = mpsc::channel::<Arc<Model>>();
             model_senders.push(model_tx);
+            let ids = share.clone();
             let handle = thread::Builder::new()
                 .name("devref-worker".into())
                 .stack_size(WORKER_STACK)
                 .spawn_scoped(scope, move || worker(files_ref, share, tree_tx, model_rx))
                 .expect("spawning a worker thread");
-            handles.push(handle);
+            handles.push((ids, handle));
         }
         drop(tree_tx);
 
         let mut trees: Vec<Option<ItemTree>> = (0..files_ref.len()).map(|_| None).collect();
-        let mut parse_errors = Vec::new();
+        let mut results = Vec::new();
         for (id, result) in tree_rx {
             match result {
                 Ok(tree) => trees[id.0 as usize] = Some(tree),
-                Err(diagnostic) => parse_errors.push(diagnostic),
+                Err(diagnostic) => results.push(vec![diagnostic]),
             }
         }
+        let lowered: Vec<FileId> = files_ref
+            .iter()
+            .filter(|file| trees[file.id.0 as usize].is_some())
+            .map(|file| file.id)
+            .collect();
         let model_files = files_ref
             .iter()
             .zip(trees)
@@ -97,16 +136,43 @@ pub fn analyze(inputs: Vec<Input>, threads: usize) -> Analysis {
                 tree: tree.unwrap_or_default(),
             })
             .collect();
-        let model = Arc::new(Model::build(model_files));
-        for sender in model_senders {
-            // A worker that already stopped has nothing left to lint.
-            let _ = sender.send(Arc::clone(&model));
+        match catch_panic(|| Model::build(model_files)) {
+            Ok(model) => {
+                let model = Arc::new(model);
+                for sender in model_senders {
+                    // A worker that already stopped has nothing left to lint.
+                    let _ = sender.send(Arc::clone(&model));
+                }
+            }
+            // Without a model no file can be linted: the workers stop when their senders are
+            // dropped, and the error is reported on every file that was to be linted.
+            Err(message) => {
+                drop(model_senders);
+                results.push(
+                    lowered
+                        .iter()
+                        .map(|id| {
+                            internal_error(&files_ref[id.0 as usize], None, &message).with_note(
+                                "devref panicked while building the model of the linted files",
+                            )
+                        })
+                        .collect(),
+                );
+            }
         }
-        let mut results = vec![parse_errors];
-        for handle in handles {
+        for (ids, handle) in handles {
             match handle.join() {
                 Ok(found) => results.push(found),
-                Err(_) => results.push(Vec::new()),
+                // Every panic of a file's work is caught in the worker; this is a last resort so
+                // that one lost thread still names its files rather than aborting the run.
+                Err(payload) => {
+                    let message = panic_message(payload.as_ref());
+                    results.push(
+                        ids.iter()
+                            .map(|id| internal_error(&files_ref[id.0 as usize], None, &message))
+                            .collect(),
+                    );
+                }
             }
         }
         results
@@ -138,30 +204,24 @@ fn worker(
     model_rx: mpsc::Receiver<Arc<Model>>,
 ) -> Vec<Diagnostic> {
     let mut parsed = Vec::with_capacity(share.len());
+    let mut diagnostics = Vec::new();
     for id in share {
         let source = &files[id.0 as usize];
-        match syn::parse_file(&source.text) {
-            Ok(ast) => {
-                let tree = lower_file(id, &ast);
-                let comments = CommentIndex::build(&source.text);
+        match catch_panic(|| parse(source)) {
+            Ok(Ok((parsed_file, tree))) => {
                 let _ = tree_tx.send((id, Ok(tree)));
-                parsed.push((id, Parsed { ast, comments }));
+                parsed.push((id, parsed_file));
             }
-            Err(error) => {
-                let range = error.span().byte_range();
-                let diagnostic = Diagnostic::input_error(
-                    Span::new(id, range),
-                    format!("could not parse `{}`: {error}", source.name),
-                );
-                let _ = tree_tx.send((id, Err(diagnostic)));
+            Ok(Err(diagnostic)) => {
+                let _ = tree_tx.send((id, Err(*diagnostic)));
             }
+            Err(message) => diagnostics.push(internal_error(source, None, &message)),
         }
     }
     drop(tree_tx);
     let Ok(model) = model_rx.recv() else {
-        return Vec::new();
+        return diagnostics;
     };
-    let mut diagnostics = Vec::new();
     for (id, file) in &parsed {
         let cx = FileContext {
             source: &files[id.0 as usize],
@@ -170,10 +230,145 @@ fn worker(
             model: &model,
         };
         for pass in ALL {
-            (pass.check)(&cx, &mut diagnostics);
+            // A lint that panics keeps what it found before, and the other lints still run.
+            let mut found = Vec::new();
+            let outcome = catch_panic(|| (pass.check)(&cx, &mut found));
+            diagnostics.append(&mut found);
+            if let Err(message) = outcome {
+                diagnostics.push(internal_error(cx.source, Some(pass.lint.name), &message));
+            }
         }
     }
     diagnostics
+}
+
+/// Parses and lowers one file, or reports where it does not parse.
+fn parse(source: &SourceFile) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
+    // syn drops a BOM and a shebang line before parsing, so its spans would be off by their
+    // length; blanking them keeps every byte offset that of the file.
+    let text = blank_prefix(&source.text);
+    let text = text.as_deref().unwrap_or(&source.text);
+    match syn::parse_file(text) {
+        Ok(ast) => {
+            let tree = lower_file(source.id, &ast);
+            let comments = CommentIndex::build(text);
+            Ok((Parsed { ast, comments }, tree))
+        }
+        Err(error) => {
+            let range = error.span().byte_range();
+            let mut message = error.to_string();
+            if message == "cannot parse string into token stream" {
+                message = "unbalanced delimiter, unterminated literal or comment, or a \
+                           character that is not a Rust token"
+                    .to_string();
+            }
+            Err(Box::new(Diagnostic::input_error(
+                Span::new(source.id, range),
+                format!("could not parse `{}`: {message}", source.name),
+            )))
+        }
+    }
+}
+
+/// The text with a leading BOM and shebang line replaced by as many bytes of spaces, or `None`
+/// when it has neither. A shebang is recognised as `syn::parse_file` does: `#!` not followed by
+/// `[` (after whitespace and comments), which would start an inner attribute.
+fn blank_prefix(text: &str) -> Option<String> {
+    const BOM: &str = "\u{feff}";
+    let mut prefix = 0;
+    if text.starts_with(BOM) {
+        prefix = BOM.len();
+    }
+    let rest = &text[prefix..];
+    if rest.starts_with("#!") && !skip_trivia(&rest[2..]).starts_with('[') {
+        prefix += rest.find('\n').unwrap_or(rest.len());
+    }
+    if prefix == 0 {
+        return None;
+    }
+    let mut blanked = " ".repeat(prefix);
+    blanked.push_str(&text[prefix..]);
+    Some(blanked)
+}
+
+/// Skips whitespace and non-doc comments, as syn does before deciding on a shebang.
+fn skip_trivia(mut s: &str) -> &str {
+    loop {
+        if s.starts_with("//")
+            && (!s.starts_with("///") || s.starts_with("////"))
+            && !s.starts_with("//!")
+        {
+            match s.find('\n') {
+                Some(i) => s = &s[i + 1..],
+                None => return "",
+            }
+        } else if s.starts_with("/**/") {
+            s = &s[4..];
+        } else if s.starts_with("/*")
+            && (!s.starts_with("/**") || s.starts_with("/***"))
+            && !s.starts_with("/*!")
+        {
+            let bytes = s.as_bytes();
+            let mut depth = 0usize;
+            let mut i = 0;
+            let mut end = None;
+            while i + 1 < bytes.len() {
+                if bytes[i] == b'/' && bytes[i + 1] == b'*' {
+                    depth += 1;
+                    i += 1;
+                } else if bytes[i] == b'*' && bytes[i + 1] == b'/' {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(i + 2);
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            match end {
+                Some(end) => s = &s[end..],
+                None => return s,
+            }
+        } else {
+            match s.chars().next() {
+                Some(c) if c.is_whitespace() || c == '\u{200e}' || c == '\u{200f}' => {
+                    s = &s[c.len_utf8()..];
+                }
+                _ => return s,
+            }
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into its message.
+fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| panic_message(payload.as_ref()))
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        (*message).to_string()
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message.clone()
+    } else {
+        "panic with a non-string payload".to_string()
+    }
+}
+
+/// The error reported on a file whose analysis panicked.
+fn internal_error(source: &SourceFile, lint: Option<&str>, message: &str) -> Diagnostic {
+    let during = match lint {
+        Some(lint) => format!(" (lint `{lint}`)"),
+        None => String::new(),
+    };
+    Diagnostic::input_error(
+        Span::new(source.id, 0..0),
+        format!(
+            "internal error while linting `{}`{during}: {message}, please report",
+            source.name
+        ),
+    )
 }
 
 /// Splits files among workers, largest first onto the least loaded, so one big file does not leave the
@@ -191,4 +386,121 @@ fn balance(ids: &[FileId], files: &[SourceFile], workers: usize) -> Vec<Vec<File
         lightest.1.push(id);
     }
     shares.into_iter().map(|(_, share)| share).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(name: &str, text: &str) -> Input {
+        Input {
+            name: name.to_string(),
+            content: Ok(text.to_string()),
+        }
+    }
+
+    #[test]
+    fn a_panic_becomes_its_message() {
+        assert_eq!(catch_panic(|| 7), Ok(7));
+        assert_eq!(
+            catch_panic(|| -> () { panic!("static message") }),
+            Err("static message".to_string())
+        );
+        let index = 3;
+        assert_eq!(
+            catch_panic(|| -> () { panic!("formatted {index}") }),
+            Err("formatted 3".to_string())
+        );
+        assert_eq!(
+            catch_panic(|| std::panic::panic_any(42_u8)),
+            Err("panic with a non-string payload".to_string())
+        );
+    }
+
+    #[test]
+    fn internal_errors_name_the_file_and_are_errors() {
+        let file = SourceFile::new(FileId(0), "drivers/a.rs".to_string(), "fn f() {}".into());
+        let diagnostic = internal_error(&file, Some("raw_device_ptr_field"), "index out of bounds");
+        assert_eq!(diagnostic.code(), "devref::input");
+        assert!(diagnostic.level.is_error());
+        assert_eq!(diagnostic.primary, Span::new(FileId(0), 0..0));
+        assert_eq!(
+            diagnostic.message,
+            "internal error while linting `drivers/a.rs` (lint `raw_device_ptr_field`): index out \
+             of bounds, please report"
+        );
+        assert_eq!(
+            internal_error(&file, None, "boom").message,
+            "internal error while linting `drivers/a.rs`: boom, please report"
+        );
+    }
+
+    #[test]
+    fn bom_and_shebang_are_blanked_byte_for_byte() {
+        assert_eq!(blank_prefix("fn f() {}"), None);
+        assert_eq!(
+            blank_prefix("\u{feff}fn f() {}").as_deref(),
+            Some("   fn f() {}")
+        );
+        assert_eq!(
+            blank_prefix("#!/bin/é\nfn f() {}").as_deref(),
+            Some("         \nfn f() {}")
+        );
+        assert_eq!(
+            blank_prefix("\u{feff}#!x\nfn f() {}").as_deref(),
+            Some("      \nfn f() {}")
+        );
+        assert_eq!(blank_prefix("#!x").as_deref(), Some("   "));
+        // Inner attributes are not shebangs, even across whitespace and comments.
+        assert_eq!(blank_prefix("#![no_std]\n"), None);
+        assert_eq!(blank_prefix("#! /* c */ // d\n [no_std]\n"), None);
+        // A doc comment is not skipped, so this is a shebang.
+        assert!(blank_prefix("#! /// doc\n[no_std]\n").is_some());
+    }
+
+    #[test]
+    fn parse_errors_after_a_shebang_point_into_the_file() {
+        let text = "#!/usr/bin/env run\nfn f( {}\n";
+        let analysis = analyze(vec![input("s.rs", text)], 1);
+        assert_eq!(analysis.diagnostics.len(), 1);
+        let diagnostic = &analysis.diagnostics[0];
+        assert_eq!(diagnostic.code(), "devref::input");
+        // At the unclosed `(`.
+        assert_eq!(diagnostic.primary.start as usize, text.find('(').unwrap());
+    }
+
+    #[test]
+    fn input_errors_point_into_their_text() {
+        let analysis = analyze(
+            vec![
+                Input {
+                    name: "bad.rs".to_string(),
+                    content: Err(InputError {
+                        message: "not UTF-8".to_string(),
+                        text: "// caf\u{fffd}\n".to_string(),
+                        span: 6..9,
+                    }),
+                },
+                Input {
+                    name: "gone.rs".to_string(),
+                    content: Err("cannot read".to_string().into()),
+                },
+                input("ok.rs", ""),
+            ],
+            2,
+        );
+        let found: Vec<(&str, Span)> = analysis
+            .diagnostics
+            .iter()
+            .map(|d| (d.message.as_str(), d.primary))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("not UTF-8", Span::new(FileId(0), 6..9)),
+                ("cannot read", Span::new(FileId(1), 0..0)),
+            ]
+        );
+        assert_eq!(analysis.files[0].text, "// caf\u{fffd}\n");
+    }
 }

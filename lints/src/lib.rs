@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod comments;
 pub mod diagnostic;
+pub mod docs;
 pub mod levels;
 pub mod lint;
 pub mod lints;

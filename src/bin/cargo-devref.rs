@@ -2,40 +2,44 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
+use devref::cli::Args;
+use devref::driver::EXIT_USAGE;
 
 fn main() {
     // cargo runs `cargo-devref devref ARGS...`.
-    let mut argv: Vec<String> = std::env::args().collect();
-    if argv.get(1).map(String::as_str) == Some("devref") {
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|arg| arg == "devref") {
         argv.remove(1);
     }
-    let mut args = devref::cli::Args::parse_from(&argv);
-    let explicit_paths = argv.iter().skip(1).any(|a| !a.starts_with('-'));
-    if !explicit_paths {
-        match package_root(Path::new(".")) {
-            Some(root) => args.paths = vec![root],
-            None => {
-                eprintln!(
-                    "error: could not find `Cargo.toml` in the current directory or any parent"
-                );
-                std::process::exit(devref::driver::EXIT_USAGE);
-            }
+    let matches = Args::command()
+        .bin_name("cargo devref")
+        .get_matches_from(&argv);
+    let mut args = Args::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    // Without paths, lint the package: from its root, so that files are named relative to it,
+    // as cargo names them.
+    if matches.value_source("paths") != Some(ValueSource::CommandLine) {
+        let root = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| package_root(&cwd));
+        let Some(root) = root else {
+            eprintln!("error: could not find `Cargo.toml` in the current directory or any parent");
+            std::process::exit(EXIT_USAGE);
+        };
+        if let Err(error) = std::env::set_current_dir(&root) {
+            eprintln!("error: cannot enter `{}`: {error}", root.display());
+            std::process::exit(EXIT_USAGE);
         }
+        args.paths = vec![PathBuf::from(".")];
     }
     std::process::exit(devref::driver::run(&args));
 }
 
-/// The nearest directory upwards that holds a `Cargo.toml`.
+/// The nearest directory upwards from `start` that holds a `Cargo.toml`.
 fn package_root(start: &Path) -> Option<PathBuf> {
-    let start = start.canonicalize().ok()?;
-    let root = start
+    start
         .ancestors()
-        .find(|dir| dir.join("Cargo.toml").is_file())?;
-    // Show paths relative to where the user stands, as cargo does.
-    Some(match root.strip_prefix(&start) {
-        Ok(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
-        Ok(relative) => relative.to_path_buf(),
-        Err(_) => root.to_path_buf(),
-    })
+        .find(|dir| dir.join("Cargo.toml").is_file())
+        .map(Path::to_path_buf)
 }

@@ -50,8 +50,14 @@ pub static ALL: &[LintPass] = &[
     },
 ];
 
+/// Every lint: the passes' lints, then those the driver itself reports.
+pub fn all_lints() -> impl Iterator<Item = &'static Lint> {
+    ALL.iter().map(|pass| pass.lint).chain([
+        &crate::suppress::UNUSED_SUPPRESSION,
+        &crate::suppress::SUPPRESSION_WITHOUT_REASON,
+    ])
+}
+
 pub fn find(name: &str) -> Option<&'static Lint> {
-    ALL.iter()
-        .map(|pass| pass.lint)
-        .find(|lint| lint.name == name)
+    all_lints().find(|lint| lint.name == name)
 }
