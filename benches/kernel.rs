@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use devref_lints::options::Options;
 use devref_lints::{analyze, Input};
 
 const RUNS: usize = 15;
@@ -33,7 +34,7 @@ fn main() {
                 content: Ok(text.clone()),
             })
             .collect();
-        let analysis = analyze(inputs, threads);
+        let analysis = analyze(inputs, &Options::default(), threads);
         std::hint::black_box(analysis.diagnostics.len());
     });
     println!("syn::parse_file only: {:>8.1} ms", ms(parse));

@@ -5,9 +5,12 @@ use std::path::Path;
 
 use codespan_reporting::term::termcolor::{ColorChoice as TermColor, StandardStream};
 use devref_lints::analysis::InputError;
-use devref_lints::{analyze, Diagnostic, Input, Level};
+use devref_lints::levels::LevelSpec;
+use devref_lints::options::Options;
+use devref_lints::{analyze, Diagnostic, Input};
 
-use crate::cli::{Args, ColorChoice, MessageFormat};
+use crate::cli::{Args, Cli, ColorChoice, Command, MessageFormat};
+use crate::config;
 use crate::discover::{discover, exclude_set, not_regular, Found};
 use crate::render;
 
@@ -16,8 +19,58 @@ pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_ERRORS: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
+/// Runs a parsed command line: a subcommand, or a lint run.
+pub fn dispatch(cli: Cli) -> i32 {
+    match cli.command {
+        None => run(&cli.check),
+        Some(Command::Lints { markdown }) => {
+            let text = if markdown {
+                devref_lints::docs::markdown()
+            } else {
+                devref_lints::docs::table()
+            };
+            print_stdout(&text);
+            EXIT_CLEAN
+        }
+        Some(Command::Explain { lint }) => {
+            let name = lint.strip_prefix("devref::").unwrap_or(&lint);
+            match devref_lints::lints::find(name) {
+                Some(found) => {
+                    print_stdout(&format!("{}\n", devref_lints::docs::explain(found)));
+                    EXIT_CLEAN
+                }
+                None => {
+                    eprintln!("error: no lint named `{lint}` (see `devref lints`)");
+                    EXIT_USAGE
+                }
+            }
+        }
+    }
+}
+
+/// Prints to stdout; a closed pipe (`devref lints | head`) is not an error.
+fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write output: {error}");
+        }
+    }
+}
+
 pub fn run(args: &Args) -> i32 {
-    let exclude = match exclude_set(&args.exclude) {
+    let (options, config_excludes) = match options(args) {
+        Ok(found) => found,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let excludes: Vec<String> = config_excludes
+        .into_iter()
+        .chain(args.exclude.iter().cloned())
+        .collect();
+    let exclude = match exclude_set(&excludes) {
         Ok(set) => set,
         Err(message) => {
             eprintln!("error: {message}");
@@ -49,12 +102,8 @@ pub fn run(args: &Args) -> i32 {
     let threads = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let analysis = analyze(inputs, threads);
-    let diagnostics: Vec<Diagnostic> = analysis
-        .diagnostics
-        .into_iter()
-        .filter(|d| d.level != Level::Allow)
-        .collect();
+    let analysis = analyze(inputs, &options, threads);
+    let diagnostics: Vec<Diagnostic> = analysis.diagnostics;
 
     let written = match args.message_format {
         MessageFormat::Human => {
@@ -80,6 +129,34 @@ pub fn run(args: &Args) -> i32 {
     } else {
         EXIT_CLEAN
     }
+}
+
+/// The analysis options: the config file (found upwards from the current directory, or
+/// `--config`), then the command line. Also returns the config's excludes.
+pub fn options(args: &Args) -> Result<(Options, Vec<String>), String> {
+    let path = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|cwd| config::find(&cwd)),
+    };
+    let config = match &path {
+        Some(path) => config::load(path)?,
+        None => config::Config::default(),
+    };
+    let mut levels = LevelSpec {
+        settings: config.levels,
+        cap: args.cap_lints.map(|cap| cap.level()),
+    };
+    levels.settings.extend(args.level_settings()?);
+    let options = Options {
+        levels,
+        devices: config.devices,
+        get_put: config.get_put,
+        refcount_functions: config.refcount_functions,
+        refcount_vocabulary: config.refcount_vocabulary,
+    };
+    Ok((options, config.exclude))
 }
 
 fn color_choice(choice: ColorChoice) -> TermColor {

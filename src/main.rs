@@ -1,6 +1,4 @@
-use clap::Parser;
-
 fn main() {
-    let args = devref::cli::Args::parse();
-    std::process::exit(devref::driver::run(&args));
+    let (cli, _) = devref::cli::parse_from(std::env::args_os(), "devref");
+    std::process::exit(devref::driver::dispatch(cli));
 }

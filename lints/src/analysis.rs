@@ -16,11 +16,16 @@ use std::thread;
 
 use crate::comments::CommentIndex;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Origin;
+use crate::levels::LevelSpec;
+use crate::lint::{Group, Level};
 use crate::lints::{FileContext, ALL};
 use crate::model::item_tree::ItemTree;
 use crate::model::lower::lower_file;
 use crate::model::{Model, ModelFile};
+use crate::options::Options;
 use crate::source::{FileId, SourceFile, Span};
+use crate::suppress::{Suppressions, Target};
 
 /// One file to analyse: its display name and its text, or why it could not be read.
 pub struct Input {
@@ -70,7 +75,7 @@ struct Parsed {
     comments: CommentIndex,
 }
 
-pub fn analyze(inputs: Vec<Input>, threads: usize) -> Analysis {
+pub fn analyze(inputs: Vec<Input>, options: &Options, threads: usize) -> Analysis {
     let mut diagnostics = Vec::new();
     let mut files = Vec::with_capacity(inputs.len());
     let mut readable = Vec::with_capacity(inputs.len());
@@ -108,7 +113,9 @@ pub fn analyze(inputs: Vec<Input>, threads: usize) -> Analysis {
             let handle = thread::Builder::new()
                 .name("devref-worker".into())
                 .stack_size(WORKER_STACK)
-                .spawn_scoped(scope, move || worker(files_ref, share, tree_tx, model_rx))
+                .spawn_scoped(scope, move || {
+                    worker(files_ref, share, tree_tx, model_rx, options)
+                })
                 .expect("spawning a worker thread");
             handles.push((ids, handle));
         }
@@ -136,7 +143,7 @@ pub fn analyze(inputs: Vec<Input>, threads: usize) -> Analysis {
                 tree: tree.unwrap_or_default(),
             })
             .collect();
-        match catch_panic(|| Model::build(model_files)) {
+        match catch_panic(|| Model::build(model_files, options)) {
             Ok(model) => {
                 let model = Arc::new(model);
                 for sender in model_senders {
@@ -202,6 +209,7 @@ fn worker(
     share: Vec<FileId>,
     tree_tx: mpsc::Sender<(FileId, Result<ItemTree, Diagnostic>)>,
     model_rx: mpsc::Receiver<Arc<Model>>,
+    options: &Options,
 ) -> Vec<Diagnostic> {
     let mut parsed = Vec::with_capacity(share.len());
     let mut diagnostics = Vec::new();
@@ -229,17 +237,47 @@ fn worker(
             comments: &file.comments,
             model: &model,
         };
+        let mut file_diagnostics = Vec::new();
         for pass in ALL {
             // A lint that panics keeps what it found before, and the other lints still run.
             let mut found = Vec::new();
             let outcome = catch_panic(|| (pass.check)(&cx, &mut found));
-            diagnostics.append(&mut found);
+            file_diagnostics.append(&mut found);
             if let Err(message) = outcome {
-                diagnostics.push(internal_error(cx.source, Some(pass.lint.name), &message));
+                file_diagnostics.push(internal_error(cx.source, Some(pass.lint.name), &message));
             }
         }
+        let suppressions =
+            Suppressions::collect(cx.source, cx.ast, cx.comments, &suppression_target);
+        diagnostics.extend(apply_levels(
+            suppressions.apply(file_diagnostics),
+            &options.levels,
+        ));
     }
     diagnostics
+}
+
+/// Sets each lint diagnostic to its configured level and drops those that are allowed.
+fn apply_levels(diagnostics: Vec<Diagnostic>, levels: &LevelSpec) -> Vec<Diagnostic> {
+    diagnostics
+        .into_iter()
+        .filter_map(|mut diagnostic| {
+            if let Origin::Lint(lint) = diagnostic.origin {
+                diagnostic.level = levels.level_of(lint);
+            }
+            (diagnostic.level != Level::Allow).then_some(diagnostic)
+        })
+        .collect()
+}
+
+fn suppression_target(name: &str) -> Target {
+    if let Some(group) = Group::from_name(name) {
+        return Target::Group(group);
+    }
+    match crate::lints::find(name) {
+        Some(lint) => Target::Lint(lint),
+        None => Target::Unknown(name.to_string()),
+    }
 }
 
 /// Parses and lowers one file, or reports where it does not parse.
@@ -461,7 +499,7 @@ mod tests {
     #[test]
     fn parse_errors_after_a_shebang_point_into_the_file() {
         let text = "#!/usr/bin/env run\nfn f( {}\n";
-        let analysis = analyze(vec![input("s.rs", text)], 1);
+        let analysis = analyze(vec![input("s.rs", text)], &Options::default(), 1);
         assert_eq!(analysis.diagnostics.len(), 1);
         let diagnostic = &analysis.diagnostics[0];
         assert_eq!(diagnostic.code(), "devref::input");
@@ -487,6 +525,7 @@ mod tests {
                 },
                 input("ok.rs", ""),
             ],
+            &Options::default(),
             2,
         );
         let found: Vec<(&str, Span)> = analysis

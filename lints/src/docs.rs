@@ -35,7 +35,7 @@ pub fn explain(lint: &Lint) -> String {
         lint.group.name(),
         lint.default_level.as_str(),
         lint.summary,
-        lint.docs.trim_end()
+        lint.docs_text().trim_end()
     )
 }
 
@@ -68,7 +68,7 @@ pub fn markdown() -> String {
             capitalize(lint.summary)
         ));
         // Docs use `###` headings under the lint's `##`.
-        out.push_str(lint.docs.trim_end());
+        out.push_str(lint.docs_text().trim_end());
         out.push('\n');
     }
     out

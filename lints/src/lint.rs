@@ -100,6 +100,16 @@ impl Lint {
     pub fn code(&self) -> String {
         format!("devref::{}", self.name)
     }
+
+    /// The docs as written: `///` doc lines keep the space after the slashes, so drop it.
+    pub fn docs_text(&self) -> String {
+        let mut text = String::with_capacity(self.docs.len());
+        for line in self.docs.lines() {
+            text.push_str(line.strip_prefix(' ').unwrap_or(line));
+            text.push('\n');
+        }
+        text
+    }
 }
 
 /// Declares a lint as a `pub static`. The default level is the group's.

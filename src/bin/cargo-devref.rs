@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches};
-use devref::cli::Args;
+use devref::cli::parse_from;
 use devref::driver::EXIT_USAGE;
 
 fn main() {
@@ -13,10 +12,11 @@ fn main() {
     if argv.get(1).is_some_and(|arg| arg == "devref") {
         argv.remove(1);
     }
-    let matches = Args::command()
-        .bin_name("cargo devref")
-        .get_matches_from(&argv);
-    let mut args = Args::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    let (mut cli, matches) = parse_from(&argv, "cargo devref");
+    if cli.command.is_some() {
+        std::process::exit(devref::driver::dispatch(cli));
+    }
+    let args = &mut cli.check;
     // Without paths, lint the package: from its root, so that files are named relative to it,
     // as cargo names them.
     if matches.value_source("paths") != Some(ValueSource::CommandLine) {
@@ -33,7 +33,7 @@ fn main() {
         }
         args.paths = vec![PathBuf::from(".")];
     }
-    std::process::exit(devref::driver::run(&args));
+    std::process::exit(devref::driver::run(args));
 }
 
 /// The nearest directory upwards from `start` that holds a `Cargo.toml`.

@@ -15,6 +15,7 @@ use devices::{DeviceCatalogue, DeviceEntry};
 use item_tree::{Adt, Impl, Item, ItemKind, ItemTree, TypeKind};
 pub use types::Scope;
 
+use crate::options::Options;
 use crate::source::FileId;
 
 /// A linted file as the model keeps it.
@@ -28,6 +29,8 @@ pub struct ModelFile {
 #[derive(Debug)]
 pub struct Model {
     pub files: Vec<ModelFile>,
+    /// The configuration the analysis runs with (refcount vocabulary and functions included).
+    pub options: Options,
     pub def_map: DefMap,
     pub devices: DeviceCatalogue,
     /// Impl blocks by the local type they implement for.
@@ -38,7 +41,7 @@ pub struct Model {
 
 impl Model {
     /// `files` must be indexed by their `FileId`.
-    pub fn build(files: Vec<ModelFile>) -> Model {
+    pub fn build(files: Vec<ModelFile>, options: &Options) -> Model {
         let inputs: Vec<FileInput<'_>> = files
             .iter()
             .map(|f| FileInput {
@@ -48,10 +51,13 @@ impl Model {
             })
             .collect();
         let def_map = DefMap::build(&inputs);
+        let mut devices = DeviceCatalogue::built_in();
+        devices.extend(&options.devices, &options.get_put);
         let mut model = Model {
             files,
             def_map,
-            devices: DeviceCatalogue::built_in(),
+            devices,
+            options: options.clone(),
             impls_by_self: HashMap::new(),
             device_lifetimes: HashMap::new(),
         };
