@@ -14,6 +14,14 @@ pub enum MessageFormat {
     Human,
     /// One rustc diagnostic JSON object per line on stdout.
     Json,
+    /// `file:line:col: level: message [devref::lint]`, one line per finding, on stdout.
+    Short,
+    /// One SARIF 2.1.0 document on stdout.
+    Sarif,
+    /// GitHub Actions workflow commands (`::warning file=…::…`) on stdout.
+    Github,
+    /// The layout of the kernel's `scripts/checkpatch.pl`, on stdout.
+    Checkpatch,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -72,6 +80,15 @@ pub enum Command {
         /// The lint, with or without `devref::`.
         lint: String,
     },
+    /// Install a git `pre-commit` hook that runs `devref --staged` (respects `core.hooksPath`).
+    InstallHook {
+        /// Replace an existing `pre-commit` hook, keeping it as `pre-commit.devref-backup`.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Review patch mail (an mbox, `git format-patch` output, a mail or a diff) and write a
+    /// reply: only the findings on lines the patches add, attributed to the patch that adds them.
+    Review(Box<crate::review::ReviewArgs>),
 }
 
 /// Options of a lint run (`devref [OPTIONS] [PATH]...`).
@@ -121,9 +138,48 @@ pub struct Args {
     #[arg(short = 'F', long = "forbid", value_name = "LINT")]
     pub forbid: Vec<String>,
 
+    /// Do not read or write the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
+
     /// Lower every lint's level to at most this one.
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub cap_lints: Option<CapLevel>,
+
+    /// Apply the machine-applicable suggestions to the files, then report what remains.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With `--fix`, also change files that git cannot restore (uncommitted changes, untracked,
+    /// or outside a git work tree).
+    #[arg(long, requires = "fix")]
+    pub allow_dirty: bool,
+
+    /// Build the model over every PATH but report only the findings in FILE (an editor's check
+    /// of the saved file). FILE may be absolute or relative; one not among the PATHs is linted too.
+    #[arg(long, value_name = "FILE")]
+    pub report_only: Option<PathBuf>,
+
+    /// Lint the `.rs` files changed in the work tree against REV (default `HEAD`), reporting only
+    /// the findings on added or changed lines. With PATHs, the model is built over them too.
+    #[arg(
+        long,
+        value_name = "REV",
+        num_args = 0..=1,
+        default_missing_value = "HEAD",
+        conflicts_with_all = ["staged", "fix", "report_only"]
+    )]
+    pub diff: Option<String>,
+
+    /// Like `--diff`, for what is staged: lints the index's contents, not the work tree, and
+    /// reports only the findings on the lines staged changes add or change.
+    #[arg(long, conflicts_with_all = ["fix", "report_only"])]
+    pub staged: bool,
+
+    /// Whether PATHs were given on the command line (filled by [`parse_from`]): `--diff` and
+    /// `--staged` without them lint only the changed files.
+    #[arg(skip)]
+    pub paths_given: bool,
 
     /// `-A/-W/-D/-F` settings in command-line order (filled by [`parse_from`]).
     #[arg(skip)]
@@ -153,10 +209,18 @@ where
     let matches = Cli::command().bin_name(bin_name).get_matches_from(argv);
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     cli.check.level_flags = ordered_level_flags(&matches);
+    if let (Some(Command::Review(review)), Some(sub)) =
+        (&mut cli.command, matches.subcommand_matches("review"))
+    {
+        review.level_flags = ordered_level_flags(sub);
+    }
+    cli.check.paths_given =
+        matches.value_source("paths") == Some(clap::parser::ValueSource::CommandLine);
     (cli, matches)
 }
 
-fn ordered_level_flags(matches: &ArgMatches) -> Vec<(String, Level)> {
+/// The `-A/-W/-D/-F` settings of parsed arguments in command-line order.
+pub fn ordered_level_flags(matches: &ArgMatches) -> Vec<(String, Level)> {
     let mut flags: Vec<(usize, String, Level)> = Vec::new();
     for (id, level) in [
         ("allow", Level::Allow),

@@ -1,17 +1,19 @@
 //! The run, top-down: arguments → files → analysis → levels → rendering → exit code.
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use codespan_reporting::term::termcolor::{ColorChoice as TermColor, StandardStream};
 use devref_lints::analysis::InputError;
 use devref_lints::levels::LevelSpec;
 use devref_lints::options::Options;
-use devref_lints::{analyze, Diagnostic, Input};
+use devref_lints::{Diagnostic, Input, SourceFile};
+use serde_json::Value;
 
 use crate::cli::{Args, Cli, ColorChoice, Command, MessageFormat};
 use crate::config;
 use crate::discover::{discover, exclude_set, not_regular, Found};
+use crate::formats;
 use crate::render;
 
 /// Exit codes, as documented in the README.
@@ -45,6 +47,8 @@ pub fn dispatch(cli: Cli) -> i32 {
                 }
             }
         }
+        Some(Command::InstallHook { force }) => crate::hook::install(force),
+        Some(Command::Review(review)) => crate::review::run(&review),
     }
 }
 
@@ -59,6 +63,25 @@ fn print_stdout(text: &str) {
 }
 
 pub fn run(args: &Args) -> i32 {
+    run_with(args, Hooks::default())
+}
+
+/// What a caller changes in a lint run: `cargo devref` names the files to lint (those its targets'
+/// module trees reach) and wraps each JSON diagnostic in cargo's `compiler-message`.
+#[derive(Default)]
+pub struct Hooks<'a> {
+    /// Lint these files, as `(name shown, path to read)`, instead of searching `args.paths`.
+    pub files: Option<Vec<(String, PathBuf)>>,
+    /// With `--message-format json`: turns the rustc JSON diagnostic of a file into the line
+    /// printed.
+    pub wrap_json: Option<WrapJson<'a>>,
+}
+
+/// Turns the rustc JSON diagnostic of a file into the line printed for it.
+pub type WrapJson<'a> = &'a dyn Fn(&SourceFile, Value) -> String;
+
+/// A lint run, shaped by `hooks`.
+pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
     let (options, config_excludes) = match options(args) {
         Ok(found) => found,
         Err(message) => {
@@ -81,29 +104,85 @@ pub fn run(args: &Args) -> i32 {
         eprintln!("error: `-` (stdin) can be given only once");
         return EXIT_USAGE;
     }
+    if args.fix && args.paths.iter().any(|p| p.as_os_str() == "-") {
+        eprintln!(
+            "error: `--fix` cannot fix input read from stdin (`-`): it rewrites files in place"
+        );
+        return EXIT_USAGE;
+    }
     let stdin_name = args.stdin_filename.as_deref().unwrap_or("<stdin>");
-    let inputs: Vec<Input> = discover(&args.paths, &exclude)
+    let add_missing = hooks.files.is_none();
+    let mut sources: Vec<(String, Found)> = match hooks.files {
+        Some(files) => files
+            .into_iter()
+            .filter(|(name, _)| !crate::cargo::is_excluded(name, &exclude))
+            .map(|(name, path)| (name, Found::File(path)))
+            .collect(),
+        // `--diff`/`--staged` without PATHs lint only the changed files.
+        None if (args.diff.is_some() || args.staged) && !args.paths_given => Vec::new(),
+        None => discover(&args.paths, &exclude)
+            .into_iter()
+            .map(|found| match &found {
+                Found::File(path) | Found::Error { path, .. } => (display_name(path), found),
+                Found::Stdin => (stdin_name.to_string(), found),
+            })
+            .collect(),
+    };
+    // `--diff`/`--staged` (src/diff.rs): git names the changed files, and their changed lines.
+    let mut changes = match crate::diff::select(args, &mut sources, &exclude) {
+        Ok(changes) => changes,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    // `--report-only FILE`: the indices of the sources whose findings are reported.
+    let reported = match &args.report_only {
+        Some(file) => match crate::report_only::select(file, &mut sources, add_missing, &exclude) {
+            Ok(reported) => Some(reported),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_USAGE;
+            }
+        },
+        None => changes.as_ref().map(crate::diff::Changes::reported),
+    };
+    let fix_paths = args
+        .fix
+        .then(|| crate::fix::fixable_paths(&sources, reported.as_ref()));
+    let inputs: Vec<Input> = sources
         .into_iter()
-        .map(|found| match found {
-            Found::File(path) => Input {
-                name: display_name(&path),
-                content: read_source(&path),
-            },
-            Found::Stdin => Input {
-                name: stdin_name.to_string(),
-                content: read_stdin(stdin_name),
-            },
-            Found::Error { path, message } => Input {
-                name: display_name(&path),
-                content: Err(InputError::new(message)),
-            },
+        .enumerate()
+        .map(|(index, (name, found))| {
+            // `--staged`: the index's text, not the work tree's.
+            if let Some(content) = changes.as_mut().and_then(|c| c.take_text(index)) {
+                return Input { name, content };
+            }
+            let content = match found {
+                Found::File(path) => read_source(&path),
+                Found::Stdin => read_stdin(&name),
+                Found::Error { message, .. } => Err(InputError::new(message)),
+            };
+            Input { name, content }
         })
         .collect();
     let threads = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let analysis = analyze(inputs, &options, threads);
-    let diagnostics: Vec<Diagnostic> = analysis.diagnostics;
+    let analysis = match fix_paths {
+        Some(paths) => match crate::fix::run(inputs, paths, &options, threads, args.allow_dirty) {
+            Ok(analysis) => analysis,
+            Err(code) => return code,
+        },
+        None => crate::cache::analyze_cached(inputs, &options, threads, !args.no_cache),
+    };
+    let mut diagnostics: Vec<Diagnostic> = analysis.diagnostics;
+    if let Some(reported) = &reported {
+        diagnostics.retain(|d| reported.contains(&(d.primary.file.0 as usize)));
+    }
+    if let Some(changes) = &changes {
+        changes.retain(&mut diagnostics, &analysis.files);
+    }
 
     let written = match args.message_format {
         MessageFormat::Human => {
@@ -114,9 +193,32 @@ pub fn run(args: &Args) -> i32 {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             diagnostics.iter().try_for_each(|diagnostic| {
-                writeln!(out, "{}", render::rustc_json(diagnostic, &analysis.files))
+                let json = render::rustc_json(diagnostic, &analysis.files);
+                match (
+                    &hooks.wrap_json,
+                    analysis.files.get(diagnostic.primary.file.0 as usize),
+                ) {
+                    (Some(wrap), Some(file)) => writeln!(out, "{}", wrap(file, json)),
+                    _ => writeln!(out, "{json}"),
+                }
             })
         }
+        MessageFormat::Short => formats::to_stdout(&formats::short(&diagnostics, &analysis.files)),
+        MessageFormat::Sarif => {
+            formats::to_stdout(&formats::sarif_text(&diagnostics, &analysis.files))
+        }
+        MessageFormat::Github => {
+            formats::to_stdout(&formats::github(&diagnostics, &analysis.files))
+        }
+        MessageFormat::Checkpatch => formats::to_stdout(&formats::checkpatch(
+            &diagnostics,
+            &analysis.files,
+            |file| {
+                reported
+                    .as_ref()
+                    .is_none_or(|reported| reported.contains(&(file.id.0 as usize)))
+            },
+        )),
     };
     if let Err(error) = written {
         // A closed pipe (`devref | head`) is not worth a second error.
@@ -204,7 +306,7 @@ fn read_stdin(name: &str) -> Result<String, InputError> {
 /// The text of a file, or why it is not Rust source: a NUL byte early on marks a binary file; for
 /// text that is not UTF-8 the error shows the file decoded lossily and points at the first bad
 /// byte.
-fn decode(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
+pub(crate) fn decode(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
     if bytes.iter().take(8192).any(|&b| b == 0) {
         return Err(InputError::new(format!(
             "`{name}` is a binary file, not Rust source"

@@ -1,7 +1,15 @@
 //! The devref driver: command line, file discovery, running the analysis, and rendering.
 
+pub mod cache;
+pub mod cargo;
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod discover;
 pub mod driver;
+pub mod fix;
+pub mod formats;
+pub mod hook;
 pub mod render;
+pub mod report_only;
+pub mod review;

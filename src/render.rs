@@ -210,7 +210,7 @@ fn json_span(
 
 /// The word rustc uses for a level; allow-level diagnostics are never rendered, but would read
 /// as notes.
-fn level_word(level: Level) -> &'static str {
+pub(crate) fn level_word(level: Level) -> &'static str {
     match level {
         Level::Allow => "note",
         Level::Warn => "warning",
@@ -226,13 +226,13 @@ fn severity(level: Level) -> Severity {
     }
 }
 
-fn file(files: &[SourceFile], id: FileId) -> Option<&SourceFile> {
+pub(crate) fn file(files: &[SourceFile], id: FileId) -> Option<&SourceFile> {
     files.get(id.0 as usize)
 }
 
 /// The span's range, inside the text and on char boundaries, so that neither codespan nor the
 /// JSON slicing can panic on a stale or malformed span.
-fn clamp(file: &SourceFile, span: Span) -> Range<usize> {
+pub(crate) fn clamp(file: &SourceFile, span: Span) -> Range<usize> {
     let text = &file.text;
     let mut start = span.range().start.min(text.len());
     while !text.is_char_boundary(start) {

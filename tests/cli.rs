@@ -1067,7 +1067,26 @@ fn package() -> TempDir {
 }
 
 fn cargo_devref(dir: &Path, args: &[&str]) -> Run {
-    run(bin("cargo-devref", dir).arg("devref").args(args))
+    run(bin("cargo-devref", dir)
+        .env("CARGO_NET_OFFLINE", "true")
+        .arg("devref")
+        .args(args))
+}
+
+/// The rustc diagnostics inside `cargo devref --message-format json`'s `compiler-message` lines,
+/// checking that the last line is `build-finished` (the full schema is tested in
+/// `tests/cargo_devref.rs`).
+fn compiler_messages(stdout: &str) -> Vec<Value> {
+    let mut lines = parse_json_lines(stdout);
+    let finished = lines.pop().expect("a build-finished line");
+    assert_eq!(finished["reason"], "build-finished", "{stdout}");
+    lines
+        .into_iter()
+        .map(|line| {
+            assert_eq!(line["reason"], "compiler-message", "{line}");
+            line["message"].clone()
+        })
+        .collect()
 }
 
 #[test]
@@ -1088,18 +1107,20 @@ fn cargo_devref_lints_the_current_package() {
     let out = cargo_devref(&deep, &["--message-format", "json", "-j", "2"]);
     assert_eq!(out.code, 0);
     assert_eq!(
-        findings(&parse_json_lines(&out.stdout)),
+        findings(&compiler_messages(&out.stdout)),
         [known("src/lib.rs")]
     );
     let out = cargo_devref(&deep, &["--exclude", "nothing", "--message-format=json"]);
     assert_eq!(
-        findings(&parse_json_lines(&out.stdout)),
+        findings(&compiler_messages(&out.stdout)),
         [known("src/lib.rs")]
     );
     // Run directly, without cargo's `devref` argument.
-    let out = run(bin("cargo-devref", &deep).args(["--message-format", "json"]));
+    let out = run(bin("cargo-devref", &deep)
+        .env("CARGO_NET_OFFLINE", "true")
+        .args(["--message-format", "json"]));
     assert_eq!(
-        findings(&parse_json_lines(&out.stdout)),
+        findings(&compiler_messages(&out.stdout)),
         [known("src/lib.rs")]
     );
 }
@@ -1163,11 +1184,22 @@ fn cargo_devref_outside_a_package_and_bad_invocations_exit_2() {
 #[test]
 fn cargo_devref_fails_on_deny_and_bad_files() {
     let pkg = package();
+    write(
+        pkg.path(),
+        "src/lib.rs",
+        format!("{KNOWN}mod held;\nmod broken;\n").as_bytes(),
+    );
     write(pkg.path(), "src/held.rs", DENIED.as_bytes());
     write(pkg.path(), "src/broken.rs", b"fn f( {}\n");
     let out = cargo_devref(&pkg.path().join("src"), &["--message-format", "json"]);
     assert_eq!(out.code, 1);
-    let found: Vec<(String, String)> = findings(&parse_json_lines(&out.stdout))
+    assert!(
+        out.stdout
+            .ends_with("{\"reason\":\"build-finished\",\"success\":false}\n"),
+        "{}",
+        out.stdout
+    );
+    let found: Vec<(String, String)> = findings(&compiler_messages(&out.stdout))
         .into_iter()
         .map(|f| (f.file, f.code))
         .collect();

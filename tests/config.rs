@@ -165,7 +165,7 @@ fn config_devices_get_put_and_excludes() {
         ),
         (
             "a.rs",
-            "use kernel::bindings;\nstruct S {\n    w: *mut bindings::widget_device,\n}\nfn f(w: *mut bindings::widget_device) {\n    unsafe { bindings::widget_get(w) };\n}\n",
+            "use kernel::bindings;\nstruct S {\n    w: *mut bindings::widget_device,\n}\nfn f(w: *mut bindings::widget_device) {\n    // SAFETY: `w` is valid and its reference count is non-zero.\n    unsafe { bindings::widget_get(w) };\n}\n",
         ),
         ("legacy/b.rs", RAW_FIELD),
     ]);
@@ -174,7 +174,7 @@ fn config_devices_get_put_and_excludes() {
         findings(&output),
         [
             ("devref::raw_device_ptr_field".into(), "warning".into(), 3),
-            ("devref::manual_device_refcount".into(), "warning".into(), 6),
+            ("devref::manual_device_refcount".into(), "warning".into(), 7),
         ]
     );
 }

@@ -5,6 +5,9 @@
 //! - Every `//~ lint_name` annotation (`//~^` for the line above, one `^` per line) must match a
 //!   diagnostic of the JSON output on that line, and every diagnostic must be annotated. This holds even
 //!   for blessed snapshots, so a missing or extra diagnostic always fails.
+//! - A single-file case whose suggestions include a machine-applicable one is also fixed with
+//!   `devref --fix` in a temporary copy, and the result must equal the `.fixed` snapshot beside it
+//!   (see [`check_fixed`]); `BLESS=1` rewrites those too.
 //! - `UI_FILTER=name` restricts the run to matching cases.
 
 use std::collections::BTreeMap;
@@ -90,6 +93,9 @@ fn run_case(root: &Path, case: &Path, bless: bool) -> Result<(), String> {
             ));
         }
     }
+    if case.is_file() {
+        problems.extend(check_fixed(root, case, relative, &json.stdout, bless));
+    }
     let code = human.status.code();
     if code == Some(101) {
         problems.push("devref panicked".to_string());
@@ -112,8 +118,102 @@ fn devref(root: &Path, args: &[&str], target: &Path) -> std::process::Output {
         .args(args)
         .arg(target)
         .env_remove("NO_COLOR")
+        .env_remove("__DEVREF_FIX_YOLO")
         .output()
         .expect("devref runs")
+}
+
+/// `.fixed` snapshots (single-file cases only): when the diagnostics offer a machine-applicable
+/// suggestion, `devref --fix --allow-dirty` runs on a copy of the case (same relative path, in a
+/// temporary directory) and the fixed text must equal `<name>.fixed`. A `.fixed` file for a case
+/// without such a suggestion is stale. The fixed copy must not offer machine-applicable suggestions
+/// any more: a fix that does not fix what it reports would be applied again on every run.
+fn check_fixed(root: &Path, case: &Path, relative: &Path, json: &[u8], bless: bool) -> Vec<String> {
+    let fixed_path = case.with_extension("fixed");
+    let mut problems = Vec::new();
+    if !has_machine_applicable(json) {
+        if fixed_path.exists() {
+            if bless {
+                let _ = fs::remove_file(&fixed_path);
+            } else {
+                problems.push(format!(
+                    "{} exists, but no suggestion is machine-applicable (run `BLESS=1 cargo test \
+                     --test ui` to remove it)",
+                    fixed_path.display()
+                ));
+            }
+        }
+        return problems;
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let copy = dir.path().join(relative);
+    fs::create_dir_all(copy.parent().expect("a parent")).expect("creating directories");
+    fs::copy(case, &copy).expect("copying the case");
+    // The configuration is found from the working directory: bring the repository's along.
+    for config in ["devref.toml", ".devref.toml"] {
+        if root.join(config).is_file() {
+            fs::copy(root.join(config), dir.path().join(config)).expect("copying the config");
+        }
+    }
+    let fix = devref(
+        dir.path(),
+        &["--fix", "--allow-dirty", "--color", "never"],
+        relative,
+    );
+    if !matches!(fix.status.code(), Some(0 | 1)) {
+        problems.push(format!(
+            "`devref --fix` exited with {:?}:\n{}",
+            fix.status.code(),
+            String::from_utf8_lossy(&fix.stderr)
+        ));
+        return problems;
+    }
+    let actual = fs::read_to_string(&copy).expect("the fixed copy is readable");
+    if bless {
+        if let Err(error) = fs::write(&fixed_path, &actual) {
+            problems.push(format!("cannot bless {}: {error}", fixed_path.display()));
+        }
+    } else {
+        match fs::read_to_string(&fixed_path) {
+            Ok(expected) if expected == actual => {}
+            Ok(expected) => problems.push(format!(
+                "`devref --fix` output differs from {} (run `BLESS=1 cargo test --test ui` to \
+                 update):\n{}",
+                fixed_path.display(),
+                diff(&expected, &actual)
+            )),
+            Err(_) => problems.push(format!(
+                "{} is missing: a suggestion is machine-applicable (run `BLESS=1 cargo test \
+                 --test ui` to create it)",
+                fixed_path.display()
+            )),
+        }
+    }
+    let again = devref(dir.path(), &["--message-format", "json"], relative);
+    if has_machine_applicable(&again.stdout) {
+        problems.push(
+            "after `devref --fix`, the fixed file still has machine-applicable suggestions"
+                .to_string(),
+        );
+    }
+    problems
+}
+
+/// Whether any suggestion of the JSON output is `MachineApplicable`.
+fn has_machine_applicable(json: &[u8]) -> bool {
+    fn walk(value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Object(map) => map.iter().any(|(key, value)| {
+                (key == "suggestion_applicability" && value == "MachineApplicable") || walk(value)
+            }),
+            serde_json::Value::Array(values) => values.iter().any(walk),
+            _ => false,
+        }
+    }
+    String::from_utf8_lossy(json)
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .any(|line| walk(&serde_json::from_str(line).expect("each line is JSON")))
 }
 
 /// Paths are shown relative to `tests/ui`, as `$DIR/…`, so snapshots do not depend on the checkout.

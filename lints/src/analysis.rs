@@ -20,8 +20,10 @@ use crate::diagnostic::Origin;
 use crate::levels::LevelSpec;
 use crate::lint::{Group, Level};
 use crate::lints::{FileContext, ALL};
+use crate::model::def_map::{declared_module_files, ModuleFile};
 use crate::model::item_tree::ItemTree;
 use crate::model::lower::lower_file;
+use crate::model::macros::MacroCache;
 use crate::model::{Model, ModelFile};
 use crate::options::Options;
 use crate::source::{FileId, SourceFile, Span};
@@ -73,6 +75,7 @@ const WORKER_STACK: usize = 256 * 1024 * 1024;
 struct Parsed {
     ast: syn::File,
     comments: CommentIndex,
+    macros: MacroCache,
 }
 
 pub fn analyze(inputs: Vec<Input>, options: &Options, threads: usize) -> Analysis {
@@ -235,6 +238,7 @@ fn worker(
             source: &files[id.0 as usize],
             ast: &file.ast,
             comments: &file.comments,
+            macros: &file.macros,
             model: &model,
         };
         let mut file_diagnostics = Vec::new();
@@ -280,6 +284,22 @@ fn suppression_target(name: &str) -> Target {
     }
 }
 
+/// The out-of-line modules (`mod x;`) that the file `name` declares, with the files the def map
+/// would look for (see [`declared_module_files`]). Empty when the file does not parse: the analysis
+/// reports that. Call it on a thread with a large stack, as syn recurses once per nesting level.
+pub fn declared_modules(name: &str, text: &str, is_root: bool) -> Vec<ModuleFile> {
+    catch_panic(|| {
+        let blanked = blank_prefix(text);
+        let text = blanked.as_deref().unwrap_or(text);
+        let Ok(ast) = syn::parse_file(text) else {
+            return Vec::new();
+        };
+        let tree = lower_file(FileId(0), &ast, &MacroCache::default());
+        declared_module_files(std::path::Path::new(name), &tree, is_root)
+    })
+    .unwrap_or_default()
+}
+
 /// Parses and lowers one file, or reports where it does not parse.
 fn parse(source: &SourceFile) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
     // syn drops a BOM and a shebang line before parsing, so its spans would be off by their
@@ -288,9 +308,17 @@ fn parse(source: &SourceFile) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
     let text = text.as_deref().unwrap_or(&source.text);
     match syn::parse_file(text) {
         Ok(ast) => {
-            let tree = lower_file(source.id, &ast);
+            let macros = MacroCache::default();
+            let tree = lower_file(source.id, &ast, &macros);
             let comments = CommentIndex::build(text);
-            Ok((Parsed { ast, comments }, tree))
+            Ok((
+                Parsed {
+                    ast,
+                    comments,
+                    macros,
+                },
+                tree,
+            ))
         }
         Err(error) => {
             let range = error.span().byte_range();
@@ -541,5 +569,54 @@ mod tests {
             ]
         );
         assert_eq!(analysis.files[0].text, "// caf\u{fffd}\n");
+    }
+
+    #[test]
+    fn declared_modules_name_the_files_the_def_map_would_claim() {
+        let text =
+            "mod a;\n#[path = \"x/y.rs\"]\nmod b;\nmod c {\n    mod d;\n}\nfn f() { mod e; }\n";
+        let found = |name: &str, is_root: bool| -> Vec<(String, Vec<String>)> {
+            declared_modules(name, text, is_root)
+                .into_iter()
+                .map(|m| {
+                    let candidates = m
+                        .candidates
+                        .iter()
+                        .map(|c| c.to_string_lossy().into_owned())
+                        .collect();
+                    (m.name, candidates)
+                })
+                .collect()
+        };
+        let owned = |pairs: &[(&str, &[&str])]| -> Vec<(String, Vec<String>)> {
+            pairs
+                .iter()
+                .map(|(name, files)| {
+                    (
+                        name.to_string(),
+                        files.iter().map(|f| f.to_string()).collect(),
+                    )
+                })
+                .collect()
+        };
+        // A crate root (or `mod.rs`) keeps its children beside it; `#[path]` at file scope is
+        // relative to the file's folder; a `mod` inside a fn body is not followed.
+        let beside = owned(&[
+            ("a", &["src/bin/a.rs", "src/bin/a/mod.rs"]),
+            ("b", &["src/bin/x/y.rs"]),
+            ("d", &["src/bin/c/d.rs", "src/bin/c/d/mod.rs"]),
+        ]);
+        assert_eq!(found("src/bin/tool.rs", true), beside);
+        assert_eq!(found("./src/bin/mod.rs", false), beside);
+        // Any other file keeps them in a folder named after it.
+        assert_eq!(
+            found("src/tool.rs", false),
+            owned(&[
+                ("a", &["src/tool/a.rs", "src/tool/a/mod.rs"]),
+                ("b", &["src/x/y.rs"]),
+                ("d", &["src/tool/c/d.rs", "src/tool/c/d/mod.rs"]),
+            ])
+        );
+        assert!(declared_modules("bad.rs", "mod a; fn (", true).is_empty());
     }
 }

@@ -13,6 +13,7 @@ use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Origin};
 use crate::lint::{Group, Lint};
 use crate::model::lower::span_of;
+use crate::model::spans;
 use crate::source::{FileId, SourceFile, Span};
 
 declare_lint! {
@@ -236,6 +237,10 @@ fn unused_report(
     Some(diagnostic.with_label("suppresses nothing"))
 }
 
+fn is_suppression(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("allow") || attr.path().is_ident("expect")
+}
+
 struct AttrCollector<'r> {
     file: FileId,
     resolve: &'r dyn Fn(&str) -> Target,
@@ -243,8 +248,12 @@ struct AttrCollector<'r> {
 }
 
 impl AttrCollector<'_> {
-    fn attributes(&mut self, attrs: &[syn::Attribute], covers: proc_macro2::Span) {
-        let range = span_of(self.file, covers).range();
+    /// `covers` is computed only for attributes that can suppress: a node's span is not free.
+    fn attributes(&mut self, attrs: &[syn::Attribute], covers: impl FnOnce() -> proc_macro2::Span) {
+        if !attrs.iter().any(is_suppression) {
+            return;
+        }
+        let range = span_of(self.file, covers()).range();
         for attr in attrs {
             self.attribute(attr, range.clone());
         }
@@ -304,7 +313,7 @@ impl AttrCollector<'_> {
 impl<'ast> Visit<'ast> for AttrCollector<'_> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
         if let Some(attrs) = item_attrs(item) {
-            self.attributes(attrs, item.span());
+            self.attributes(attrs, || spans::item(item));
         }
         syn::visit::visit_item(self, item);
     }
@@ -317,7 +326,7 @@ impl<'ast> Visit<'ast> for AttrCollector<'_> {
             syn::ImplItem::Macro(i) => &i.attrs,
             _ => return syn::visit::visit_impl_item(self, item),
         };
-        self.attributes(attrs, item.span());
+        self.attributes(attrs, || spans::impl_item(item));
         syn::visit::visit_impl_item(self, item);
     }
 
@@ -329,39 +338,39 @@ impl<'ast> Visit<'ast> for AttrCollector<'_> {
             syn::TraitItem::Macro(i) => &i.attrs,
             _ => return syn::visit::visit_trait_item(self, item),
         };
-        self.attributes(attrs, item.span());
+        self.attributes(attrs, || spans::trait_item(item));
         syn::visit::visit_trait_item(self, item);
     }
 
     fn visit_field(&mut self, field: &'ast syn::Field) {
-        self.attributes(&field.attrs, field.span());
+        self.attributes(&field.attrs, || field.span());
         syn::visit::visit_field(self, field);
     }
 
     fn visit_variant(&mut self, variant: &'ast syn::Variant) {
-        self.attributes(&variant.attrs, variant.span());
+        self.attributes(&variant.attrs, || variant.span());
         syn::visit::visit_variant(self, variant);
     }
 
     fn visit_local(&mut self, local: &'ast syn::Local) {
-        self.attributes(&local.attrs, local.span());
+        self.attributes(&local.attrs, || local.span());
         syn::visit::visit_local(self, local);
     }
 
     fn visit_expr(&mut self, expr: &'ast syn::Expr) {
         if let Some(attrs) = expr_attrs(expr) {
-            self.attributes(attrs, expr.span());
+            self.attributes(attrs, || expr.span());
         }
         syn::visit::visit_expr(self, expr);
     }
 
     fn visit_stmt_macro(&mut self, stmt: &'ast syn::StmtMacro) {
-        self.attributes(&stmt.attrs, stmt.span());
+        self.attributes(&stmt.attrs, || stmt.span());
         syn::visit::visit_stmt_macro(self, stmt);
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        self.attributes(&arm.attrs, arm.span());
+        self.attributes(&arm.attrs, || arm.span());
         syn::visit::visit_arm(self, arm);
     }
 }

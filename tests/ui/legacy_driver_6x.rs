@@ -1,5 +1,6 @@
 // A driver written against the 6.x API, whose `probe` returns `Result<Pin<KBox<Self>>>`. Its data keeps
 // `&'static` device references and raw pointers; every one of them is found.
+//! devref: allow(safety_docs) -- this fixture tests another lint; the safety-contract lints have their own
 
 use core::ptr::NonNull;
 use kernel::bindings;

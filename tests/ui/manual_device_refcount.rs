@@ -1,5 +1,6 @@
 // manual_device_refcount: get/put calls written by hand, however `bindings` is named, and the
 // look-alikes that are fine.
+//! devref: allow(safety_docs) -- this fixture tests another lint; the safety-contract lints have their own
 
 use core::ptr::NonNull;
 use kernel::bindings;

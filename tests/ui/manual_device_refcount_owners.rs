@@ -1,4 +1,5 @@
 // manual_device_refcount: which impls own the reference count they take or drop.
+//! devref: allow(safety_docs) -- this fixture tests another lint; the safety-contract lints have their own
 
 use kernel::bindings;
 use kernel::types::ARef;

@@ -61,7 +61,7 @@ struct Holder<'a> {
 }
 
 fn store(ptr: *mut bindings::device) -> Holder<'static> {
-    let dev = unsafe { Device::from_raw(ptr) };
+    let dev = unsafe { Device::from_raw(ptr) }; // SAFETY: the caller holds a reference (test).
     #[allow(devref::unbounded_device_ref, reason = "test-only helper")]
     let holder = Holder { dev };
     holder

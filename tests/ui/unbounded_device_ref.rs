@@ -1,5 +1,6 @@
 // unbounded_device_ref: references made from raw pointers, followed within a function to where they
 // are stored.
+//! devref: allow(safety_docs) -- this fixture tests another lint; the safety-contract lints have their own
 
 use kernel::bindings;
 use kernel::device::Device;

@@ -8,7 +8,10 @@ use crate::source::SourceFile;
 
 pub mod device_lifetime_escape;
 pub mod manual_device_refcount;
+pub mod missing_safety_comment;
 pub mod raw_device_ptr_field;
+pub mod safety_comment_missing_refcount;
+pub mod safety_doc_missing_refcount;
 pub mod static_device_ref;
 pub mod unbounded_device_ref;
 pub mod walk;
@@ -19,6 +22,8 @@ pub struct FileContext<'a> {
     pub ast: &'a syn::File,
     pub comments: &'a CommentIndex,
     pub model: &'a Model,
+    /// Macro bodies parsed once for the file; lints must use it rather than parse again.
+    pub macros: &'a crate::model::macros::MacroCache,
 }
 
 pub struct LintPass {
@@ -47,6 +52,18 @@ pub static ALL: &[LintPass] = &[
     LintPass {
         lint: &manual_device_refcount::MANUAL_DEVICE_REFCOUNT,
         check: manual_device_refcount::check,
+    },
+    LintPass {
+        lint: &missing_safety_comment::MISSING_SAFETY_COMMENT,
+        check: missing_safety_comment::check,
+    },
+    LintPass {
+        lint: &safety_comment_missing_refcount::SAFETY_COMMENT_MISSING_REFCOUNT,
+        check: safety_comment_missing_refcount::check,
+    },
+    LintPass {
+        lint: &safety_doc_missing_refcount::SAFETY_DOC_MISSING_REFCOUNT,
+        check: safety_doc_missing_refcount::check,
     },
 ];
 

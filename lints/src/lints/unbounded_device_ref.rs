@@ -11,7 +11,7 @@ use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
 use crate::model::item_tree::TypeKind;
 use crate::model::lower::{ident_text, lower_type, span_of};
-use crate::model::macros::{parse_body, MacroBody};
+use crate::model::macros::MacroBody;
 use crate::model::types::Walk;
 use crate::source::Span;
 
@@ -367,8 +367,9 @@ impl<'ast> Visit<'ast> for Flow<'_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if let MacroBody::Exprs(exprs) = parse_body(mac) {
-            for expr in &exprs {
+        let body = self.cx.macros.body(mac);
+        if let MacroBody::Exprs(exprs) = &*body {
+            for expr in exprs {
                 self.visit_expr(expr);
             }
         }

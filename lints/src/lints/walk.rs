@@ -10,7 +10,8 @@ use super::FileContext;
 use crate::model::def_map::{ModuleId, Namespace, Res};
 use crate::model::item_tree::{Docs, TypeRef};
 use crate::model::lower::{ident_text, lower_docs, lower_path, lower_type, span_of};
-use crate::model::macros::{parse_body, MacroBody};
+use crate::model::macros::MacroBody;
+use crate::model::spans;
 use crate::model::Scope;
 use crate::source::Span;
 
@@ -157,13 +158,12 @@ impl Walker<'_, '_> {
                 syn::GenericParam::Lifetime(l) => lifetimes.push(l.lifetime.ident.to_string()),
             }
         }
-        use syn::spanned::Spanned;
         self.scope.in_fn = Some(FnScope {
             name: ident_text(&sig.ident),
             is_unsafe: sig.unsafety.is_some(),
             docs: lower_docs(file, attrs),
             span: whole,
-            sig_span: self.span(sig.span()),
+            sig_span: self.span(spans::signature(sig)),
             ret: match &sig.output {
                 syn::ReturnType::Default => None,
                 syn::ReturnType::Type(_, ty) => Some(lower_type(file, ty)),
@@ -185,8 +185,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
-        use syn::spanned::Spanned;
-        let span = self.span(module.span());
+        let span = self.span(spans::item_mod(module));
         let tree = &self.cx.model.file(self.cx.source.id).tree;
         let node = tree.modules.iter().position(|m| m.span == Some(span));
         let inner = node.and_then(|n| self.cx.model.def_map.module_of(self.cx.source.id, n as u32));
@@ -204,7 +203,6 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_item_impl(&mut self, imp: &'ast syn::ItemImpl) {
-        use syn::spanned::Spanned;
         let file = self.cx.source.id;
         let saved = self.scope.clone();
         for param in &imp.generics.params {
@@ -233,7 +231,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             self_res,
             trait_res,
             is_unsafe: imp.unsafety.is_some(),
-            span: self.span(imp.span()),
+            span: self.span(spans::item_impl(imp)),
         });
         self.scope.in_fn = None;
         self.hooks.on_impl(self.cx, &self.scope, imp);
@@ -251,8 +249,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_item_fn(&mut self, func: &'ast syn::ItemFn) {
-        use syn::spanned::Spanned;
-        let whole = self.span(func.span());
+        let whole = self.span(spans::item_fn(func));
         for attr in &func.attrs {
             self.visit_attribute(attr);
         }
@@ -260,15 +257,13 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_impl_item_fn(&mut self, func: &'ast syn::ImplItemFn) {
-        use syn::spanned::Spanned;
-        let whole = self.span(func.span());
+        let whole = self.span(spans::impl_fn(func));
         self.with_fn(&func.sig, &func.attrs, &func.block, whole);
     }
 
     fn visit_trait_item_fn(&mut self, func: &'ast syn::TraitItemFn) {
-        use syn::spanned::Spanned;
         if let Some(block) = &func.default {
-            let whole = self.span(func.span());
+            let whole = self.span(spans::trait_fn(func));
             self.with_fn(&func.sig, &func.attrs, block, whole);
         }
     }
@@ -284,14 +279,15 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        match parse_body(mac) {
+        let body = self.cx.macros.body(mac);
+        match &*body {
             MacroBody::Exprs(exprs) => {
-                for expr in &exprs {
+                for expr in exprs {
                     self.visit_expr(expr);
                 }
             }
             MacroBody::Items(items) => {
-                for item in &items {
+                for item in items {
                     self.visit_item(item);
                 }
             }

@@ -696,35 +696,14 @@ fn claim_module_files(
             let path = &path_of[&file.id];
             let mod_rs = is_mod_rs(path) || as_root.contains(&file.id);
             for item in &file.tree.items {
-                let ItemKind::Mod {
-                    body: None,
-                    path_attr,
-                } = &item.kind
+                let Some((name, candidates)) =
+                    module_file_candidates(file.tree, item, path, mod_rs)
                 else {
                     continue;
                 };
-                if item.nested {
-                    continue;
-                }
-                let Some(name) = &item.name else { continue };
-                let dir = module_dir(file.tree, item.module, path, mod_rs);
-                let candidates = match path_attr {
-                    Some(explicit) => {
-                        let base = if item.module == 0 {
-                            path.parent().map(Path::to_path_buf).unwrap_or_default()
-                        } else {
-                            dir.clone()
-                        };
-                        vec![normalize(&base.join(explicit))]
-                    }
-                    None => vec![
-                        normalize(&dir.join(format!("{name}.rs"))),
-                        normalize(&dir.join(name).join("mod.rs")),
-                    ],
-                };
                 if let Some(child) = candidates.iter().find_map(|c| by_path.get(c)) {
                     if *child != file.id && claimed.insert(*child) {
-                        claims.insert((file.id, item.module, name.clone()), *child);
+                        claims.insert((file.id, item.module, name.to_string()), *child);
                     }
                 }
             }
@@ -740,6 +719,71 @@ fn claim_module_files(
         }
         as_root.extend(unclaimed);
     }
+}
+
+/// An out-of-line module declaration (`mod x;`) of a file, and the files that may hold its body,
+/// in the order the def map looks for them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleFile {
+    pub name: String,
+    /// `x.rs` then `x/mod.rs`, or the one `#[path]` file; lexically normalised.
+    pub candidates: Vec<PathBuf>,
+}
+
+/// The out-of-line modules a file declares at module scope (`mod x;`, `#[path = "…"] mod x;`, also
+/// inside inline `mod a { … }`), with the files the def map would claim for them: `path` names the
+/// file as it is linted, and `is_root` says it is a crate root, whose child modules live beside it
+/// as those of a `mod.rs` do.
+///
+/// This is how `cargo devref` follows a target's module tree from its root: the files it finds are
+/// exactly those the def map then links into that tree.
+pub fn declared_module_files(path: &Path, tree: &ItemTree, is_root: bool) -> Vec<ModuleFile> {
+    let path = normalize(path);
+    let mod_rs = is_mod_rs(&path) || is_root;
+    tree.items
+        .iter()
+        .filter_map(|item| module_file_candidates(tree, item, &path, mod_rs))
+        .map(|(name, candidates)| ModuleFile {
+            name: name.to_string(),
+            candidates,
+        })
+        .collect()
+}
+
+/// For a module-scope `mod x;` item: its name and the files that may hold its body.
+fn module_file_candidates<'i>(
+    tree: &ItemTree,
+    item: &'i Item,
+    path: &Path,
+    mod_rs: bool,
+) -> Option<(&'i str, Vec<PathBuf>)> {
+    let ItemKind::Mod {
+        body: None,
+        path_attr,
+    } = &item.kind
+    else {
+        return None;
+    };
+    if item.nested {
+        return None;
+    }
+    let name = item.name.as_deref()?;
+    let dir = module_dir(tree, item.module, path, mod_rs);
+    let candidates = match path_attr {
+        Some(explicit) => {
+            let base = if item.module == 0 {
+                path.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                dir
+            };
+            vec![normalize(&base.join(explicit))]
+        }
+        None => vec![
+            normalize(&dir.join(format!("{name}.rs"))),
+            normalize(&dir.join(name).join("mod.rs")),
+        ],
+    };
+    Some((name, candidates))
 }
 
 /// The folder holding the files of child modules declared in `node` of a file.

@@ -5,17 +5,18 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 use super::item_tree::*;
-use super::macros::{parse_body, MacroBody};
+use super::macros::{MacroBody, MacroCache};
 use crate::source::{FileId, Span};
 
 pub fn span_of(file: FileId, raw: RawSpan) -> Span {
     Span::new(file, raw.byte_range())
 }
 
-pub fn lower_file(file: FileId, ast: &syn::File) -> ItemTree {
+pub fn lower_file(file: FileId, ast: &syn::File, macros: &MacroCache) -> ItemTree {
     let mut lowerer = Lowerer {
         file,
         tree: ItemTree::default(),
+        macros,
     };
     lowerer.tree.modules.push(ModuleNode {
         name: None,
@@ -36,9 +37,10 @@ struct Place {
     nested: bool,
 }
 
-struct Lowerer {
+struct Lowerer<'m> {
     file: FileId,
     tree: ItemTree,
+    macros: &'m MacroCache,
 }
 
 /// Lowers a type written in a body (lints resolve `let x: T`, casts and turbofish types with it).
@@ -46,6 +48,7 @@ pub fn lower_type(file: FileId, ty: &syn::Type) -> TypeRef {
     Lowerer {
         file,
         tree: ItemTree::default(),
+        macros: &MacroCache::default(),
     }
     .ty(ty)
 }
@@ -54,6 +57,7 @@ pub fn lower_path(file: FileId, path: &syn::Path, qself: Option<&syn::QSelf>) ->
     Lowerer {
         file,
         tree: ItemTree::default(),
+        macros: &MacroCache::default(),
     }
     .path(path, qself)
 }
@@ -63,11 +67,12 @@ pub fn lower_docs(file: FileId, attrs: &[syn::Attribute]) -> Docs {
     Lowerer {
         file,
         tree: ItemTree::default(),
+        macros: &MacroCache::default(),
     }
     .docs(attrs)
 }
 
-impl Lowerer {
+impl Lowerer<'_> {
     fn span(&self, raw: RawSpan) -> Span {
         span_of(self.file, raw)
     }
@@ -137,7 +142,7 @@ impl Lowerer {
     }
 
     fn lower_item_kind(&mut self, item: &syn::Item, module: u32, nested: bool) -> Option<Item> {
-        let whole = item.span();
+        let whole = super::spans::item(item);
         Some(match item {
             syn::Item::Struct(s) => {
                 let adt = Adt {
@@ -392,7 +397,7 @@ impl Lowerer {
     }
 
     fn lower_impl_item(&mut self, item: &syn::ImplItem, module: u32) -> Option<Item> {
-        let whole = item.span();
+        let whole = super::spans::impl_item(item);
         Some(match item {
             syn::ImplItem::Fn(f) => {
                 let sig = self.fn_sig(&f.sig, Some(&f.block));
@@ -445,7 +450,7 @@ impl Lowerer {
     }
 
     fn lower_trait_item(&mut self, item: &syn::TraitItem, module: u32) -> Option<Item> {
-        let whole = item.span();
+        let whole = super::spans::trait_item(item);
         Some(match item {
             syn::TraitItem::Fn(f) => {
                 let sig = self.fn_sig(&f.sig, f.default.as_ref());
@@ -487,14 +492,14 @@ impl Lowerer {
 
     /// Items declared in macro bodies join the model; expression bodies may hold nested items too.
     fn lower_macro(&mut self, mac: &syn::Macro, module: u32) {
-        match parse_body(mac) {
+        match &*self.macros.body(mac) {
             MacroBody::Items(items) => {
-                for item in &items {
+                for item in items {
                     self.lower_item(item, module, true);
                 }
             }
             MacroBody::Exprs(exprs) => {
-                for expr in &exprs {
+                for expr in exprs {
                     self.lower_expr_items(expr, module);
                 }
             }
@@ -514,11 +519,11 @@ impl Lowerer {
         self.lower_found(finder, module);
     }
 
-    fn lower_found(&mut self, found: NestedItems, module: u32) {
-        for item in &found.items {
+    fn lower_found(&mut self, found: NestedItems<'_>, module: u32) {
+        for item in found.items {
             self.lower_item(item, module, true);
         }
-        for mac in &found.macros {
+        for mac in found.macros {
             self.lower_macro(mac, module);
         }
     }
@@ -602,7 +607,7 @@ impl Lowerer {
     }
 
     pub fn ty(&self, ty: &syn::Type) -> TypeRef {
-        let span = self.span(ty.span());
+        let span = self.span(super::spans::ty(ty));
         let kind = match ty {
             syn::Type::Path(p) => TypeKind::Path(self.path(&p.path, p.qself.as_ref())),
             syn::Type::Ptr(p) => TypeKind::Ptr {
@@ -670,7 +675,7 @@ impl Lowerer {
                     },
                 })
                 .collect(),
-            span: self.span(path.span()),
+            span: self.span(super::spans::path(path)),
         }
     }
 
@@ -774,28 +779,28 @@ fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
 
 /// Items and item-like macros inside a body, without descending into the nested items themselves.
 #[derive(Default)]
-struct NestedItems {
-    items: Vec<syn::Item>,
-    macros: Vec<syn::Macro>,
+struct NestedItems<'ast> {
+    items: Vec<&'ast syn::Item>,
+    macros: Vec<&'ast syn::Macro>,
 }
 
-impl<'ast> Visit<'ast> for NestedItems {
+impl<'ast> Visit<'ast> for NestedItems<'ast> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
-        self.items.push(item.clone());
+        self.items.push(item);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        self.macros.push(mac.clone());
+        self.macros.push(mac);
     }
 }
 
-struct Calls<'a> {
-    lowerer: &'a Lowerer,
+struct Calls<'a, 'm> {
+    lowerer: &'a Lowerer<'m>,
     calls: Vec<PathRef>,
     self_field_calls: Vec<SelfFieldCall>,
 }
 
-impl<'ast> Visit<'ast> for Calls<'_> {
+impl<'ast> Visit<'ast> for Calls<'_, '_> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(callee) = &*call.func {
             let callee = self.lowerer.path(&callee.path, callee.qself.as_ref());
@@ -815,8 +820,8 @@ impl<'ast> Visit<'ast> for Calls<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if let MacroBody::Exprs(exprs) = parse_body(mac) {
-            for expr in &exprs {
+        if let MacroBody::Exprs(exprs) = &*self.lowerer.macros.body(mac) {
+            for expr in exprs {
                 self.visit_expr(expr);
             }
         }

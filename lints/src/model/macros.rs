@@ -4,6 +4,10 @@
 //! tokens parse as expressions or items they are analysed like ordinary code; where they do not, they are
 //! skipped quietly: a macro never fails a file.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use proc_macro2::{TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
@@ -14,6 +18,32 @@ pub enum MacroBody {
     Exprs(Vec<Expr>),
     Items(Vec<Item>),
     Opaque,
+}
+
+/// Parsed macro bodies of one file, so that lowering and every lint parse each invocation once.
+/// Keyed by the byte range of the invocation; lives on the thread that parsed the file.
+#[derive(Default)]
+pub struct MacroCache {
+    bodies: RefCell<HashMap<(usize, usize), Rc<MacroBody>>>,
+}
+
+impl MacroCache {
+    pub fn body(&self, mac: &Macro) -> Rc<MacroBody> {
+        let start = mac.bang_token.span.byte_range().start;
+        let end = match &mac.delimiter {
+            syn::MacroDelimiter::Paren(d) => d.span.close().byte_range().end,
+            syn::MacroDelimiter::Brace(d) => d.span.close().byte_range().end,
+            syn::MacroDelimiter::Bracket(d) => d.span.close().byte_range().end,
+        };
+        if let Some(body) = self.bodies.borrow().get(&(start, end)) {
+            return Rc::clone(body);
+        }
+        let body = Rc::new(parse_body(mac));
+        self.bodies
+            .borrow_mut()
+            .insert((start, end), Rc::clone(&body));
+        body
+    }
 }
 
 /// Parses a macro invocation's tokens: first as comma-separated expressions (with `pin_init!`'s

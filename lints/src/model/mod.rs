@@ -1,11 +1,13 @@
 //! The semantic model: every lint asks it what a name means and whether a type is a device.
 
+pub mod contracts;
 pub mod def_map;
 pub mod devices;
 pub mod item_tree;
 pub mod lifetimes;
 pub mod lower;
 pub mod macros;
+pub mod spans;
 pub mod types;
 
 use std::collections::HashMap;
@@ -33,6 +35,11 @@ pub struct Model {
     pub options: Options,
     pub def_map: DefMap,
     pub devices: DeviceCatalogue,
+    /// Refcount safety contracts: vocabulary and built-in refcount-sensitive functions.
+    pub contracts: contracts::Contracts,
+    /// Local types counted with a device get/put function, also those the catalogue does not derive
+    /// (`#[repr(C)]` wrappers such as fwctl's `Device<T>`).
+    pub refcounted: contracts::RefcountedTypes,
     /// Impl blocks by the local type they implement for.
     impls_by_self: HashMap<DefId, Vec<ItemRef>>,
     /// Lifetime parameters of local types that reach a device reference.
@@ -53,16 +60,21 @@ impl Model {
         let def_map = DefMap::build(&inputs);
         let mut devices = DeviceCatalogue::built_in();
         devices.extend(&options.devices, &options.get_put);
+        let mut contracts = contracts::Contracts::built_in();
+        contracts.extend(&options.refcount_functions, &options.refcount_vocabulary);
         let mut model = Model {
             files,
             def_map,
             devices,
+            contracts,
+            refcounted: contracts::RefcountedTypes::default(),
             options: options.clone(),
             impls_by_self: HashMap::new(),
             device_lifetimes: HashMap::new(),
         };
         model.index_impls();
         model.derive_devices();
+        model.refcounted = model.compute_refcounted_types();
         model.device_lifetimes = model.compute_device_lifetimes();
         model
     }

@@ -1,4 +1,5 @@
 //! Generic devices.
+//! devref: allow(safety_docs) -- this fixture tests another lint; the safety-contract lints have their own
 
 use crate::{bindings, types::{AlwaysRefCounted, Opaque}};
 use core::ptr::NonNull;

@@ -1,0 +1,249 @@
+use crate::declare_lint;
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::lints::FileContext;
+use crate::model::contracts::{doc_layout, doc_lines, indentation, one_line, RawToRef};
+use crate::model::item_tree::{FnSig, Item, ItemKind};
+use crate::model::Scope;
+use crate::source::Span;
+
+declare_lint! {
+    /// ### What it does
+    /// Checks the docs of an `unsafe fn` that takes a raw device pointer (`*mut bindings::device`,
+    /// `*const bindings::drm_device`, `NonNull<…>`, also through type aliases) and returns a device
+    /// reference made from it (`&'a Self` of a device abstraction, `&'a Device`, `ARef<…>`,
+    /// `Pin<&'a …>`, also inside `Result`/`Option`). It reports the fn when its docs have no
+    /// `# Safety` section, when the section does not state the non-zero reference count
+    /// precondition, and, for a borrowed reference, when it does not bound how long the precondition
+    /// must hold ("for the duration of `'a`", "while the returned reference exists", "for the
+    /// lifetime of the returned reference").
+    ///
+    /// ### Why is this bad
+    /// "`ptr` must point at a valid `device`" leaves open what valid means. A device is freed when
+    /// its reference count drops to zero, so a reference made from the pointer is sound only while
+    /// the count stays non-zero, and for a borrowed reference, for as long as that reference exists.
+    /// Callers can only uphold what the contract spells out.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// /// # Safety
+    /// ///
+    /// /// `ptr` must be a valid pointer to a `struct device`.
+    /// pub unsafe fn from_raw<'a>(ptr: *mut bindings::device) -> &'a Self {
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// /// # Safety
+    /// ///
+    /// /// Callers must ensure that `ptr` is valid, non-null, and has a non-zero reference count for
+    /// /// the entire duration when the returned reference exists.
+    /// pub unsafe fn from_raw<'a>(ptr: *mut bindings::device) -> &'a Self {
+    /// ```
+    pub SAFETY_DOC_MISSING_REFCOUNT = "safety_doc_missing_refcount", SafetyDocs,
+    "the `# Safety` doc of an unsafe fn that makes a device reference from a raw pointer does not state the reference count"
+}
+
+pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let model = cx.model;
+    let file = model.file(cx.source.id);
+    for item in &file.tree.items {
+        let Some(scope) = model.item_scope(file.id, item) else {
+            continue;
+        };
+        match &item.kind {
+            ItemKind::Fn(sig) => check_fn(cx, item, sig, scope, out),
+            ItemKind::Impl(imp) => {
+                for assoc in &imp.items {
+                    if let ItemKind::Fn(sig) = &assoc.kind {
+                        let mut fn_scope = scope.clone();
+                        fn_scope.add_generics(&sig.generics);
+                        check_fn(cx, assoc, sig, fn_scope, out);
+                    }
+                }
+            }
+            ItemKind::Trait { items, .. } => {
+                for assoc in items {
+                    if let ItemKind::Fn(sig) = &assoc.kind {
+                        let mut fn_scope = scope.clone();
+                        fn_scope.add_generics(&sig.generics);
+                        check_fn(cx, assoc, sig, fn_scope, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What the `# Safety` section lacks.
+struct Gaps {
+    section: Option<String>,
+    refcount: bool,
+    duration: bool,
+}
+
+fn check_fn(
+    cx: &FileContext<'_>,
+    item: &Item,
+    sig: &FnSig,
+    scope: Scope,
+    out: &mut Vec<Diagnostic>,
+) {
+    let model = cx.model;
+    let Some(raw) = model.raw_to_ref(sig, &scope) else {
+        return;
+    };
+    let vocabulary = &model.contracts.vocabulary;
+    let section = item.docs.section("Safety").map(str::to_string);
+    let gaps = match &section {
+        None => Gaps {
+            section: None,
+            refcount: true,
+            duration: raw.borrowed,
+        },
+        Some(text) => Gaps {
+            section: Some(text.clone()),
+            refcount: !vocabulary.states_refcount(text),
+            duration: raw.borrowed && !vocabulary.bounds_duration(text, raw.lifetime.as_deref()),
+        },
+    };
+    if !gaps.refcount && !gaps.duration {
+        return;
+    }
+    out.push(diagnostic(cx, item, &raw, &gaps));
+}
+
+fn diagnostic(cx: &FileContext<'_>, item: &Item, raw: &RawToRef, gaps: &Gaps) -> Diagnostic {
+    let file = cx.source.id;
+    let name = item.name.clone().unwrap_or_default();
+    let ptr = &raw.param;
+    let returns = one_line(cx.source.slice(raw.returns.span));
+    let message = match (&gaps.section, gaps.refcount, gaps.duration) {
+        (None, _, _) => format!(
+            "`unsafe fn {name}` makes a device reference from a raw pointer, but its docs have no `# Safety` section"
+        ),
+        (Some(_), true, true) => format!(
+            "the `# Safety` section of `unsafe fn {name}` does not require a non-zero reference count on `{ptr}`, nor say how long it must hold"
+        ),
+        (Some(_), true, false) => format!(
+            "the `# Safety` section of `unsafe fn {name}` does not require a non-zero reference count on `{ptr}`"
+        ),
+        (Some(_), false, _) => format!(
+            "the `# Safety` section of `unsafe fn {name}` does not say how long the reference count of `{ptr}` must stay non-zero"
+        ),
+    };
+    let mut diagnostic = Diagnostic::lint(&SAFETY_DOC_MISSING_REFCOUNT, item.name_span, message)
+        .with_label(format!(
+            "makes `{returns}` from the raw pointer `{ptr}: {}`",
+            one_line(cx.source.slice(raw.param_ty.span))
+        ));
+    let layout = doc_layout(cx.comments, cx.source, &item.docs, "Safety");
+    if let Some(section) = &gaps.section {
+        let span = layout
+            .as_ref()
+            .and_then(|l| l.section_span(file))
+            .or(item.docs.span);
+        if let Some(span) = span {
+            let what = if gaps.refcount {
+                "this section does not mention the reference count"
+            } else {
+                "this section does not bound how long the reference count must stay non-zero"
+            };
+            diagnostic = diagnostic.with_secondary(span, what);
+        }
+        if gaps.refcount {
+            diagnostic = diagnostic.with_note(format!(
+                "the section says: \"{}\"; a valid pointer is not enough: a device is freed when its last reference is dropped, so the reference count must stay non-zero",
+                quote(section)
+            ));
+        }
+    }
+    if raw.borrowed && gaps.duration {
+        diagnostic = diagnostic.with_note(format!(
+            "the returned `{returns}` has a lifetime the caller picks: the precondition must hold for as long as that reference exists, not only during the call"
+        ));
+    }
+    let sentence = if gaps.refcount {
+        if raw.borrowed {
+            format!(
+                "Callers must ensure that `{ptr}` is valid, non-null, and has a non-zero reference count for the entire duration when the returned reference exists."
+            )
+        } else {
+            format!(
+                "Callers must ensure that `{ptr}` is valid, non-null, and has a non-zero reference count for the duration of this function call."
+            )
+        }
+    } else {
+        format!(
+            "The reference count of `{ptr}` must stay non-zero for the entire duration when the returned reference exists."
+        )
+    };
+    let help = if gaps.section.is_some() {
+        format!("add to the `# Safety` section: \"{sentence}\"")
+    } else {
+        format!("add a `# Safety` section: \"{sentence}\"")
+    };
+    match insertion(cx, item, layout.as_ref(), gaps.section.is_some(), &sentence) {
+        Some((at, text)) => diagnostic.with_suggestion(
+            help,
+            Span::new(file, at..at),
+            text,
+            Applicability::MachineApplicable,
+        ),
+        None => diagnostic.with_help(help),
+    }
+}
+
+/// Where and what to insert: at the end of the `# Safety` section, after the docs as a new section,
+/// or above the fn when it has no docs.
+fn insertion(
+    cx: &FileContext<'_>,
+    item: &Item,
+    layout: Option<&crate::model::contracts::DocLayout>,
+    has_section: bool,
+    sentence: &str,
+) -> Option<(usize, String)> {
+    let source = cx.source;
+    match layout {
+        Some(layout) => {
+            let (after, section) = if has_section {
+                (layout.lines.get(layout.last.or(layout.heading)?)?, false)
+            } else {
+                (layout.lines.last()?, true)
+            };
+            let line = cx.comments.line_of(after.start as usize) as usize;
+            let indent = indentation(source, line);
+            let mut text = format!("\n{indent}///");
+            if section {
+                text.push_str(&format!("\n{indent}/// # Safety\n{indent}///"));
+            }
+            for doc_line in doc_lines(&indent, sentence, 100) {
+                text.push('\n');
+                text.push_str(&doc_line);
+            }
+            Some((after.end as usize, text))
+        }
+        None if item.docs.is_empty() => {
+            let line = cx.comments.line_of(item.span.start as usize) as usize;
+            let indent = indentation(source, line);
+            let mut text = format!("{indent}/// # Safety\n{indent}///\n");
+            for doc_line in doc_lines(&indent, sentence, 100) {
+                text.push_str(&doc_line);
+                text.push('\n');
+            }
+            Some((source.line_starts()[line], text))
+        }
+        None => None,
+    }
+}
+
+/// A section quoted on one line, shortened.
+fn quote(section: &str) -> String {
+    let text = one_line(section);
+    if text.chars().count() > 240 {
+        let cut: String = text.chars().take(240).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}

@@ -1,0 +1,328 @@
+//! Cheap spans of whole items.
+//!
+//! `syn::spanned::Spanned::span()` prints the node back into a token stream to find its first and
+//! last token, which for a function or an impl block means re-printing its whole body. devref asks
+//! for the span of every item it lowers and every function it walks, so these functions join the
+//! first and the last token directly instead.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+
+/// `first` joined to `last`; `first` alone if they cannot be joined.
+fn join(first: Span, last: Span) -> Span {
+    first.join(last).unwrap_or(first)
+}
+
+fn attrs_start(attrs: &[syn::Attribute]) -> Option<Span> {
+    // Inner attributes (`#![…]`) belong to the enclosing scope, not to where the item starts.
+    attrs
+        .iter()
+        .find(|attr| matches!(attr.style, syn::AttrStyle::Outer))
+        .map(|attr| attr.pound_token.span)
+}
+
+fn vis_start(vis: &syn::Visibility) -> Option<Span> {
+    match vis {
+        syn::Visibility::Public(token) => Some(token.span),
+        syn::Visibility::Restricted(restricted) => Some(restricted.pub_token.span),
+        syn::Visibility::Inherited => None,
+    }
+}
+
+fn start(attrs: &[syn::Attribute], vis: Option<&syn::Visibility>, keyword: Span) -> Span {
+    attrs_start(attrs)
+        .or_else(|| vis.and_then(vis_start))
+        .unwrap_or(keyword)
+}
+
+/// Where a signature starts: `const`, `async`, `unsafe`, `extern` or `fn`.
+fn signature_start(sig: &syn::Signature) -> Span {
+    sig.constness
+        .map(|t| t.span)
+        .or(sig.asyncness.map(|t| t.span))
+        .or(sig.unsafety.map(|t| t.span))
+        .or(sig.abi.as_ref().map(|abi| abi.extern_token.span))
+        .unwrap_or(sig.fn_token.span)
+}
+
+fn signature_end(sig: &syn::Signature) -> Span {
+    if let Some(clause) = &sig.generics.where_clause {
+        return clause.span();
+    }
+    match &sig.output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => sig.paren_token.span.close(),
+    }
+}
+
+/// The `fn name(…) -> …` part, up to the body.
+pub fn signature(sig: &syn::Signature) -> Span {
+    join(signature_start(sig), signature_end(sig))
+}
+
+fn fields_end(fields: &syn::Fields, semi: Option<syn::Token![;]>, fallback: Span) -> Span {
+    match (fields, semi) {
+        (syn::Fields::Named(named), _) => named.brace_token.span.close(),
+        (_, Some(semi)) => semi.span,
+        (syn::Fields::Unnamed(unnamed), None) => unnamed.paren_token.span.close(),
+        (syn::Fields::Unit, None) => fallback,
+    }
+}
+
+fn macro_end(mac: &syn::Macro) -> Span {
+    match &mac.delimiter {
+        syn::MacroDelimiter::Paren(paren) => paren.span.close(),
+        syn::MacroDelimiter::Brace(brace) => brace.span.close(),
+        syn::MacroDelimiter::Bracket(bracket) => bracket.span.close(),
+    }
+}
+
+pub fn item(item: &syn::Item) -> Span {
+    match item {
+        syn::Item::Const(i) => join(
+            start(&i.attrs, Some(&i.vis), i.const_token.span),
+            i.semi_token.span,
+        ),
+        syn::Item::Enum(i) => join(
+            start(&i.attrs, Some(&i.vis), i.enum_token.span),
+            i.brace_token.span.close(),
+        ),
+        syn::Item::ExternCrate(i) => join(
+            start(&i.attrs, Some(&i.vis), i.extern_token.span),
+            i.semi_token.span,
+        ),
+        syn::Item::Fn(i) => join(
+            start(&i.attrs, Some(&i.vis), signature_start(&i.sig)),
+            i.block.brace_token.span.close(),
+        ),
+        syn::Item::ForeignMod(i) => join(
+            start(&i.attrs, None, i.abi.extern_token.span),
+            i.brace_token.span.close(),
+        ),
+        syn::Item::Impl(i) => item_impl(i),
+        syn::Item::Macro(i) => {
+            let end = i
+                .semi_token
+                .map_or_else(|| macro_end(&i.mac), |semi| semi.span);
+            let first = i
+                .mac
+                .path
+                .segments
+                .first()
+                .map_or(i.mac.bang_token.span, |s| s.ident.span());
+            join(start(&i.attrs, None, first), end)
+        }
+        syn::Item::Mod(i) => item_mod(i),
+        syn::Item::Static(i) => join(
+            start(&i.attrs, Some(&i.vis), i.static_token.span),
+            i.semi_token.span,
+        ),
+        syn::Item::Struct(i) => join(
+            start(&i.attrs, Some(&i.vis), i.struct_token.span),
+            fields_end(&i.fields, i.semi_token, i.ident.span()),
+        ),
+        syn::Item::Trait(i) => {
+            let keyword = i.unsafety.map_or(i.trait_token.span, |t| t.span);
+            join(
+                start(&i.attrs, Some(&i.vis), keyword),
+                i.brace_token.span.close(),
+            )
+        }
+        syn::Item::TraitAlias(i) => join(
+            start(&i.attrs, Some(&i.vis), i.trait_token.span),
+            i.semi_token.span,
+        ),
+        syn::Item::Type(i) => join(
+            start(&i.attrs, Some(&i.vis), i.type_token.span),
+            i.semi_token.span,
+        ),
+        syn::Item::Union(i) => join(
+            start(&i.attrs, Some(&i.vis), i.union_token.span),
+            i.fields.brace_token.span.close(),
+        ),
+        syn::Item::Use(i) => join(
+            start(&i.attrs, Some(&i.vis), i.use_token.span),
+            i.semi_token.span,
+        ),
+        other => other.span(),
+    }
+}
+
+pub fn item_impl(i: &syn::ItemImpl) -> Span {
+    let keyword = i
+        .defaultness
+        .map(|t| t.span)
+        .or(i.unsafety.map(|t| t.span))
+        .unwrap_or(i.impl_token.span);
+    join(start(&i.attrs, None, keyword), i.brace_token.span.close())
+}
+
+pub fn item_mod(i: &syn::ItemMod) -> Span {
+    let end = match (&i.content, i.semi) {
+        (Some((brace, _)), _) => brace.span.close(),
+        (None, Some(semi)) => semi.span,
+        (None, None) => i.ident.span(),
+    };
+    let keyword = i.unsafety.map_or(i.mod_token.span, |t| t.span);
+    join(start(&i.attrs, Some(&i.vis), keyword), end)
+}
+
+pub fn impl_item(item: &syn::ImplItem) -> Span {
+    match item {
+        syn::ImplItem::Const(i) => join(
+            start(&i.attrs, Some(&i.vis), i.const_token.span),
+            i.semi_token.span,
+        ),
+        syn::ImplItem::Fn(i) => join(
+            start(&i.attrs, Some(&i.vis), signature_start(&i.sig)),
+            i.block.brace_token.span.close(),
+        ),
+        syn::ImplItem::Type(i) => join(
+            start(&i.attrs, Some(&i.vis), i.type_token.span),
+            i.semi_token.span,
+        ),
+        other => other.span(),
+    }
+}
+
+pub fn impl_fn(func: &syn::ImplItemFn) -> Span {
+    join(
+        start(&func.attrs, Some(&func.vis), signature_start(&func.sig)),
+        func.block.brace_token.span.close(),
+    )
+}
+
+pub fn item_fn(func: &syn::ItemFn) -> Span {
+    join(
+        start(&func.attrs, Some(&func.vis), signature_start(&func.sig)),
+        func.block.brace_token.span.close(),
+    )
+}
+
+pub fn trait_item(item: &syn::TraitItem) -> Span {
+    match item {
+        syn::TraitItem::Fn(i) => trait_fn(i),
+        syn::TraitItem::Type(i) => {
+            join(start(&i.attrs, None, i.type_token.span), i.semi_token.span)
+        }
+        syn::TraitItem::Const(i) => {
+            join(start(&i.attrs, None, i.const_token.span), i.semi_token.span)
+        }
+        other => other.span(),
+    }
+}
+
+pub fn trait_fn(func: &syn::TraitItemFn) -> Span {
+    let end = match (&func.default, func.semi_token) {
+        (Some(block), _) => block.brace_token.span.close(),
+        (None, Some(semi)) => semi.span,
+        (None, None) => signature_end(&func.sig),
+    };
+    join(start(&func.attrs, None, signature_start(&func.sig)), end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cheap span must equal syn's own.
+    fn check(source: &str) {
+        let file = syn::parse_file(source).expect("parses");
+        for node in &file.items {
+            assert_eq!(
+                item(node).byte_range(),
+                node.span().byte_range(),
+                "{source}"
+            );
+            if let syn::Item::Impl(imp) = node {
+                for inner in &imp.items {
+                    assert_eq!(impl_item(inner).byte_range(), inner.span().byte_range());
+                }
+            }
+            if let syn::Item::Trait(tr) = node {
+                for inner in &tr.items {
+                    assert_eq!(trait_item(inner).byte_range(), inner.span().byte_range());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn item_spans_match_syn() {
+        check("/// doc\n#[derive(Debug)]\npub struct S { a: u32 }\nstruct T(u8);\nstruct U;\n");
+        check("pub(crate) enum E { A, B(u8) }\nunion U { a: u8 }\ntype X<T> = Vec<T>;\n");
+        check("#[inline]\npub const unsafe extern \"C\" fn f(x: u8) -> u8 where u8: Copy { x }\nfn g() {}\n");
+        check("unsafe impl<T> Send for S<T> {}\nimpl S {\n    /// d\n    pub fn a(&self) -> u8 { 0 }\n    const C: u8 = 1;\n    type T = u8;\n}\n");
+        check("pub unsafe trait Tr { fn a(&self); fn b() -> u8 { 1 } type T; const C: u8; }\n");
+        check("mod m;\npub mod n { fn x() {} }\nuse a::{b, c as d};\nextern crate alloc;\nstatic S: u8 = 0;\nconst C: u8 = 0;\n");
+        check("macro_rules! m { () => {} }\nkernel::module! { type: X, }\nm!(a, b);\nextern \"C\" { fn f(); }\n");
+    }
+}
+
+/// The span of a type, from its first to its last token.
+pub fn ty(ty: &syn::Type) -> Span {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => path(&p.path),
+        syn::Type::Ptr(p) => join(p.star_token.span, self::ty(&p.elem)),
+        syn::Type::Reference(r) => join(r.and_token.span, self::ty(&r.elem)),
+        syn::Type::Array(a) => a.bracket_token.span.join(),
+        syn::Type::Slice(s) => s.bracket_token.span.join(),
+        syn::Type::Tuple(t) => t.paren_token.span.join(),
+        syn::Type::Paren(p) => p.paren_token.span.join(),
+        syn::Type::Never(n) => n.bang_token.span,
+        syn::Type::Infer(i) => i.underscore_token.span,
+        other => other.span(),
+    }
+}
+
+/// The span of a path, from its first to its last token.
+pub fn path(path: &syn::Path) -> Span {
+    let first = path
+        .leading_colon
+        .map(|colon| colon.spans[0])
+        .or_else(|| path.segments.first().map(|s| s.ident.span()));
+    let last = path
+        .segments
+        .last()
+        .map(|segment| match &segment.arguments {
+            syn::PathArguments::None => segment.ident.span(),
+            syn::PathArguments::AngleBracketed(args) => args.gt_token.span,
+            syn::PathArguments::Parenthesized(args) => match &args.output {
+                syn::ReturnType::Default => args.paren_token.span.close(),
+                syn::ReturnType::Type(_, ty) => self::ty(ty),
+            },
+        });
+    match (first, last) {
+        (Some(first), Some(last)) => join(first, last),
+        _ => path.span(),
+    }
+}
+
+#[cfg(test)]
+mod type_tests {
+    use super::*;
+
+    #[test]
+    fn type_spans_match_syn() {
+        for source in [
+            "*mut bindings::device",
+            "&'a [NonNull<bindings::device>]",
+            "Option<*const ::kernel::bindings::pci_dev>",
+            "(u32, *mut T)",
+            "[u8; 4]",
+            "Box<dyn Fn(u8) -> u8>",
+            "impl Fn(u8)",
+            "<T as Trait>::Assoc",
+            "!",
+            "_",
+            "fn(u8) -> u8",
+        ] {
+            let parsed: syn::Type = syn::parse_str(source).expect("a type");
+            assert_eq!(
+                ty(&parsed).byte_range(),
+                parsed.span().byte_range(),
+                "{source}"
+            );
+        }
+    }
+}

@@ -1,0 +1,674 @@
+//! Machine-readable output formats besides rustc's JSON (which is in [`crate::render`]):
+//!
+//! - [`short`]: `file:line:col: warning: message [devref::lint]`, one line per finding, for grep,
+//!   editors and hooks;
+//! - [`sarif`]: one SARIF 2.1.0 document, with a rule for every lint, for code-scanning services;
+//! - [`github`]: GitHub Actions workflow commands (`::warning file=…::message`), which become
+//!   annotations on the pull request;
+//! - [`checkpatch`]: the layout of the kernel's `scripts/checkpatch.pl --show-types`, so that
+//!   tools that parse checkpatch output take devref's unchanged.
+//!
+//! Every format is a pure function of the diagnostics and the files, so output never depends on
+//! thread count or the machine. Columns are 1-based and counted in chars, as rustc counts them;
+//! end columns are exclusive (the column after the span), as in rustc's JSON and SARIF.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use devref_lints::{
+    docs, Applicability, Diagnostic, Level, LineCol, Lint, Origin, SourceFile, Span,
+};
+use serde_json::{json, Map, Value};
+
+use crate::render::{clamp, file, level_word};
+
+/// Writes a rendered format to stdout and flushes it.
+pub fn to_stdout(text: &str) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Where a span is: its file's name, start and end (1-based, chars), and the lines it covers.
+struct Located<'a> {
+    name: &'a str,
+    start: LineCol,
+    end: LineCol,
+    /// The covered lines, without line terminators; one empty line for an empty file.
+    lines: Vec<&'a str>,
+}
+
+impl Located<'_> {
+    fn first_line(&self) -> &str {
+        self.lines.first().copied().unwrap_or("")
+    }
+}
+
+fn locate(files: &[SourceFile], span: Span) -> Located<'_> {
+    let Some(source) = file(files, span.file) else {
+        // Cannot happen for diagnostics of one analysis; render something rather than panic.
+        let origin = LineCol { line: 1, column: 1 };
+        return Located {
+            name: "<unknown>",
+            start: origin,
+            end: origin,
+            lines: Vec::new(),
+        };
+    };
+    let range = clamp(source, span);
+    let start = source.line_col(range.start);
+    let end = source.line_col(range.end);
+    let lines = (start.line..=end.line)
+        .map(|line| &source.text[source.line_range(line - 1)])
+        .collect();
+    Located {
+        name: &source.name,
+        start,
+        end,
+        lines,
+    }
+}
+
+/// The message on one line: line breaks become spaces.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// --- short -------------------------------------------------------------------------------------
+
+/// `file:line:col: level: message [devref::lint]`, one line per diagnostic, nothing else.
+pub fn short(diagnostics: &[Diagnostic], files: &[SourceFile]) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let at = locate(files, diagnostic.primary);
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {}: {} [{}]",
+            at.name,
+            at.start.line,
+            at.start.column,
+            level_word(diagnostic.level),
+            one_line(&diagnostic.message),
+            diagnostic.code()
+        );
+    }
+    out
+}
+
+// --- github ------------------------------------------------------------------------------------
+
+/// GitHub Actions workflow commands, one per diagnostic:
+/// `::warning file=F,line=L,col=C,endLine=L,endColumn=C,title=devref%3A%3Alint::message`.
+///
+/// The message carries the diagnostic's `help:` and `note:` lines after its own, as the
+/// annotation's further lines. Properties and message are escaped as GitHub's toolkit does.
+pub fn github(diagnostics: &[Diagnostic], files: &[SourceFile]) -> String {
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let at = locate(files, diagnostic.primary);
+        let command = if diagnostic.level.is_error() {
+            "error"
+        } else if diagnostic.level == Level::Warn {
+            "warning"
+        } else {
+            "notice"
+        };
+        let mut message = diagnostic.message.clone();
+        for help in &diagnostic.helps {
+            message.push_str("\nhelp: ");
+            message.push_str(&help.message);
+            if let Some(suggestion) = &help.suggestion {
+                if !suggestion.replacement.is_empty() && !suggestion.replacement.contains('\n') {
+                    let _ = write!(message, ": `{}`", suggestion.replacement);
+                }
+            }
+        }
+        for note in &diagnostic.notes {
+            message.push_str("\nnote: ");
+            message.push_str(note);
+        }
+        let _ = writeln!(
+            out,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            github_property(at.name),
+            at.start.line,
+            at.start.column,
+            at.end.line,
+            at.end.column,
+            github_property(&diagnostic.code()),
+            github_data(&message),
+        );
+    }
+    out
+}
+
+/// A workflow command's message: `%`, CR and LF are percent-encoded.
+pub fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value: as [`github_data`], and also `:` and `,`.
+pub fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+// --- checkpatch --------------------------------------------------------------------------------
+
+/// The layout of `scripts/checkpatch.pl --show-types` on files (`-f`), where a file's lines
+/// appear as added lines:
+///
+/// ```text
+/// WARNING:DEVREF_RAW_DEVICE_PTR_FIELD: field `S::dev` holds a raw pointer …
+/// #3: FILE: drivers/a.rs:3:
+/// +    dev: *mut bindings::device,
+///
+/// total: 0 errors, 1 warnings, 4 lines checked
+/// ```
+///
+/// `#N` is the line number in the file (checkpatch's `-f` mode counts lines of the file). The
+/// total counts every line of the files `checked` accepts (all of them, but for `--report-only`
+/// only the reported file), and keeps checkpatch's plurals ("1 warnings").
+pub fn checkpatch(
+    diagnostics: &[Diagnostic],
+    files: &[SourceFile],
+    checked: impl Fn(&SourceFile) -> bool,
+) -> String {
+    let mut out = String::new();
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    for diagnostic in diagnostics {
+        let at = locate(files, diagnostic.primary);
+        let level = match diagnostic.level {
+            Level::Deny | Level::Forbid => {
+                errors += 1;
+                "ERROR"
+            }
+            Level::Warn => {
+                warnings += 1;
+                "WARNING"
+            }
+            Level::Allow => "CHECK",
+        };
+        let lint = diagnostic
+            .lint_name()
+            .unwrap_or("input")
+            .to_ascii_uppercase();
+        let _ = write!(
+            out,
+            "{level}:DEVREF_{lint}: {}\n#{line}: FILE: {}:{line}:\n+{}\n\n",
+            one_line(&diagnostic.message),
+            at.name,
+            at.first_line(),
+            line = at.start.line,
+        );
+    }
+    let lines: usize = files
+        .iter()
+        .filter(|file| checked(file))
+        .map(|file| file.text.lines().count())
+        .sum();
+    let _ = writeln!(
+        out,
+        "total: {errors} errors, {warnings} warnings, {lines} lines checked"
+    );
+    out
+}
+
+// --- SARIF -------------------------------------------------------------------------------------
+
+/// The `$schema` of the documents [`sarif`] writes.
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The `partialFingerprints` key of devref's own fingerprint.
+pub const FINGERPRINT_KEY: &str = "devref/v1";
+
+/// The rule id of a file that could not be read or parsed.
+const INPUT_RULE: &str = "devref::input";
+
+/// [`sarif`], pretty-printed, with a final newline.
+pub fn sarif_text(diagnostics: &[Diagnostic], files: &[SourceFile]) -> String {
+    let mut text = serde_json::to_string_pretty(&sarif(diagnostics, files))
+        .expect("a JSON value always serializes");
+    text.push('\n');
+    text
+}
+
+/// One SARIF 2.1.0 log with one run: devref as the tool, a rule per lint (and one for input
+/// errors), and a result per diagnostic.
+pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile]) -> Value {
+    let lints: Vec<&'static Lint> = devref_lints::lints::all_lints().collect();
+    let mut rules: Vec<Value> = lints.iter().map(|lint| sarif_rule(lint)).collect();
+    rules.push(input_rule());
+    let index_of: HashMap<&str, usize> = lints
+        .iter()
+        .enumerate()
+        .map(|(index, lint)| (lint.name, index))
+        .collect();
+    let fingerprints = fingerprints(diagnostics, files);
+    let results: Vec<Value> = diagnostics
+        .iter()
+        .zip(fingerprints)
+        .map(|(diagnostic, fingerprint)| {
+            let rule_index = match diagnostic.origin {
+                Origin::Lint(lint) => index_of.get(lint.name).copied(),
+                Origin::Input => None,
+            }
+            .unwrap_or(lints.len());
+            sarif_result(diagnostic, files, rule_index, fingerprint)
+        })
+        .collect();
+    let version = env!("CARGO_PKG_VERSION");
+    json!({
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "devref",
+                    "version": version,
+                    "semanticVersion": version,
+                    "rules": rules,
+                },
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+/// A lint as a SARIF `reportingDescriptor`.
+pub fn sarif_rule(lint: &Lint) -> Value {
+    let docs = lint.docs_text();
+    let docs = docs.trim();
+    let mut rule = Map::new();
+    rule.insert("id".into(), json!(lint.code()));
+    rule.insert("name".into(), json!(lint.name));
+    rule.insert("shortDescription".into(), json!({ "text": lint.summary }));
+    let full = doc_section(docs, "What it does").unwrap_or_else(|| lint.summary.to_string());
+    rule.insert("fullDescription".into(), json!({ "text": full }));
+    rule.insert("help".into(), json!({ "text": docs, "markdown": docs }));
+    // SARIF requires an absolute URI here; the docs link is repository-relative until the
+    // project has a public home, so it is kept as a property instead.
+    let help_uri = docs::help_uri(lint);
+    if is_absolute_uri(&help_uri) {
+        rule.insert("helpUri".into(), json!(help_uri));
+    }
+    let enabled = lint.default_level != Level::Allow;
+    let level = match lint.default_level {
+        Level::Deny | Level::Forbid => "error",
+        // An allow-by-default lint reports warnings once enabled (`-W`).
+        Level::Warn | Level::Allow => "warning",
+    };
+    rule.insert(
+        "defaultConfiguration".into(),
+        json!({ "enabled": enabled, "level": level }),
+    );
+    rule.insert(
+        "properties".into(),
+        json!({
+            "tags": [lint.group.name()],
+            "group": lint.group.name(),
+            "defaultLevel": lint.default_level.as_str(),
+            "docs": help_uri,
+        }),
+    );
+    Value::Object(rule)
+}
+
+fn input_rule() -> Value {
+    json!({
+        "id": INPUT_RULE,
+        "name": "input",
+        "shortDescription": { "text": "a file that cannot be read or parsed" },
+        "fullDescription": {
+            "text": "devref could not read the file, decode it as UTF-8 text, or parse it as \
+                     Rust. The other files are still linted, and the run exits with code 1.",
+        },
+        "help": {
+            "text": "Check that the path names a readable Rust source file that rustc accepts.",
+        },
+        "defaultConfiguration": { "enabled": true, "level": "error" },
+        "properties": { "tags": ["input"] },
+    })
+}
+
+/// A `### heading` section of lint docs as plain text: the lines of a paragraph joined by spaces,
+/// paragraphs by a blank line.
+fn doc_section(docs: &str, heading: &str) -> Option<String> {
+    let mut lines = docs.lines();
+    lines.find(|line| line.trim_start_matches('#').trim() == heading && line.starts_with('#'))?;
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for line in lines.take_while(|line| !line.starts_with('#')) {
+        let line = line.trim();
+        if line.is_empty() {
+            if !current.is_empty() {
+                paragraphs.push(std::mem::take(&mut current));
+            }
+        } else {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(line);
+        }
+    }
+    if !current.is_empty() {
+        paragraphs.push(current);
+    }
+    (!paragraphs.is_empty()).then(|| paragraphs.join("\n\n"))
+}
+
+/// `scheme:…` with an RFC 3986 scheme.
+fn is_absolute_uri(uri: &str) -> bool {
+    match uri.split_once(':') {
+        Some((scheme, _)) => {
+            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+        None => false,
+    }
+}
+
+fn sarif_level(level: Level) -> &'static str {
+    match level {
+        Level::Deny | Level::Forbid => "error",
+        Level::Warn => "warning",
+        Level::Allow => "note",
+    }
+}
+
+fn sarif_result(
+    diagnostic: &Diagnostic,
+    files: &[SourceFile],
+    rule_index: usize,
+    fingerprint: String,
+) -> Value {
+    let mut primary = json!({ "physicalLocation": physical_location(files, diagnostic.primary) });
+    if let Some(label) = diagnostic
+        .primary_label
+        .as_deref()
+        .filter(|l| !l.is_empty())
+    {
+        primary["message"] = json!({ "text": label });
+    }
+    let mut result = json!({
+        "ruleId": diagnostic.code(),
+        "ruleIndex": rule_index,
+        "level": sarif_level(diagnostic.level),
+        "message": { "text": diagnostic.message },
+        "locations": [primary],
+        "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
+    });
+    let related: Vec<Value> = diagnostic
+        .secondary
+        .iter()
+        .enumerate()
+        .map(|(id, label)| {
+            json!({
+                "id": id,
+                "physicalLocation": physical_location(files, label.span),
+                "message": { "text": label.message },
+            })
+        })
+        .collect();
+    if !related.is_empty() {
+        result["relatedLocations"] = json!(related);
+    }
+    let fixes: Vec<Value> = diagnostic
+        .helps
+        .iter()
+        .filter_map(|help| {
+            // A template with placeholders is no fix a tool could apply.
+            let suggestion = help
+                .suggestion
+                .as_ref()
+                .filter(|s| s.applicability != Applicability::HasPlaceholders)?;
+            let at = locate(files, suggestion.span);
+            Some(json!({
+                "description": { "text": help.message },
+                "artifactChanges": [{
+                    "artifactLocation": { "uri": artifact_uri(at.name) },
+                    "replacements": [{
+                        "deletedRegion": region(&at),
+                        "insertedContent": { "text": suggestion.replacement },
+                    }],
+                }],
+                "properties": { "applicability": suggestion.applicability.as_str() },
+            }))
+        })
+        .collect();
+    if !fixes.is_empty() {
+        result["fixes"] = json!(fixes);
+    }
+    if !diagnostic.helps.is_empty() || !diagnostic.notes.is_empty() {
+        result["properties"] = json!({
+            "help": diagnostic.helps.iter().map(|h| h.message.as_str()).collect::<Vec<_>>(),
+            "notes": diagnostic.notes,
+        });
+    }
+    result
+}
+
+fn physical_location(files: &[SourceFile], span: Span) -> Value {
+    let at = locate(files, span);
+    json!({
+        "artifactLocation": { "uri": artifact_uri(at.name) },
+        "region": region(&at),
+    })
+}
+
+fn region(at: &Located<'_>) -> Value {
+    json!({
+        "startLine": at.start.line,
+        "startColumn": at.start.column,
+        "endLine": at.end.line,
+        "endColumn": at.end.column,
+    })
+}
+
+/// The file name as given, as a URI reference: relative names stay relative, absolute paths
+/// become `file://` URIs, and characters a URI path cannot hold are percent-encoded (`:` too,
+/// so that a relative name never reads as a scheme).
+pub fn artifact_uri(name: &str) -> String {
+    let mut uri = String::with_capacity(name.len());
+    if name.starts_with('/') {
+        uri.push_str("file://");
+    }
+    for byte in name.bytes() {
+        let keep = byte.is_ascii_alphanumeric()
+            || matches!(
+                byte,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'/'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'@'
+            );
+        if keep {
+            uri.push(byte as char);
+        } else {
+            let _ = write!(uri, "%{byte:02X}");
+        }
+    }
+    uri
+}
+
+/// Each diagnostic's fingerprint, `HASH:N`: a hash of the diagnostic's code, its file's name and
+/// the trimmed text of the lines its primary span covers, and `N`, the diagnostic's rank among
+/// those of the run with the same hash (1 for the first). Line numbers are not part of it, so a
+/// finding keeps its fingerprint when code above it moves.
+pub fn fingerprints(diagnostics: &[Diagnostic], files: &[SourceFile]) -> Vec<String> {
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let at = locate(files, diagnostic.primary);
+            let mut hash = Fnv64::new();
+            hash.field(b"devref-fingerprint-v1");
+            hash.field(diagnostic.code().as_bytes());
+            hash.field(at.name.as_bytes());
+            for line in &at.lines {
+                hash.field(line.trim().as_bytes());
+            }
+            let hash = hash.finish();
+            let occurrence = seen.entry(hash).or_insert(0);
+            *occurrence += 1;
+            format!("{hash:016x}:{occurrence}")
+        })
+        .collect()
+}
+
+/// 64-bit FNV-1a: fixed and specified, so fingerprints agree across builds and platforms
+/// (std's hashers promise neither).
+struct Fnv64(u64);
+
+impl Fnv64 {
+    fn new() -> Fnv64 {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    /// A length-prefixed field, so that field boundaries cannot shift.
+    fn field(&mut self, bytes: &[u8]) {
+        self.bytes(&(bytes.len() as u64).to_le_bytes());
+        self.bytes(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use devref_lints::FileId;
+
+    fn span(file: &SourceFile, needle: &str) -> Span {
+        let start = file.text.find(needle).expect("needle in text");
+        Span::new(file.id, start..start + needle.len())
+    }
+
+    #[test]
+    fn github_escaping() {
+        assert_eq!(github_data("100%\r\nok: a,b"), "100%25%0D%0Aok: a,b");
+        assert_eq!(github_property("devref::x,y%\n"), "devref%3A%3Ax%2Cy%25%0A");
+    }
+
+    #[test]
+    fn artifact_uris() {
+        assert_eq!(artifact_uri("drivers/a.rs"), "drivers/a.rs");
+        assert_eq!(artifact_uri("./a b#.rs"), "./a%20b%23.rs");
+        assert_eq!(artifact_uri("<stdin>"), "%3Cstdin%3E");
+        assert_eq!(artifact_uri("c:x.rs"), "c%3Ax.rs");
+        assert_eq!(artifact_uri("/abs/é.rs"), "file:///abs/%C3%A9.rs");
+    }
+
+    #[test]
+    fn doc_sections() {
+        let docs =
+            "### What it does\nFinds a\nthing.\n\nAnd more.\n\n### Why is this bad\nIt is.\n";
+        assert_eq!(
+            doc_section(docs, "What it does").as_deref(),
+            Some("Finds a thing.\n\nAnd more.")
+        );
+        assert_eq!(
+            doc_section(docs, "Why is this bad").as_deref(),
+            Some("It is.")
+        );
+        assert_eq!(doc_section(docs, "Example"), None);
+        assert!(is_absolute_uri("https://example.org/x#y"));
+        assert!(!is_absolute_uri("docs/lints.md#x"));
+        assert!(!is_absolute_uri("1x:y"));
+    }
+
+    #[test]
+    fn empty_input_file_renders_everywhere() {
+        let files = [SourceFile::new(
+            FileId(0),
+            "drivers/gone.rs".into(),
+            String::new(),
+        )];
+        let diagnostics = [Diagnostic::input_error(
+            Span::new(FileId(0), 0..0),
+            "cannot read `drivers/gone.rs`: denied",
+        )];
+        assert_eq!(
+            short(&diagnostics, &files),
+            "drivers/gone.rs:1:1: error: cannot read `drivers/gone.rs`: denied [devref::input]\n"
+        );
+        assert_eq!(
+            github(&diagnostics, &files),
+            "::error file=drivers/gone.rs,line=1,col=1,endLine=1,endColumn=1,\
+             title=devref%3A%3Ainput::cannot read `drivers/gone.rs`: denied\n"
+        );
+        assert_eq!(
+            checkpatch(&diagnostics, &files, |_| true),
+            "ERROR:DEVREF_INPUT: cannot read `drivers/gone.rs`: denied\n\
+             #1: FILE: drivers/gone.rs:1:\n+\n\n\
+             total: 1 errors, 0 warnings, 0 lines checked\n"
+        );
+        let log = sarif(&diagnostics, &files);
+        let result = &log["runs"][0]["results"][0];
+        assert_eq!(result["ruleId"], INPUT_RULE);
+        let rules = log["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap();
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], INPUT_RULE);
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["region"],
+            json!({"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1})
+        );
+    }
+
+    #[test]
+    fn fingerprints_ignore_line_numbers_and_count_repeats() {
+        let lint = devref_lints::lints::find("raw_device_ptr_field").unwrap();
+        let make = |text: &str| {
+            let file = SourceFile::new(FileId(0), "a.rs".into(), text.to_string());
+            let first = span(&file, "*mut");
+            let second = Span::new(
+                FileId(0),
+                text.rfind("*mut").unwrap()..text.rfind("*mut").unwrap() + 4,
+            );
+            let diagnostics = vec![
+                Diagnostic::lint(lint, first, "m"),
+                Diagnostic::lint(lint, second, "m"),
+            ];
+            fingerprints(&diagnostics, &[file])
+        };
+        let before = make("struct S {\n    a: *mut X,\n    a: *mut X,\n}\n");
+        let after = make("\n\n// moved\nstruct S {\n        a: *mut X,\n    a: *mut X,\n}\n");
+        assert_eq!(before, after);
+        assert_ne!(before[0], before[1]);
+        assert!(before[0].ends_with(":1") && before[1].ends_with(":2"));
+        assert_eq!(before[0].split(':').next(), before[1].split(':').next());
+    }
+}

@@ -1,0 +1,1192 @@
+//! `devref review`: reviews patches as they arrive by mail, the way a review bot would.
+//!
+//! The pipeline, top-down:
+//!
+//! 1. [`mail`] splits the input (an mbox, `git format-patch` files, one mail, or a plain diff)
+//!    into messages and decodes them; the patches of a series are put in `[PATCH n/m]` order and
+//!    the cover letter and replies are set aside.
+//! 2. [`patch`] parses each diff and checks every path it names: `..`, absolute paths and paths
+//!    that leave `--tree` through a symbolic link are refused.
+//! 3. The series is applied in memory, patch by patch, to the files of `--tree` (read, never
+//!    written) or, without it, to the files the series creates. Every line remembers the patch
+//!    that added it. A hunk that does not apply is reported, and the rest is still reviewed.
+//! 4. After each patch that changes Rust files, the whole model is analysed: the post-image files
+//!    and the rest of the tree. A diagnostic whose primary span starts on a line that patch added
+//!    is that patch's finding. A finding that a later state no longer has is "fixed later in this
+//!    series"; one that only appears with later patches applied still belongs to the patch that
+//!    added its line.
+//! 5. [`report`] renders the findings: a reply mail, JSON, Patchwork checks, checkpatch's
+//!    layout, or short lines.
+
+pub mod mail;
+pub mod patch;
+pub mod report;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use clap::{CommandFactory, FromArgMatches, ValueEnum};
+use devref_lints::analysis::InputError;
+use devref_lints::options::Options;
+use devref_lints::{analyze, Diagnostic, Input, Level, Origin, SourceFile};
+use globset::GlobSet;
+
+use crate::cli::{CapLevel, Cli};
+use crate::discover::{discover, exclude_set, Found};
+use crate::driver::{EXIT_CLEAN, EXIT_ERRORS, EXIT_USAGE};
+use crate::render::clamp;
+
+use mail::{InputFile, Message, Unusable};
+use patch::{FilePatch, Ids, Image};
+
+/// The most input read, over all files, in bytes.
+pub const MAX_INPUT: usize = 64 * 1024 * 1024;
+/// The most patches one review applies and analyses.
+pub const MAX_PATCHES: usize = 250;
+
+/// What `devref review` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    /// A reply mail per patch with findings, ready to send (an mbox on stdout).
+    Email,
+    /// One JSON object per patch, one per line.
+    Json,
+    /// One Patchwork check per patch, as a JSON line: `{"msgid", "subject", "check": {…}}`.
+    Patchwork,
+    /// The layout of the kernel's `scripts/checkpatch.pl`, per patch.
+    Checkpatch,
+    /// `file:line:col: level: message [devref::lint]`, post-image lines.
+    Short,
+}
+
+/// `devref review [OPTIONS] [FILE]...`
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReviewArgs {
+    /// Patch mail to review: an mbox (one patch or a series), `git format-patch` output, one
+    /// RFC 822 message, or a plain unified diff. `-` (the default) reads stdin.
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub files: Vec<PathBuf>,
+
+    /// A checkout of the series' base: modified files are patched from it, and its other `.rs`
+    /// files complete the model. It is only read.
+    #[arg(long, value_name = "DIR")]
+    pub tree: Option<PathBuf>,
+
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Email, value_name = "FMT")]
+    pub format: ReviewFormat,
+
+    /// With `--format email`, print nothing for a series without findings.
+    #[arg(long)]
+    pub quiet_clean: bool,
+
+    /// The `From:` of the reply mails (default: none, for the mailer to fill in).
+    #[arg(long, value_name = "ADDRESS")]
+    pub from: Option<String>,
+
+    /// Skip tree files and patched files matching this glob (repeatable; relative to the tree).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Worker threads (default: the number of CPUs).
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub jobs: Option<usize>,
+
+    /// Read this configuration file instead of searching for one from `--tree` (or the current
+    /// directory) upwards.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Set lint, group or `warnings` to allow (repeatable; applied in order after the config).
+    #[arg(short = 'A', long = "allow", value_name = "LINT")]
+    pub allow: Vec<String>,
+
+    /// Set lint, group or `warnings` to warn.
+    #[arg(short = 'W', long = "warn", value_name = "LINT")]
+    pub warn: Vec<String>,
+
+    /// Set lint, group or `warnings` to deny.
+    #[arg(short = 'D', long = "deny", value_name = "LINT")]
+    pub deny: Vec<String>,
+
+    /// Set lint, group or `warnings` to forbid (no later setting lowers it).
+    #[arg(short = 'F', long = "forbid", value_name = "LINT")]
+    pub forbid: Vec<String>,
+
+    /// Lower every lint's level to at most this one.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub cap_lints: Option<CapLevel>,
+
+    /// `-A/-W/-D/-F` in command-line order (filled by `cli::parse_from`).
+    #[arg(skip)]
+    pub level_flags: Vec<(String, Level)>,
+}
+
+impl ReviewArgs {
+    /// The level flags in command-line order; in group order when the order is not known.
+    fn ordered_levels(&self) -> Vec<(String, Level)> {
+        if !self.level_flags.is_empty() {
+            return self.level_flags.clone();
+        }
+        let given = |names: &[String], level: Level| {
+            names
+                .iter()
+                .map(move |name| (name.clone(), level))
+                .collect::<Vec<_>>()
+        };
+        [
+            given(&self.allow, Level::Allow),
+            given(&self.warn, Level::Warn),
+            given(&self.deny, Level::Deny),
+            given(&self.forbid, Level::Forbid),
+        ]
+        .concat()
+    }
+}
+
+/// A reviewed series.
+#[derive(Debug)]
+pub struct Review {
+    pub patches: Vec<PatchReview>,
+    /// The `0/N` message, if the input has one.
+    pub cover: Option<Message>,
+    /// `base-commit:` of `git format-patch --base`, from any message.
+    pub base_commit: Option<String>,
+    /// Whether a tree was given (for the reproduce line).
+    pub with_tree: bool,
+    /// For the operator, on stderr: hunks that do not apply, missing patches, skipped files.
+    pub warnings: Vec<String>,
+}
+
+impl Review {
+    /// Whether the exit code is 1: an error-level finding, or a patch that did not apply.
+    pub fn has_errors(&self) -> bool {
+        self.patches
+            .iter()
+            .any(|p| !p.failures.is_empty() || p.findings.iter().any(|f| f.level.is_error()))
+    }
+}
+
+/// One patch of the series and what was found in it.
+#[derive(Debug)]
+pub struct PatchReview {
+    pub message: Message,
+    /// 0-based position in the series.
+    pub index: usize,
+    /// The number of patches in the series.
+    pub of: usize,
+    pub findings: Vec<Finding>,
+    pub failures: Vec<Failure>,
+    /// Lines of the patch text (checkpatch's "lines checked").
+    pub lines: usize,
+    /// Lines the patch adds to `.rs` files.
+    pub added: usize,
+}
+
+impl PatchReview {
+    /// `2/3`, as in `[PATCH 2/3]`.
+    pub fn tag(&self) -> String {
+        match self.message.number {
+            Some((n, m)) => format!("{n}/{m}"),
+            None => format!("{}/{}", self.index + 1, self.of),
+        }
+    }
+}
+
+/// A part of a patch that could not be applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub file: String,
+    /// `(1-based number, "@@ -a,b +c,d @@")`; `None` when the whole file could not be patched.
+    pub hunk: Option<(usize, String)>,
+    /// 1-based post-image line the hunk was meant for.
+    pub line: usize,
+    pub message: String,
+    /// Where in the input: `series.mbox:57`.
+    pub at: String,
+}
+
+impl Failure {
+    /// One line: `hunk #2 (@@ -1,3 +1,4 @@) of drivers/a.rs does not apply: …`.
+    pub fn describe(&self) -> String {
+        match &self.hunk {
+            Some((number, header)) => format!(
+                "hunk #{number} ({header}) of `{}` does not apply: {}",
+                self.file, self.message
+            ),
+            None => format!("`{}` cannot be patched: {}", self.file, self.message),
+        }
+    }
+}
+
+/// A finding, with everything needed to render it (positions are those of the post-image of the
+/// state it was found in).
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub lint: Option<&'static devref_lints::Lint>,
+    /// `devref::lint`.
+    pub code: String,
+    pub level: Level,
+    pub message: String,
+    pub label: Option<String>,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    /// The lines of the finding that the patch adds, 1-based numbers and text.
+    pub quoted: Vec<(usize, String)>,
+    pub helps: Vec<HelpView>,
+    pub notes: Vec<String>,
+    /// Absent once the whole series is applied.
+    pub fixed_later: bool,
+    /// The 0-based index of the first later patch after which it is gone.
+    pub fixed_by: Option<usize>,
+    /// Found only with later patches of the series applied (on a line this patch added).
+    pub later: bool,
+    key: Key,
+}
+
+/// A `help:` of a finding, with the lines its suggestion would change.
+#[derive(Clone, Debug)]
+pub struct HelpView {
+    pub message: String,
+    pub suggestion: Option<SuggestionView>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SuggestionView {
+    pub replacement: String,
+    pub applicability: &'static str,
+    /// 1-based line of `before[0]`.
+    pub line: usize,
+    /// The lines the suggestion changes, and what they become (empty when too long to show).
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+}
+
+/// What identifies a finding across the states of a series: the line it is on and the lint, or
+/// for a file that does not parse, the file.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Key {
+    Line(u64, &'static str),
+    Input(String),
+}
+
+/// What a review reads besides the input.
+pub struct Settings<'a> {
+    pub tree: Option<&'a Path>,
+    pub options: &'a Options,
+    pub exclude: &'a GlobSet,
+    pub threads: usize,
+}
+
+/// Runs `devref review` and returns the exit code.
+pub fn run(args: &ReviewArgs) -> i32 {
+    let mut check = match Cli::command().try_get_matches_from(["devref"]) {
+        Ok(matches) => match Cli::from_arg_matches(&matches) {
+            Ok(cli) => cli.check,
+            Err(error) => {
+                eprintln!("error: {error}");
+                return EXIT_USAGE;
+            }
+        },
+        Err(error) => {
+            eprintln!("error: {error}");
+            return EXIT_USAGE;
+        }
+    };
+    check.config = args
+        .config
+        .clone()
+        .or_else(|| args.tree.as_deref().and_then(crate::config::find));
+    check.cap_lints = args.cap_lints;
+    check.level_flags = args.ordered_levels();
+    let (options, config_excludes) = match crate::driver::options(&check) {
+        Ok(found) => found,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let globs: Vec<String> = config_excludes
+        .into_iter()
+        .chain(args.exclude.iter().cloned())
+        .collect();
+    let exclude = match exclude_set(&globs) {
+        Ok(set) => set,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    if let Some(tree) = &args.tree {
+        if !tree.is_dir() {
+            eprintln!(
+                "error: `--tree {}` is not a directory (it must be a checkout of the series' base)",
+                tree.display()
+            );
+            return EXIT_USAGE;
+        }
+    }
+    let inputs = match read_inputs(&args.files) {
+        Ok(inputs) => inputs,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    let threads = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let settings = Settings {
+        tree: args.tree.as_deref(),
+        options: &options,
+        exclude: &exclude,
+        threads,
+    };
+    let review = match review(inputs, &settings) {
+        Ok(review) => review,
+        Err(Unusable(message)) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
+    for warning in &review.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let context = report::Context {
+        command: reproduce(args),
+        from: args.from.clone(),
+        quiet_clean: args.quiet_clean,
+    };
+    let text = report::render(&review, args.format, &context);
+    if let Err(error) = crate::formats::to_stdout(&text) {
+        if error.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write output: {error}");
+        }
+    }
+    if review.has_errors() {
+        EXIT_ERRORS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// The command that reproduces the review, for the reply: the file names without their folders
+/// (the bot's paths mean nothing to the author) and the tree as a placeholder.
+fn reproduce(args: &ReviewArgs) -> String {
+    let mut words = vec!["devref".to_string(), "review".to_string()];
+    for (name, level) in args.ordered_levels() {
+        let flag = match level {
+            Level::Allow => "-A",
+            Level::Warn => "-W",
+            Level::Deny => "-D",
+            Level::Forbid => "-F",
+        };
+        words.push(format!("{flag} {}", shell_word(&name)));
+    }
+    if let Some(cap) = args.cap_lints {
+        words.push(format!("--cap-lints {}", cap.level().as_str()));
+    }
+    if args.tree.is_some() {
+        words.push("--tree <checkout of the base>".to_string());
+    }
+    for file in &args.files {
+        if file.as_os_str() == "-" {
+            words.push("<patch.mbox>".to_string());
+        } else {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file.to_string_lossy().into_owned());
+            words.push(shell_word(&name));
+        }
+    }
+    words.join(" ")
+}
+
+fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=+,@%".contains(c))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Reads the inputs, at most [`MAX_INPUT`] bytes in all.
+fn read_inputs(files: &[PathBuf]) -> Result<Vec<InputFile>, String> {
+    if files.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err("`-` (stdin) can be given only once".into());
+    }
+    let mut inputs = Vec::new();
+    let mut total = 0usize;
+    for path in files {
+        let remaining = MAX_INPUT - total;
+        let (name, bytes) = if path.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .take(remaining as u64 + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|error| format!("cannot read stdin: {error}"))?;
+            ("<stdin>".to_string(), bytes)
+        } else {
+            let name = path.to_string_lossy().into_owned();
+            if path.is_dir() {
+                return Err(format!(
+                    "`{name}` is a directory; give the mbox or patch files"
+                ));
+            }
+            let file = std::fs::File::open(path)
+                .map_err(|error| format!("cannot read `{name}`: {error}"))?;
+            let mut bytes = Vec::new();
+            file.take(remaining as u64 + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|error| format!("cannot read `{name}`: {error}"))?;
+            (name, bytes)
+        };
+        if bytes.len() > remaining {
+            return Err(format!(
+                "`{name}`: the input is larger than {} MiB; review accepts at most that much",
+                MAX_INPUT >> 20
+            ));
+        }
+        total += bytes.len();
+        inputs.push(InputFile { name, bytes });
+    }
+    Ok(inputs)
+}
+
+/// A message with its parsed diff.
+struct Patch {
+    message: Message,
+    files: Vec<FilePatch>,
+}
+
+/// Reviews the inputs: the library entry point of `devref review` (it prints nothing and writes
+/// nothing).
+pub fn review(inputs: Vec<InputFile>, settings: &Settings<'_>) -> Result<Review, Unusable> {
+    let mut messages = Vec::new();
+    for input in &inputs {
+        let read = mail::read_messages(input, messages.len())?;
+        messages.extend(read);
+    }
+    let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+    let (mut patches, cover) = select_patches(messages)?;
+    if patches.is_empty() {
+        return Err(Unusable(format!(
+            "no patch found in {}: no message has a diff (`diff --git` or `---`/`+++` with hunks)",
+            names.join(", ")
+        )));
+    }
+    if patches.len() > MAX_PATCHES {
+        return Err(Unusable(format!(
+            "{} patches; review accepts at most {MAX_PATCHES} at a time",
+            patches.len()
+        )));
+    }
+    let mut warnings = order(&mut patches)?;
+    let tree = match settings.tree {
+        Some(tree) => Some(tree.canonicalize().map_err(|error| {
+            Unusable(format!(
+                "cannot read the tree `{}`: {error}",
+                tree.display()
+            ))
+        })?),
+        None => None,
+    };
+    for patch in &patches {
+        check_paths(patch, tree.as_deref())?;
+    }
+    let base_commit = patches
+        .iter()
+        .map(|p| &p.message)
+        .chain(cover.iter())
+        .find_map(|m| m.base_commit.clone());
+    let tree_files = match &tree {
+        Some(tree) => load_tree(tree, settings.exclude),
+        None => BTreeMap::new(),
+    };
+    let mut series = Series {
+        tree: tree.as_deref(),
+        tree_files: &tree_files,
+        files: BTreeMap::new(),
+        ids: Ids::default(),
+    };
+    let count = patches.len();
+    let last_rust = patches.iter().rposition(|p| touches_rust(&p.files));
+    let mut reviews: Vec<PatchReview> = Vec::with_capacity(count);
+    let mut states: Vec<(usize, HashSet<Key>)> = Vec::new();
+    let mut later: Vec<Vec<Finding>> = vec![Vec::new(); count];
+    for (index, patch) in patches.into_iter().enumerate() {
+        let (failures, touched) = series.apply(index, &patch);
+        for failure in &failures {
+            warnings.push(format!(
+                "{}: [PATCH {}] {}",
+                failure.at,
+                tag(&patch.message, index, count),
+                failure.describe()
+            ));
+        }
+        let added = patch
+            .files
+            .iter()
+            .filter(|f| f.new_path.as_deref().is_some_and(is_rust))
+            .flat_map(|f| &f.hunks)
+            .flat_map(|h| &h.lines)
+            .filter(|l| l.op == patch::Op::Add)
+            .count();
+        let lines = patch
+            .message
+            .patch
+            .as_ref()
+            .map_or(0, |p| p.text.lines().count());
+        let mut findings = Vec::new();
+        if !touched.is_empty() {
+            let is_final = Some(index) == last_rust;
+            let (keys, mine, earlier) = series.analyze(
+                index,
+                &touched,
+                is_final,
+                settings.options,
+                settings.exclude,
+                settings.threads,
+            );
+            findings = mine;
+            for (owner, finding) in earlier {
+                if let Some(list) = later.get_mut(owner) {
+                    list.push(finding);
+                }
+            }
+            states.push((index, keys));
+        }
+        reviews.push(PatchReview {
+            message: patch.message,
+            index,
+            of: count,
+            findings,
+            failures,
+            lines,
+            added,
+        });
+    }
+    // Findings that only appear with later patches applied, on lines an earlier patch added.
+    for (owner, found) in later.into_iter().enumerate() {
+        let own_keys = states
+            .iter()
+            .find(|(index, _)| *index == owner)
+            .map(|(_, k)| k);
+        for mut finding in found {
+            if own_keys.is_some_and(|keys| keys.contains(&finding.key)) {
+                continue;
+            }
+            finding.later = true;
+            reviews[owner].findings.push(finding);
+        }
+    }
+    // Fixed later: gone from the last state.
+    if let Some((_, last_keys)) = states.last() {
+        for review in &mut reviews {
+            for finding in &mut review.findings {
+                if finding.later || last_keys.contains(&finding.key) {
+                    continue;
+                }
+                finding.fixed_later = true;
+                finding.fixed_by = states
+                    .iter()
+                    .find(|(index, keys)| *index > review.index && !keys.contains(&finding.key))
+                    .map(|(index, _)| *index);
+            }
+        }
+    }
+    for review in &mut reviews {
+        review.findings.sort_by(|a, b| {
+            (&a.file, a.line, a.column, &a.code, &a.message)
+                .cmp(&(&b.file, b.line, b.column, &b.code, &b.message))
+        });
+    }
+    Ok(Review {
+        patches: reviews,
+        cover,
+        base_commit,
+        with_tree: tree.is_some(),
+        warnings,
+    })
+}
+
+fn tag(message: &Message, index: usize, count: usize) -> String {
+    match message.number {
+        Some((n, m)) => format!("{n}/{m}"),
+        None => format!("{}/{count}", index + 1),
+    }
+}
+
+fn is_rust(path: &str) -> bool {
+    path.ends_with(".rs")
+}
+
+fn touches_rust(files: &[FilePatch]) -> bool {
+    files.iter().any(|f| {
+        f.old_path.as_deref().is_some_and(is_rust) || f.new_path.as_deref().is_some_and(is_rust)
+    })
+}
+
+/// The messages with a diff (not replies), and the cover letter.
+fn select_patches(messages: Vec<Message>) -> Result<(Vec<Patch>, Option<Message>), Unusable> {
+    let mut patches = Vec::new();
+    let mut cover = None;
+    for message in messages {
+        if message.is_reply {
+            continue;
+        }
+        let files = match &message.patch {
+            Some(text) => patch::parse(&text.text).map_err(|error| {
+                Unusable(format!(
+                    "{}{}: {}",
+                    text.locate(&message, error.line),
+                    in_message(&message),
+                    error.message
+                ))
+            })?,
+            None => Vec::new(),
+        };
+        if files.is_empty() {
+            if matches!(message.number, Some((0, _))) && cover.is_none() {
+                cover = Some(message);
+            }
+            continue;
+        }
+        patches.push(Patch { message, files });
+    }
+    Ok((patches, cover))
+}
+
+/// ` (in message 2, "[PATCH 2/3] …")` for mail; nothing for a plain diff.
+fn in_message(message: &Message) -> String {
+    if message.is_mail {
+        format!(
+            " (in message {}, \"{}\")",
+            message.position,
+            mail::clip(&message.subject, 80)
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Puts the patches in `[PATCH n/m]` order when they are all numbered; refuses two patches with
+/// the same number or numbers of different series. Returns warnings about missing patches.
+fn order(patches: &mut [Patch]) -> Result<Vec<String>, Unusable> {
+    let mut warnings = Vec::new();
+    if !patches.iter().all(|p| p.message.number.is_some()) {
+        if patches.len() > 1 && patches.iter().any(|p| p.message.number.is_some()) {
+            warnings.push(
+                "some patches are not numbered `[PATCH n/m]`: the patches are applied in input \
+                 order"
+                    .to_string(),
+            );
+        }
+        return Ok(warnings);
+    }
+    let number = |p: &Patch| p.message.number.unwrap_or((0, 0));
+    let total = number(&patches[0]).1;
+    if let Some(other) = patches.iter().find(|p| number(p).1 != total) {
+        return Err(Unusable(format!(
+            "{}: [PATCH {}/{}] belongs to another series than [PATCH {}/{}] ({}); review one \
+             series at a time",
+            other.message.place(),
+            number(other).0,
+            number(other).1,
+            number(&patches[0]).0,
+            total,
+            patches[0].message.place()
+        )));
+    }
+    patches.sort_by_key(|p| number(p).0);
+    for pair in patches.windows(2) {
+        if number(&pair[0]).0 == number(&pair[1]).0 {
+            return Err(Unusable(format!(
+                "{}: a second [PATCH {}/{total}] (the first is {}); review one version of a \
+                 series at a time",
+                pair[1].message.place(),
+                number(&pair[1]).0,
+                pair[0].message.place()
+            )));
+        }
+    }
+    let present: BTreeSet<u32> = patches.iter().map(|p| number(p).0).collect();
+    let missing: Vec<String> = (1..=total)
+        .filter(|n| !present.contains(n))
+        .take(20)
+        .map(|n| format!("{n}/{total}"))
+        .collect();
+    if !missing.is_empty() {
+        warnings.push(format!(
+            "the series has {total} patches but the input lacks {}: later patches may not apply",
+            missing.join(", ")
+        ));
+    }
+    Ok(warnings)
+}
+
+/// Refuses a patch whose paths are not plain relative paths, or leave the tree through a
+/// symbolic link.
+fn check_paths(patch: &Patch, tree: Option<&Path>) -> Result<(), Unusable> {
+    let message = &patch.message;
+    let Some(text) = &message.patch else {
+        return Ok(());
+    };
+    for file in &patch.files {
+        for path in [&file.old_path, &file.new_path].into_iter().flatten() {
+            let refuse = |why: String| {
+                Unusable(format!(
+                    "{}{}: refusing the path `{}`: {why}",
+                    text.locate(message, file.line),
+                    in_message(message),
+                    path.escape_debug()
+                ))
+            };
+            patch::check_path(path).map_err(refuse)?;
+            if let Some(tree) = tree {
+                check_in_tree(tree, path).map_err(refuse)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `path` stays inside `tree` (canonical) once symbolic links are resolved: the longest
+/// part of it that exists must resolve to a place under the tree.
+fn check_in_tree(tree: &Path, path: &str) -> Result<(), String> {
+    let full = tree.join(path);
+    let mut probe: &Path = &full;
+    loop {
+        if probe == tree {
+            return Ok(());
+        }
+        if let Ok(metadata) = probe.symlink_metadata() {
+            return match probe.canonicalize() {
+                Ok(canonical) if canonical.starts_with(tree) => Ok(()),
+                Ok(_) => Err(format!(
+                    "it leads out of the tree through the symbolic link `{}`",
+                    first_symlink(tree, probe).unwrap_or_else(|| probe.display().to_string())
+                )),
+                Err(_) if metadata.file_type().is_symlink() => Err(format!(
+                    "`{}` is a symbolic link that leads nowhere",
+                    probe.strip_prefix(tree).unwrap_or(probe).display()
+                )),
+                Err(error) => Err(format!("cannot resolve it in the tree: {error}")),
+            };
+        }
+        match probe.parent() {
+            Some(parent) => probe = parent,
+            None => return Ok(()),
+        }
+    }
+}
+
+/// The first component of `path` (under `tree`) that is a symbolic link, relative to the tree.
+fn first_symlink(tree: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(tree).ok()?;
+    let mut current = tree.to_path_buf();
+    for component in relative.components() {
+        current.push(component);
+        if current
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+        {
+            return Some(
+                current
+                    .strip_prefix(tree)
+                    .unwrap_or(&current)
+                    .display()
+                    .to_string(),
+            );
+        }
+    }
+    None
+}
+
+/// The tree's `.rs` files by name relative to the tree, as the driver finds them (hidden folders
+/// and `target/` skipped), less the excluded ones.
+fn load_tree(tree: &Path, exclude: &GlobSet) -> BTreeMap<String, Result<String, InputError>> {
+    let mut files = BTreeMap::new();
+    for found in discover(&[tree.to_path_buf()], &GlobSet::empty()) {
+        let (path, content) = match found {
+            Found::File(path) => {
+                let content = crate::driver::read_source(&path);
+                (path, content)
+            }
+            Found::Error { path, message } => (path, Err(InputError::new(message))),
+            Found::Stdin => continue,
+        };
+        let Some(name) = relative_name(tree, &path) else {
+            continue;
+        };
+        if excluded(&name, exclude) {
+            continue;
+        }
+        files.insert(name, content);
+    }
+    files
+}
+
+fn relative_name(tree: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(tree).ok()?;
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+fn excluded(name: &str, exclude: &GlobSet) -> bool {
+    !exclude.is_empty()
+        && (exclude.is_match(name)
+            || Path::new(name)
+                .file_name()
+                .is_some_and(|file| exclude.is_match(file)))
+}
+
+/// A file of the series' current state.
+#[derive(Clone, Debug)]
+enum Entry {
+    File(Image),
+    Deleted,
+}
+
+/// The series being applied: the files it changed so far, over the tree.
+struct Series<'a> {
+    tree: Option<&'a Path>,
+    tree_files: &'a BTreeMap<String, Result<String, InputError>>,
+    files: BTreeMap<String, Entry>,
+    ids: Ids,
+}
+
+impl Series<'_> {
+    /// The base text of a file the series has not touched yet: from the tree's files, or read
+    /// from the tree (a `.rs` file the search skipped).
+    fn base(&self, path: &str) -> Option<Result<String, String>> {
+        if let Some(content) = self.tree_files.get(path) {
+            return Some(content.clone().map_err(|e| e.message));
+        }
+        let tree = self.tree?;
+        let full = tree.join(path);
+        let metadata = full.metadata().ok()?;
+        if !metadata.is_file() {
+            return Some(Err(format!("`{path}` is not a regular file in the tree")));
+        }
+        Some(
+            crate::driver::read_source(&full)
+                .map_err(|e| e.message.replace(&tree.display().to_string(), "<tree>")),
+        )
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        match self.files.get(path) {
+            Some(Entry::File(_)) => true,
+            Some(Entry::Deleted) => false,
+            None => self.base(path).is_some(),
+        }
+    }
+
+    /// The current image of a file: `Ok(None)` when it does not exist.
+    fn image(&mut self, path: &str) -> Result<Option<Image>, String> {
+        match self.files.get(path) {
+            Some(Entry::File(image)) => return Ok(Some(image.clone())),
+            Some(Entry::Deleted) => return Ok(None),
+            None => {}
+        }
+        match self.base(path) {
+            Some(Ok(text)) => Ok(Some(Image::from_text(&text, &mut self.ids))),
+            Some(Err(message)) => Err(message),
+            None => Ok(None),
+        }
+    }
+
+    /// Applies patch `index`; returns what did not apply and the `.rs` files it touched.
+    fn apply(&mut self, index: usize, patch: &Patch) -> (Vec<Failure>, BTreeSet<String>) {
+        let mut failures = Vec::new();
+        let mut touched = BTreeSet::new();
+        let message = &patch.message;
+        let locate = |line: usize| match &message.patch {
+            Some(text) => text.locate(message, line),
+            None => message.place(),
+        };
+        for file in &patch.files {
+            let old_rs = file.old_path.as_deref().is_some_and(is_rust);
+            let new_rs = file.new_path.as_deref().is_some_and(is_rust);
+            if !old_rs && !new_rs {
+                continue;
+            }
+            touched.extend(file.old_path.iter().filter(|p| is_rust(p)).cloned());
+            touched.extend(file.new_path.iter().filter(|p| is_rust(p)).cloned());
+            let whole = |message: String| Failure {
+                file: file.path().to_string(),
+                hunk: None,
+                line: 1,
+                message,
+                at: locate(file.line),
+            };
+            if file.binary {
+                failures.push(whole(
+                    "a binary patch: its content is not in the mail, so it is not reviewed".into(),
+                ));
+                continue;
+            }
+            if file.is_symlink() {
+                if let Some(new) = &file.new_path {
+                    self.files.insert(new.clone(), Entry::Deleted);
+                }
+                continue;
+            }
+            let image = match (&file.old_path, &file.new_path) {
+                (None, Some(new)) => {
+                    if self.exists(new) {
+                        failures.push(whole(format!(
+                            "the patch creates `{new}`, which already exists"
+                        )));
+                        continue;
+                    }
+                    Image::default()
+                }
+                (Some(old), None) => {
+                    if !self.exists(old) && self.tree.is_some() {
+                        failures.push(whole(format!(
+                            "the patch deletes `{old}`, which does not exist"
+                        )));
+                    }
+                    self.files.insert(old.clone(), Entry::Deleted);
+                    continue;
+                }
+                (Some(old), Some(new)) => {
+                    if old != new && self.exists(new) {
+                        failures.push(whole(format!(
+                            "the patch {} `{old}` to `{new}`, which already exists",
+                            if file.copy { "copies" } else { "renames" }
+                        )));
+                        continue;
+                    }
+                    match self.image(old) {
+                        Ok(Some(image)) => image,
+                        Ok(None) if self.tree.is_none() => {
+                            failures.push(whole(format!(
+                                "the series does not create `{old}`, so its text at the base is \
+                                 needed: give `--tree DIR`, a checkout of the base"
+                            )));
+                            continue;
+                        }
+                        Ok(None) => {
+                            failures.push(whole(format!("`{old}` does not exist in the tree")));
+                            continue;
+                        }
+                        Err(message) => {
+                            failures.push(whole(message));
+                            continue;
+                        }
+                    }
+                }
+                (None, None) => continue,
+            };
+            let mut image = image;
+            for (number, hunk) in file.hunks.iter().enumerate() {
+                if let Err(why) = image.apply(hunk, index, &mut self.ids) {
+                    failures.push(Failure {
+                        file: file.path().to_string(),
+                        hunk: Some((number + 1, hunk.header.clone())),
+                        line: hunk.new_start.max(1),
+                        message: why,
+                        at: locate(hunk.line),
+                    });
+                }
+            }
+            if let (Some(old), false) = (&file.old_path, file.copy) {
+                if file.new_path.as_ref() != Some(old) {
+                    self.files.insert(old.clone(), Entry::Deleted);
+                }
+            }
+            if let (Some(new), true) = (&file.new_path, new_rs) {
+                self.files.insert(new.clone(), Entry::File(image));
+            }
+        }
+        (failures, touched)
+    }
+
+    /// Analyses the current state (after patch `index`). Returns the keys of every finding on a
+    /// file of the series, the findings of patch `index`, and, for the last state, the findings
+    /// on lines earlier patches added, as `(patch, finding)`.
+    #[allow(clippy::type_complexity)]
+    fn analyze(
+        &self,
+        index: usize,
+        touched: &BTreeSet<String>,
+        is_final: bool,
+        options: &Options,
+        exclude: &GlobSet,
+        threads: usize,
+    ) -> (HashSet<Key>, Vec<Finding>, Vec<(usize, Finding)>) {
+        let mut inputs = Vec::new();
+        for (name, content) in self.tree_files {
+            if self.files.contains_key(name) {
+                continue;
+            }
+            inputs.push(Input {
+                name: name.clone(),
+                content: content.clone(),
+            });
+        }
+        for (name, entry) in &self.files {
+            if let Entry::File(image) = entry {
+                if is_rust(name) && !excluded(name, exclude) {
+                    inputs.push(Input {
+                        name: name.clone(),
+                        content: Ok(image.text()),
+                    });
+                }
+            }
+        }
+        let analysis = analyze(inputs, options, threads);
+        let mut keys = HashSet::new();
+        let mut mine = Vec::new();
+        let mut earlier = Vec::new();
+        for diagnostic in &analysis.diagnostics {
+            let Some(file) = analysis.files.get(diagnostic.primary.file.0 as usize) else {
+                continue;
+            };
+            let Some(Entry::File(image)) = self.files.get(&file.name) else {
+                continue;
+            };
+            let range = clamp(file, diagnostic.primary);
+            let line = image.lines.get(file.line_index(range.start));
+            let (key, owner) = match (diagnostic.origin, line) {
+                (Origin::Input, _) => (
+                    Key::Input(file.name.clone()),
+                    touched.contains(&file.name).then_some(index),
+                ),
+                (Origin::Lint(lint), Some(line)) => (Key::Line(line.id, lint.name), line.origin),
+                (Origin::Lint(_), None) => continue,
+            };
+            keys.insert(key.clone());
+            match owner {
+                Some(owner) if owner == index => {
+                    mine.push(finding(diagnostic, file, image, owner, key));
+                }
+                Some(owner) if is_final && owner < index => {
+                    earlier.push((owner, finding(diagnostic, file, image, owner, key)));
+                }
+                _ => {}
+            }
+        }
+        (keys, mine, earlier)
+    }
+}
+
+/// The most lines of a span quoted in a reply.
+const MAX_QUOTED: usize = 12;
+
+/// A diagnostic as a finding of patch `owner`, with its positions and quoted lines.
+fn finding(
+    diagnostic: &Diagnostic,
+    file: &SourceFile,
+    image: &Image,
+    owner: usize,
+    key: Key,
+) -> Finding {
+    let range = clamp(file, diagnostic.primary);
+    let start = file.line_col(range.start);
+    // Quote the lines of the primary span and of the labels in this file that the patch adds.
+    let mut wanted: BTreeSet<usize> = BTreeSet::new();
+    let mut add_span = |span: devref_lints::Span, cap: usize| {
+        if span.file != file.id {
+            return;
+        }
+        let range = clamp(file, span);
+        let first = file.line_index(range.start);
+        let mut last = file.line_index(range.end);
+        if last > first
+            && range.end > range.start
+            && file.line_starts().get(last) == Some(&range.end)
+        {
+            last -= 1;
+        }
+        for line in first..=last.min(first + cap - 1) {
+            wanted.insert(line);
+        }
+    };
+    add_span(diagnostic.primary, MAX_QUOTED);
+    for label in &diagnostic.secondary {
+        add_span(label.span, 6);
+    }
+    let quoted = wanted
+        .into_iter()
+        .filter(|&line| {
+            image
+                .lines
+                .get(line)
+                .is_some_and(|l| l.origin == Some(owner))
+        })
+        .map(|line| (line + 1, image.lines[line].text.clone()))
+        .collect();
+    let helps = diagnostic
+        .helps
+        .iter()
+        .map(|help| HelpView {
+            message: help.message.clone(),
+            suggestion: help.suggestion.as_ref().map(|s| suggestion_view(file, s)),
+        })
+        .collect();
+    Finding {
+        lint: diagnostic.lint_name().and_then(devref_lints::lints::find),
+        code: diagnostic.code(),
+        level: diagnostic.level,
+        message: diagnostic.message.clone(),
+        label: diagnostic.primary_label.clone(),
+        file: file.name.clone(),
+        line: start.line,
+        column: start.column,
+        quoted,
+        helps,
+        notes: diagnostic.notes.clone(),
+        fixed_later: false,
+        fixed_by: None,
+        later: false,
+        key,
+    }
+}
+
+/// The lines a suggestion changes, before and after (when they are few and in this file).
+fn suggestion_view(file: &SourceFile, suggestion: &devref_lints::Suggestion) -> SuggestionView {
+    let mut view = SuggestionView {
+        replacement: suggestion.replacement.clone(),
+        applicability: suggestion.applicability.as_str(),
+        line: 0,
+        before: Vec::new(),
+        after: Vec::new(),
+    };
+    if suggestion.span.file != file.id {
+        return view;
+    }
+    let range = clamp(file, suggestion.span);
+    let first = file.line_index(range.start);
+    let last = file.line_index(range.end);
+    let start = file.line_starts()[first];
+    let end = file.line_range(last).end.max(range.end);
+    let (Some(before), Some(prefix), Some(suffix)) = (
+        file.text.get(start..end),
+        file.text.get(start..range.start),
+        file.text.get(range.end..end),
+    ) else {
+        return view;
+    };
+    let after = format!("{prefix}{}{suffix}", suggestion.replacement);
+    let before: Vec<String> = before.lines().map(str::to_string).collect();
+    let after: Vec<String> = after.lines().map(str::to_string).collect();
+    if before.len() <= MAX_QUOTED && after.len() <= MAX_QUOTED {
+        view.line = first + 1;
+        view.before = before;
+        view.after = after;
+    }
+    view
+}

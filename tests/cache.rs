@@ -1,0 +1,115 @@
+//! The result cache gives exactly what an uncached run gives, cross-file facts included.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn devref(dir: &Path, cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_devref"))
+        .current_dir(dir)
+        .args(args)
+        .env("DEVREF_CACHE_DIR", cache)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("devref runs")
+}
+
+fn entries(cache: &Path) -> usize {
+    std::fs::read_dir(cache).map_or(0, |dir| dir.count())
+}
+
+#[test]
+fn cached_runs_match_uncached_runs_and_see_every_change() {
+    let tree = tempfile::tempdir().expect("temp dir");
+    let cache = tempfile::tempdir().expect("temp dir");
+    // The alias lives in one file and the field in another: a cross-file fact.
+    std::fs::write(tree.path().join("lib.rs"), "mod aliases;\nmod data;\n").expect("write");
+    std::fs::write(
+        tree.path().join("aliases.rs"),
+        "pub type DevPtr = *mut kernel::bindings::device;\n",
+    )
+    .expect("write");
+    std::fs::write(
+        tree.path().join("data.rs"),
+        "use crate::aliases::DevPtr;\n\npub struct Data {\n    dev: DevPtr,\n}\n",
+    )
+    .expect("write");
+    let args = ["--message-format", "json", "."];
+
+    let first = devref(tree.path(), cache.path(), &args);
+    assert_eq!(entries(cache.path()), 1);
+    let second = devref(tree.path(), cache.path(), &args);
+    let uncached = devref(
+        tree.path(),
+        cache.path(),
+        &["--no-cache", "--message-format", "json", "."],
+    );
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(first.stdout, uncached.stdout);
+    assert_eq!(first.status.code(), second.status.code());
+    assert!(String::from_utf8_lossy(&first.stdout).contains("devref::raw_device_ptr_field"));
+
+    // Changing only the other file changes the finding in `data.rs`.
+    std::fs::write(
+        tree.path().join("aliases.rs"),
+        "pub type DevPtr = *mut u8;\n",
+    )
+    .expect("write");
+    let changed = devref(tree.path(), cache.path(), &args);
+    assert!(
+        changed.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&changed.stdout)
+    );
+    assert_eq!(entries(cache.path()), 2);
+
+    // Human output from a cached run is the same too.
+    let human = devref(tree.path(), cache.path(), &["--color", "never", "."]);
+    let human_again = devref(tree.path(), cache.path(), &["--color", "never", "."]);
+    assert_eq!(human.stderr, human_again.stderr);
+}
+
+#[test]
+fn levels_are_part_of_the_key() {
+    let tree = tempfile::tempdir().expect("temp dir");
+    let cache = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        tree.path().join("a.rs"),
+        "struct S {\n    dev: *mut kernel::bindings::device,\n}\n",
+    )
+    .expect("write");
+    let warn = devref(tree.path(), cache.path(), &["a.rs"]);
+    let deny = devref(tree.path(), cache.path(), &["-D", "warnings", "a.rs"]);
+    assert_eq!(warn.status.code(), Some(0));
+    assert_eq!(deny.status.code(), Some(1));
+}
+
+#[test]
+fn no_cache_writes_nothing_and_a_broken_cache_is_ignored() {
+    let tree = tempfile::tempdir().expect("temp dir");
+    let cache = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        tree.path().join("a.rs"),
+        "struct S {\n    dev: *mut kernel::bindings::device,\n}\n",
+    )
+    .expect("write");
+    let args = ["--message-format", "json", "a.rs"];
+    devref(
+        tree.path(),
+        cache.path(),
+        &["--no-cache", "--message-format", "json", "a.rs"],
+    );
+    assert_eq!(entries(cache.path()), 0);
+
+    let good = devref(tree.path(), cache.path(), &args);
+    for entry in std::fs::read_dir(cache.path()).expect("cache dir") {
+        std::fs::write(entry.expect("entry").path(), "{ not json").expect("corrupt");
+    }
+    let after = devref(tree.path(), cache.path(), &args);
+    assert_eq!(good.stdout, after.stdout);
+
+    // An unusable cache directory costs nothing but the shortcut.
+    let file_not_dir = cache.path().join("plain-file");
+    std::fs::write(&file_not_dir, "").expect("write");
+    let output = devref(tree.path(), &file_not_dir, &args);
+    assert_eq!(output.stdout, good.stdout);
+}
