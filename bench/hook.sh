@@ -9,7 +9,9 @@
 # Timed, each with --no-cache (the result cache would answer a repeated run at once):
 #   hook          devref --staged --message-format short -D warnings
 #                 (what `devref install-hook` runs: the changed files only)
-#   hook+model    the same with `rust/ drivers/ samples/`: the model over the whole tree,
+#   git commit    a `git commit` that the hook written by `devref install-hook` stops (the finding
+#                 is an error with -D warnings), so every run is the same: git plus the hook
+#   hook+model    the same as hook with `rust/ drivers/ samples/`: the model over the whole tree,
 #                 read from the index, and still only the changed lines reported
 #   whole tree    devref rust/ drivers/ samples/ (every finding of every file), for scale
 set -euo pipefail
@@ -60,5 +62,9 @@ echo "findings reported by the hook:"
 "$devref" --no-cache --staged --message-format short -D warnings | sed 's/^/  /' || true
 time_it "git diff" git diff --cached --unified=0 --quiet
 time_it "hook" "$devref" --no-cache --staged --message-format short -D warnings
+"$devref" install-hook >/dev/null
+# The hook does not pass --no-cache; a cache folder that cannot exist disables the cache.
+DEVREF_CACHE_DIR=/dev/null/no-cache time_it "git commit" git -c user.email=bench@example.com -c user.name=bench commit -q -m blocked
 time_it "hook+model" "$devref" --no-cache --staged --message-format short -D warnings rust/ drivers/ samples/
 time_it "whole tree" "$devref" --no-cache --message-format short rust/ drivers/ samples/
+[[ $(git rev-list --count HEAD) == 1 ]] || echo "warning: the hook let a timed commit through" >&2

@@ -86,8 +86,7 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Review patch mail (an mbox, `git format-patch` output, a mail or a diff) and write a
-    /// reply: only the findings on lines the patches add, attributed to the patch that adds them.
+    /// Review patch mail and write a reply about the lines the patches add.
     Review(Box<crate::review::ReviewArgs>),
 }
 

@@ -114,16 +114,16 @@ impl LineSet {
 }
 
 /// Where the changes come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode<'a> {
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Mode {
     /// `--diff REV`: the work tree against REV.
-    WorkTree(&'a str),
+    WorkTree(String),
     /// `--staged`: the index against `HEAD`.
     Staged,
 }
 
-impl Mode<'_> {
-    fn flag(self) -> &'static str {
+impl Mode {
+    fn flag(&self) -> &'static str {
         match self {
             Mode::WorkTree(_) => "--diff",
             Mode::Staged => "--staged",
@@ -131,20 +131,24 @@ impl Mode<'_> {
     }
 }
 
-/// `--diff`/`--staged`: asks git which files and lines changed, and fits them into `sources`,
-/// the files the model is built over (those under the PATHs, or those `cargo devref` selected;
-/// none without either). A changed file among the sources is reported there; one that is not is
-/// added. With `--staged`, sources that are in the repository but not in the index are dropped
-/// (they are not part of the commit).
+/// What git says changed, before the files to lint are searched.
+pub struct Changed {
+    repo: Repo,
+    mode: Mode,
+    /// The PATHs (empty without them).
+    pathspec: Vec<PathBuf>,
+    /// Each changed file to lint: its path in the repository, its staged blob (`--staged`) and
+    /// its added or changed lines.
+    files: Vec<(String, Option<String>, LineSet)>,
+}
+
+/// `--diff`/`--staged`: asks git which files and lines changed (before any file is searched, so
+/// that a bad invocation or a missing repository is reported at once).
 ///
 /// `None` without `--diff`/`--staged`; an error is a bad invocation or a failing git.
-pub fn select(
-    args: &Args,
-    sources: &mut Vec<(String, Found)>,
-    exclude: &GlobSet,
-) -> Result<Option<Changes>, String> {
+pub fn changed(args: &Args, exclude: &GlobSet) -> Result<Option<Changed>, String> {
     let mode = match (&args.diff, args.staged) {
-        (Some(rev), _) => Mode::WorkTree(rev),
+        (Some(rev), _) => Mode::WorkTree(rev.clone()),
         (None, true) => Mode::Staged,
         (None, false) => return Ok(None),
     };
@@ -155,11 +159,16 @@ pub fn select(
         ));
     }
     let repo = Repo::open(flag)?;
-    let base = match mode {
+    let base = match &mode {
         Mode::WorkTree(rev) => Some(repo.commit(rev)?),
         Mode::Staged => None,
     };
     let pathspec: &[PathBuf] = if args.paths_given { &args.paths } else { &[] };
+    // Where changes count: below the PATHs (as paths in the repository; `""` is all of it).
+    let scopes = pathspec
+        .iter()
+        .map(|path| repo.scope(path))
+        .collect::<Result<Vec<String>, String>>()?;
 
     let mut raw = vec!["diff"];
     if mode == Mode::Staged {
@@ -184,14 +193,27 @@ pub fn select(
         raw.push(base);
         patch.push(base);
     }
-    let entries = parse_raw(&repo.run(&raw, pathspec)?)?;
-    let mut hunks = parse_patch(&repo.run(&patch, pathspec)?);
+    // The whole repository's changes, then those below the PATHs: a file moved into them from
+    // elsewhere is still a rename.
+    let entries = parse_raw(&repo.run(&raw, &[])?)?;
+    let in_scope = |path: &str| {
+        scopes.is_empty()
+            || scopes.iter().any(|scope| {
+                scope.is_empty()
+                    || path
+                        .strip_prefix(scope.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+    };
 
-    // The changed files to lint, with their new-side lines.
-    let mut changed: Vec<(String, Option<String>, LineSet)> = Vec::new();
+    // The changed files to lint.
+    let mut selected: Vec<RawEntry> = Vec::new();
     for entry in entries {
         let name = repo.display_name(&entry.path);
-        if !is_rs(&entry.path) || crate::cargo::is_excluded(&name, exclude) {
+        if !is_rs(&entry.path)
+            || !in_scope(&entry.path)
+            || crate::cargo::is_excluded(&name, exclude)
+        {
             continue;
         }
         match entry.status {
@@ -223,90 +245,143 @@ pub fn select(
             // A submodule (`160000`) holds no text of its own.
             _ => continue,
         }
-        let mut lines = hunks.remove(&entry.path).unwrap_or_default();
-        lines.normalize();
-        let blob = (mode == Mode::Staged).then_some(entry.new_blob);
-        changed.push((entry.path, blob, lines));
+        selected.push(entry);
     }
-
-    // Each source's path in the repository, to find the changed files among them.
-    let mut keys: Vec<Option<String>> = sources
-        .iter()
-        .map(|(_, found)| match found {
-            Found::File(path) | Found::Error { path, .. } => repo.key(path),
-            Found::Stdin => None,
+    // Their new-side lines: the hunks of those files only, with both sides of each rename so
+    // that git pairs them again.
+    let mut hunks = HashMap::new();
+    if !selected.is_empty() {
+        let paths: Vec<&str> = selected
+            .iter()
+            .flat_map(|entry| std::iter::once(&entry.path).chain(&entry.old_path))
+            .map(String::as_str)
+            .collect();
+        hunks = parse_patch(&repo.run_at_top(&patch, &paths)?);
+    }
+    let changed: Vec<(String, Option<String>, LineSet)> = selected
+        .into_iter()
+        .map(|entry| {
+            let mut lines: LineSet = hunks.remove(&entry.path).unwrap_or_default();
+            lines.normalize();
+            let blob = (mode == Mode::Staged).then_some(entry.new_blob);
+            (entry.path, blob, lines)
         })
         .collect();
-    let mut texts: HashMap<usize, String> = HashMap::new();
-    if mode == Mode::Staged {
-        // The model is built over what the commit holds: the index's text of each source in the
-        // repository; a file in the work tree but not in the index is left out.
-        let index = repo.index(pathspec)?;
-        let mut kept = Vec::with_capacity(sources.len());
-        let mut kept_keys = Vec::with_capacity(sources.len());
-        for (source, key) in sources.drain(..).zip(keys) {
-            let blob = match &key {
-                Some(key) if repo.is_inside(key) => match index.get(key) {
-                    Some(blob) => Some(blob.clone()),
-                    None => continue,
-                },
-                _ => None,
-            };
-            if let Some(blob) = blob {
-                texts.insert(kept.len(), blob);
-            }
-            kept.push(source);
-            kept_keys.push(key);
-        }
-        *sources = kept;
-        keys = kept_keys;
-    }
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (index, key) in keys.iter().enumerate() {
-        if let Some(key) = key {
-            by_key.entry(key.as_str()).or_default().push(index);
-        }
-    }
+    Ok(Some(Changed {
+        repo,
+        mode,
+        pathspec: pathspec.to_vec(),
+        files: changed,
+    }))
+}
 
-    let mut changes = Changes::default();
-    let mut appended = Vec::new();
-    for (path, blob, lines) in changed {
-        let indices = match by_key.get(path.as_str()) {
-            Some(indices) => indices.clone(),
-            None => {
-                let name = repo.display_name(&path);
-                let index = sources.len() + appended.len();
-                appended.push((name.clone(), Found::File(PathBuf::from(name))));
-                vec![index]
+impl Changed {
+    /// Fits the changed files into `sources`, the files the model is built over (those under the
+    /// PATHs, or those `cargo devref` selected; none without either). A changed file among the
+    /// sources is reported there; one that is not is added with `add_missing` (`devref`), and
+    /// left out without it (`cargo devref`, which lints only the files its packages' module trees
+    /// reach). With `--staged`, sources that are in the repository but not in the index are
+    /// dropped (they are not part of the commit), and every source is read from the index.
+    pub fn fit(
+        self,
+        sources: &mut Vec<(String, Found)>,
+        add_missing: bool,
+    ) -> Result<Changes, String> {
+        let Changed {
+            repo,
+            mode,
+            pathspec,
+            files: changed,
+        } = self;
+        // Each source's path in the repository, to find the changed files among them.
+        let mut keys: Vec<Option<String>> = sources
+            .iter()
+            .map(|(_, found)| match found {
+                Found::File(path) | Found::Error { path, .. } => repo.key(path),
+                Found::Stdin => None,
+            })
+            .collect();
+        let mut texts: HashMap<usize, String> = HashMap::new();
+        if mode == Mode::Staged && !sources.is_empty() {
+            // The model is built over what the commit holds: the index's text of each source in the
+            // repository; a file in the work tree but not in the index is left out.
+            let index = repo.index(&pathspec)?;
+            let mut kept = Vec::with_capacity(sources.len());
+            let mut kept_keys = Vec::with_capacity(sources.len());
+            for (source, key) in sources.drain(..).zip(keys) {
+                let blob = match &key {
+                    // A PATH that cannot be read is reported as it is.
+                    _ if matches!(source.1, Found::Error { .. }) => None,
+                    Some(key) if repo.is_inside(key) => match index.get(key) {
+                        Some(blob) => Some(blob.clone()),
+                        None => continue,
+                    },
+                    _ => None,
+                };
+                if let Some(blob) = blob {
+                    texts.insert(kept.len(), blob);
+                }
+                kept.push(source);
+                kept_keys.push(key);
             }
-        };
-        for index in indices {
-            if let Some(blob) = &blob {
-                texts.insert(index, blob.clone());
-            }
-            changes.reported.insert(index);
-            changes.lines.insert(index, lines.clone());
+            *sources = kept;
+            keys = kept_keys;
         }
-    }
-    sources.extend(appended);
+        let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (index, key) in keys.iter().enumerate() {
+            if let Some(key) = key {
+                by_key.entry(key.as_str()).or_default().push(index);
+            }
+        }
 
-    if !texts.is_empty() {
-        let mut blobs: Vec<&str> = texts.values().map(String::as_str).collect();
-        blobs.sort_unstable();
-        blobs.dedup();
-        let contents = repo.blobs(&blobs)?;
-        for (index, blob) in texts {
-            let name = &sources[index].0;
-            let text = match contents.get(&blob) {
-                Some(bytes) => crate::driver::decode(name, bytes.clone()),
-                None => Err(InputError::new(format!(
-                    "cannot read the staged `{name}`: git has no object {blob}"
-                ))),
-            };
-            changes.texts.insert(index, text);
+        let mut changes = Changes::default();
+        // A PATH that cannot be read (one that does not exist, say) is an error worth reporting.
+        for (index, (_, found)) in sources.iter().enumerate() {
+            if matches!(found, Found::Error { .. }) {
+                changes.reported.insert(index);
+                changes.lines.insert(index, LineSet::default());
+            }
         }
+        let mut appended = Vec::new();
+        for (path, blob, lines) in changed {
+            let indices = match by_key.get(path.as_str()) {
+                Some(indices) => indices.clone(),
+                None if !add_missing => continue,
+                None => {
+                    let name = repo.display_name(&path);
+                    let index = sources.len() + appended.len();
+                    appended.push((name.clone(), Found::File(PathBuf::from(name))));
+                    vec![index]
+                }
+            };
+            for index in indices {
+                if let Some(blob) = &blob {
+                    texts.insert(index, blob.clone());
+                }
+                changes.reported.insert(index);
+                changes.lines.insert(index, lines.clone());
+            }
+        }
+        sources.extend(appended);
+
+        if !texts.is_empty() {
+            let mut blobs: Vec<&str> = texts.values().map(String::as_str).collect();
+            blobs.sort_unstable();
+            blobs.dedup();
+            let contents = repo.blobs(&blobs)?;
+            for (index, blob) in texts {
+                let name = &sources[index].0;
+                let text = match contents.get(&blob) {
+                    Some(bytes) => crate::driver::decode(name, bytes.clone()),
+                    None => Err(InputError::new(format!(
+                        "cannot read the staged `{name}`: git has no object {blob}"
+                    ))),
+                };
+                changes.texts.insert(index, text);
+            }
+        }
+        Ok(changes)
     }
-    Ok(Some(changes))
 }
 
 fn is_rs(path: &str) -> bool {
@@ -319,6 +394,8 @@ struct RawEntry {
     status: u8,
     new_mode: String,
     new_blob: String,
+    /// The path before a rename or copy.
+    old_path: Option<String>,
     /// The path after the change (for a deletion, the deleted path), relative to the top of the
     /// work tree.
     path: String,
@@ -340,7 +417,9 @@ fn parse_raw(bytes: &[u8]) -> Result<Vec<RawEntry>, String> {
         };
         let status = status.as_bytes().first().copied().unwrap_or(b'?');
         let mut path = fields.next().unwrap_or_default();
+        let mut old_path = None;
         if matches!(status, b'R' | b'C') {
+            old_path = String::from_utf8(path.to_vec()).ok();
             path = fields.next().unwrap_or_default();
         }
         let Ok(path) = String::from_utf8(path.to_vec()) else {
@@ -354,6 +433,7 @@ fn parse_raw(bytes: &[u8]) -> Result<Vec<RawEntry>, String> {
             status,
             new_mode: new_mode.to_string(),
             new_blob: new_blob.to_string(),
+            old_path,
             path,
         });
     }
@@ -539,10 +619,23 @@ impl Repo {
 
     /// Runs `git ARGS -- PATHSPEC` in the current directory and returns its output.
     fn run(&self, args: &[&str], pathspec: &[PathBuf]) -> Result<Vec<u8>, String> {
-        let output = git()
+        self.output(git().args(args).arg("--").args(pathspec), args)
+    }
+
+    /// Runs `git ARGS -- PATHS` at the top of the work tree (`PATHS` are paths in the
+    /// repository) and returns its output.
+    fn run_at_top(&self, args: &[&str], paths: &[&str]) -> Result<Vec<u8>, String> {
+        let mut command = git();
+        command
+            .current_dir(&self.toplevel)
             .args(args)
             .arg("--")
-            .args(pathspec)
+            .args(paths);
+        self.output(&mut command, args)
+    }
+
+    fn output(&self, command: &mut Command, args: &[&str]) -> Result<Vec<u8>, String> {
+        let output = command
             .output()
             .map_err(|error| format!("cannot run git: {error}"))?;
         if !output.status.success() {
@@ -661,9 +754,12 @@ impl Repo {
                 Ok(relative) => relative.to_path_buf(),
                 Err(_) => {
                     // Through a symbolic link, perhaps: resolve the folder, keep the name.
-                    let parent = path.parent()?.canonicalize().ok()?;
-                    match parent.strip_prefix(&self.toplevel) {
-                        Ok(relative) => relative.join(path.file_name()?),
+                    let resolved = match (path.parent(), path.file_name()) {
+                        (Some(parent), Some(name)) => parent.canonicalize().ok()?.join(name),
+                        _ => path.to_path_buf(),
+                    };
+                    match resolved.strip_prefix(&self.toplevel) {
+                        Ok(relative) => relative.to_path_buf(),
                         Err(_) => return Some("..".to_string()),
                     }
                 }
@@ -685,6 +781,23 @@ impl Repo {
             }
         }
         Some(parts.join("/"))
+    }
+
+    /// A PATH as a path in the repository, below which changes count.
+    fn scope(&self, path: &Path) -> Result<String, String> {
+        match self.key(path) {
+            Some(key) if self.is_inside(&key) => Ok(key),
+            Some(_) => Err(format!(
+                "`{}` is outside the git work tree `{}`",
+                path.display(),
+                self.toplevel.display()
+            )),
+            None => Err(format!(
+                "`{}` cannot be named as a path in the git work tree `{}`",
+                path.display(),
+                self.toplevel.display()
+            )),
+        }
     }
 
     /// Whether a key names a path inside the work tree.

@@ -111,6 +111,14 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
         return EXIT_USAGE;
     }
     let stdin_name = args.stdin_filename.as_deref().unwrap_or("<stdin>");
+    // `--diff`/`--staged` (src/diff.rs): git names the changed files, and their changed lines.
+    let changed = match crate::diff::changed(args, &exclude) {
+        Ok(changed) => changed,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
+    };
     let add_missing = hooks.files.is_none();
     let mut sources: Vec<(String, Found)> = match hooks.files {
         Some(files) => files
@@ -119,7 +127,7 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
             .map(|(name, path)| (name, Found::File(path)))
             .collect(),
         // `--diff`/`--staged` without PATHs lint only the changed files.
-        None if (args.diff.is_some() || args.staged) && !args.paths_given => Vec::new(),
+        None if changed.is_some() && !args.paths_given => Vec::new(),
         None => discover(&args.paths, &exclude)
             .into_iter()
             .map(|found| match &found {
@@ -128,8 +136,10 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
             })
             .collect(),
     };
-    // `--diff`/`--staged` (src/diff.rs): git names the changed files, and their changed lines.
-    let mut changes = match crate::diff::select(args, &mut sources, &exclude) {
+    let mut changes = match changed
+        .map(|c| c.fit(&mut sources, add_missing))
+        .transpose()
+    {
         Ok(changes) => changes,
         Err(message) => {
             eprintln!("error: {message}");

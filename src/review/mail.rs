@@ -123,6 +123,8 @@ struct Piece {
     input_line: Option<usize>,
     /// `quoted-printable` or `base64` when `input_line` is `None`.
     encoding: String,
+    /// The 1-based line of the part's decoded body that the piece starts with.
+    body_line: usize,
 }
 
 impl PatchText {
@@ -133,6 +135,7 @@ impl PatchText {
                 first_line: 0,
                 input_line: Some(input_line),
                 encoding: String::new(),
+                body_line: 1,
             }],
         }
     }
@@ -150,12 +153,13 @@ impl PatchText {
             Some(Piece {
                 first_line,
                 encoding,
+                body_line,
                 ..
             }) => format!(
                 "{}:{}: line {} of the decoded {} body",
                 message.input,
                 message.line,
-                line - first_line + 1,
+                body_line + (line - first_line),
                 encoding
             ),
             None => format!("{}:{}", message.input, message.line),
@@ -174,6 +178,7 @@ impl PatchText {
                     first_line: 0,
                     input_line: piece.input_line.map(|l| l + skipped),
                     encoding: piece.encoding.clone(),
+                    body_line: piece.body_line + skipped,
                 });
             } else {
                 pieces.push(Piece {
@@ -316,11 +321,23 @@ fn mbox_separators(lines: &[&[u8]]) -> Vec<usize> {
         }
         let after_blank = index == 0 || is_blank(lines[index - 1]);
         let before_header = lines.get(index + 1).is_some_and(|l| is_header_line(l));
-        if after_blank && before_header {
+        if after_blank && before_header && has_time(line) {
             starts.push(index);
         }
     }
     starts
+}
+
+/// Whether an mbox `From ` line carries its date's time (`00:00:00`), as every mbox writer puts
+/// it; `From the start:` in a commit message does not.
+fn has_time(line: &[u8]) -> bool {
+    line.windows(5).any(|w| {
+        w[0].is_ascii_digit()
+            && w[1].is_ascii_digit()
+            && w[2] == b':'
+            && w[3].is_ascii_digit()
+            && w[4].is_ascii_digit()
+    })
 }
 
 /// `Name: value`, with a field name of printable ASCII (RFC 5322).
@@ -461,6 +478,7 @@ fn body_text(parsed: &ParsedMail<'_>, raw: &[u8], first_line: usize) -> Result<P
             first_line: line_count,
             input_line,
             encoding,
+            body_line: 1,
         });
         line_count += decoded.matches('\n').count();
         text.push_str(&decoded);
@@ -770,19 +788,21 @@ mod tests {
     #[test]
     fn mbox_split_and_in_body_from() {
         let text = "From 1 Mon Sep 17 00:00:00 2001\nFrom: A <a@x>\nSubject: [PATCH 1/2] one\n\
-                    Message-Id: <1@x>\n\nFrom: Real <real@x>\n\nbody\nFrom the start\n>From here\n\
+                    Message-Id: <1@x>\n\nFrom: Real <real@x>\n\nbody\n\nFrom now on\nNote: x\n\
                     ---\ndiff --git a/x b/x\n\nFrom 2 Mon Sep 17 00:00:00 2001\nFrom: B <b@x>\n\
                     Subject: [PATCH 2/2] two\n\nbody\n";
         let messages = read(text);
         assert_eq!(messages.len(), 2);
         assert_eq!(messages[0].number, Some((1, 2)));
         assert_eq!(messages[0].line, 2);
-        assert_eq!(messages[1].line, 15);
+        assert_eq!(messages[1].line, 16);
+        assert_eq!(unescape_from(b">>From x"), b">From x");
+        assert_eq!(unescape_from(b">Fromage"), b">Fromage");
         assert_eq!(messages[0].message_id.as_deref(), Some("<1@x>"));
         assert_eq!(messages[0].author.as_ref().unwrap().addr, "real@x");
         let patch = messages[0].patch.as_ref().unwrap();
         assert!(patch.text.starts_with("---\ndiff --git"));
-        assert_eq!(patch.locate(&messages[0], 1), "in.mbox:12");
+        assert_eq!(patch.locate(&messages[0], 1), "in.mbox:13");
         assert!(messages[1].patch.is_none());
     }
 
@@ -795,6 +815,29 @@ mod tests {
         assert_eq!(mail[0].title, "a");
         let index = read("Index: x.rs\n===\n--- x.rs\n");
         assert!(!index[0].is_mail);
+    }
+
+    #[test]
+    fn inline_multipart_patches_skip_signatures() {
+        let mail = read(
+            "From: a@x\nSubject: [PATCH] a\nContent-Type: multipart/signed; boundary=\"b\"\n\n\
+             --b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: \
+             quoted-printable\n\nmsg\n---\ndiff --git a/x.rs b/x.rs\n--- a/x.rs\n+++ b/x.rs\n\
+             @@ -1 +1 @@\n-a =3D 1;\n+a =3D 2; // a long line that is broken with a soft=\n \
+             break\n--b\nContent-Type: application/pgp-signature\n\n-----BEGIN PGP \
+             SIGNATURE-----\n--- a/y.rs\n--b--\n",
+        );
+        let patch = mail[0].patch.as_ref().expect("a patch");
+        assert_eq!(
+            patch.text,
+            "---\ndiff --git a/x.rs b/x.rs\n--- a/x.rs\n+++ b/x.rs\n@@ -1 +1 @@\n-a = 1;\n\
+             +a = 2; // a long line that is broken with a soft break\n"
+        );
+        // Lines of a quoted-printable body are named within the decoded body.
+        assert_eq!(
+            patch.locate(&mail[0], 2),
+            "in.mbox:1: line 4 of the decoded quoted-printable body"
+        );
     }
 
     #[test]

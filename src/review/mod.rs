@@ -546,9 +546,11 @@ pub fn review(inputs: Vec<InputFile>, settings: &Settings<'_>) -> Result<Review,
         let mut findings = Vec::new();
         if !touched.is_empty() {
             let is_final = Some(index) == last_rust;
+            let previous = states.last().map(|(_, keys)| keys);
             let (keys, mine, earlier) = series.analyze(
                 index,
                 &touched,
+                previous,
                 is_final,
                 settings.options,
                 settings.exclude,
@@ -1016,12 +1018,14 @@ impl Series<'_> {
 
     /// Analyses the current state (after patch `index`). Returns the keys of every finding on a
     /// file of the series, the findings of patch `index`, and, for the last state, the findings
-    /// on lines earlier patches added, as `(patch, finding)`.
-    #[allow(clippy::type_complexity)]
+    /// on lines earlier patches added, as `(patch, finding)`. A file that does not parse is the
+    /// finding of the patch that touched it while the previous state (`previous`) parsed it.
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn analyze(
         &self,
         index: usize,
         touched: &BTreeSet<String>,
+        previous: Option<&HashSet<Key>>,
         is_final: bool,
         options: &Options,
         exclude: &GlobSet,
@@ -1061,10 +1065,12 @@ impl Series<'_> {
             let range = clamp(file, diagnostic.primary);
             let line = image.lines.get(file.line_index(range.start));
             let (key, owner) = match (diagnostic.origin, line) {
-                (Origin::Input, _) => (
-                    Key::Input(file.name.clone()),
-                    touched.contains(&file.name).then_some(index),
-                ),
+                (Origin::Input, _) => {
+                    let key = Key::Input(file.name.clone());
+                    let new = touched.contains(&file.name)
+                        && !previous.is_some_and(|keys| keys.contains(&key));
+                    (key, new.then_some(index))
+                }
                 (Origin::Lint(lint), Some(line)) => (Key::Line(line.id, lint.name), line.origin),
                 (Origin::Lint(_), None) => continue,
             };

@@ -751,9 +751,9 @@ impl Image {
         };
         if place == Place::Searched && at + old.len() > self.lines.len() {
             return format!(
-                "its lines (from `{}`) were not found anywhere in the file, which has {} lines; \
+                "its lines (the first with text: `{}`) were not found anywhere in the file, which has {} lines; \
                  its header puts them at line {}{budget}",
-                clip(old.first().map_or("", |l| l.trim())),
+                clip(old.iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or("")),
                 self.lines.len(),
                 at + 1
             );

@@ -206,6 +206,39 @@ pub(crate) fn collect_sites(cx: &FileContext<'_>) -> Vec<Site> {
     collector.sites
 }
 
+/// Whether a body (macro arguments included, nested items excluded) holds an `unsafe` block.
+struct UnsafeFinder<'c> {
+    cx: &'c FileContext<'c>,
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for UnsafeFinder<'_> {
+    fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+        if self.found {
+            return;
+        }
+        if matches!(expr, syn::Expr::Unsafe(_)) {
+            self.found = true;
+            return;
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_item(&mut self, _item: &'ast syn::Item) {}
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let body = self.cx.macros.body(mac);
+        match &*body {
+            MacroBody::Exprs(exprs) => {
+                for expr in exprs {
+                    self.visit_expr(expr);
+                }
+            }
+            MacroBody::Items(_) | MacroBody::Opaque => {}
+        }
+    }
+}
+
 struct Collector {
     sites: Vec<Site>,
     /// Marker comments (by start offset) that already belong to a block.
@@ -214,6 +247,13 @@ struct Collector {
 
 impl Hooks for Collector {
     fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
+        // Most functions hold no `unsafe` block; finding that out is far cheaper than anchoring
+        // every expression for the comment search.
+        let mut finder = UnsafeFinder { cx, found: false };
+        finder.visit_block(func.block);
+        if !finder.found {
+            return;
+        }
         let mut body = Body {
             cx,
             scope,

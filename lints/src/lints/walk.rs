@@ -31,6 +31,7 @@ pub struct ImplScope {
 pub struct FnScope {
     pub name: String,
     pub is_unsafe: bool,
+    /// The fn's docs when it is an `unsafe fn` (empty otherwise: a safe fn has no contract).
     pub docs: Docs,
     /// The whole fn item.
     pub span: Span,
@@ -161,7 +162,12 @@ impl Walker<'_, '_> {
         self.scope.in_fn = Some(FnScope {
             name: ident_text(&sig.ident),
             is_unsafe: sig.unsafety.is_some(),
-            docs: lower_docs(file, attrs),
+            // Only an `unsafe fn` has a contract for its body to delegate to; docs are not free.
+            docs: if sig.unsafety.is_some() {
+                lower_docs(file, attrs)
+            } else {
+                Docs::default()
+            },
             span: whole,
             sig_span: self.span(spans::signature(sig)),
             ret: match &sig.output {

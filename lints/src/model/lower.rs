@@ -79,34 +79,42 @@ impl Lowerer<'_> {
 
     fn docs(&self, attrs: &[syn::Attribute]) -> Docs {
         let mut text = String::new();
-        let mut span: Option<Span> = None;
+        let mut first: Option<&syn::Attribute> = None;
+        let mut last: Option<&syn::Attribute> = None;
         for attr in attrs {
-            if !attr.path().is_ident("doc") {
+            let syn::Meta::NameValue(nv) = &attr.meta else {
+                continue;
+            };
+            if !nv.path.is_ident("doc") {
                 continue;
             }
-            if let syn::Meta::NameValue(nv) = &attr.meta {
-                if let syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }) = &nv.value
-                {
-                    let line = s.value();
-                    // `///` lines keep their leading space; block docs may hold many lines.
-                    for part in line.split('\n') {
-                        text.push_str(part.strip_prefix(' ').unwrap_or(part));
-                        text.push('\n');
-                    }
-                    let this = self.span(attr.span());
-                    span = Some(match span {
-                        Some(prev) => Span {
-                            end: this.end.max(prev.end),
-                            ..prev
-                        },
-                        None => this,
-                    });
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &nv.value
+            {
+                let line = s.value();
+                // `///` lines keep their leading space; block docs may hold many lines.
+                for part in line.split('\n') {
+                    text.push_str(part.strip_prefix(' ').unwrap_or(part));
+                    text.push('\n');
                 }
+                first.get_or_insert(attr);
+                last = Some(attr);
             }
         }
+        // Joined from the first `#` to the last `]`: `Spanned` would re-print every attribute.
+        let span = match (first, last) {
+            (Some(first), Some(last)) => {
+                let start = self.span(first.pound_token.span);
+                let end = self.span(last.bracket_token.span.close());
+                Some(Span {
+                    end: end.end.max(start.end),
+                    ..start
+                })
+            }
+            _ => None,
+        };
         Docs { text, span }
     }
 

@@ -1,0 +1,3 @@
+//! Buses.
+
+pub mod gizmo;

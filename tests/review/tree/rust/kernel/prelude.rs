@@ -1,0 +1,3 @@
+//! The kernel prelude.
+
+pub use crate::types::ARef;
