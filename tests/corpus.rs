@@ -161,3 +161,56 @@ fn fetch(root: &Path, version: &str) -> Option<PathBuf> {
     assert!(tree.is_dir(), "fetch-kernel.sh printed no tree: {stdout}");
     Some(tree)
 }
+
+/// The kernel vendors syn, quote, proc-macro2 and zerocopy under `rust/`; the fetch script leaves
+/// them out, so their crates.io releases (in cargo's registry, as devref builds with them) are
+/// linted instead: every file must parse and nothing may crash.
+#[test]
+fn vendored_crates_lint_without_crash() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .expect("a cargo home");
+    let mut crates = Vec::new();
+    for index in std::fs::read_dir(home.join("registry/src")).expect("cargo's registry sources") {
+        let index = index.expect("entry").path();
+        for entry in std::fs::read_dir(&index).expect("an index dir") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_string();
+            if ["syn-", "quote-", "proc-macro2-", "zerocopy-"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+            {
+                crates.push(path);
+            }
+        }
+    }
+    assert!(
+        crates.len() >= 3,
+        "syn, quote and proc-macro2 are devref's own dependencies"
+    );
+    for krate in crates {
+        let output = Command::new(env!("CARGO_BIN_EXE_devref"))
+            .current_dir(&krate)
+            .args(["--no-cache", "--message-format", "short", "."])
+            .output()
+            .expect("devref runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.code() == Some(0) || output.status.code() == Some(1),
+            "{}: {:?}\n{}",
+            krate.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let inputs: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.ends_with("[devref::input]"))
+            .collect();
+        assert!(inputs.is_empty(), "{}: {inputs:#?}", krate.display());
+    }
+}

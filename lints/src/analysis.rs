@@ -85,6 +85,26 @@ pub fn analyze(inputs: Vec<Input>, options: &Options, threads: usize) -> Analysi
     for (index, input) in inputs.into_iter().enumerate() {
         let id = FileId(index as u32);
         match input.content {
+            Ok(text) if text.len() > MAX_FILE_SIZE => {
+                diagnostics.push(Diagnostic::input_error(
+                    Span::new(id, 0..0),
+                    format!(
+                        "`{}` is {:.1} MiB, over devref's limit of {} MiB for one file; such files are generated, not written",
+                        input.name,
+                        text.len() as f64 / (1024.0 * 1024.0),
+                        MAX_FILE_SIZE >> 20
+                    ),
+                ));
+                // Rendering needs no more than the first line.
+                let first_line = text
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(200)
+                    .collect();
+                files.push(SourceFile::new(id, input.name, first_line));
+            }
             Ok(text) => {
                 files.push(SourceFile::new(id, input.name, text));
                 readable.push(id);
@@ -291,7 +311,7 @@ pub fn declared_modules(name: &str, text: &str, is_root: bool) -> Vec<ModuleFile
     catch_panic(|| {
         let blanked = blank_prefix(text);
         let text = blanked.as_deref().unwrap_or(text);
-        let Ok(ast) = syn::parse_file(text) else {
+        let Ok(ast) = parse_nested(text) else {
             return Vec::new();
         };
         let tree = lower_file(FileId(0), &ast, &MacroCache::default());
@@ -300,13 +320,69 @@ pub fn declared_modules(name: &str, text: &str, is_root: bool) -> Vec<ModuleFile
     .unwrap_or_default()
 }
 
+/// Larger files are refused: the largest Rust file of the kernel is under 100 KiB, and analysing a
+/// generated monster would cost gigabytes of syntax tree.
+pub const MAX_FILE_SIZE: usize = 4 << 20;
+
+/// Delimiters nested deeper than this are refused: syn, and every pass after it, recurse once per
+/// level, and real kernel code stays below a hundred.
+pub const MAX_NESTING: usize = 512;
+
+/// Tokens of one level allowed between `;` or `,`: a longer run is one huge expression
+/// (`a + a + …`, `x.f().f()…`), which syn and the passes after it nest one level per operator.
+pub const MAX_RUN: usize = 20_000;
+
+/// `syn::parse_file` behind a nesting guard. proc-macro2's lexer is iterative, so the token tree is
+/// measured (with an explicit stack) before syn's recursive descent can overflow the thread's stack.
+fn parse_nested(text: &str) -> syn::Result<syn::File> {
+    let tokens: proc_macro2::TokenStream = text.parse().map_err(syn::Error::from)?;
+    if let Some(error) = too_deep(&tokens) {
+        return Err(error);
+    }
+    syn::parse2(tokens)
+}
+
+/// Where nesting first exceeds [`MAX_NESTING`], or one expression runs past [`MAX_RUN`] tokens.
+fn too_deep(tokens: &proc_macro2::TokenStream) -> Option<syn::Error> {
+    use proc_macro2::TokenTree;
+    // Each level: its tokens, and how many have passed since the last separator.
+    let mut stack = vec![(tokens.clone().into_iter(), 0usize)];
+    while let Some((top, run)) = stack.last_mut() {
+        let Some(tree) = top.next() else {
+            stack.pop();
+            continue;
+        };
+        *run += 1;
+        if *run > MAX_RUN {
+            return Some(syn::Error::new(
+                tree.span(),
+                format!("an expression longer than {MAX_RUN} tokens; devref does not analyse such a file"),
+            ));
+        }
+        match tree {
+            TokenTree::Punct(punct) if matches!(punct.as_char(), ';' | ',') => *run = 0,
+            TokenTree::Group(group) => {
+                if stack.len() >= MAX_NESTING {
+                    return Some(syn::Error::new(
+                        group.span_open(),
+                        format!("delimiters nested more than {MAX_NESTING} levels deep; devref does not analyse such a file"),
+                    ));
+                }
+                stack.push((group.stream().into_iter(), 0));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses and lowers one file, or reports where it does not parse.
 fn parse(source: &SourceFile) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
     // syn drops a BOM and a shebang line before parsing, so its spans would be off by their
     // length; blanking them keeps every byte offset that of the file.
     let text = blank_prefix(&source.text);
     let text = text.as_deref().unwrap_or(&source.text);
-    match syn::parse_file(text) {
+    match parse_nested(text) {
         Ok(ast) => {
             let macros = MacroCache::default();
             let tree = lower_file(source.id, &ast, &macros);
