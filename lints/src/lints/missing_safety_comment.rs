@@ -13,7 +13,7 @@ use crate::model::contracts::{
 use crate::model::def_map::{Namespace, Res};
 use crate::model::item_tree::{ItemKind, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type, span_of};
-use crate::model::macros::{MacroBody, MacroCache};
+use crate::model::macros::{visit_macro_exprs, MacroBody, MacroCache};
 use crate::model::spans;
 use crate::model::types::first_type_arg;
 use crate::model::Model;
@@ -227,15 +227,8 @@ impl<'ast> Visit<'ast> for UnsafeFinder<'_> {
     fn visit_item(&mut self, _item: &'ast syn::Item) {}
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let body = self.cx.macros.body(mac);
-        match &*body {
-            MacroBody::Exprs(exprs) => {
-                for expr in exprs {
-                    self.visit_expr(expr);
-                }
-            }
-            MacroBody::Items(_) | MacroBody::Opaque => {}
-        }
+        let macros = self.cx.macros;
+        visit_macro_exprs(self, macros, mac);
     }
 }
 
@@ -1082,12 +1075,8 @@ impl<'ast> Visit<'ast> for Calls<'_, '_, '_> {
     fn visit_item(&mut self, _item: &'ast syn::Item) {}
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let body = self.body.cx.macros.body(mac);
-        if let MacroBody::Exprs(exprs) = &*body {
-            for expr in exprs {
-                self.visit_expr(expr);
-            }
-        }
+        let macros = self.body.cx.macros;
+        visit_macro_exprs(self, macros, mac);
     }
 }
 
@@ -1178,12 +1167,8 @@ impl<'ast> Visit<'ast> for Body<'_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let body = self.cx.macros.body(mac);
-        if let MacroBody::Exprs(exprs) = &*body {
-            for expr in exprs {
-                self.visit_expr(expr);
-            }
-        }
+        let macros = self.cx.macros;
+        visit_macro_exprs(self, macros, mac);
     }
 }
 

@@ -11,7 +11,7 @@ use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
 use crate::model::item_tree::TypeKind;
 use crate::model::lower::{ident_text, lower_type, span_of};
-use crate::model::macros::MacroBody;
+use crate::model::macros::visit_macro_exprs;
 use crate::model::types::Walk;
 use crate::source::Span;
 
@@ -367,12 +367,8 @@ impl<'ast> Visit<'ast> for Flow<'_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let body = self.cx.macros.body(mac);
-        if let MacroBody::Exprs(exprs) = &*body {
-            for expr in exprs {
-                self.visit_expr(expr);
-            }
-        }
+        let macros = self.cx.macros;
+        visit_macro_exprs(self, macros, mac);
     }
 }
 

@@ -46,6 +46,20 @@ impl MacroCache {
     }
 }
 
+/// Visits the expressions a macro's arguments parse as (nothing for items or opaque bodies): what
+/// every body visitor's `visit_macro` does.
+pub fn visit_macro_exprs<V>(visitor: &mut V, macros: &MacroCache, mac: &Macro)
+where
+    V: for<'x> syn::visit::Visit<'x>,
+{
+    let body = macros.body(mac);
+    if let MacroBody::Exprs(exprs) = &*body {
+        for expr in exprs {
+            visitor.visit_expr(expr);
+        }
+    }
+}
+
 /// Parses a macro invocation's tokens: first as comma-separated expressions (with `pin_init!`'s
 /// `field <- init` arrows read as plain fields), then as items.
 pub fn parse_body(mac: &Macro) -> MacroBody {
