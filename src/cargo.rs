@@ -90,7 +90,7 @@ pub fn main(mut argv: Vec<OsString>) -> i32 {
     }
     let matches = CargoCli::command().get_matches_from(argv);
     let mut cli = CargoCli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    cli.check.level_flags = ordered_level_flags(&matches);
+    cli.check.levels.level_flags = ordered_level_flags(&matches);
     if cli.command.is_some() {
         return driver::dispatch(Cli {
             command: cli.command,

@@ -121,29 +121,12 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
-    /// Set lint, group or `warnings` to allow (repeatable; applied in order after the config).
-    #[arg(short = 'A', long = "allow", value_name = "LINT")]
-    pub allow: Vec<String>,
-
-    /// Set lint, group or `warnings` to warn.
-    #[arg(short = 'W', long = "warn", value_name = "LINT")]
-    pub warn: Vec<String>,
-
-    /// Set lint, group or `warnings` to deny.
-    #[arg(short = 'D', long = "deny", value_name = "LINT")]
-    pub deny: Vec<String>,
-
-    /// Set lint, group or `warnings` to forbid (no later setting lowers it).
-    #[arg(short = 'F', long = "forbid", value_name = "LINT")]
-    pub forbid: Vec<String>,
+    #[command(flatten)]
+    pub levels: LevelArgs,
 
     /// Do not read or write the result cache.
     #[arg(long)]
     pub no_cache: bool,
-
-    /// Lower every lint's level to at most this one.
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub cap_lints: Option<CapLevel>,
 
     /// Apply the machine-applicable suggestions to the files, then report what remains.
     #[arg(long)]
@@ -179,16 +162,13 @@ pub struct Args {
     /// `--staged` without them lint only the changed files.
     #[arg(skip)]
     pub paths_given: bool,
-
-    /// `-A/-W/-D/-F` settings in command-line order (filled by [`parse_from`]).
-    #[arg(skip)]
-    pub level_flags: Vec<(String, Level)>,
 }
 
 impl Args {
     /// The `-A/-W/-D/-F` settings as selectors, or the first unknown name.
     pub fn level_settings(&self) -> Result<Vec<(Selector, Level)>, String> {
-        self.level_flags
+        self.levels
+            .ordered()
             .iter()
             .map(|(name, level)| {
                 Selector::parse(name)
@@ -196,6 +176,56 @@ impl Args {
                     .ok_or_else(|| format!("unknown lint or group `{name}` (see `devref lints`)"))
             })
             .collect()
+    }
+}
+
+/// `-A/-W/-D/-F` and `--cap-lints`, shared by a lint run and `devref review`.
+#[derive(Debug, Clone, Default, ClapArgs)]
+pub struct LevelArgs {
+    /// Set lint, group or `warnings` to allow (repeatable; applied in order after the config).
+    #[arg(short = 'A', long = "allow", value_name = "LINT")]
+    pub allow: Vec<String>,
+
+    /// Set lint, group or `warnings` to warn.
+    #[arg(short = 'W', long = "warn", value_name = "LINT")]
+    pub warn: Vec<String>,
+
+    /// Set lint, group or `warnings` to deny.
+    #[arg(short = 'D', long = "deny", value_name = "LINT")]
+    pub deny: Vec<String>,
+
+    /// Set lint, group or `warnings` to forbid (no later setting lowers it).
+    #[arg(short = 'F', long = "forbid", value_name = "LINT")]
+    pub forbid: Vec<String>,
+
+    /// Lower every lint's level to at most this one.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub cap_lints: Option<CapLevel>,
+
+    /// `-A/-W/-D/-F` settings in command-line order (filled by [`parse_from`]).
+    #[arg(skip)]
+    pub level_flags: Vec<(String, Level)>,
+}
+
+impl LevelArgs {
+    /// The level flags in command-line order; in flag-kind order when the order is not known.
+    pub fn ordered(&self) -> Vec<(String, Level)> {
+        if !self.level_flags.is_empty() {
+            return self.level_flags.clone();
+        }
+        let given = |names: &[String], level: Level| {
+            names
+                .iter()
+                .map(move |name| (name.clone(), level))
+                .collect::<Vec<_>>()
+        };
+        [
+            given(&self.allow, Level::Allow),
+            given(&self.warn, Level::Warn),
+            given(&self.deny, Level::Deny),
+            given(&self.forbid, Level::Forbid),
+        ]
+        .concat()
     }
 }
 
@@ -207,11 +237,11 @@ where
 {
     let matches = Cli::command().bin_name(bin_name).get_matches_from(argv);
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
-    cli.check.level_flags = ordered_level_flags(&matches);
+    cli.check.levels.level_flags = ordered_level_flags(&matches);
     if let (Some(Command::Review(review)), Some(sub)) =
         (&mut cli.command, matches.subcommand_matches("review"))
     {
-        review.level_flags = ordered_level_flags(sub);
+        review.levels.level_flags = ordered_level_flags(sub);
     }
     cli.check.paths_given =
         matches.value_source("paths") == Some(clap::parser::ValueSource::CommandLine);

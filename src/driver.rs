@@ -258,7 +258,7 @@ pub fn options(args: &Args) -> Result<(Options, Vec<String>), String> {
     };
     let mut levels = LevelSpec {
         settings: config.levels,
-        cap: args.cap_lints.map(|cap| cap.level()),
+        cap: args.levels.cap_lints.map(|cap| cap.level()),
     };
     levels.settings.extend(args.level_settings()?);
     let options = Options {

@@ -32,7 +32,7 @@ use devref_lints::options::Options;
 use devref_lints::{analyze, Diagnostic, Input, Level, Origin, SourceFile};
 use globset::GlobSet;
 
-use crate::cli::{CapLevel, Cli};
+use crate::cli::{Cli, LevelArgs};
 use crate::discover::{discover, exclude_set, Found};
 use crate::driver::{EXIT_CLEAN, EXIT_ERRORS, EXIT_USAGE};
 use crate::render::clamp;
@@ -97,51 +97,8 @@ pub struct ReviewArgs {
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
-    /// Set lint, group or `warnings` to allow (repeatable; applied in order after the config).
-    #[arg(short = 'A', long = "allow", value_name = "LINT")]
-    pub allow: Vec<String>,
-
-    /// Set lint, group or `warnings` to warn.
-    #[arg(short = 'W', long = "warn", value_name = "LINT")]
-    pub warn: Vec<String>,
-
-    /// Set lint, group or `warnings` to deny.
-    #[arg(short = 'D', long = "deny", value_name = "LINT")]
-    pub deny: Vec<String>,
-
-    /// Set lint, group or `warnings` to forbid (no later setting lowers it).
-    #[arg(short = 'F', long = "forbid", value_name = "LINT")]
-    pub forbid: Vec<String>,
-
-    /// Lower every lint's level to at most this one.
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub cap_lints: Option<CapLevel>,
-
-    /// `-A/-W/-D/-F` in command-line order (filled by `cli::parse_from`).
-    #[arg(skip)]
-    pub level_flags: Vec<(String, Level)>,
-}
-
-impl ReviewArgs {
-    /// The level flags in command-line order; in group order when the order is not known.
-    fn ordered_levels(&self) -> Vec<(String, Level)> {
-        if !self.level_flags.is_empty() {
-            return self.level_flags.clone();
-        }
-        let given = |names: &[String], level: Level| {
-            names
-                .iter()
-                .map(move |name| (name.clone(), level))
-                .collect::<Vec<_>>()
-        };
-        [
-            given(&self.allow, Level::Allow),
-            given(&self.warn, Level::Warn),
-            given(&self.deny, Level::Deny),
-            given(&self.forbid, Level::Forbid),
-        ]
-        .concat()
-    }
+    #[command(flatten)]
+    pub levels: LevelArgs,
 }
 
 /// A reviewed series.
@@ -298,8 +255,8 @@ pub fn run(args: &ReviewArgs) -> i32 {
         .config
         .clone()
         .or_else(|| args.tree.as_deref().and_then(crate::config::find));
-    check.cap_lints = args.cap_lints;
-    check.level_flags = args.ordered_levels();
+    check.levels = args.levels.clone();
+    check.levels.level_flags = args.levels.ordered();
     let (options, config_excludes) = match crate::driver::options(&check) {
         Ok(found) => found,
         Err(message) => {
@@ -375,7 +332,7 @@ pub fn run(args: &ReviewArgs) -> i32 {
 /// (the bot's paths mean nothing to the author) and the tree as a placeholder.
 fn reproduce(args: &ReviewArgs) -> String {
     let mut words = vec!["devref".to_string(), "review".to_string()];
-    for (name, level) in args.ordered_levels() {
+    for (name, level) in args.levels.ordered() {
         let flag = match level {
             Level::Allow => "-A",
             Level::Warn => "-W",
@@ -384,7 +341,7 @@ fn reproduce(args: &ReviewArgs) -> String {
         };
         words.push(format!("{flag} {}", shell_word(&name)));
     }
-    if let Some(cap) = args.cap_lints {
+    if let Some(cap) = args.levels.cap_lints {
         words.push(format!("--cap-lints {}", cap.level().as_str()));
     }
     if args.tree.is_some() {
