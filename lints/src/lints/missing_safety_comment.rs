@@ -5,7 +5,7 @@ use syn::visit::Visit;
 
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::lints::walk::{walk_file, BodyScope, FnView, Hooks};
+use crate::lints::walk::{strip_parens, tail_expr, walk_file, BodyScope, FnView, Hooks};
 use crate::lints::FileContext;
 use crate::model::contracts::{
     doc_layout, find_safety_comment, indentation, one_line, Anchor, CommentSite, Lookup,
@@ -1000,21 +1000,6 @@ fn embedded_field(macros: &MacroCache, expr: &syn::Expr) -> Option<String> {
             };
             exprs.first().and_then(|e| embedded_field(macros, e))
         }
-        _ => None,
-    }
-}
-
-fn strip_parens(expr: &syn::Expr) -> &syn::Expr {
-    match expr {
-        syn::Expr::Paren(inner) => strip_parens(&inner.expr),
-        syn::Expr::Group(inner) => strip_parens(&inner.expr),
-        other => other,
-    }
-}
-
-fn tail_expr(block: &syn::Block) -> Option<&syn::Expr> {
-    match block.stmts.last()? {
-        syn::Stmt::Expr(expr, None) => Some(expr),
         _ => None,
     }
 }

@@ -5,7 +5,7 @@ use syn::visit::Visit;
 
 use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
-use crate::lints::walk::{walk_file, BodyScope, FnView, Hooks};
+use crate::lints::walk::{strip_parens, tail_expr, walk_file, BodyScope, FnView, Hooks};
 use crate::lints::FileContext;
 use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
@@ -376,21 +376,6 @@ fn member_name(member: &syn::Member) -> String {
     match member {
         syn::Member::Named(ident) => ident_text(ident),
         syn::Member::Unnamed(index) => index.index.to_string(),
-    }
-}
-
-fn strip_parens(expr: &syn::Expr) -> &syn::Expr {
-    match expr {
-        syn::Expr::Paren(inner) => strip_parens(&inner.expr),
-        syn::Expr::Group(inner) => strip_parens(&inner.expr),
-        other => other,
-    }
-}
-
-fn tail_expr(block: &syn::Block) -> Option<&syn::Expr> {
-    match block.stmts.last()? {
-        syn::Stmt::Expr(expr, None) => Some(expr),
-        _ => None,
     }
 }
 

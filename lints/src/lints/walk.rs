@@ -301,3 +301,20 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         }
     }
 }
+
+/// The expression inside any parentheses (and invisible groups from macros).
+pub fn strip_parens(expr: &syn::Expr) -> &syn::Expr {
+    match expr {
+        syn::Expr::Paren(inner) => strip_parens(&inner.expr),
+        syn::Expr::Group(inner) => strip_parens(&inner.expr),
+        other => other,
+    }
+}
+
+/// The block's value: its last statement when that is an expression without `;`.
+pub fn tail_expr(block: &syn::Block) -> Option<&syn::Expr> {
+    match block.stmts.last()? {
+        syn::Stmt::Expr(expr, None) => Some(expr),
+        _ => None,
+    }
+}
