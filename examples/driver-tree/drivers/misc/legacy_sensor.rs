@@ -23,6 +23,20 @@ struct Companion {
     dev: ARef<device::Device>,
 }
 
+impl SensorData {
+    /// The parent device, as a counted reference.
+    fn parent_device(&self) -> ARef<device::Device> {
+        // SAFETY: `pdev` is a valid `struct pci_dev`.
+        let dev = unsafe { device::Device::from_raw(&raw mut (*self.pdev).dev) };
+        dev.into()
+    }
+
+    /// Takes a reference on the PCI device by hand.
+    fn hold(&self) {
+        unsafe { bindings::pci_dev_get(self.pdev) };
+    }
+}
+
 struct SensorDriver;
 
 impl pci::Driver for SensorDriver {
