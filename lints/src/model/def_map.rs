@@ -838,12 +838,22 @@ fn partial_kernel_path(path: &Path) -> Option<Vec<String>> {
 }
 
 /// `rust/kernel/lib.rs` is crate `kernel`; `samples/rust/rust_driver_pci.rs` is `rust_driver_pci`.
+fn dir_name(dir: &Path) -> Option<&str> {
+    dir.file_name().and_then(|n| n.to_str())
+}
+
 fn crate_name(path: &Path) -> String {
     let name = if is_mod_rs(path) {
-        path.parent()
-            .and_then(|p| p.file_name())
-            .and_then(|n| n.to_str())
-            .unwrap_or("main")
+        let dir = path.parent();
+        match dir.and_then(dir_name) {
+            // Cargo's layout: `pkg/src/lib.rs` is crate `pkg`, as the package names it.
+            Some("src") => dir
+                .and_then(Path::parent)
+                .and_then(dir_name)
+                .unwrap_or("src"),
+            Some(name) => name,
+            None => "main",
+        }
     } else {
         path.file_stem().and_then(|s| s.to_str()).unwrap_or("main")
     };
