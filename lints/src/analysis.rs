@@ -72,9 +72,10 @@ pub struct Analysis {
 /// Worker stacks are large because syn recurses once per nesting level of an expression.
 const WORKER_STACK: usize = 256 * 1024 * 1024;
 
+/// What a worker keeps of a file until its lints run. The comment index is built only then, so it
+/// is not alive while every syntax tree waits for the model.
 struct Parsed {
     ast: syn::File,
-    comments: CommentIndex,
     macros: MacroCache,
 }
 
@@ -253,11 +254,16 @@ fn worker(
     let Ok(model) = model_rx.recv() else {
         return diagnostics;
     };
-    for (id, file) in &parsed {
+    // Each file's trees are freed as soon as its lints are done.
+    for (id, file) in parsed {
+        let file = &file;
+        let source = &files[id.0 as usize];
+        let blanked = blank_prefix(&source.text);
+        let comments = CommentIndex::build(blanked.as_deref().unwrap_or(&source.text));
         let cx = FileContext {
-            source: &files[id.0 as usize],
+            source,
             ast: &file.ast,
-            comments: &file.comments,
+            comments: &comments,
             macros: &file.macros,
             model: &model,
         };
@@ -384,17 +390,11 @@ fn parse(source: &SourceFile) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
     let text = text.as_deref().unwrap_or(&source.text);
     match parse_nested(text) {
         Ok(ast) => {
+            // Lowering's macro bodies are dropped with this cache: kept until the lints run, they
+            // would all be alive at the peak, while every syntax tree waits for the model.
+            let tree = lower_file(source.id, &ast, &MacroCache::default());
             let macros = MacroCache::default();
-            let tree = lower_file(source.id, &ast, &macros);
-            let comments = CommentIndex::build(text);
-            Ok((
-                Parsed {
-                    ast,
-                    comments,
-                    macros,
-                },
-                tree,
-            ))
+            Ok((Parsed { ast, macros }, tree))
         }
         Err(error) => {
             let range = error.span().byte_range();
