@@ -291,7 +291,8 @@ pub fn sarif_rule(lint: &Lint) -> Value {
     rule.insert("id".into(), json!(lint.code()));
     rule.insert("name".into(), json!(lint.name));
     rule.insert("shortDescription".into(), json!({ "text": lint.summary }));
-    let full = doc_section(docs, "What it does").unwrap_or_else(|| lint.summary.to_string());
+    let full = devref_lints::docs::section_text(docs, "What it does")
+        .unwrap_or_else(|| lint.summary.to_string());
     rule.insert("fullDescription".into(), json!({ "text": full }));
     rule.insert("help".into(), json!({ "text": docs, "markdown": docs }));
     // SARIF requires an absolute URI here; the docs link is repository-relative until the
@@ -337,32 +338,6 @@ fn input_rule() -> Value {
         "defaultConfiguration": { "enabled": true, "level": "error" },
         "properties": { "tags": ["input"] },
     })
-}
-
-/// A `### heading` section of lint docs as plain text: the lines of a paragraph joined by spaces,
-/// paragraphs by a blank line.
-fn doc_section(docs: &str, heading: &str) -> Option<String> {
-    let mut lines = docs.lines();
-    lines.find(|line| line.trim_start_matches('#').trim() == heading && line.starts_with('#'))?;
-    let mut paragraphs: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for line in lines.take_while(|line| !line.starts_with('#')) {
-        let line = line.trim();
-        if line.is_empty() {
-            if !current.is_empty() {
-                paragraphs.push(std::mem::take(&mut current));
-            }
-        } else {
-            if !current.is_empty() {
-                current.push(' ');
-            }
-            current.push_str(line);
-        }
-    }
-    if !current.is_empty() {
-        paragraphs.push(current);
-    }
-    (!paragraphs.is_empty()).then(|| paragraphs.join("\n\n"))
 }
 
 /// `scheme:…` with an RFC 3986 scheme.
@@ -591,18 +566,7 @@ mod tests {
     }
 
     #[test]
-    fn doc_sections() {
-        let docs =
-            "### What it does\nFinds a\nthing.\n\nAnd more.\n\n### Why is this bad\nIt is.\n";
-        assert_eq!(
-            doc_section(docs, "What it does").as_deref(),
-            Some("Finds a thing.\n\nAnd more.")
-        );
-        assert_eq!(
-            doc_section(docs, "Why is this bad").as_deref(),
-            Some("It is.")
-        );
-        assert_eq!(doc_section(docs, "Example"), None);
+    fn absolute_uris() {
         assert!(is_absolute_uri("https://example.org/x#y"));
         assert!(!is_absolute_uri("docs/lints.md#x"));
         assert!(!is_absolute_uri("1x:y"));

@@ -74,6 +74,40 @@ pub fn markdown() -> String {
     out
 }
 
+/// A `### heading` section of lint docs as plain text: a paragraph's lines joined by spaces,
+/// paragraphs by a blank line; code blocks are left out.
+pub fn section_text(docs: &str, heading: &str) -> Option<String> {
+    let mut lines = docs.lines();
+    lines.find(|line| line.starts_with('#') && line.trim_start_matches('#').trim() == heading)?;
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut in_code = false;
+    for line in lines.take_while(|line| !line.starts_with('#')) {
+        let line = line.trim();
+        if line.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        if line.is_empty() {
+            if !current.is_empty() {
+                paragraphs.push(std::mem::take(&mut current));
+            }
+        } else {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(line);
+        }
+    }
+    if !current.is_empty() {
+        paragraphs.push(current);
+    }
+    (!paragraphs.is_empty()).then(|| paragraphs.join("\n\n"))
+}
+
 fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
@@ -109,6 +143,21 @@ mod tests {
             }
             assert_eq!(lint.default_level, lint.group.default_level());
         }
+    }
+
+    #[test]
+    fn section_text_joins_lines_and_skips_code() {
+        let docs =
+            "### What it does\nFinds a\nthing.\n\nAnd more.\n\n### Why is this bad\nB\nc.\n\n```rust\nx\n```\nD.\n### Example\n";
+        assert_eq!(
+            section_text(docs, "What it does").as_deref(),
+            Some("Finds a thing.\n\nAnd more.")
+        );
+        assert_eq!(
+            section_text(docs, "Why is this bad").as_deref(),
+            Some("B c.\n\nD.")
+        );
+        assert_eq!(section_text(docs, "Example"), None);
     }
 
     #[test]

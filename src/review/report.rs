@@ -90,40 +90,6 @@ fn source_line(finding: &Finding) -> &str {
         .map_or("", |(_, text)| text.as_str())
 }
 
-/// A `### heading` section of lint docs as plain text: a paragraph's lines joined by spaces,
-/// paragraphs by a blank line; code blocks are left out.
-fn doc_section(docs: &str, heading: &str) -> Option<String> {
-    let mut lines = docs.lines();
-    lines.find(|line| line.starts_with('#') && line.trim_start_matches('#').trim() == heading)?;
-    let mut paragraphs: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut in_code = false;
-    for line in lines.take_while(|line| !line.starts_with('#')) {
-        let line = line.trim();
-        if line.starts_with("```") {
-            in_code = !in_code;
-            continue;
-        }
-        if in_code {
-            continue;
-        }
-        if line.is_empty() {
-            if !current.is_empty() {
-                paragraphs.push(std::mem::take(&mut current));
-            }
-        } else {
-            if !current.is_empty() {
-                current.push(' ');
-            }
-            current.push_str(line);
-        }
-    }
-    if !current.is_empty() {
-        paragraphs.push(current);
-    }
-    (!paragraphs.is_empty()).then(|| paragraphs.join("\n\n"))
-}
-
 /// Wraps text at `width` columns (words longer than that stay whole), keeping blank lines
 /// between paragraphs, each line after `indent`.
 fn wrap(text: &str, width: usize, indent: &str) -> String {
@@ -301,7 +267,7 @@ fn patch_body(review: &Review, patch: &PatchReview, cx: &Context) -> String {
         }
         if let Some(lint) = finding.lint {
             if explained.insert(lint.name) {
-                let why = doc_section(&lint.docs_text(), "Why is this bad");
+                let why = devref_lints::docs::section_text(&lint.docs_text(), "Why is this bad");
                 // The first paragraph says why; later ones qualify what is reported.
                 let why = why.as_deref().and_then(|w| w.split("\n\n").next());
                 if let Some(why) = why {
@@ -896,15 +862,6 @@ mod tests {
         assert_eq!(
             format_address(&address("Ren\u{e9}")),
             "=?UTF-8?B?UmVuw6k=?= <a@x>"
-        );
-    }
-
-    #[test]
-    fn docs_sections_skip_code() {
-        let docs = "### What it does\nA.\n\n### Why is this bad\nB\nc.\n\n```rust\nx\n```\nD.\n### Example\n";
-        assert_eq!(
-            doc_section(docs, "Why is this bad").as_deref(),
-            Some("B c.\n\nD.")
         );
     }
 
