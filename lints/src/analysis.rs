@@ -26,7 +26,7 @@ use crate::model::lower::lower_file;
 use crate::model::macros::MacroCache;
 use crate::model::{Model, ModelFile};
 use crate::options::Options;
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{blank_prefix, FileId, SourceFile, Span};
 use crate::suppress::{Suppressions, Target};
 
 /// One file to analyse: its display name and its text, or why it could not be read.
@@ -315,12 +315,13 @@ fn suppression_target(name: &str) -> Target {
 /// reports that. Call it on a thread with a large stack, as syn recurses once per nesting level.
 pub fn declared_modules(name: &str, text: &str, is_root: bool) -> Vec<ModuleFile> {
     catch_panic(|| {
+        let source = SourceFile::new(FileId(0), name.to_string(), text.to_string());
         let blanked = blank_prefix(text);
         let text = blanked.as_deref().unwrap_or(text);
         let Ok(ast) = parse_nested(text) else {
             return Vec::new();
         };
-        let tree = lower_file(FileId(0), &ast, &MacroCache::default());
+        let tree = lower_file(&source, &ast, &MacroCache::default());
         declared_module_files(std::path::Path::new(name), &tree, is_root)
     })
     .unwrap_or_default()
@@ -392,7 +393,7 @@ fn parse(source: &SourceFile) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
         Ok(ast) => {
             // Lowering's macro bodies are dropped with this cache: kept until the lints run, they
             // would all be alive at the peak, while every syntax tree waits for the model.
-            let tree = lower_file(source.id, &ast, &MacroCache::default());
+            let tree = lower_file(source, &ast, &MacroCache::default());
             let macros = MacroCache::default();
             Ok((Parsed { ast, macros }, tree))
         }
@@ -408,77 +409,6 @@ fn parse(source: &SourceFile) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
                 Span::new(source.id, range),
                 format!("could not parse `{}`: {message}", source.name),
             )))
-        }
-    }
-}
-
-/// The text with a leading BOM and shebang line replaced by as many bytes of spaces, or `None`
-/// when it has neither. A shebang is recognised as `syn::parse_file` does: `#!` not followed by
-/// `[` (after whitespace and comments), which would start an inner attribute.
-fn blank_prefix(text: &str) -> Option<String> {
-    const BOM: &str = "\u{feff}";
-    let mut prefix = 0;
-    if text.starts_with(BOM) {
-        prefix = BOM.len();
-    }
-    let rest = &text[prefix..];
-    if rest.starts_with("#!") && !skip_trivia(&rest[2..]).starts_with('[') {
-        prefix += rest.find('\n').unwrap_or(rest.len());
-    }
-    if prefix == 0 {
-        return None;
-    }
-    let mut blanked = " ".repeat(prefix);
-    blanked.push_str(&text[prefix..]);
-    Some(blanked)
-}
-
-/// Skips whitespace and non-doc comments, as syn does before deciding on a shebang.
-fn skip_trivia(mut s: &str) -> &str {
-    loop {
-        if s.starts_with("//")
-            && (!s.starts_with("///") || s.starts_with("////"))
-            && !s.starts_with("//!")
-        {
-            match s.find('\n') {
-                Some(i) => s = &s[i + 1..],
-                None => return "",
-            }
-        } else if s.starts_with("/**/") {
-            s = &s[4..];
-        } else if s.starts_with("/*")
-            && (!s.starts_with("/**") || s.starts_with("/***"))
-            && !s.starts_with("/*!")
-        {
-            let bytes = s.as_bytes();
-            let mut depth = 0usize;
-            let mut i = 0;
-            let mut end = None;
-            while i + 1 < bytes.len() {
-                if bytes[i] == b'/' && bytes[i + 1] == b'*' {
-                    depth += 1;
-                    i += 1;
-                } else if bytes[i] == b'*' && bytes[i + 1] == b'/' {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = Some(i + 2);
-                        break;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            match end {
-                Some(end) => s = &s[end..],
-                None => return s,
-            }
-        } else {
-            match s.chars().next() {
-                Some(c) if c.is_whitespace() || c == '\u{200e}' || c == '\u{200f}' => {
-                    s = &s[c.len_utf8()..];
-                }
-                _ => return s,
-            }
         }
     }
 }

@@ -42,19 +42,83 @@ pub struct SourceFile {
     pub name: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// For each line that is not ASCII (sorted by line): the byte offset, within the line, of each
+    /// char of the text as parsed (see [`blank_prefix`]).
+    wide_lines: Vec<(u32, Box<[u32]>)>,
 }
 
 impl SourceFile {
     pub fn new(id: FileId, name: String, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
+        let line_starts: Vec<usize> = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let blanked = blank_prefix(&text);
+        let parsed = blanked.as_deref().unwrap_or(&text);
+        let wide_lines = line_starts
+            .iter()
+            .enumerate()
+            .filter_map(|(line, &start)| {
+                let end = line_starts.get(line + 1).copied().unwrap_or(parsed.len());
+                let line_text = &parsed[start..end];
+                (!line_text.is_ascii()).then(|| {
+                    let chars = line_text.char_indices().map(|(i, _)| i as u32).collect();
+                    (line as u32, chars)
+                })
+            })
             .collect();
         SourceFile {
             id,
             name,
             text,
             line_starts,
+            wide_lines,
         }
+    }
+
+    /// The byte range of a span of this file's syntax tree.
+    ///
+    /// proc-macro2 counts in chars, and its own conversion (`Span::byte_range`) goes through a
+    /// cache that cost more than all of lowering; its line and column are cheap, and most lines
+    /// are ASCII, where a column is a byte count.
+    pub fn span(&self, raw: proc_macro2::Span) -> Span {
+        let start = self.offset(raw.start());
+        let end = self.offset(raw.end()).max(start);
+        Span::new(self.id, start..end)
+    }
+
+    fn offset(&self, at: proc_macro2::LineColumn) -> usize {
+        // Line 0 is proc-macro2's "no location" (`Span::call_site()`).
+        let Some(line) = at.line.checked_sub(1) else {
+            return 0;
+        };
+        let Some(&start) = self.line_starts.get(line) else {
+            return self.text.len();
+        };
+        let within = match self
+            .wide_lines
+            .binary_search_by_key(&(line as u32), |(wide, _)| *wide)
+        {
+            Ok(index) => {
+                let chars = &self.wide_lines[index].1;
+                match chars.get(at.column) {
+                    Some(&byte) => byte as usize,
+                    // Just past the last char of the line.
+                    None => self.line_range_with_end(line),
+                }
+            }
+            Err(_) => at.column,
+        };
+        (start + within).min(self.text.len())
+    }
+
+    /// The length of a 0-based line, its terminator included.
+    fn line_range_with_end(&self, line: usize) -> usize {
+        let start = self.line_starts[line];
+        self.line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len())
+            - start
     }
 
     pub fn line_starts(&self) -> &[usize] {
@@ -104,5 +168,127 @@ impl SourceFile {
 
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// The text with a leading BOM and shebang line replaced by as many bytes of spaces, or `None`
+/// when it has neither. A shebang is recognised as `syn::parse_file` does: `#!` not followed by
+/// `[` (after whitespace and comments), which would start an inner attribute.
+pub(crate) fn blank_prefix(text: &str) -> Option<String> {
+    const BOM: &str = "\u{feff}";
+    let mut prefix = 0;
+    if text.starts_with(BOM) {
+        prefix = BOM.len();
+    }
+    let rest = &text[prefix..];
+    if rest.starts_with("#!") && !skip_trivia(&rest[2..]).starts_with('[') {
+        prefix += rest.find('\n').unwrap_or(rest.len());
+    }
+    if prefix == 0 {
+        return None;
+    }
+    let mut blanked = " ".repeat(prefix);
+    blanked.push_str(&text[prefix..]);
+    Some(blanked)
+}
+
+/// Skips whitespace and non-doc comments, as syn does before deciding on a shebang.
+fn skip_trivia(mut s: &str) -> &str {
+    loop {
+        if s.starts_with("//")
+            && (!s.starts_with("///") || s.starts_with("////"))
+            && !s.starts_with("//!")
+        {
+            match s.find('\n') {
+                Some(i) => s = &s[i + 1..],
+                None => return "",
+            }
+        } else if s.starts_with("/**/") {
+            s = &s[4..];
+        } else if s.starts_with("/*")
+            && (!s.starts_with("/**") || s.starts_with("/***"))
+            && !s.starts_with("/*!")
+        {
+            let bytes = s.as_bytes();
+            let mut depth = 0usize;
+            let mut i = 0;
+            let mut end = None;
+            while i + 1 < bytes.len() {
+                if bytes[i] == b'/' && bytes[i + 1] == b'*' {
+                    depth += 1;
+                    i += 1;
+                } else if bytes[i] == b'*' && bytes[i + 1] == b'/' {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = Some(i + 2);
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            match end {
+                Some(end) => s = &s[end..],
+                None => return s,
+            }
+        } else {
+            match s.chars().next() {
+                Some(c) if c.is_whitespace() || c == '\u{200e}' || c == '\u{200f}' => {
+                    s = &s[c.len_utf8()..];
+                }
+                _ => return s,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every token's span agrees with proc-macro2's own conversion.
+    fn assert_spans_agree(text: &str) {
+        let file = SourceFile::new(FileId(3), "t.rs".to_string(), text.to_string());
+        let blanked = blank_prefix(text);
+        let tokens: proc_macro2::TokenStream =
+            blanked.as_deref().unwrap_or(text).parse().expect("lexes");
+        let mut stack = vec![tokens];
+        let mut seen = 0;
+        while let Some(stream) = stack.pop() {
+            for tree in stream {
+                let spans = match &tree {
+                    proc_macro2::TokenTree::Group(group) => {
+                        stack.push(group.stream());
+                        vec![group.span(), group.span_open(), group.span_close()]
+                    }
+                    other => vec![other.span()],
+                };
+                for raw in spans {
+                    assert_eq!(file.span(raw), Span::new(FileId(3), raw.byte_range()));
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 0);
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_on_ascii_and_wide_lines() {
+        assert_spans_agree("fn f(x: u8) -> u8 {\n    x + 1\n}\n");
+        assert_spans_agree("// café → ü\nfn f() { let s = \"ä€𝄞\"; g(s, 'é') }\r\nstruct S;");
+        assert_spans_agree("/// doc ☃\n/** multi\n * line ✓ */\nfn f() {}");
+        // A BOM and a shebang are blanked before parsing; offsets stay those of the file.
+        assert_spans_agree("\u{feff}#!/usr/bin/env é\nfn f() { \"ü\" }");
+        assert_spans_agree("\u{feff}fn f() {}");
+        assert_spans_agree("fn f() -> &'static str { \"no newline at the end ✓\" }");
+    }
+
+    #[test]
+    fn a_span_without_location_is_the_start() {
+        let file = SourceFile::new(FileId(0), "t.rs".to_string(), "fn f() {}".to_string());
+        assert_eq!(
+            file.span(proc_macro2::Span::call_site()),
+            Span::new(FileId(0), 0..0)
+        );
     }
 }

@@ -12,9 +12,8 @@ use crate::comments::{CommentIndex, DocStyle};
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Origin};
 use crate::lint::{Group, Lint};
-use crate::model::lower::span_of;
 use crate::model::spans;
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{SourceFile, Span};
 
 declare_lint! {
     /// ### What it does
@@ -119,7 +118,7 @@ impl Suppressions {
         resolve: &dyn Fn(&str) -> Target,
     ) -> Suppressions {
         let mut collector = AttrCollector {
-            file: source.id,
+            source,
             resolve,
             found: Vec::new(),
         };
@@ -242,7 +241,7 @@ fn is_suppression(attr: &syn::Attribute) -> bool {
 }
 
 struct AttrCollector<'r> {
-    file: FileId,
+    source: &'r SourceFile,
     resolve: &'r dyn Fn(&str) -> Target,
     found: Vec<Suppression>,
 }
@@ -253,7 +252,7 @@ impl AttrCollector<'_> {
         if !attrs.iter().any(is_suppression) {
             return;
         }
-        let range = span_of(self.file, covers()).range();
+        let range = self.source.span(covers()).range();
         for attr in attrs {
             self.attribute(attr, range.clone());
         }
@@ -280,10 +279,7 @@ impl AttrCollector<'_> {
                     let segments: Vec<String> =
                         path.segments.iter().map(|s| s.ident.to_string()).collect();
                     if segments.len() == 2 && segments[0] == "devref" {
-                        targets.push((
-                            (self.resolve)(&segments[1]),
-                            span_of(self.file, path.span()),
-                        ));
+                        targets.push(((self.resolve)(&segments[1]), self.source.span(path.span())));
                     }
                 }
                 syn::Meta::NameValue(nv) if nv.path.is_ident("reason") => {
@@ -303,7 +299,7 @@ impl AttrCollector<'_> {
                 kind,
                 targets,
                 reason,
-                span: span_of(self.file, attr.span()),
+                span: self.source.span(attr.span()),
                 covers,
             });
         }

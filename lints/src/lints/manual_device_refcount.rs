@@ -6,7 +6,6 @@ use crate::lints::walk::{walk_file, BodyScope, Hooks, ImplScope};
 use crate::lints::FileContext;
 use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
-use crate::model::lower::span_of;
 use crate::model::Model;
 use crate::source::Span;
 
@@ -185,7 +184,7 @@ impl Hooks for Finder<'_> {
                 return;
             }
         }
-        let span = span_of(cx.source.id, call.span());
+        let span = cx.source.span(call.span());
         self.out.push(diagnostic(model, span, &counted));
     }
 }

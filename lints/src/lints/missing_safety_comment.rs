@@ -12,7 +12,7 @@ use crate::model::contracts::{
 };
 use crate::model::def_map::{Namespace, Res};
 use crate::model::item_tree::{ItemKind, TypeKind, TypeRef};
-use crate::model::lower::{ident_text, lower_type, span_of};
+use crate::model::lower::{ident_text, lower_type};
 use crate::model::macros::{visit_macro_exprs, MacroBody, MacroCache};
 use crate::model::spans;
 use crate::model::types::first_type_arg;
@@ -266,7 +266,7 @@ impl Hooks for Collector {
         // The block that makes the fn's return value may make a reference of the returned type.
         if let (Some(tail), Some(f)) = (tail_expr(func.block), &scope.in_fn) {
             if let Some(block) = returned_unsafe_block(tail) {
-                let start = span_of(cx.source.id, block).start;
+                let start = cx.source.span(block).start;
                 body.tail_expected = f.ret.clone().map(|ret| (start, ret));
             }
         }
@@ -302,9 +302,8 @@ impl Hooks for Collector {
                 .map_or(device, |segment| ident_text(&segment.ident)),
             _ => device,
         };
-        let file = cx.source.id;
-        let start = span_of(file, spans::item_impl(imp)).start as usize;
-        let body_start = span_of(file, unsafety.span).start as usize;
+        let start = cx.source.span(spans::item_impl(imp)).start as usize;
+        let body_start = cx.source.span(unsafety.span).start as usize;
         let site = CommentSite {
             anchors: vec![Anchor { start, body_start }],
             inside: None,
@@ -316,10 +315,10 @@ impl Hooks for Collector {
             self.claimed.insert(found.marker.start);
         }
         let (get, put) = refcount_functions(cx, scope, imp);
-        let header_end = span_of(file, spans::ty(&imp.self_ty)).end;
+        let header_end = cx.source.span(spans::ty(&imp.self_ty)).end;
         let unsafe_span = Span {
             end: header_end,
-            ..span_of(file, unsafety.span)
+            ..cx.source.span(unsafety.span)
         };
         let line = cx.comments.line_of(start) as usize;
         let precondition = Precondition {
@@ -431,7 +430,7 @@ struct Body<'a, 'b> {
 
 impl Body<'_, '_> {
     fn span(&self, raw: proc_macro2::Span) -> Span {
-        span_of(self.cx.source.id, raw)
+        self.cx.source.span(raw)
     }
 
     fn anchor(&self, whole: proc_macro2::Span, body: proc_macro2::Span) -> Anchor {
@@ -470,7 +469,7 @@ impl Body<'_, '_> {
 
     /// What a pointer expression points to, as far as it says.
     fn pointer_of(&self, expr: &syn::Expr) -> PointerInfo {
-        let file = self.cx.source.id;
+        let file = self.cx.source;
         match expr {
             syn::Expr::Paren(inner) => self.pointer_of(&inner.expr),
             syn::Expr::Group(inner) => self.pointer_of(&inner.expr),
@@ -799,7 +798,7 @@ impl Body<'_, '_> {
 
     /// The device type `ARef::from_raw` makes an `ARef` of, when the code says.
     fn aref_pointee(&self, callee: &syn::ExprPath, call: &syn::ExprCall) -> Option<String> {
-        let file = self.cx.source.id;
+        let file = self.cx.source;
         let model = self.cx.model;
         // `ARef::<T>::from_raw`.
         let turbofish = callee.path.segments.iter().find_map(|segment| {
@@ -1087,7 +1086,7 @@ impl<'ast> Visit<'ast> for Body<'_, '_> {
             return;
         };
         let name = ident_text(&ident.ident);
-        let file = self.cx.source.id;
+        let file = self.cx.source;
         let info = match ty {
             Some(ty) => {
                 let lowered = lower_type(file, ty);

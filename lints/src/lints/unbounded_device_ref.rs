@@ -10,7 +10,7 @@ use crate::lints::FileContext;
 use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
 use crate::model::item_tree::TypeKind;
-use crate::model::lower::{ident_text, lower_type, span_of};
+use crate::model::lower::{ident_text, lower_type};
 use crate::model::macros::visit_macro_exprs;
 use crate::model::types::Walk;
 use crate::source::Span;
@@ -100,7 +100,7 @@ struct Flow<'a, 'o> {
 
 impl Flow<'_, '_> {
     fn span(&self, raw: proc_macro2::Span) -> Span {
-        span_of(self.cx.source.id, raw)
+        self.cx.source.span(raw)
     }
 
     /// The device a type names (`&Device`, `Device`, `bindings::device`), if any.
@@ -428,7 +428,7 @@ fn unbounded_return(
     let syn::ReturnType::Type(_, ret) = &sig.output else {
         return None;
     };
-    let file = cx.source.id;
+    let file = cx.source;
     let model = cx.model;
     let mut input_lifetimes: Vec<String> = Vec::new();
     let mut has_borrowed_input = false;

@@ -9,7 +9,7 @@ use syn::visit::Visit;
 use super::FileContext;
 use crate::model::def_map::{ModuleId, Namespace, Res};
 use crate::model::item_tree::{Docs, TypeRef};
-use crate::model::lower::{ident_text, lower_docs, lower_path, lower_type, span_of};
+use crate::model::lower::{ident_text, lower_docs, lower_path, lower_type};
 use crate::model::macros::MacroBody;
 use crate::model::spans;
 use crate::model::Scope;
@@ -56,7 +56,7 @@ pub struct BodyScope {
 impl BodyScope {
     /// Resolves a path written here; `Self::x` goes through the impl's self type.
     pub fn resolve_path(&self, cx: &FileContext<'_>, path: &syn::Path, ns: Namespace) -> Res {
-        let lowered = lower_path(cx.source.id, path, None);
+        let lowered = lower_path(cx.source, path, None);
         let model = cx.model;
         if let Some(first) = lowered.segments.first() {
             if first.name == "Self" && !lowered.global {
@@ -78,7 +78,7 @@ impl BodyScope {
 
     /// What a type written here names, through aliases.
     pub fn resolve_type(&self, cx: &FileContext<'_>, ty: &syn::Type) -> Res {
-        let lowered = lower_type(cx.source.id, ty);
+        let lowered = lower_type(cx.source, ty);
         cx.model.resolve_type(&lowered, &self.types)
     }
 }
@@ -125,7 +125,7 @@ struct Walker<'c, 'h> {
 
 impl Walker<'_, '_> {
     fn span(&self, raw: proc_macro2::Span) -> Span {
-        span_of(self.cx.source.id, raw)
+        self.cx.source.span(raw)
     }
 
     fn with_fn(
@@ -135,7 +135,7 @@ impl Walker<'_, '_> {
         block: &syn::Block,
         whole: Span,
     ) {
-        let file = self.cx.source.id;
+        let file = self.cx.source;
         let saved = self.scope.clone();
         let mut params = Vec::new();
         for input in &sig.inputs {
@@ -209,7 +209,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_item_impl(&mut self, imp: &'ast syn::ItemImpl) {
-        let file = self.cx.source.id;
+        let file = self.cx.source;
         let saved = self.scope.clone();
         for param in &imp.generics.params {
             match param {

@@ -6,15 +6,11 @@ use syn::visit::Visit;
 
 use super::item_tree::*;
 use super::macros::{MacroBody, MacroCache};
-use crate::source::{FileId, Span};
+use crate::source::{SourceFile, Span};
 
-pub fn span_of(file: FileId, raw: RawSpan) -> Span {
-    Span::new(file, raw.byte_range())
-}
-
-pub fn lower_file(file: FileId, ast: &syn::File, macros: &MacroCache) -> ItemTree {
+pub fn lower_file(source: &SourceFile, ast: &syn::File, macros: &MacroCache) -> ItemTree {
     let mut lowerer = Lowerer {
-        file,
+        source,
         tree: ItemTree::default(),
         macros,
     };
@@ -38,24 +34,24 @@ struct Place {
 }
 
 struct Lowerer<'m> {
-    file: FileId,
+    source: &'m SourceFile,
     tree: ItemTree,
     macros: &'m MacroCache,
 }
 
 /// Lowers a type written in a body (lints resolve `let x: T`, casts and turbofish types with it).
-pub fn lower_type(file: FileId, ty: &syn::Type) -> TypeRef {
+pub fn lower_type(source: &SourceFile, ty: &syn::Type) -> TypeRef {
     Lowerer {
-        file,
+        source,
         tree: ItemTree::default(),
         macros: &MacroCache::default(),
     }
     .ty(ty)
 }
 
-pub fn lower_path(file: FileId, path: &syn::Path, qself: Option<&syn::QSelf>) -> PathRef {
+pub fn lower_path(source: &SourceFile, path: &syn::Path, qself: Option<&syn::QSelf>) -> PathRef {
     Lowerer {
-        file,
+        source,
         tree: ItemTree::default(),
         macros: &MacroCache::default(),
     }
@@ -63,9 +59,9 @@ pub fn lower_path(file: FileId, path: &syn::Path, qself: Option<&syn::QSelf>) ->
 }
 
 /// The docs of an item's attributes, as the item tree keeps them.
-pub fn lower_docs(file: FileId, attrs: &[syn::Attribute]) -> Docs {
+pub fn lower_docs(source: &SourceFile, attrs: &[syn::Attribute]) -> Docs {
     Lowerer {
-        file,
+        source,
         tree: ItemTree::default(),
         macros: &MacroCache::default(),
     }
@@ -74,7 +70,7 @@ pub fn lower_docs(file: FileId, attrs: &[syn::Attribute]) -> Docs {
 
 impl Lowerer<'_> {
     fn span(&self, raw: RawSpan) -> Span {
-        span_of(self.file, raw)
+        self.source.span(raw)
     }
 
     fn docs(&self, attrs: &[syn::Attribute]) -> Docs {

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{LineColumn, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Item, Macro, Token};
@@ -21,19 +21,20 @@ pub enum MacroBody {
 }
 
 /// Parsed macro bodies of one file, so that lowering and every lint parse each invocation once.
-/// Keyed by the byte range of the invocation; lives on the thread that parsed the file.
+/// Keyed by where the invocation starts and ends (line and column are cheaper to get from a span
+/// than byte offsets); lives on the thread that parsed the file.
 #[derive(Default)]
 pub struct MacroCache {
-    bodies: RefCell<HashMap<(usize, usize), Rc<MacroBody>>>,
+    bodies: RefCell<HashMap<(LineColumn, LineColumn), Rc<MacroBody>>>,
 }
 
 impl MacroCache {
     pub fn body(&self, mac: &Macro) -> Rc<MacroBody> {
-        let start = mac.bang_token.span.byte_range().start;
+        let start = mac.bang_token.span.start();
         let end = match &mac.delimiter {
-            syn::MacroDelimiter::Paren(d) => d.span.close().byte_range().end,
-            syn::MacroDelimiter::Brace(d) => d.span.close().byte_range().end,
-            syn::MacroDelimiter::Bracket(d) => d.span.close().byte_range().end,
+            syn::MacroDelimiter::Paren(d) => d.span.close().end(),
+            syn::MacroDelimiter::Brace(d) => d.span.close().end(),
+            syn::MacroDelimiter::Bracket(d) => d.span.close().end(),
         };
         if let Some(body) = self.bodies.borrow().get(&(start, end)) {
             return Rc::clone(body);
