@@ -30,6 +30,7 @@ fn check_release(version: &str) {
         println!("SKIPPED: kernel corpus unavailable (Linux {version})");
         return;
     };
+    assert_pruning_changes_nothing(&tree);
     let output = Command::new(env!("CARGO_BIN_EXE_devref"))
         .current_dir(&tree)
         .args(["--message-format", "json", "."])
@@ -129,6 +130,45 @@ fn parse_expected(text: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// devref skips the function bodies and doc comments that cannot matter (`devref_lints::pruning`);
+/// every diagnostic, with its spans, notes and fixes, must be the same as with everything parsed.
+fn assert_pruning_changes_nothing(tree: &Path) {
+    use devref_lints::options::Options;
+    use devref_lints::{analyze, Input};
+    let mut files: Vec<(String, String)> = walkdir::WalkDir::new(tree)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
+        .filter_map(|entry| {
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            Some((entry.path().display().to_string(), text))
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no Rust files under {}", tree.display());
+    let run = |parse_everything: bool| {
+        let inputs = files
+            .iter()
+            .map(|(name, text)| Input {
+                name: name.clone(),
+                content: Ok(text.clone()),
+            })
+            .collect();
+        let options = Options {
+            parse_everything,
+            ..Options::default()
+        };
+        analyze(inputs, &options, 2).diagnostics
+    };
+    let pruned = run(false);
+    let everything = run(true);
+    assert!(
+        pruned == everything,
+        "pruning changed the results under {}:\npruned: {pruned:#?}\neverything parsed: {everything:#?}",
+        tree.display()
+    );
+}
+
 /// The unpacked tree, or `None` when the package registry cannot be reached.
 fn fetch(root: &Path, version: &str) -> Option<PathBuf> {
     let script = root.join("../shared/corpus/fetch-kernel.sh");
@@ -194,6 +234,7 @@ fn vendored_crates_lint_without_crash() {
         "syn, quote and proc-macro2 are devref's own dependencies"
     );
     for krate in crates {
+        assert_pruning_changes_nothing(&krate);
         let output = Command::new(env!("CARGO_BIN_EXE_devref"))
             .current_dir(&krate)
             .args(["--no-cache", "--message-format", "short", "."])

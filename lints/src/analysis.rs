@@ -26,6 +26,7 @@ use crate::model::lower::lower_file;
 use crate::model::macros::MacroCache;
 use crate::model::{Model, ModelFile};
 use crate::options::Options;
+use crate::pruning;
 use crate::source::{blank_prefix, FileId, SourceFile, Span};
 use crate::suppress::{Suppressions, Target};
 
@@ -239,7 +240,7 @@ fn worker(
     let mut diagnostics = Vec::new();
     for id in share {
         let source = &files[id.0 as usize];
-        match catch_panic(|| parse(source)) {
+        match catch_panic(|| parse(source, options)) {
             Ok(Ok((parsed_file, tree))) => {
                 let _ = tree_tx.send((id, Ok(tree)));
                 parsed.push((id, parsed_file));
@@ -318,7 +319,7 @@ pub fn declared_modules(name: &str, text: &str, is_root: bool) -> Vec<ModuleFile
         let source = SourceFile::new(FileId(0), name.to_string(), text.to_string());
         let blanked = blank_prefix(text);
         let text = blanked.as_deref().unwrap_or(text);
-        let Ok(ast) = parse_nested(text) else {
+        let Ok(ast) = parse_nested(text, None) else {
             return Vec::new();
         };
         let tree = lower_file(&source, &ast, &MacroCache::default());
@@ -341,12 +342,16 @@ pub const MAX_RUN: usize = 20_000;
 
 /// `syn::parse_file` behind a nesting guard. proc-macro2's lexer is iterative, so the token tree is
 /// measured (with an explicit stack) before syn's recursive descent can overflow the thread's stack.
-fn parse_nested(text: &str) -> syn::Result<syn::File> {
+/// With `source`, the function bodies that cannot matter are not parsed (see [`crate::pruning`]).
+fn parse_nested(text: &str, source: Option<&SourceFile>) -> syn::Result<syn::File> {
     let tokens: proc_macro2::TokenStream = text.parse().map_err(syn::Error::from)?;
     if let Some(error) = too_deep(&tokens) {
         return Err(error);
     }
-    syn::parse2(tokens)
+    match source {
+        Some(source) => syn::parse2(pruning::prune_bodies(tokens, source, text)),
+        None => syn::parse2(tokens),
+    }
 }
 
 /// Where nesting first exceeds [`MAX_NESTING`], or one expression runs past [`MAX_RUN`] tokens.
@@ -384,12 +389,19 @@ fn too_deep(tokens: &proc_macro2::TokenStream) -> Option<syn::Error> {
 }
 
 /// Parses and lowers one file, or reports where it does not parse.
-fn parse(source: &SourceFile) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
+fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
     // syn drops a BOM and a shebang line before parsing, so its spans would be off by their
     // length; blanking them keeps every byte offset that of the file.
-    let text = blank_prefix(&source.text);
-    let text = text.as_deref().unwrap_or(&source.text);
-    match parse_nested(text) {
+    let blanked = blank_prefix(&source.text);
+    let mut text = blanked.as_deref().unwrap_or(&source.text);
+    let pruned_docs = (!options.parse_everything)
+        .then(|| pruning::prune_docs(text))
+        .flatten();
+    if let Some(pruned) = &pruned_docs {
+        text = pruned;
+    }
+    let prune = (!options.parse_everything).then_some(source);
+    match parse_nested(text, prune) {
         Ok(ast) => {
             // Lowering's macro bodies are dropped with this cache: kept until the lints run, they
             // would all be alive at the peak, while every syntax tree waits for the model.

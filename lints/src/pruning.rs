@@ -1,0 +1,491 @@
+//! What devref does not parse: function bodies and doc comments that cannot matter to it.
+//!
+//! **Bodies.** Every fact devref takes from inside a function body comes from unsafe code
+//! (`from_raw`, raw pointer dereferences, calls to C get/put functions, `unsafe` blocks and their
+//! SAFETY comments), from items nested in the body, from a `'static` lifetime, or from a `devref`
+//! suppression attribute. A body whose text names none of these is handed to syn as `{}` with its
+//! span kept, which skips most of the parsing, lowering and walking of ordinary safe code. Bodies
+//! are always kept in `unsafe fn`s (their operations need no `unsafe` block) and in impls whose
+//! header names `unsafe`, `Drop`, `PinnedDrop` or `AlwaysRefCounted`: the model reads which
+//! functions those methods call. Macro invocations are never touched.
+//!
+//! **Doc comments.** devref reads the docs of `unsafe` items (`# Safety`) and of types
+//! (`# Invariants`) only. The `///` comments of anything else (safe functions, fields, constants,
+//! impls) become plain `// ` comments before lexing: a third of the kernel's Rust text is docs,
+//! and the lexer, syn and lowering each pay for every doc line. The change is one byte per line,
+//! so every offset, line and column stays that of the file; the comment index is built from the
+//! file as written.
+
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+
+use crate::source::SourceFile;
+
+/// `tokens` with the bodies that cannot matter emptied. `text` is the text the tokens were lexed
+/// from; `source` maps their spans to it.
+pub fn prune_bodies(tokens: TokenStream, source: &SourceFile, text: &str) -> TokenStream {
+    prune_level(tokens, source, text, false)
+}
+
+/// Where the scan of one token level is within the current item.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FnState {
+    None,
+    /// `fn` was just seen.
+    Keyword,
+    /// `fn name` was seen: the next brace group is the body (or a const generic argument).
+    Signature,
+}
+
+fn prune_level(
+    tokens: TokenStream,
+    source: &SourceFile,
+    text: &str,
+    keep_all: bool,
+) -> TokenStream {
+    let mut out: Vec<TokenTree> = Vec::new();
+    let mut fn_state = FnState::None;
+    // The item header so far names something that makes its bodies matter.
+    let mut header_keeps = false;
+    // The previous token, when it was a punctuation mark.
+    let mut prev_punct: Option<char> = None;
+    // `macro_rules!` was seen: the next brace group is a macro definition.
+    let mut macro_rules = false;
+    for tree in tokens {
+        let mut punct = None;
+        match tree {
+            TokenTree::Ident(ident) => {
+                fn_state = match fn_state {
+                    FnState::Keyword => FnState::Signature,
+                    _ if ident == "fn" => FnState::Keyword,
+                    state => state,
+                };
+                if ident == "unsafe"
+                    || ident == "Drop"
+                    || ident == "PinnedDrop"
+                    || ident == "AlwaysRefCounted"
+                {
+                    header_keeps = true;
+                }
+                if ident == "macro_rules" {
+                    macro_rules = true;
+                }
+                out.push(TokenTree::Ident(ident));
+            }
+            TokenTree::Punct(p) => {
+                if fn_state == FnState::Keyword {
+                    fn_state = FnState::None;
+                }
+                if p.as_char() == ';' {
+                    fn_state = FnState::None;
+                    header_keeps = false;
+                    macro_rules = false;
+                }
+                punct = Some(p.as_char());
+                out.push(TokenTree::Punct(p));
+            }
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+                let is_body =
+                    fn_state == FnState::Signature && !matches!(prev_punct, Some('<' | ',' | '='));
+                if is_body {
+                    if keep_all || header_keeps || body_matters(&group, source, text) {
+                        out.push(TokenTree::Group(group));
+                    } else {
+                        let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
+                        empty.set_span(group.span());
+                        out.push(TokenTree::Group(empty));
+                    }
+                } else if fn_state == FnState::Signature || prev_punct == Some('!') || macro_rules {
+                    // A const generic argument, a macro invocation or a macro definition.
+                    out.push(TokenTree::Group(group));
+                } else {
+                    // The body of a module, impl, trait, extern block, struct or enum.
+                    let span = group.span();
+                    let stream = group.stream();
+                    // Dropped first, so that the stream is not shared and moves rather than copies.
+                    drop(group);
+                    let inner = prune_level(stream, source, text, keep_all || header_keeps);
+                    let mut rebuilt = Group::new(Delimiter::Brace, inner);
+                    rebuilt.set_span(span);
+                    out.push(TokenTree::Group(rebuilt));
+                }
+                if is_body || fn_state != FnState::Signature {
+                    fn_state = FnState::None;
+                    header_keeps = false;
+                    macro_rules = false;
+                }
+            }
+            other => {
+                if fn_state == FnState::Keyword {
+                    fn_state = FnState::None;
+                }
+                out.push(other);
+            }
+        }
+        prev_punct = punct;
+    }
+    out.into_iter().collect()
+}
+
+/// Whether the body's text names anything devref reads in a body (see the module docs). Comments
+/// and strings count too, which only ever keeps a body that could have been skipped.
+fn body_matters(group: &Group, source: &SourceFile, text: &str) -> bool {
+    let range = source.span(group.span()).range();
+    let Some(body) = text.as_bytes().get(range) else {
+        return true;
+    };
+    let mut i = 0;
+    while i < body.len() {
+        let byte = body[i];
+        if !(byte.is_ascii_alphabetic() || byte == b'_') {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < body.len() && (body[i].is_ascii_alphanumeric() || body[i] == b'_') {
+            i += 1;
+        }
+        // Part of a longer word with non-ASCII letters, or a number's suffix: not a keyword.
+        if start > 0 && (body[start - 1] >= 0x80 || body[start - 1].is_ascii_digit()) {
+            continue;
+        }
+        match &body[start..i] {
+            b"unsafe" | b"static" | b"struct" | b"enum" | b"union" | b"impl" | b"trait"
+            | b"type" | b"mod" | b"macro_rules" | b"extern" | b"use" | b"devref" => return true,
+            // Nested `fn` and `const` items join their module's namespace; `fn(` is a type and
+            // `*const T` a pointer.
+            b"fn" if next_is_item_name(&body[i..], false) => return true,
+            b"const" if next_is_item_name(&body[i..], true) => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// After `fn` or `const`: whitespace, then a name (for `const`, then a `:` that is not `::`).
+fn next_is_item_name(rest: &[u8], colon: bool) -> bool {
+    let mut i = 0;
+    while i < rest.len() && rest[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if i == 0 || i >= rest.len() || !(rest[i].is_ascii_alphabetic() || rest[i] == b'_') {
+        return i < rest.len() && rest[i] >= 0x80;
+    }
+    if !colon {
+        return true;
+    }
+    while i < rest.len() && (rest[i].is_ascii_alphanumeric() || rest[i] == b'_') {
+        i += 1;
+    }
+    while i < rest.len() && rest[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    rest.get(i) == Some(&b':') && rest.get(i + 1) != Some(&b':')
+}
+
+/// Words in an item header that make its docs matter.
+fn header_keeps_docs(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"unsafe" | b"struct" | b"enum" | b"union" | b"type" | b"trait" | b"mod"
+    )
+}
+
+/// `text` with the `///` comments whose docs devref never reads turned into `// ` comments, or
+/// `None` when there are none.
+pub fn prune_docs(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut pruned: Option<Vec<u8>> = None;
+    let mut line = 0;
+    while line < bytes.len() {
+        let Some(slash) = outer_doc_at(bytes, line) else {
+            line = next_line(bytes, line);
+            continue;
+        };
+        // The run of doc lines, and the item they document.
+        let mut slashes = vec![slash];
+        let mut next = next_line(bytes, line);
+        while let Some(slash) = outer_doc_at(bytes, next) {
+            slashes.push(slash);
+            next = next_line(bytes, next);
+        }
+        if !docs_matter(bytes, next) {
+            let pruned = pruned.get_or_insert_with(|| bytes.to_vec());
+            for slash in slashes {
+                pruned[slash] = b' ';
+            }
+        }
+        line = next;
+    }
+    // Only an ASCII `/` became an ASCII space.
+    pruned.map(|bytes| String::from_utf8(bytes).expect("still UTF-8"))
+}
+
+fn next_line(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| from + i + 1)
+}
+
+/// If the line starting at `line` is a `///` doc comment (not `////`), the offset of its third `/`.
+fn outer_doc_at(bytes: &[u8], line: usize) -> Option<usize> {
+    let mut i = line;
+    while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+        i += 1;
+    }
+    let rest = &bytes[i..];
+    (rest.starts_with(b"///") && !rest.starts_with(b"////")).then_some(i + 2)
+}
+
+/// Whether the item that starts at `at` (after comments and attributes) has docs devref reads.
+/// Anything it cannot read with certainty keeps its docs.
+fn docs_matter(bytes: &[u8], at: usize) -> bool {
+    const HEADER_LIMIT: usize = 512;
+    let mut i = at;
+    let end = bytes.len().min(at + 4 * HEADER_LIMIT);
+    // Comments and attributes before the item.
+    loop {
+        while i < end && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let rest = bytes.get(i..end).unwrap_or_default();
+        if rest.starts_with(b"//") {
+            i = next_line(bytes, i);
+        } else if rest.starts_with(b"#[") {
+            match skip_attribute(bytes, i + 1, end) {
+                Some(after) => i = after,
+                None => return true,
+            }
+        } else if rest.starts_with(b"/*") || rest.is_empty() {
+            return true;
+        } else {
+            break;
+        }
+    }
+    // The header's words, up to where the item's body, signature or type begins.
+    let stop = end.min(i + HEADER_LIMIT);
+    while i < stop {
+        let byte = bytes[i];
+        if byte.is_ascii_alphabetic() || byte == b'_' {
+            let start = i;
+            while i < stop && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            let word = &bytes[start..i];
+            if header_keeps_docs(word) {
+                return true;
+            }
+            // `pub(crate)`: the parenthesis is part of the visibility.
+            if word == b"pub" && bytes.get(i) == Some(&b'(') {
+                match bytes[i..stop].iter().position(|&b| b == b')') {
+                    Some(close) => i += close + 1,
+                    None => return true,
+                }
+            }
+            continue;
+        }
+        match byte {
+            b'{' | b';' | b'(' | b'=' | b'<' | b':' | b',' | b'!' => return false,
+            b'"' | b'\'' | b'/' | b'#' => return true,
+            _ => i += 1,
+        }
+    }
+    true
+}
+
+/// Skips an attribute's `[...]` from the `[` at `open`, strings included; `None` if it does not
+/// close before `end`.
+fn skip_attribute(bytes: &[u8], open: usize, end: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < end {
+        match bytes[i] {
+            b'[' | b'(' | b'{' => depth += 1,
+            b']' | b')' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < end && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            // A raw string (`r"…"`, `r#"…"#`), a comment or a char literal: too rare to be worth
+            // reading right.
+            b'r' if !bytes[i - 1].is_ascii_alphanumeric()
+                && bytes[i - 1] != b'_'
+                && matches!(bytes.get(i + 1), Some(b'"' | b'#')) =>
+            {
+                return None
+            }
+            b'/' | b'\'' => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    /// The text syn would parse after pruning, with emptied bodies shown as `{}`.
+    fn pruned(text: &str) -> String {
+        let source = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
+        let tokens: TokenStream = text.parse().expect("lexes");
+        prune_bodies(tokens, &source, text).to_string()
+    }
+
+    fn kept(text: &str) -> bool {
+        let tokens: TokenStream = text.parse().expect("lexes");
+        pruned(text) == tokens.to_string()
+    }
+
+    #[test]
+    fn safe_bodies_are_emptied() {
+        assert_eq!(
+            pruned("fn f(x: u8) -> u8 { x + 1 }"),
+            "fn f (x : u8) -> u8 { }"
+        );
+        assert_eq!(
+            pruned("mod m { impl S { pub fn get(&self) -> u32 { self.0 } } }"),
+            "mod m { impl S { pub fn get (& self) -> u32 { } } }"
+        );
+        assert_eq!(
+            pruned("trait T { fn d(&self) { g(&self) } fn r(&self); }"),
+            "trait T { fn d (& self) { } fn r (& self) ; }"
+        );
+        // A raw pointer type, a fn pointer type and a path that merely contains a keyword.
+        assert_eq!(
+            pruned(
+                "fn f(p: *const u8) { let q = p as *const u16; let g: fn() = h; unsafe_ish(); }"
+            ),
+            "fn f (p : * const u8) { }"
+        );
+        // What the signature says is kept; only the body goes.
+        assert_eq!(
+            pruned("fn f() -> &'static str { g() }"),
+            "fn f () -> &'static str { }"
+        );
+    }
+
+    #[test]
+    fn bodies_that_can_matter_are_kept() {
+        for text in [
+            "fn f(p: *mut T) { let d = unsafe { Device::from_raw(p) }; }",
+            "fn f() { static X: u8 = 0; }",
+            "fn f() { let d: &'static Device = g(); }",
+            "fn f() { struct Local(*mut bindings::device); }",
+            "fn f() { #[allow(devref::raw_device_ptr_field)] let x = 1; }",
+            "fn f() { use kernel::device::Device; }",
+            "fn f() { fn nested() {} }",
+            "fn f() { const LIMIT: u32 = 4; }",
+            "fn f() { type T = u8; }",
+            "fn f() { impl S {} }",
+            "fn f() { m!(unsafe { x }) }",
+            // `unsafe fn` bodies need no `unsafe` block for unsafe operations.
+            "unsafe fn f(p: *mut bindings::device) { Device::from_raw(p); }",
+            // The model reads what `Drop` and `AlwaysRefCounted` methods call.
+            "impl Drop for R { fn drop(&mut self) { release(self.0) } }",
+            "unsafe impl AlwaysRefCounted for D { fn inc_ref(&self) { get(self) } }",
+        ] {
+            assert!(kept(text), "{text} became {}", pruned(text));
+        }
+    }
+
+    #[test]
+    fn macros_and_const_generic_arguments_are_left_alone() {
+        for text in [
+            "m! { fn f() { x } }",
+            "macro_rules! m { () => { fn f() { x } } }",
+            "kernel::module_pci_driver! { type: D, name: \"d\", }",
+        ] {
+            assert!(kept(text), "{text} became {}", pruned(text));
+        }
+        // The brace of `Foo<{ N }>` is a generic argument; the body after it is still found.
+        assert_eq!(
+            pruned("fn f() -> Foo<{ N }> { g() }"),
+            "fn f () -> Foo < { N } > { }"
+        );
+    }
+
+    #[test]
+    fn an_emptied_body_keeps_its_span() {
+        let text = "fn f() {\n    g();\n}\n";
+        let source = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
+        let tokens: TokenStream = text.parse().expect("lexes");
+        let body = prune_bodies(tokens, &source, text)
+            .into_iter()
+            .find_map(|tree| match tree {
+                TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => Some(group),
+                _ => None,
+            })
+            .expect("a body");
+        assert!(body.stream().is_empty());
+        assert_eq!(source.span(body.span()).range(), 7..text.len() - 1);
+        assert_eq!(source.span(body.span_open()).range(), 7..8);
+        assert_eq!(source.span(body.span_close()).range(), 18..19);
+    }
+
+    /// The text after doc pruning, or the same text when nothing changed.
+    fn docs_pruned(text: &str) -> String {
+        let pruned = prune_docs(text).unwrap_or_else(|| text.to_string());
+        assert_eq!(pruned.len(), text.len());
+        pruned
+    }
+
+    #[test]
+    fn docs_of_safe_items_become_plain_comments() {
+        assert_eq!(
+            docs_pruned("/// Gets it.\n///\n/// More.\npub fn get(&self) -> u32 {}\n"),
+            "//  Gets it.\n// \n//  More.\npub fn get(&self) -> u32 {}\n"
+        );
+        assert_eq!(
+            docs_pruned("struct S {\n    /// The device.\n    dev: *mut device,\n}\n"),
+            "struct S {\n    //  The device.\n    dev: *mut device,\n}\n"
+        );
+        // Attributes and comments between the docs and the item are skipped.
+        assert_eq!(
+            docs_pruned(
+                "/// A.\n#[inline]\n#[cfg(any(x, y = \"]\"))]\n// note\npub(crate) const fn f() {}"
+            ),
+            "//  A.\n#[inline]\n#[cfg(any(x, y = \"]\"))]\n// note\npub(crate) const fn f() {}"
+        );
+        assert_eq!(
+            docs_pruned(
+                "/// A constant.\npub const N: usize = 4;\n/// An impl.\nimpl<T> X for Y {}\n"
+            ),
+            "//  A constant.\npub const N: usize = 4;\n//  An impl.\nimpl<T> X for Y {}\n"
+        );
+    }
+
+    #[test]
+    fn docs_that_devref_reads_are_kept() {
+        for text in [
+            "/// # Safety\n///\n/// `ptr` must be valid.\npub unsafe fn from_raw(ptr: *mut T) {}",
+            "/// # Safety\n#[inline]\npub(crate) unsafe fn f() {}",
+            "/// # Invariants\n///\n/// Registered.\npub struct Registration(*mut device);",
+            "/// Docs.\n#[derive(Clone)]\npub enum E { A }",
+            "/// Docs.\npub union U { a: u8 }",
+            "/// Docs.\npub type T = u8;",
+            "/// Docs.\npub unsafe trait T {}",
+            "/// Docs.\npub mod m {}",
+            "/// Docs.\nunsafe impl Send for X {}",
+            // What cannot be read with certainty keeps its docs.
+            "/// Docs.\n#[doc = r\"]\"]\nfn f() {}",
+            "/// Docs.\n/* block */ fn f() {}",
+            "/// Docs at the end of the file.\n",
+            "//// Not a doc comment.\nfn f() {}",
+        ] {
+            assert_eq!(docs_pruned(text), text);
+        }
+    }
+}
