@@ -261,13 +261,7 @@ fn worker(
         let source = &files[id.0 as usize];
         let blanked = blank_prefix(&source.text);
         let comments = CommentIndex::build(blanked.as_deref().unwrap_or(&source.text));
-        let cx = FileContext {
-            source,
-            ast: &file.ast,
-            comments: &comments,
-            macros: &file.macros,
-            model: &model,
-        };
+        let cx = FileContext::new(source, &file.ast, &comments, &model, &file.macros);
         let mut file_diagnostics = Vec::new();
         for pass in ALL {
             // A lint that panics keeps what it found before, and the other lints still run.

@@ -2,7 +2,7 @@ use syn::spanned::Spanned;
 
 use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
-use crate::lints::walk::{walk_file, BodyScope, Hooks, ImplScope};
+use crate::lints::walk::{BodyScope, Hooks, ImplScope};
 use crate::lints::FileContext;
 use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
@@ -122,20 +122,18 @@ impl RefcountCall {
 }
 
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut finder = Finder {
-        out,
-        refcount_impls: Vec::new(),
-    };
-    walk_file(cx, &mut finder);
+    out.extend_from_slice(&cx.walked().manual_device_refcount);
 }
 
-struct Finder<'o> {
-    out: &'o mut Vec<Diagnostic>,
+/// This lint's part of the shared walk.
+#[derive(Default)]
+pub(crate) struct Finder {
+    pub(crate) out: Vec<Diagnostic>,
     /// The `AlwaysRefCounted` impls of the file.
     refcount_impls: Vec<Span>,
 }
 
-impl Hooks for Finder<'_> {
+impl Hooks for Finder {
     fn on_impl(&mut self, cx: &FileContext<'_>, scope: &BodyScope, imp: &syn::ItemImpl) {
         let (Some(in_impl), Some((_, path, _))) = (&scope.in_impl, &imp.trait_) else {
             return;

@@ -5,7 +5,7 @@ use syn::visit::Visit;
 
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::lints::walk::{strip_parens, tail_expr, walk_file, BodyScope, FnView, Hooks};
+use crate::lints::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
 use crate::lints::FileContext;
 use crate::model::contracts::{
     doc_layout, find_safety_comment, indentation, one_line, Anchor, CommentSite, Lookup,
@@ -61,7 +61,7 @@ declare_lint! {
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     for site in sites_of(cx) {
         if site.lookup.found.is_none() {
-            out.push(missing(cx, &site));
+            out.push(missing(cx, site));
         }
     }
 }
@@ -164,46 +164,10 @@ pub(crate) struct Site {
     pub invariants: Option<TypeInvariants>,
 }
 
-/// The sites of the file last collected on this thread, keyed by the file's context, so that the
-/// two lints that read them walk the file once (the passes of a file run in turn on one thread).
-type SiteCache = Option<((usize, usize, u32), Vec<Site>)>;
-
-thread_local! {
-    static LAST_SITES: std::cell::RefCell<SiteCache> = const { std::cell::RefCell::new(None) };
-}
-
-fn cache_key(cx: &FileContext<'_>) -> (usize, usize, u32) {
-    (
-        cx.ast as *const syn::File as usize,
-        cx.model as *const Model as usize,
-        cx.source.id.0,
-    )
-}
-
-/// The sites of the file, computed once for both lints: the first call stores them, the second
-/// takes them.
-pub(crate) fn sites_of(cx: &FileContext<'_>) -> Vec<Site> {
-    let key = cache_key(cx);
-    let cached = LAST_SITES.with(|cell| match cell.borrow_mut().take() {
-        Some((k, sites)) if k == key => Some(sites),
-        _ => None,
-    });
-    if let Some(sites) = cached {
-        return sites;
-    }
-    let sites = collect_sites(cx);
-    LAST_SITES.with(|cell| *cell.borrow_mut() = Some((key, sites.clone())));
-    sites
-}
-
-/// Every in-scope `unsafe` block and impl of the file, with its SAFETY comment, in source order.
-pub(crate) fn collect_sites(cx: &FileContext<'_>) -> Vec<Site> {
-    let mut collector = Collector {
-        sites: Vec::new(),
-        claimed: HashSet::new(),
-    };
-    walk_file(cx, &mut collector);
-    collector.sites
+/// Every in-scope `unsafe` block and impl of the file, with its SAFETY comment, in source order:
+/// collected once, in the shared walk, for this lint and `safety_comment_missing_refcount`.
+pub(crate) fn sites_of<'c>(cx: &'c FileContext<'_>) -> &'c [Site] {
+    &cx.walked().safety_sites
 }
 
 /// Whether a body (macro arguments included, nested items excluded) holds an `unsafe` block.
@@ -232,8 +196,10 @@ impl<'ast> Visit<'ast> for UnsafeFinder<'_> {
     }
 }
 
-struct Collector {
-    sites: Vec<Site>,
+/// The safety lints' part of the shared walk.
+#[derive(Default)]
+pub(crate) struct Collector {
+    pub(crate) sites: Vec<Site>,
     /// Marker comments (by start offset) that already belong to a block.
     claimed: HashSet<u32>,
 }

@@ -1,5 +1,7 @@
 //! One module per lint, and the registry of them all.
 
+use std::cell::OnceCell;
+
 use crate::comments::CommentIndex;
 use crate::diagnostic::Diagnostic;
 use crate::lint::Lint;
@@ -24,6 +26,50 @@ pub struct FileContext<'a> {
     pub model: &'a Model,
     /// Macro bodies parsed once for the file; lints must use it rather than parse again.
     pub macros: &'a crate::model::macros::MacroCache,
+    walked: OnceCell<Walked>,
+}
+
+impl<'a> FileContext<'a> {
+    pub fn new(
+        source: &'a SourceFile,
+        ast: &'a syn::File,
+        comments: &'a CommentIndex,
+        model: &'a Model,
+        macros: &'a crate::model::macros::MacroCache,
+    ) -> FileContext<'a> {
+        FileContext {
+            source,
+            ast,
+            comments,
+            model,
+            macros,
+            walked: OnceCell::new(),
+        }
+    }
+
+    /// What the lints that look into bodies found, from one walk of the file's syntax that they
+    /// share (made on first use).
+    pub(crate) fn walked(&self) -> &Walked {
+        self.walked.get_or_init(|| {
+            let mut unbounded = unbounded_device_ref::FnHooks::default();
+            let mut refcount = manual_device_refcount::Finder::default();
+            let mut safety = missing_safety_comment::Collector::default();
+            walk::walk_file(self, &mut [&mut unbounded, &mut refcount, &mut safety]);
+            Walked {
+                unbounded_device_ref: unbounded.out,
+                manual_device_refcount: refcount.out,
+                safety_sites: safety.sites,
+            }
+        })
+    }
+}
+
+/// The findings of the shared walk, per lint.
+pub(crate) struct Walked {
+    pub unbounded_device_ref: Vec<Diagnostic>,
+    pub manual_device_refcount: Vec<Diagnostic>,
+    /// For `missing_safety_comment` and `safety_comment_missing_refcount`.
+    pub safety_sites: Vec<missing_safety_comment::Site>,
 }
 
 pub struct LintPass {

@@ -51,8 +51,8 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(found) = &site.lookup.found else {
             continue;
         };
-        if let Some(failure) = judge(vocabulary, &site, found) {
-            out.push(diagnostic(cx, &site, found, &failure));
+        if let Some(failure) = judge(vocabulary, site, found) {
+            out.push(diagnostic(cx, site, found, &failure));
         }
     }
 }

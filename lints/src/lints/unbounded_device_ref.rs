@@ -5,7 +5,7 @@ use syn::visit::Visit;
 
 use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
-use crate::lints::walk::{strip_parens, tail_expr, walk_file, BodyScope, FnView, Hooks};
+use crate::lints::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
 use crate::lints::FileContext;
 use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
@@ -45,15 +45,16 @@ declare_lint! {
 }
 
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut hooks = FnHooks { out };
-    walk_file(cx, &mut hooks);
+    out.extend_from_slice(&cx.walked().unbounded_device_ref);
 }
 
-struct FnHooks<'o> {
-    out: &'o mut Vec<Diagnostic>,
+/// This lint's part of the shared walk.
+#[derive(Default)]
+pub(crate) struct FnHooks {
+    pub(crate) out: Vec<Diagnostic>,
 }
 
-impl Hooks for FnHooks<'_> {
+impl Hooks for FnHooks {
     fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
         let mut flow = Flow {
             cx,
@@ -61,7 +62,7 @@ impl Hooks for FnHooks<'_> {
             locals: HashMap::new(),
             pointer_params: HashMap::new(),
             return_type: unbounded_return(cx, scope, func.sig),
-            out: self.out,
+            out: &mut self.out,
         };
         for input in &func.sig.inputs {
             if let syn::FnArg::Typed(param) = input {

@@ -100,7 +100,8 @@ pub struct FnView<'a> {
     pub block: &'a syn::Block,
 }
 
-pub fn walk_file(cx: &FileContext<'_>, hooks: &mut dyn Hooks) {
+/// Walks the file once, calling every hook in turn at each node.
+pub fn walk_file(cx: &FileContext<'_>, hooks: &mut [&mut dyn Hooks]) {
     let Some(root) = cx.model.def_map.module_of(cx.source.id, 0) else {
         return;
     };
@@ -117,13 +118,13 @@ pub fn walk_file(cx: &FileContext<'_>, hooks: &mut dyn Hooks) {
     walker.visit_file(cx.ast);
 }
 
-struct Walker<'c, 'h> {
+struct Walker<'c, 'h, 'x> {
     cx: &'c FileContext<'c>,
-    hooks: &'h mut dyn Hooks,
+    hooks: &'h mut [&'x mut dyn Hooks],
     scope: BodyScope,
 }
 
-impl Walker<'_, '_> {
+impl Walker<'_, '_, '_> {
     fn span(&self, raw: proc_macro2::Span) -> Span {
         self.cx.source.span(raw)
     }
@@ -135,6 +136,11 @@ impl Walker<'_, '_> {
         block: &syn::Block,
         whole: Span,
     ) {
+        // Nothing in an empty body (most are bodies that `pruning` skipped) can be reported, and
+        // the fn's scope is not free to build.
+        if block.stmts.is_empty() {
+            return;
+        }
         let file = self.cx.source;
         let saved = self.scope.clone();
         let mut params = Vec::new();
@@ -178,15 +184,19 @@ impl Walker<'_, '_> {
             lifetimes,
         });
         let view = FnView { sig, attrs, block };
-        self.hooks.on_fn(self.cx, &self.scope, &view);
+        for hook in self.hooks.iter_mut() {
+            hook.on_fn(self.cx, &self.scope, &view);
+        }
         self.visit_block(block);
         self.scope = saved;
     }
 }
 
-impl<'ast> Visit<'ast> for Walker<'_, '_> {
+impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
-        self.hooks.on_item(self.cx, &self.scope, item);
+        for hook in self.hooks.iter_mut() {
+            hook.on_item(self.cx, &self.scope, item);
+        }
         syn::visit::visit_item(self, item);
     }
 
@@ -240,7 +250,9 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             span: self.span(spans::item_impl(imp)),
         });
         self.scope.in_fn = None;
-        self.hooks.on_impl(self.cx, &self.scope, imp);
+        for hook in self.hooks.iter_mut() {
+            hook.on_impl(self.cx, &self.scope, imp);
+        }
         for item in &imp.items {
             self.visit_impl_item(item);
         }
@@ -275,12 +287,16 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
-        self.hooks.on_stmt(self.cx, &self.scope, stmt);
+        for hook in self.hooks.iter_mut() {
+            hook.on_stmt(self.cx, &self.scope, stmt);
+        }
         syn::visit::visit_stmt(self, stmt);
     }
 
     fn visit_expr(&mut self, expr: &'ast syn::Expr) {
-        self.hooks.on_expr(self.cx, &self.scope, expr);
+        for hook in self.hooks.iter_mut() {
+            hook.on_expr(self.cx, &self.scope, expr);
+        }
         syn::visit::visit_expr(self, expr);
     }
 
