@@ -25,8 +25,7 @@ fn main() {
         bytes as f64 / 1e6
     );
 
-    let parse = median(|| parse_only(&files, threads));
-    let full = median(|| {
+    let full = || {
         let inputs = files
             .iter()
             .map(|(name, text)| Input {
@@ -36,30 +35,43 @@ fn main() {
             .collect();
         let analysis = analyze(inputs, &Options::default(), threads);
         std::hint::black_box(analysis.diagnostics.len());
-    });
-    println!("syn::parse_file only: {:>8.1} ms", ms(parse));
-    println!("devref full analysis: {:>8.1} ms", ms(full));
+    };
+    // Warm-up, then the two alternate, so that a busy moment of the machine hits both alike.
+    parse_only(&files, threads);
+    full();
+    let mut parse_times = Vec::with_capacity(RUNS);
+    let mut full_times = Vec::with_capacity(RUNS);
+    let mut ratios = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let parse = time(|| parse_only(&files, threads));
+        let analysed = time(full);
+        ratios.push(analysed.as_secs_f64() / parse.as_secs_f64());
+        parse_times.push(parse);
+        full_times.push(analysed);
+    }
+    parse_times.sort();
+    full_times.sort();
+    ratios.sort_by(f64::total_cmp);
     println!(
-        "ratio full / parse:   {:>8.2}",
-        full.as_secs_f64() / parse.as_secs_f64()
+        "syn::parse_file only: {:>8.1} ms",
+        ms(parse_times[RUNS / 2])
     );
+    println!("devref full analysis: {:>8.1} ms", ms(full_times[RUNS / 2]));
+    println!(
+        "ratio full / parse:   {:>8.2} (median of the {RUNS} paired runs; fastest of each: {:.2})",
+        ratios[RUNS / 2],
+        full_times[0].as_secs_f64() / parse_times[0].as_secs_f64()
+    );
+}
+
+fn time(run: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    run();
+    start.elapsed()
 }
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
-}
-
-fn median(mut run: impl FnMut()) -> Duration {
-    run(); // warm-up
-    let mut times: Vec<Duration> = (0..RUNS)
-        .map(|_| {
-            let start = Instant::now();
-            run();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[RUNS / 2]
 }
 
 /// Parses every file on `threads` threads, dropping the trees, as devref's workers do.
