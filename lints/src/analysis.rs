@@ -10,8 +10,9 @@
 use std::any::Any;
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 
 use crate::comments::CommentIndex;
@@ -124,25 +125,25 @@ pub fn analyze(inputs: Vec<Input>, options: &Options, threads: usize) -> Analysi
     }
 
     let workers = threads.max(1).min(readable.len().max(1));
-    let shares = balance(&readable, &files, workers);
+    let queue = WorkQueue::new(&readable, &files, workers);
+    let queue = &queue;
     let files_ref = &files;
     let worker_results: Vec<Vec<Diagnostic>> = thread::scope(|scope| {
         let (tree_tx, tree_rx) = mpsc::channel::<(FileId, Result<ItemTree, Diagnostic>)>();
         let mut model_senders = Vec::new();
         let mut handles = Vec::new();
-        for share in shares {
+        for index in 0..workers {
             let tree_tx = tree_tx.clone();
             let (model_tx, model_rx) = mpsc::channel::<Arc<Model>>();
             model_senders.push(model_tx);
-            let ids = share.clone();
             let handle = thread::Builder::new()
                 .name("devref-worker".into())
                 .stack_size(WORKER_STACK)
                 .spawn_scoped(scope, move || {
-                    worker(files_ref, share, tree_tx, model_rx, options)
+                    worker(files_ref, queue, index, tree_tx, model_rx, options)
                 })
                 .expect("spawning a worker thread");
-            handles.push((ids, handle));
+            handles.push((index, handle));
         }
         drop(tree_tx);
 
@@ -192,7 +193,7 @@ pub fn analyze(inputs: Vec<Input>, options: &Options, threads: usize) -> Analysi
                 );
             }
         }
-        for (ids, handle) in handles {
+        for (index, handle) in handles {
             match handle.join() {
                 Ok(found) => results.push(found),
                 // Every panic of a file's work is caught in the worker; this is a last resort so
@@ -200,7 +201,9 @@ pub fn analyze(inputs: Vec<Input>, options: &Options, threads: usize) -> Analysi
                 Err(payload) => {
                     let message = panic_message(payload.as_ref());
                     results.push(
-                        ids.iter()
+                        queue
+                            .taken_by(index)
+                            .iter()
                             .map(|id| internal_error(&files_ref[id.0 as usize], None, &message))
                             .collect(),
                     );
@@ -231,14 +234,15 @@ pub fn analyze(inputs: Vec<Input>, options: &Options, threads: usize) -> Analysi
 
 fn worker(
     files: &[SourceFile],
-    share: Vec<FileId>,
+    queue: &WorkQueue,
+    index: usize,
     tree_tx: mpsc::Sender<(FileId, Result<ItemTree, Diagnostic>)>,
     model_rx: mpsc::Receiver<Arc<Model>>,
     options: &Options,
 ) -> Vec<Diagnostic> {
-    let mut parsed = Vec::with_capacity(share.len());
+    let mut parsed = Vec::new();
     let mut diagnostics = Vec::new();
-    for id in share {
+    while let Some(id) = queue.take(index) {
         let source = &files[id.0 as usize];
         match catch_panic(|| parse(source, options)) {
             Ok(Ok((parsed_file, tree))) => {
@@ -252,15 +256,33 @@ fn worker(
         }
     }
     drop(tree_tx);
-    let Ok(model) = model_rx.recv() else {
-        return diagnostics;
+    // The comment indexes are built while the model is, which would leave this thread idle.
+    let mut comments: Vec<Option<CommentIndex>> = (0..parsed.len()).map(|_| None).collect();
+    let mut model = None;
+    for (index, (id, _)) in parsed.iter().enumerate() {
+        match model_rx.try_recv() {
+            Ok(built) => {
+                model = Some(built);
+                break;
+            }
+            Err(mpsc::TryRecvError::Empty) => {
+                comments[index] = Some(comment_index(&files[id.0 as usize]));
+            }
+            Err(mpsc::TryRecvError::Disconnected) => return diagnostics,
+        }
+    }
+    let model = match model {
+        Some(model) => model,
+        None => match model_rx.recv() {
+            Ok(model) => model,
+            Err(_) => return diagnostics,
+        },
     };
     // Each file's trees are freed as soon as its lints are done.
-    for (id, file) in parsed {
+    for ((id, file), comments) in parsed.into_iter().zip(comments) {
         let file = &file;
         let source = &files[id.0 as usize];
-        let blanked = blank_prefix(&source.text);
-        let comments = CommentIndex::build(blanked.as_deref().unwrap_or(&source.text));
+        let comments = comments.unwrap_or_else(|| comment_index(source));
         let cx = FileContext::new(source, &file.ast, &comments, &model, &file.macros);
         let mut file_diagnostics = Vec::new();
         for pass in ALL {
@@ -280,6 +302,11 @@ fn worker(
         ));
     }
     diagnostics
+}
+
+fn comment_index(source: &SourceFile) -> CommentIndex {
+    let blanked = blank_prefix(&source.text);
+    CommentIndex::build(blanked.as_deref().unwrap_or(&source.text))
 }
 
 /// Sets each lint diagnostic to its configured level and drops those that are allowed.
@@ -449,21 +476,41 @@ fn internal_error(source: &SourceFile, lint: Option<&str>, message: &str) -> Dia
     )
 }
 
-/// Splits files among workers, largest first onto the least loaded, so one big file does not leave the
-/// other threads idle.
-fn balance(ids: &[FileId], files: &[SourceFile], workers: usize) -> Vec<Vec<FileId>> {
-    let mut sorted: Vec<FileId> = ids.to_vec();
-    sorted.sort_by_key(|id| std::cmp::Reverse(files[id.0 as usize].text.len()));
-    let mut shares: Vec<(usize, Vec<FileId>)> = (0..workers).map(|_| (0, Vec::new())).collect();
-    for id in sorted {
-        let lightest = shares
-            .iter_mut()
-            .min_by_key(|(load, _)| *load)
-            .expect("at least one worker");
-        lightest.0 += files[id.0 as usize].text.len();
-        lightest.1.push(id);
+/// The files still to parse, largest first: each worker takes the next one when it is done with
+/// its last, so that no thread idles while another parses (a file's cost is not its size: most
+/// bodies are skipped). A worker lints the files it took, as their syntax trees cannot move.
+struct WorkQueue {
+    order: Vec<FileId>,
+    next: AtomicUsize,
+    /// What each worker took, to name the files of a worker thread that dies.
+    taken: Vec<Mutex<Vec<FileId>>>,
+}
+
+impl WorkQueue {
+    fn new(ids: &[FileId], files: &[SourceFile], workers: usize) -> WorkQueue {
+        let mut order = ids.to_vec();
+        order.sort_by_key(|id| std::cmp::Reverse(files[id.0 as usize].text.len()));
+        WorkQueue {
+            order,
+            next: AtomicUsize::new(0),
+            taken: (0..workers).map(|_| Mutex::new(Vec::new())).collect(),
+        }
     }
-    shares.into_iter().map(|(_, share)| share).collect()
+
+    fn take(&self, worker: usize) -> Option<FileId> {
+        let id = *self.order.get(self.next.fetch_add(1, Ordering::Relaxed))?;
+        if let Ok(mut taken) = self.taken[worker].lock() {
+            taken.push(id);
+        }
+        Some(id)
+    }
+
+    fn taken_by(&self, worker: usize) -> Vec<FileId> {
+        match self.taken[worker].lock() {
+            Ok(taken) => taken.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
 }
 
 #[cfg(test)]
