@@ -133,29 +133,49 @@ fn body_matters(group: &Group, source: &SourceFile, text: &str) -> bool {
     let Some(body) = text.as_bytes().get(range) else {
         return true;
     };
+    any_word(body, |word, rest| match word {
+        b"unsafe" | b"static" | b"struct" | b"enum" | b"union" | b"impl" | b"trait" | b"type"
+        | b"mod" | b"macro_rules" | b"extern" | b"use" | b"devref" => true,
+        // Nested `fn` and `const` items join their module's namespace; `fn(` is a type and
+        // `*const T` a pointer.
+        b"fn" => next_is_item_name(rest, false),
+        b"const" => next_is_item_name(rest, true),
+        _ => false,
+    })
+}
+
+/// Whether the text of a macro invocation could declare an item (lowering parses no other
+/// macro: the lints parse the rest when they look into them).
+pub fn may_declare_items(text: &[u8]) -> bool {
+    any_word(text, |word, rest| match word {
+        b"static" | b"struct" | b"enum" | b"union" | b"impl" | b"trait" | b"type" | b"mod"
+        | b"macro_rules" | b"extern" | b"use" => true,
+        b"fn" => next_is_item_name(rest, false),
+        b"const" => next_is_item_name(rest, true),
+        _ => false,
+    })
+}
+
+/// Whether `text` has a word (an ASCII identifier or keyword) for which `wanted(word, rest)`
+/// holds, `rest` being the text after it.
+fn any_word(text: &[u8], wanted: impl Fn(&[u8], &[u8]) -> bool) -> bool {
     let mut i = 0;
-    while i < body.len() {
-        let byte = body[i];
+    while i < text.len() {
+        let byte = text[i];
         if !(byte.is_ascii_alphabetic() || byte == b'_') {
             i += 1;
             continue;
         }
         let start = i;
-        while i < body.len() && (body[i].is_ascii_alphanumeric() || body[i] == b'_') {
+        while i < text.len() && (text[i].is_ascii_alphanumeric() || text[i] == b'_') {
             i += 1;
         }
         // Part of a longer word with non-ASCII letters, or a number's suffix: not a keyword.
-        if start > 0 && (body[start - 1] >= 0x80 || body[start - 1].is_ascii_digit()) {
+        if start > 0 && (text[start - 1] >= 0x80 || text[start - 1].is_ascii_digit()) {
             continue;
         }
-        match &body[start..i] {
-            b"unsafe" | b"static" | b"struct" | b"enum" | b"union" | b"impl" | b"trait"
-            | b"type" | b"mod" | b"macro_rules" | b"extern" | b"use" | b"devref" => return true,
-            // Nested `fn` and `const` items join their module's namespace; `fn(` is a type and
-            // `*const T` a pointer.
-            b"fn" if next_is_item_name(&body[i..], false) => return true,
-            b"const" if next_is_item_name(&body[i..], true) => return true,
-            _ => {}
+        if wanted(&text[start..i], &text[i..]) {
+            return true;
         }
     }
     false
@@ -486,6 +506,27 @@ mod tests {
             "//// Not a doc comment.\nfn f() {}",
         ] {
             assert_eq!(docs_pruned(text), text);
+        }
+    }
+
+    #[test]
+    fn macros_that_may_declare_items() {
+        for text in [
+            "{ impl HasWork<Self> for X { self.work } }",
+            "{ type: MyDriver, name: \"d\", }",
+            "(fn probe() {})",
+            "{ const N: usize = 1; }",
+            "{ static X: u8 = 0; }",
+        ] {
+            assert!(may_declare_items(text.as_bytes()), "{text}");
+        }
+        for text in [
+            "(\"probe {}\\n\", dev.name())",
+            "(Self { dev: dev.into(), reg <- Mutex::new(0) })",
+            "(p as *const u8, f as fn())",
+            "(typed, constant, structure, impls)",
+        ] {
+            assert!(!may_declare_items(text.as_bytes()), "{text}");
         }
     }
 }

@@ -209,7 +209,8 @@ pub struct FnSig {
     pub has_self: bool,
     pub params: Vec<Param>,
     pub ret: Option<TypeRef>,
-    /// Every path called in the body (`bindings::get_device(..)`), macro arguments included.
+    /// Every path called in the body (`bindings::get_device(..)`), macro arguments included; only
+    /// for the methods of trait impls, the only ones whose calls the model reads.
     pub calls: Vec<PathRef>,
     pub self_field_calls: Vec<SelfFieldCall>,
 }

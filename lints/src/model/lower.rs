@@ -225,7 +225,7 @@ impl Lowerer<'_> {
                 )
             }
             syn::Item::Fn(f) => {
-                let sig = self.fn_sig(&f.sig, Some(&f.block));
+                let sig = self.fn_sig(&f.sig, None);
                 self.lower_body_items(&f.block, module);
                 self.base(
                     Some(&f.sig.ident),
@@ -267,7 +267,9 @@ impl Lowerer<'_> {
                 let items = i
                     .items
                     .iter()
-                    .filter_map(|impl_item| self.lower_impl_item(impl_item, module))
+                    .filter_map(|impl_item| {
+                        self.lower_impl_item(impl_item, module, i.trait_.is_some())
+                    })
                     .collect();
                 let lowered = Impl {
                     generics: self.generics(&i.generics),
@@ -400,11 +402,18 @@ impl Lowerer<'_> {
         })
     }
 
-    fn lower_impl_item(&mut self, item: &syn::ImplItem, module: u32) -> Option<Item> {
+    /// `in_trait_impl`: the model reads which functions the methods of trait impls (`Drop`,
+    /// `AlwaysRefCounted`) call; no other function's calls are collected.
+    fn lower_impl_item(
+        &mut self,
+        item: &syn::ImplItem,
+        module: u32,
+        in_trait_impl: bool,
+    ) -> Option<Item> {
         let whole = super::spans::impl_item(item);
         Some(match item {
             syn::ImplItem::Fn(f) => {
-                let sig = self.fn_sig(&f.sig, Some(&f.block));
+                let sig = self.fn_sig(&f.sig, in_trait_impl.then_some(&f.block));
                 self.lower_body_items(&f.block, module);
                 self.base(
                     Some(&f.sig.ident),
@@ -457,7 +466,7 @@ impl Lowerer<'_> {
         let whole = super::spans::trait_item(item);
         Some(match item {
             syn::TraitItem::Fn(f) => {
-                let sig = self.fn_sig(&f.sig, f.default.as_ref());
+                let sig = self.fn_sig(&f.sig, None);
                 if let Some(block) = &f.default {
                     self.lower_body_items(block, module);
                 }
@@ -496,6 +505,17 @@ impl Lowerer<'_> {
 
     /// Items declared in macro bodies join the model; expression bodies may hold nested items too.
     fn lower_macro(&mut self, mac: &syn::Macro, module: u32) {
+        let group = match &mac.delimiter {
+            syn::MacroDelimiter::Paren(d) => d.span.join(),
+            syn::MacroDelimiter::Brace(d) => d.span.join(),
+            syn::MacroDelimiter::Bracket(d) => d.span.join(),
+        };
+        let text = self.source.text.as_bytes();
+        if let Some(tokens) = text.get(self.source.span(group).range()) {
+            if !crate::pruning::may_declare_items(tokens) {
+                return;
+            }
+        }
         match &*self.macros.body(mac) {
             MacroBody::Items(items) => {
                 for item in items {
@@ -573,6 +593,7 @@ impl Lowerer<'_> {
         lowered
     }
 
+    /// `body`: the block whose calls to collect, if anyone reads them.
     fn fn_sig(&self, sig: &syn::Signature, body: Option<&syn::Block>) -> FnSig {
         let mut params = Vec::new();
         let mut has_self = false;
