@@ -295,12 +295,7 @@ pub fn sarif_rule(lint: &Lint) -> Value {
         .unwrap_or_else(|| lint.summary.to_string());
     rule.insert("fullDescription".into(), json!({ "text": full }));
     rule.insert("help".into(), json!({ "text": docs, "markdown": docs }));
-    // SARIF requires an absolute URI here; the docs link is repository-relative until the
-    // project has a public home, so it is kept as a property instead.
-    let help_uri = docs::help_uri(lint);
-    if is_absolute_uri(&help_uri) {
-        rule.insert("helpUri".into(), json!(help_uri));
-    }
+    rule.insert("helpUri".into(), json!(docs::help_uri(lint)));
     let enabled = lint.default_level != Level::Allow;
     let level = match lint.default_level {
         Level::Deny | Level::Forbid => "error",
@@ -317,7 +312,7 @@ pub fn sarif_rule(lint: &Lint) -> Value {
             "tags": [lint.group.name()],
             "group": lint.group.name(),
             "defaultLevel": lint.default_level.as_str(),
-            "docs": help_uri,
+            "docs": docs::docs_path(lint),
         }),
     );
     Value::Object(rule)
@@ -338,19 +333,6 @@ fn input_rule() -> Value {
         "defaultConfiguration": { "enabled": true, "level": "error" },
         "properties": { "tags": ["input"] },
     })
-}
-
-/// `scheme:…` with an RFC 3986 scheme.
-fn is_absolute_uri(uri: &str) -> bool {
-    match uri.split_once(':') {
-        Some((scheme, _)) => {
-            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        }
-        None => false,
-    }
 }
 
 fn sarif_level(level: Level) -> &'static str {
@@ -563,13 +545,6 @@ mod tests {
         assert_eq!(artifact_uri("<stdin>"), "%3Cstdin%3E");
         assert_eq!(artifact_uri("c:x.rs"), "c%3Ax.rs");
         assert_eq!(artifact_uri("/abs/é.rs"), "file:///abs/%C3%A9.rs");
-    }
-
-    #[test]
-    fn absolute_uris() {
-        assert!(is_absolute_uri("https://example.org/x#y"));
-        assert!(!is_absolute_uri("docs/lints.md#x"));
-        assert!(!is_absolute_uri("1x:y"));
     }
 
     #[test]

@@ -582,6 +582,8 @@ mod tests {
         default_level: Level::Warn,
         summary: "raw pointer to a device stored in a field",
         docs: "",
+        module: "devref::render::tests",
+        static_name: "RAW",
     };
 
     const FOO: &str = "\

@@ -14,3 +14,38 @@ fn lint_docs_are_current() {
         "docs/lints.md is stale: run `BLESS=1 cargo test --test docs` (or `devref lints --markdown > docs/lints.md`)"
     );
 }
+
+/// SARIF's `helpUri` is the lint's page on docs.rs: rustdoc must write exactly that page, from the
+/// declaration's docs.
+#[test]
+fn help_uris_name_the_pages_rustdoc_writes() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = root.join("target/doc-check");
+    let status = std::process::Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args(["doc", "--quiet", "--no-deps", "-p", "devref-lints"])
+        .env("CARGO_TARGET_DIR", &target)
+        // The pages must render as written: no broken links or code blocks.
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .status()
+        .expect("running cargo doc");
+    assert!(status.success(), "cargo doc failed");
+    for lint in devref_lints::lints::all_lints() {
+        let uri = devref_lints::docs::help_uri(lint);
+        let path = devref_lints::docs::rustdoc_path(lint);
+        assert_eq!(
+            uri,
+            format!(
+                "https://docs.rs/devref-lints/{}/{path}",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+        let page = std::fs::read_to_string(target.join("doc").join(&path))
+            .unwrap_or_else(|e| panic!("rustdoc wrote no {path} for {}: {e}", lint.name));
+        assert!(
+            page.contains("What it does") && page.contains("Why is this bad"),
+            "{path} does not show the docs of {}",
+            lint.name
+        );
+    }
+}

@@ -400,8 +400,16 @@ fn sarif_structure() {
             lint.default_level.as_str() != "allow"
         );
         assert_eq!(
+            rule["helpUri"],
+            format!(
+                "https://docs.rs/devref-lints/{}/{}",
+                env!("CARGO_PKG_VERSION"),
+                devref_lints::docs::rustdoc_path(lint)
+            )
+        );
+        assert_eq!(
             rule["properties"]["docs"],
-            devref_lints::docs::help_uri(lint)
+            format!("docs/lints.md#{}", lint.name)
         );
     }
 

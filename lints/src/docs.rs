@@ -39,9 +39,28 @@ pub fn explain(lint: &Lint) -> String {
     )
 }
 
-/// Where a lint's docs live, for SARIF's `helpUri` and the JSON explanations.
-pub fn help_uri(lint: &Lint) -> String {
+/// The lint's section of `docs/lints.md`, relative to the repository.
+pub fn docs_path(lint: &Lint) -> String {
     format!("docs/lints.md#{}", lint.name)
+}
+
+/// The lint's page on docs.rs for this version of `devref-lints`, for SARIF's `helpUri` (which
+/// must be absolute): rustdoc renders the declaration's docs on the lint's `static`.
+pub fn help_uri(lint: &Lint) -> String {
+    format!(
+        "https://docs.rs/devref-lints/{}/{}",
+        env!("CARGO_PKG_VERSION"),
+        rustdoc_path(lint)
+    )
+}
+
+/// Where rustdoc writes the lint's page, relative to its output folder.
+pub fn rustdoc_path(lint: &Lint) -> String {
+    format!(
+        "{}/static.{}.html",
+        lint.module.replace("::", "/"),
+        lint.static_name
+    )
 }
 
 /// `docs/lints.md`.

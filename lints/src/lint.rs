@@ -84,7 +84,7 @@ impl Group {
     }
 }
 
-/// One lint, declared once with [`declare_lint!`].
+/// One lint, declared once with [`declare_lint!`](crate::declare_lint).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Lint {
     pub name: &'static str,
@@ -94,6 +94,10 @@ pub struct Lint {
     pub summary: &'static str,
     /// Markdown: `### What it does`, `### Why is this bad`, `### Example`, `### Use instead`.
     pub docs: &'static str,
+    /// Where the declaration is (`devref_lints::lints::raw_device_ptr_field`, `RAW_DEVICE_PTR_FIELD`):
+    /// rustdoc renders the docs on the static, which is the lint's page on docs.rs.
+    pub module: &'static str,
+    pub static_name: &'static str,
 }
 
 impl Lint {
@@ -119,12 +123,15 @@ macro_rules! declare_lint {
         $(#[doc = $doc:literal])*
         pub $static_name:ident = $name:literal, $group:ident, $summary:literal
     ) => {
+        $(#[doc = $doc])*
         pub static $static_name: $crate::lint::Lint = $crate::lint::Lint {
             name: $name,
             group: $crate::lint::Group::$group,
             default_level: $crate::lint::Group::$group.default_level(),
             summary: $summary,
             docs: concat!($($doc, "\n"),*),
+            module: module_path!(),
+            static_name: stringify!($static_name),
         };
     };
 }

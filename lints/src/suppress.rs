@@ -51,11 +51,13 @@ declare_lint! {
     /// ### Example
     /// ```rust,ignore
     /// // devref: allow(raw_device_ptr_field)
+    /// parent: *mut bindings::device,
     /// ```
     ///
     /// ### Use instead
     /// ```rust,ignore
     /// // devref: allow(raw_device_ptr_field) -- released in Drop via put_device()
+    /// parent: *mut bindings::device,
     /// ```
     pub SUPPRESSION_WITHOUT_REASON = "suppression_without_reason", Pedantic,
     "a devref suppression gives no reason"

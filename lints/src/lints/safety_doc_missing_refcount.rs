@@ -28,7 +28,7 @@ declare_lint! {
     /// /// # Safety
     /// ///
     /// /// `ptr` must be a valid pointer to a `struct device`.
-    /// pub unsafe fn from_raw<'a>(ptr: *mut bindings::device) -> &'a Self {
+    /// pub unsafe fn from_raw<'a>(ptr: *mut bindings::device) -> &'a Self { /* … */ }
     /// ```
     ///
     /// ### Use instead
@@ -37,7 +37,7 @@ declare_lint! {
     /// ///
     /// /// Callers must ensure that `ptr` is valid, non-null, and has a non-zero reference count for
     /// /// the entire duration when the returned reference exists.
-    /// pub unsafe fn from_raw<'a>(ptr: *mut bindings::device) -> &'a Self {
+    /// pub unsafe fn from_raw<'a>(ptr: *mut bindings::device) -> &'a Self { /* … */ }
     /// ```
     pub SAFETY_DOC_MISSING_REFCOUNT = "safety_doc_missing_refcount", SafetyDocs,
     "the `# Safety` doc of an unsafe fn that makes a device reference from a raw pointer does not state the reference count"
