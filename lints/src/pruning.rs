@@ -11,7 +11,7 @@
 //!
 //! **Doc comments.** devref reads the docs of `unsafe` items (`# Safety`) and of types
 //! (`# Invariants`) only. The `///` comments of anything else (safe functions, fields, constants,
-//! impls) become plain `// ` comments before lexing: a third of the kernel's Rust text is docs,
+//! impls), and every module's `//!` docs, become plain `// ` comments before lexing: a third of the kernel's Rust text is docs,
 //! and the lexer, syn and lowering each pay for every doc line. The change is one byte per line,
 //! so every offset, line and column stays that of the file; the comment index is built from the
 //! file as written.
@@ -217,6 +217,12 @@ pub fn prune_docs(text: &str) -> Option<String> {
     let mut pruned: Option<Vec<u8>> = None;
     let mut line = 0;
     while line < bytes.len() {
+        // A module's own docs (`//!`) are never read.
+        if let Some(bang) = inner_doc_at(bytes, line) {
+            pruned.get_or_insert_with(|| bytes.to_vec())[bang] = b' ';
+            line = next_line(bytes, line);
+            continue;
+        }
         let Some(slash) = outer_doc_at(bytes, line) else {
             line = next_line(bytes, line);
             continue;
@@ -245,6 +251,15 @@ fn next_line(bytes: &[u8], from: usize) -> usize {
         .iter()
         .position(|&b| b == b'\n')
         .map_or(bytes.len(), |i| from + i + 1)
+}
+
+/// If the line starting at `line` is a `//!` doc comment, the offset of its `!`.
+fn inner_doc_at(bytes: &[u8], line: usize) -> Option<usize> {
+    let mut i = line;
+    while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+        i += 1;
+    }
+    bytes[i..].starts_with(b"//!").then_some(i + 2)
 }
 
 /// If the line starting at `line` is a `///` doc comment (not `////`), the offset of its third `/`.
@@ -484,6 +499,14 @@ mod tests {
                 "/// A constant.\npub const N: usize = 4;\n/// An impl.\nimpl<T> X for Y {}\n"
             ),
             "//  A constant.\npub const N: usize = 4;\n//  An impl.\nimpl<T> X for Y {}\n"
+        );
+    }
+
+    #[test]
+    fn module_docs_become_plain_comments() {
+        assert_eq!(
+            docs_pruned("//! The driver.\n//!\n  //! Indented.\n#![no_std]\n"),
+            "//  The driver.\n// \n  //  Indented.\n#![no_std]\n"
         );
     }
 
