@@ -1,6 +1,7 @@
 //! Source files as the analysis sees them: a display name, the text, and a line index.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Index of a file in the analysed set; stable for one run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,24 +42,30 @@ pub struct SourceFile {
     /// The path as the user gave it (relative where it was relative).
     pub name: String,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Built on first use, by the worker thread that parses the file rather than all up front.
+    index: OnceLock<LineIndex>,
+}
+
+#[derive(Debug)]
+struct LineIndex {
+    starts: Vec<usize>,
     /// For each line that is not ASCII (sorted by line): the byte offset, within the line, of each
     /// char of the text as parsed (see [`blank_prefix`]).
     wide_lines: Vec<(u32, Box<[u32]>)>,
 }
 
-impl SourceFile {
-    pub fn new(id: FileId, name: String, text: String) -> SourceFile {
-        let line_starts: Vec<usize> = std::iter::once(0)
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let starts: Vec<usize> = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        let blanked = blank_prefix(&text);
-        let parsed = blanked.as_deref().unwrap_or(&text);
-        let wide_lines = line_starts
+        let blanked = blank_prefix(text);
+        let parsed = blanked.as_deref().unwrap_or(text);
+        let wide_lines = starts
             .iter()
             .enumerate()
             .filter_map(|(line, &start)| {
-                let end = line_starts.get(line + 1).copied().unwrap_or(parsed.len());
+                let end = starts.get(line + 1).copied().unwrap_or(parsed.len());
                 let line_text = &parsed[start..end];
                 (!line_text.is_ascii()).then(|| {
                     let chars = line_text.char_indices().map(|(i, _)| i as u32).collect();
@@ -66,13 +73,22 @@ impl SourceFile {
                 })
             })
             .collect();
+        LineIndex { starts, wide_lines }
+    }
+}
+
+impl SourceFile {
+    pub fn new(id: FileId, name: String, text: String) -> SourceFile {
         SourceFile {
             id,
             name,
             text,
-            line_starts,
-            wide_lines,
+            index: OnceLock::new(),
         }
+    }
+
+    fn index(&self) -> &LineIndex {
+        self.index.get_or_init(|| LineIndex::new(&self.text))
     }
 
     /// The byte range of a span of this file's syntax tree.
@@ -91,15 +107,16 @@ impl SourceFile {
         let Some(line) = at.line.checked_sub(1) else {
             return 0;
         };
-        let Some(&start) = self.line_starts.get(line) else {
+        let index = self.index();
+        let Some(&start) = index.starts.get(line) else {
             return self.text.len();
         };
-        let within = match self
+        let within = match index
             .wide_lines
             .binary_search_by_key(&(line as u32), |(wide, _)| *wide)
         {
-            Ok(index) => {
-                let chars = &self.wide_lines[index].1;
+            Ok(found) => {
+                let chars = &index.wide_lines[found].1;
                 match chars.get(at.column) {
                     Some(&byte) => byte as usize,
                     // Just past the last char of the line.
@@ -113,8 +130,9 @@ impl SourceFile {
 
     /// The length of a 0-based line, its terminator included.
     fn line_range_with_end(&self, line: usize) -> usize {
-        let start = self.line_starts[line];
-        self.line_starts
+        let start = self.index().starts[line];
+        self.index()
+            .starts
             .get(line + 1)
             .copied()
             .unwrap_or(self.text.len())
@@ -122,12 +140,12 @@ impl SourceFile {
     }
 
     pub fn line_starts(&self) -> &[usize] {
-        &self.line_starts
+        &self.index().starts
     }
 
     /// 0-based line index of a byte offset.
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.index().starts.binary_search(&offset) {
             Ok(line) => line,
             Err(next) => next - 1,
         }
@@ -136,7 +154,7 @@ impl SourceFile {
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
-        let start = self.line_starts[line];
+        let start = self.index().starts[line];
         let column = self
             .text
             .get(start..offset)
@@ -149,9 +167,10 @@ impl SourceFile {
 
     /// Byte range of a 0-based line, without its line terminator.
     pub fn line_range(&self, line: usize) -> Range<usize> {
-        let start = self.line_starts[line];
+        let start = self.index().starts[line];
         let end = self
-            .line_starts
+            .index()
+            .starts
             .get(line + 1)
             .map_or(self.text.len(), |next| next - 1);
         let end = if end > start && self.text.as_bytes()[end - 1] == b'\r' {
@@ -163,7 +182,7 @@ impl SourceFile {
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.index().starts.len()
     }
 
     pub fn slice(&self, span: Span) -> &str {
