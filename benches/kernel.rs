@@ -16,6 +16,32 @@ const RUNS: usize = 15;
 fn main() {
     let tree = kernel_tree();
     let files = rust_files(&tree);
+    // `--once read|parse|full`: read the tree, then nothing, one bare parse or one analysis, on one
+    // thread, for instruction counts (bench/instructions.sh).
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(which) = args
+        .iter()
+        .position(|a| a == "--once")
+        .map(|i| args.get(i + 1))
+    {
+        match which.map(String::as_str) {
+            Some("read") => {}
+            Some("parse") => parse_only(&files, 1),
+            Some("full") => {
+                let inputs = files
+                    .iter()
+                    .map(|(name, text)| Input {
+                        name: name.clone(),
+                        content: Ok(text.clone()),
+                    })
+                    .collect();
+                let analysis = analyze(inputs, &Options::default(), 1);
+                std::hint::black_box(analysis.diagnostics.len());
+            }
+            _ => panic!("--once takes `read`, `parse` or `full`"),
+        }
+        return;
+    }
     let bytes: usize = files.iter().map(|(_, text)| text.len()).sum();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
