@@ -11,10 +11,10 @@
 //!
 //! **Doc comments.** devref reads the docs of `unsafe` items (`# Safety`) and of types
 //! (`# Invariants`) only. The `///` comments of anything else (safe functions, fields, constants,
-//! impls), and every module's `//!` docs, become plain `// ` comments before lexing: a third of the kernel's Rust text is docs,
-//! and the lexer, syn and lowering each pay for every doc line. The change is one byte per line,
-//! so every offset, line and column stays that of the file; the comment index is built from the
-//! file as written.
+//! impls), and every module's `//!` docs, become plain `// ` comments before lexing: a third of
+//! the kernel's Rust text is docs, and the lexer, syn and lowering each pay for every doc line.
+//! The change is one byte per line, so every offset, line and column stays that of the file; the
+//! comment index is built from the file as written.
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
