@@ -423,10 +423,13 @@ fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), B
     }
     let prune = (!options.parse_everything).then_some(source);
     match parse_nested(text, prune) {
-        Ok(ast) => {
+        Ok(mut ast) => {
             // Lowering's macro bodies are dropped with this cache: kept until the lints run, they
             // would all be alive at the peak, while every syntax tree waits for the model.
             let tree = lower_file(source, &ast, &MacroCache::default());
+            if !options.parse_everything {
+                pruning::drop_unwalked_items(&mut ast, source);
+            }
             let macros = MacroCache::default();
             Ok((Parsed { ast, macros }, tree))
         }

@@ -13,7 +13,8 @@ pub struct Options {
     pub refcount_functions: Vec<String>,
     /// Extra phrases by which a SAFETY comment or doc states the reference count.
     pub refcount_vocabulary: Vec<String>,
-    /// Parse every function body and doc comment, even those [`crate::pruning`] shows cannot
-    /// matter; for tests that check that skipping them changes no result.
+    /// Parse every function body and doc comment, and keep every item's syntax, even those
+    /// [`crate::pruning`] shows cannot matter; for tests that check that skipping them changes no
+    /// result.
     pub parse_everything: bool,
 }

@@ -15,9 +15,16 @@
 //! the kernel's Rust text is docs, and the lexer, syn and lowering each pay for every doc line.
 //! The change is one byte per line, so every offset, line and column stays that of the file; the
 //! comment index is built from the file as written.
+//!
+//! **Syntax after lowering.** A file's syntax tree waits in memory until the model of every file
+//! is built, for the lints' walk. Once the file is lowered, the items the walk finds nothing in
+//! (a fn with an empty body, a struct, an enum, a `use`, a bodiless trait method, …) are dropped
+//! from the tree, unless their text names `devref` (a suppression attribute, which must still be
+//! seen). Impls, modules, traits, macros, constants and statics stay.
 
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
+use crate::model::spans;
 use crate::source::SourceFile;
 
 /// `tokens` with the bodies that cannot matter emptied. `text` is the text the tokens were lexed
@@ -200,6 +207,55 @@ fn next_is_item_name(rest: &[u8], colon: bool) -> bool {
         i += 1;
     }
     rest.get(i) == Some(&b':') && rest.get(i + 1) != Some(&b':')
+}
+
+/// Drops from a lowered file's syntax tree the items that the lints' walk finds nothing in (see
+/// the module docs).
+pub fn drop_unwalked_items(ast: &mut syn::File, source: &SourceFile) {
+    drop_items(&mut ast.items, source);
+}
+
+fn drop_items(items: &mut Vec<syn::Item>, source: &SourceFile) {
+    items.retain_mut(|item| match item {
+        syn::Item::Fn(f) => !f.block.stmts.is_empty() || names_devref(source, spans::item_fn(f)),
+        syn::Item::Impl(imp) => {
+            imp.items.retain(|item| match item {
+                syn::ImplItem::Fn(f) => {
+                    !f.block.stmts.is_empty() || names_devref(source, spans::impl_fn(f))
+                }
+                syn::ImplItem::Macro(_) | syn::ImplItem::Const(_) => true,
+                other => names_devref(source, spans::impl_item(other)),
+            });
+            true
+        }
+        syn::Item::Trait(t) => {
+            t.items.retain(|item| match item {
+                syn::TraitItem::Fn(f) => {
+                    f.default
+                        .as_ref()
+                        .is_some_and(|body| !body.stmts.is_empty())
+                        || names_devref(source, spans::trait_item(item))
+                }
+                syn::TraitItem::Macro(_) | syn::TraitItem::Const(_) => true,
+                other => names_devref(source, spans::trait_item(other)),
+            });
+            true
+        }
+        syn::Item::Mod(m) => {
+            if let Some((_, items)) = &mut m.content {
+                drop_items(items, source);
+            }
+            true
+        }
+        syn::Item::Const(_) | syn::Item::Static(_) | syn::Item::Macro(_) => true,
+        other => names_devref(source, spans::item(other)),
+    });
+}
+
+fn names_devref(source: &SourceFile, span: proc_macro2::Span) -> bool {
+    let text = source.text.as_bytes();
+    text.get(source.span(span).range())
+        .is_none_or(|item| any_word(item, |word, _| word == b"devref"))
 }
 
 /// Words in an item header that make its docs matter.
@@ -551,5 +607,26 @@ mod tests {
         ] {
             assert!(!may_declare_items(text.as_bytes()), "{text}");
         }
+    }
+
+    #[test]
+    fn items_the_walk_finds_nothing_in_are_dropped_after_lowering() {
+        let text = "use a::b;\nstruct S { f: u8 }\nfn empty() {}\nfn full() { g(); }\n\
+                    impl S { fn e(&self) {} fn f(&self) { g(); } const C: u8 = 0; type T = u8; }\n\
+                    trait T { fn d(&self); fn p(&self) { g(); } }\n\
+                    #[allow(devref::raw_device_ptr_field)]\nstruct Kept(*mut device);\n\
+                    mod m { enum E { A } static X: u8 = 0; m!(); }\n";
+        let source = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
+        let mut ast = syn::parse_file(text).expect("parses");
+        drop_unwalked_items(&mut ast, &source);
+        let kept = quote::quote!(#ast).to_string();
+        assert_eq!(
+            kept,
+            "fn full () { g () ; } \
+             impl S { fn f (& self) { g () ; } const C : u8 = 0 ; } \
+             trait T { fn p (& self) { g () ; } } \
+             # [allow (devref :: raw_device_ptr_field)] struct Kept (* mut device) ; \
+             mod m { static X : u8 = 0 ; m ! () ; }"
+        );
     }
 }
