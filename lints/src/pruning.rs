@@ -311,19 +311,21 @@ fn next_line(bytes: &[u8], from: usize) -> usize {
 
 /// If the line starting at `line` is a `//!` doc comment, the offset of its `!`.
 fn inner_doc_at(bytes: &[u8], line: usize) -> Option<usize> {
-    let mut i = line;
-    while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
-        i += 1;
-    }
+    let i = indented(bytes, line);
     bytes[i..].starts_with(b"//!").then_some(i + 2)
+}
+
+/// Where the text of the line starting at `line` begins, after its indentation.
+fn indented(bytes: &[u8], line: usize) -> usize {
+    line + bytes[line..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
 }
 
 /// If the line starting at `line` is a `///` doc comment (not `////`), the offset of its third `/`.
 fn outer_doc_at(bytes: &[u8], line: usize) -> Option<usize> {
-    let mut i = line;
-    while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
-        i += 1;
-    }
+    let i = indented(bytes, line);
     let rest = &bytes[i..];
     (rest.starts_with(b"///") && !rest.starts_with(b"////")).then_some(i + 2)
 }

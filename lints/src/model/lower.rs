@@ -505,11 +505,7 @@ impl Lowerer<'_> {
 
     /// Items declared in macro bodies join the model; expression bodies may hold nested items too.
     fn lower_macro(&mut self, mac: &syn::Macro, module: u32) {
-        let group = match &mac.delimiter {
-            syn::MacroDelimiter::Paren(d) => d.span.join(),
-            syn::MacroDelimiter::Brace(d) => d.span.join(),
-            syn::MacroDelimiter::Bracket(d) => d.span.join(),
-        };
+        let group = super::spans::macro_delimiters(mac).join();
         let text = self.source.text.as_bytes();
         if let Some(tokens) = text.get(self.source.span(group).range()) {
             if !crate::pruning::may_declare_items(tokens) {

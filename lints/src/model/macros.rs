@@ -31,11 +31,7 @@ pub struct MacroCache {
 impl MacroCache {
     pub fn body(&self, mac: &Macro) -> Rc<MacroBody> {
         let start = mac.bang_token.span.start();
-        let end = match &mac.delimiter {
-            syn::MacroDelimiter::Paren(d) => d.span.close().end(),
-            syn::MacroDelimiter::Brace(d) => d.span.close().end(),
-            syn::MacroDelimiter::Bracket(d) => d.span.close().end(),
-        };
+        let end = super::spans::macro_delimiters(mac).close().end();
         if let Some(body) = self.bodies.borrow().get(&(start, end)) {
             return Rc::clone(body);
         }

@@ -70,10 +70,15 @@ fn fields_end(fields: &syn::Fields, semi: Option<syn::Token![;]>, fallback: Span
 }
 
 fn macro_end(mac: &syn::Macro) -> Span {
+    macro_delimiters(mac).close()
+}
+
+/// The delimiters around a macro invocation's arguments, whichever they are.
+pub fn macro_delimiters(mac: &syn::Macro) -> &proc_macro2::extra::DelimSpan {
     match &mac.delimiter {
-        syn::MacroDelimiter::Paren(paren) => paren.span.close(),
-        syn::MacroDelimiter::Brace(brace) => brace.span.close(),
-        syn::MacroDelimiter::Bracket(bracket) => bracket.span.close(),
+        syn::MacroDelimiter::Paren(paren) => &paren.span,
+        syn::MacroDelimiter::Brace(brace) => &brace.span,
+        syn::MacroDelimiter::Bracket(bracket) => &bracket.span,
     }
 }
 
