@@ -288,7 +288,6 @@ pub struct Item {
 pub struct ModuleNode {
     pub name: Option<String>,
     pub parent: Option<u32>,
-    pub docs: Docs,
     /// The `mod x { … }` item; `None` for the file itself.
     pub span: Option<Span>,
 }

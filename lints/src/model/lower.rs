@@ -17,7 +17,6 @@ pub fn lower_file(source: &SourceFile, ast: &syn::File, macros: &MacroCache) -> 
     lowerer.tree.modules.push(ModuleNode {
         name: None,
         parent: None,
-        docs: lowerer.docs(&ast.attrs),
         span: None,
     });
     for item in &ast.items {
@@ -310,7 +309,6 @@ impl Lowerer<'_> {
                     self.tree.modules.push(ModuleNode {
                         name: Some(ident_text(&m.ident)),
                         parent: Some(module),
-                        docs: self.docs(&m.attrs),
                         span: Some(self.span(whole)),
                     });
                     for inner in items {
