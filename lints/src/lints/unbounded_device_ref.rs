@@ -144,12 +144,12 @@ impl Flow<'_, '_> {
             .resolve_path(self.cx, &callee.path, Namespace::Values);
         let model = self.cx.model;
         // `Some(x)` / `Ok(x)` carry `x` along.
-        if is_external(&res, &["core", "option", "Option", "Some"])
-            || is_external(&res, &["core", "result", "Result", "Ok"])
+        if res.is_external(&["core", "option", "Option", "Some"])
+            || res.is_external(&["core", "result", "Result", "Ok"])
         {
             return self.origin_of(call.args.first()?, None);
         }
-        if is_external(&res, &["core", "mem", "transmute"]) {
+        if res.is_external(&["core", "mem", "transmute"]) {
             let target = turbofish(&callee.path, 1).or(expected)?;
             let syn::Type::Reference(_) = target else {
                 return None;
@@ -378,10 +378,6 @@ fn member_name(member: &syn::Member) -> String {
         syn::Member::Named(ident) => ident_text(ident),
         syn::Member::Unnamed(index) => index.index.to_string(),
     }
-}
-
-fn is_external(res: &Res, path: &[&str]) -> bool {
-    matches!(res, Res::External(p) if p.len() == path.len() && p.iter().zip(path).all(|(a, b)| a == b))
 }
 
 /// The `index`-th type argument of a path's last segment (`transmute::<_, &Device>`).

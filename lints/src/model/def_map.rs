@@ -38,6 +38,13 @@ pub enum Res {
     Unknown,
 }
 
+impl Res {
+    /// Whether this is exactly the external item `path` (`["core", "mem", "transmute"]`).
+    pub fn is_external(&self, path: &[&str]) -> bool {
+        matches!(self, Res::External(p) if p.len() == path.len() && p.iter().zip(path).all(|(a, b)| a == b))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Namespace {
     Types,

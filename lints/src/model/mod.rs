@@ -161,8 +161,7 @@ impl Model {
     }
 
     pub fn is_core_item(&self, res: &Res, module: &str, name: &str) -> bool {
-        matches!(res, Res::External(path)
-            if path.len() == 3 && path[0] == "core" && path[1] == module && path[2] == name)
+        res.is_external(&["core", module, name])
     }
 
     /// Adds linted abstractions to the catalogue: the built-in paths bound to their definitions, and any
