@@ -415,19 +415,17 @@ fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), B
     // length; blanking them keeps every byte offset that of the file.
     let blanked = blank_prefix(&source.text);
     let mut text = blanked.as_deref().unwrap_or(&source.text);
-    let pruned_docs = (!options.parse_everything)
-        .then(|| pruning::prune_docs(text))
-        .flatten();
+    let prune = !options.parse_everything;
+    let pruned_docs = prune.then(|| pruning::prune_docs(text)).flatten();
     if let Some(pruned) = &pruned_docs {
         text = pruned;
     }
-    let prune = (!options.parse_everything).then_some(source);
-    match parse_nested(text, prune) {
+    match parse_nested(text, prune.then_some(source)) {
         Ok(mut ast) => {
             // Lowering's macro bodies are dropped with this cache: kept until the lints run, they
             // would all be alive at the peak, while every syntax tree waits for the model.
             let tree = lower_file(source, &ast, &MacroCache::default());
-            if !options.parse_everything {
+            if prune {
                 pruning::drop_unwalked_items(&mut ast, source);
             }
             let macros = MacroCache::default();

@@ -125,6 +125,13 @@ struct Walker<'c, 'h, 'x> {
 }
 
 impl Walker<'_, '_, '_> {
+    /// Calls every hook in turn with the walk's context and current scope.
+    fn each_hook(&mut self, call: impl Fn(&mut dyn Hooks, &FileContext<'_>, &BodyScope)) {
+        for hook in self.hooks.iter_mut() {
+            call(&mut **hook, self.cx, &self.scope);
+        }
+    }
+
     fn span(&self, raw: proc_macro2::Span) -> Span {
         self.cx.source.span(raw)
     }
@@ -184,9 +191,7 @@ impl Walker<'_, '_, '_> {
             lifetimes,
         });
         let view = FnView { sig, attrs, block };
-        for hook in self.hooks.iter_mut() {
-            hook.on_fn(self.cx, &self.scope, &view);
-        }
+        self.each_hook(|hook, cx, scope| hook.on_fn(cx, scope, &view));
         self.visit_block(block);
         self.scope = saved;
     }
@@ -194,9 +199,7 @@ impl Walker<'_, '_, '_> {
 
 impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
     fn visit_item(&mut self, item: &'ast syn::Item) {
-        for hook in self.hooks.iter_mut() {
-            hook.on_item(self.cx, &self.scope, item);
-        }
+        self.each_hook(|hook, cx, scope| hook.on_item(cx, scope, item));
         syn::visit::visit_item(self, item);
     }
 
@@ -250,9 +253,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
             span: self.span(spans::item_impl(imp)),
         });
         self.scope.in_fn = None;
-        for hook in self.hooks.iter_mut() {
-            hook.on_impl(self.cx, &self.scope, imp);
-        }
+        self.each_hook(|hook, cx, scope| hook.on_impl(cx, scope, imp));
         for item in &imp.items {
             self.visit_impl_item(item);
         }
@@ -287,16 +288,12 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
     }
 
     fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
-        for hook in self.hooks.iter_mut() {
-            hook.on_stmt(self.cx, &self.scope, stmt);
-        }
+        self.each_hook(|hook, cx, scope| hook.on_stmt(cx, scope, stmt));
         syn::visit::visit_stmt(self, stmt);
     }
 
     fn visit_expr(&mut self, expr: &'ast syn::Expr) {
-        for hook in self.hooks.iter_mut() {
-            hook.on_expr(self.cx, &self.scope, expr);
-        }
+        self.each_hook(|hook, cx, scope| hook.on_expr(cx, scope, expr));
         syn::visit::visit_expr(self, expr);
     }
 
