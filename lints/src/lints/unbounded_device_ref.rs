@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use syn::spanned::Spanned;
 use syn::visit::Visit;

@@ -9,7 +9,7 @@
 //! - [`find_safety_comment`]: the `SAFETY:` comment that belongs to an `unsafe` block or item, in
 //!   every place kernel code puts it.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::ops::Range;
 
 use super::def_map::{DefId, ItemRef, Res};

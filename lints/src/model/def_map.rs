@@ -5,7 +5,7 @@
 //! `kernel` crate when linting a driver alone, `bindings`, `core`) resolve to [`Res::External`] with a
 //! normalised path.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Component, Path, PathBuf};
 
 use super::item_tree::{Item, ItemKind, ItemTree, PathRef, UseImport};

@@ -1,6 +1,6 @@
 //! The device catalogue: which Rust abstraction wraps which reference-counted C device type.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::def_map::DefId;
 

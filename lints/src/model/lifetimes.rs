@@ -4,7 +4,7 @@
 //! is any type holding a `MyData<'x>` in its `'x`. Instantiating such a type with `'static` claims the
 //! device outlives the binding.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::def_map::{DefId, Res};
 use super::item_tree::{GenericArg, ItemKind, TypeKind};

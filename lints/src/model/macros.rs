@@ -4,8 +4,8 @@
 //! tokens parse as expressions or items they are analysed like ordinary code; where they do not, they are
 //! skipped quietly: a macro never fails a file.
 
+use foldhash::HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use proc_macro2::{LineColumn, TokenStream, TokenTree};

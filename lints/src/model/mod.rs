@@ -10,7 +10,7 @@ pub mod macros;
 pub mod spans;
 pub mod types;
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use def_map::{DefId, DefMap, FileInput, ItemRef, ModuleId, Namespace, Res};
 use devices::{DeviceCatalogue, DeviceEntry};
