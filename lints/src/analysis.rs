@@ -305,20 +305,35 @@ fn worker(
         }
     }
     drop(tree_tx);
-    // The comment indexes are built while the model is, which would leave this thread idle.
+    // While the model is built this thread would be idle: it builds the comment indexes and
+    // parses the macro bodies the lints will look into, which need no model. It looks for the
+    // model between two pieces of this work.
     let mut comments: Vec<Option<CommentIndex>> = (0..parsed.len()).map(|_| None).collect();
     let mut model = None;
-    for (index, (id, _)) in parsed.iter().enumerate() {
-        match model_rx.try_recv() {
-            Ok(built) => {
-                model = Some(built);
-                break;
-            }
-            Err(mpsc::TryRecvError::Empty) => {
-                comments[index] = Some(comment_index(&files[id.0 as usize]));
-            }
-            Err(mpsc::TryRecvError::Disconnected) => return diagnostics,
+    let mut poll = || match model_rx.try_recv() {
+        Ok(built) => {
+            model = Some(built);
+            Err(true)
         }
+        Err(mpsc::TryRecvError::Empty) => Ok(()),
+        Err(mpsc::TryRecvError::Disconnected) => Err(false),
+    };
+    let waited = (|| {
+        for (index, (id, _)) in parsed.iter().enumerate() {
+            poll()?;
+            comments[index] = Some(comment_index(&files[id.0 as usize]));
+        }
+        for (_, file) in &parsed {
+            for item in &file.ast.items {
+                poll()?;
+                // A panic here is met again, and reported, when the lints parse the macro.
+                let _ = catch_panic(|| file.macros.prefetch(item));
+            }
+        }
+        Ok(())
+    })();
+    if waited == Err(false) {
+        return diagnostics;
     }
     let model = match model {
         Some(model) => model,

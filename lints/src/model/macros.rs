@@ -43,6 +43,27 @@ impl MacroCache {
     }
 }
 
+impl MacroCache {
+    /// Parses every macro invocation in `item`, and those inside them, ahead of the lints' walk,
+    /// which then finds each body in the cache: work for a thread that waits for the model.
+    pub fn prefetch(&self, item: &syn::Item) {
+        struct Prefetch<'a> {
+            macros: &'a MacroCache,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Prefetch<'_> {
+            fn visit_macro(&mut self, mac: &'ast Macro) {
+                let body = self.macros.body(mac);
+                match &*body {
+                    MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
+                    MacroBody::Items(items) => items.iter().for_each(|i| self.visit_item(i)),
+                    MacroBody::Opaque => {}
+                }
+            }
+        }
+        syn::visit::Visit::visit_item(&mut Prefetch { macros: self }, item);
+    }
+}
+
 /// Visits the expressions a macro's arguments parse as (nothing for items or opaque bodies): what
 /// every body visitor's `visit_macro` does.
 pub fn visit_macro_exprs<V>(visitor: &mut V, macros: &MacroCache, mac: &Macro)
