@@ -764,7 +764,7 @@ fn syntax_error_is_reported_at_its_position() {
         ("lex.rs", b"fn probe(dev: *mut u8 {\n    0\n}\n"),
         ("parse.rs", b"fn probe() {\n    let = unsafe { 1 };\n}\n"),
         // devref does not parse a body that cannot matter to it (no `unsafe`, no nested item, …),
-        // so a grammar error there is left to rustc; the lexer still checks every token.
+        // so a grammar error there is left to rustc; unbalanced delimiters are still reported.
         ("skipped.rs", b"fn probe() {\n    let = 1;\n}\n"),
     ]);
     let (code, errors) = with_ok_file(dir.path(), &["lex.rs", "parse.rs", "skipped.rs"]);

@@ -408,7 +408,7 @@ pub fn declared_modules(name: &str, text: &str, is_root: bool) -> Vec<ModuleFile
         let source = SourceFile::new(FileId(0), name.to_string(), text.to_string());
         let blanked = blank_prefix(text);
         let text = blanked.as_deref().unwrap_or(text);
-        let Ok(ast) = parse_nested(text, None) else {
+        let Ok(ast) = parse_nested(text) else {
             return Vec::new();
         };
         let tree = lower_file(&source, &ast, &MacroCache::default());
@@ -431,16 +431,12 @@ pub const MAX_RUN: usize = 20_000;
 
 /// `syn::parse_file` behind a nesting guard. proc-macro2's lexer is iterative, so the token tree is
 /// measured (with an explicit stack) before syn's recursive descent can overflow the thread's stack.
-/// With `source`, the function bodies that cannot matter are not parsed (see [`crate::pruning`]).
-fn parse_nested(text: &str, source: Option<&SourceFile>) -> syn::Result<syn::File> {
+fn parse_nested(text: &str) -> syn::Result<syn::File> {
     let tokens: proc_macro2::TokenStream = text.parse().map_err(syn::Error::from)?;
     if let Some(error) = too_deep(&tokens) {
         return Err(error);
     }
-    match source {
-        Some(source) => syn::parse2(pruning::prune_bodies(tokens, source, text)),
-        None => syn::parse2(tokens),
-    }
+    syn::parse2(tokens)
 }
 
 /// Where nesting first exceeds [`MAX_NESTING`], or one expression runs past [`MAX_RUN`] tokens.
@@ -483,12 +479,19 @@ fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), B
     // length; blanking them keeps every byte offset that of the file.
     let blanked = blank_prefix(&source.text);
     let mut text = blanked.as_deref().unwrap_or(&source.text);
+    // What cannot matter is taken out of the text before lexing (see `pruning`), in a copy.
     let prune = !options.parse_everything;
-    let pruned_docs = prune.then(|| pruning::prune_docs(text)).flatten();
-    if let Some(pruned) = &pruned_docs {
+    let mut pruned = prune.then(|| pruning::prune_docs(text)).flatten();
+    if prune {
+        let bodies = pruning::unneeded_bodies(pruned.as_deref().unwrap_or(text));
+        if !bodies.is_empty() {
+            pruning::blank(pruned.get_or_insert_with(|| text.to_string()), &bodies);
+        }
+    }
+    if let Some(pruned) = &pruned {
         text = pruned;
     }
-    match parse_nested(text, prune.then_some(source)) {
+    match parse_nested(text) {
         Ok(mut ast) => {
             // Lowering's macro bodies are dropped with this cache: kept until the lints run, they
             // would all be alive at the peak, while every syntax tree waits for the model.

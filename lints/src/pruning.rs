@@ -3,11 +3,13 @@
 //! **Bodies.** Every fact devref takes from inside a function body comes from unsafe code
 //! (`from_raw`, raw pointer dereferences, calls to C get/put functions, `unsafe` blocks and their
 //! SAFETY comments), from items nested in the body, from a `'static` lifetime, or from a `devref`
-//! suppression attribute. A body whose text names none of these is handed to syn as `{}` with its
-//! span kept, which skips most of the parsing, lowering and walking of ordinary safe code. Bodies
-//! are always kept in `unsafe fn`s (their operations need no `unsafe` block) and in impls whose
-//! header names `unsafe`, `Drop`, `PinnedDrop` or `AlwaysRefCounted`: the model reads which
-//! functions those methods call. Macro invocations are never touched.
+//! suppression attribute. A body whose text names none of these is blanked (spaces, line breaks
+//! kept) before lexing, so the lexer and syn see `{ }` at the body's place and every other token
+//! keeps its line, column and offset: most of the lexing, parsing, lowering and walking of
+//! ordinary safe code is skipped. Bodies are always kept in `unsafe fn`s (their operations need
+//! no `unsafe` block) and in impls whose header names `unsafe`, `Drop`, `PinnedDrop` or
+//! `AlwaysRefCounted`: the model reads which functions those methods call. Macro invocations are
+//! never touched. [`unneeded_bodies`] finds the bodies in the text.
 //!
 //! **Doc comments.** devref reads the docs of `unsafe` items (`# Safety`) and of types
 //! (`# Invariants`) only. The `///` comments of anything else (safe functions, fields, constants,
@@ -22,124 +24,16 @@
 //! from the tree, unless their text names `devref` (a suppression attribute, which must still be
 //! seen). Impls, modules, traits, macros, constants and statics stay.
 
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+mod bodies;
+
+pub use bodies::{blank, unneeded_bodies};
 
 use crate::model::spans;
 use crate::source::SourceFile;
 
-/// `tokens` with the bodies that cannot matter emptied. `text` is the text the tokens were lexed
-/// from; `source` maps their spans to it.
-pub fn prune_bodies(tokens: TokenStream, source: &SourceFile, text: &str) -> TokenStream {
-    prune_level(tokens, source, text, false)
-}
-
-/// Where the scan of one token level is within the current item.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum FnState {
-    None,
-    /// `fn` was just seen.
-    Keyword,
-    /// `fn name` was seen: the next brace group is the body (or a const generic argument).
-    Signature,
-}
-
-fn prune_level(
-    tokens: TokenStream,
-    source: &SourceFile,
-    text: &str,
-    keep_all: bool,
-) -> TokenStream {
-    let mut out: Vec<TokenTree> = Vec::new();
-    let mut fn_state = FnState::None;
-    // The item header so far names something that makes its bodies matter.
-    let mut header_keeps = false;
-    // The previous token, when it was a punctuation mark.
-    let mut prev_punct: Option<char> = None;
-    // `macro_rules!` was seen: the next brace group is a macro definition.
-    let mut macro_rules = false;
-    for tree in tokens {
-        let mut punct = None;
-        match tree {
-            TokenTree::Ident(ident) => {
-                fn_state = match fn_state {
-                    FnState::Keyword => FnState::Signature,
-                    _ if ident == "fn" => FnState::Keyword,
-                    state => state,
-                };
-                if ident == "unsafe"
-                    || ident == "Drop"
-                    || ident == "PinnedDrop"
-                    || ident == "AlwaysRefCounted"
-                {
-                    header_keeps = true;
-                }
-                if ident == "macro_rules" {
-                    macro_rules = true;
-                }
-                out.push(TokenTree::Ident(ident));
-            }
-            TokenTree::Punct(p) => {
-                if fn_state == FnState::Keyword {
-                    fn_state = FnState::None;
-                }
-                if p.as_char() == ';' {
-                    fn_state = FnState::None;
-                    header_keeps = false;
-                    macro_rules = false;
-                }
-                punct = Some(p.as_char());
-                out.push(TokenTree::Punct(p));
-            }
-            TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
-                let is_body =
-                    fn_state == FnState::Signature && !matches!(prev_punct, Some('<' | ',' | '='));
-                if is_body {
-                    if keep_all || header_keeps || body_matters(&group, source, text) {
-                        out.push(TokenTree::Group(group));
-                    } else {
-                        let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
-                        empty.set_span(group.span());
-                        out.push(TokenTree::Group(empty));
-                    }
-                } else if fn_state == FnState::Signature || prev_punct == Some('!') || macro_rules {
-                    // A const generic argument, a macro invocation or a macro definition.
-                    out.push(TokenTree::Group(group));
-                } else {
-                    // The body of a module, impl, trait, extern block, struct or enum.
-                    let span = group.span();
-                    let stream = group.stream();
-                    // Dropped first, so that the stream is not shared and moves rather than copies.
-                    drop(group);
-                    let inner = prune_level(stream, source, text, keep_all || header_keeps);
-                    let mut rebuilt = Group::new(Delimiter::Brace, inner);
-                    rebuilt.set_span(span);
-                    out.push(TokenTree::Group(rebuilt));
-                }
-                if is_body || fn_state != FnState::Signature {
-                    fn_state = FnState::None;
-                    header_keeps = false;
-                    macro_rules = false;
-                }
-            }
-            other => {
-                if fn_state == FnState::Keyword {
-                    fn_state = FnState::None;
-                }
-                out.push(other);
-            }
-        }
-        prev_punct = punct;
-    }
-    out.into_iter().collect()
-}
-
 /// Whether the body's text names anything devref reads in a body (see the module docs). Comments
 /// and strings count too, which only ever keeps a body that could have been skipped.
-fn body_matters(group: &Group, source: &SourceFile, text: &str) -> bool {
-    let range = source.span(group.span()).range();
-    let Some(body) = text.as_bytes().get(range) else {
-        return true;
-    };
+fn body_matters(body: &[u8]) -> bool {
     any_word(body, |word, rest| match word {
         b"unsafe" | b"static" | b"struct" | b"enum" | b"union" | b"impl" | b"trait" | b"type"
         | b"mod" | b"macro_rules" | b"extern" | b"use" | b"devref" => true,
@@ -429,17 +323,19 @@ fn skip_attribute(bytes: &[u8], open: usize, end: usize) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::source::FileId;
+    use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-    /// The text syn would parse after pruning, with emptied bodies shown as `{}`.
+    /// The tokens syn would parse after the unneeded bodies are blanked.
     fn pruned(text: &str) -> String {
-        let source = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
-        let tokens: TokenStream = text.parse().expect("lexes");
-        prune_bodies(tokens, &source, text).to_string()
+        let mut blanked = text.to_string();
+        blank(&mut blanked, &unneeded_bodies(text));
+        assert_eq!(blanked.len(), text.len());
+        let tokens: TokenStream = blanked.parse().expect("lexes");
+        tokens.to_string()
     }
 
     fn kept(text: &str) -> bool {
-        let tokens: TokenStream = text.parse().expect("lexes");
-        pruned(text) == tokens.to_string()
+        unneeded_bodies(text).is_empty()
     }
 
     #[test]
@@ -513,9 +409,12 @@ mod tests {
     #[test]
     fn an_emptied_body_keeps_its_span() {
         let text = "fn f() {\n    g();\n}\n";
-        let source = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
-        let tokens: TokenStream = text.parse().expect("lexes");
-        let body = prune_bodies(tokens, &source, text)
+        let mut blanked = text.to_string();
+        blank(&mut blanked, &unneeded_bodies(text));
+        assert_eq!(blanked, "fn f() {\n        \n}\n");
+        let source = SourceFile::new(FileId(0), "t.rs".to_string(), blanked.clone());
+        let tokens: TokenStream = blanked.parse().expect("lexes");
+        let body = tokens
             .into_iter()
             .find_map(|tree| match tree {
                 TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => Some(group),

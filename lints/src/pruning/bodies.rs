@@ -1,0 +1,526 @@
+//! Finding, in the text itself, the function bodies that cannot matter, so that they are blanked
+//! before lexing: neither the lexer nor syn then spends anything on them.
+//!
+//! The scan reads just enough of Rust's lexical grammar to find the delimiters that are code:
+//! comments (nested), strings (raw too), char literals and lifetimes. On top of that it follows a
+//! token's-eye view of each item (`fn`, its name, the body's brace), as the lexer would hand it
+//! to syn. Whenever it meets what it does not read with certainty (an unbalanced delimiter, an
+//! unterminated literal or comment, a non-ASCII character outside literals and comments, nesting
+//! or a run of tokens near the parser's limits), it blanks nothing, so the lexer and parser see
+//! the file as written and report what they report.
+
+use std::ops::Range;
+
+use super::body_matters;
+
+/// Item-header words that keep every body of the item (see the module docs of `pruning`).
+fn keeps_bodies(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"unsafe" | b"Drop" | b"PinnedDrop" | b"AlwaysRefCounted"
+    )
+}
+
+/// The byte ranges, inside braces, of the function bodies in `text` that cannot matter, or
+/// nothing when the scan is not certain of the file. Blanking them (every byte but line breaks
+/// becomes a space) keeps every other token's line, column and byte offset.
+pub fn unneeded_bodies(text: &str) -> Vec<Range<usize>> {
+    let mut scan = Scan {
+        bytes: text.as_bytes(),
+        pos: 0,
+        levels: vec![Level::scanned(false)],
+        blank: Vec::new(),
+    };
+    match scan.run() {
+        Some(()) => scan.blank,
+        None => Vec::new(),
+    }
+}
+
+/// Overwrites `ranges` of `text` with spaces, keeping line breaks.
+pub fn blank(text: &mut String, ranges: &[Range<usize>]) {
+    // It stays UTF-8: `unneeded_bodies` only returns ranges between an ASCII `{` and `}`,
+    // and every byte in them, of whole characters, becomes an ASCII space or stays a `\n`.
+    let mut bytes = std::mem::take(text).into_bytes();
+    for range in ranges {
+        for byte in &mut bytes[range.clone()] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    }
+    *text = String::from_utf8(bytes).expect("blanking keeps the text UTF-8");
+}
+
+/// Where the scan of one token level is within the current item, as in a token stream.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FnState {
+    None,
+    /// `fn` was just seen.
+    Keyword,
+    /// `fn name` was seen: the next brace group is the body (or a const generic argument).
+    Signature,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LevelKind {
+    /// A file, module, impl, trait or other brace group whose items are scanned.
+    Scanned,
+    /// A function body; `Some(open)` if it may be blanked, with its `{` at `open`.
+    Body(Option<usize>),
+    /// Parentheses, brackets, a macro's or a kept body's braces: only their end is looked for.
+    Skipped,
+}
+
+struct Level {
+    kind: LevelKind,
+    /// The closing delimiter, `0` for the file.
+    close: u8,
+    fn_state: FnState,
+    /// The item header so far names something that makes its bodies matter.
+    header_keeps: bool,
+    /// Every body at this level is kept (a header above named such a word).
+    keep_all: bool,
+    macro_rules: bool,
+    /// The previous token, when it was a punctuation mark.
+    prev_punct: Option<u8>,
+    /// Tokens since the last `;` or `,`, as the parser's guard counts them.
+    run: usize,
+}
+
+impl Level {
+    fn scanned(keep_all: bool) -> Level {
+        Level::new(LevelKind::Scanned, 0, keep_all)
+    }
+
+    fn new(kind: LevelKind, close: u8, keep_all: bool) -> Level {
+        Level {
+            kind,
+            close,
+            fn_state: FnState::None,
+            header_keeps: false,
+            keep_all,
+            macro_rules: false,
+            prev_punct: None,
+            run: 0,
+        }
+    }
+}
+
+/// A token, as far as the scan tells them apart.
+enum Token {
+    Word(Range<usize>),
+    Punct(u8),
+    Open(u8),
+    Close(u8),
+    /// A literal or a doc comment (which the lexer turns into `#[doc = "…"]`).
+    Other,
+}
+
+struct Scan<'t> {
+    bytes: &'t [u8],
+    pos: usize,
+    levels: Vec<Level>,
+    blank: Vec<Range<usize>>,
+}
+
+impl Scan<'_> {
+    /// `None` when the file is not read with certainty.
+    fn run(&mut self) -> Option<()> {
+        while let Some(token) = self.next_token()? {
+            let at = self.pos;
+            let level = self.levels.last_mut()?;
+            level.run += 1;
+            if matches!(token, Token::Punct(b';' | b',')) {
+                level.run = 0;
+            }
+            // The parser's guard refuses longer runs and deeper nesting; such a file is left
+            // whole, for it to report.
+            if level.run > crate::analysis::MAX_RUN / 2
+                || self.levels.len() + 2 >= crate::analysis::MAX_NESTING
+            {
+                return None;
+            }
+            let level = self.levels.last_mut()?;
+            match token {
+                Token::Close(close) => {
+                    if close != level.close {
+                        return None;
+                    }
+                    let level = self.levels.pop()?;
+                    if let LevelKind::Body(Some(open)) = level.kind {
+                        self.consider_blanking(open, at - 1);
+                    }
+                }
+                _ if level.kind != LevelKind::Scanned => {
+                    if let Token::Open(open) = token {
+                        self.levels
+                            .push(Level::new(LevelKind::Skipped, closer(open), false));
+                    }
+                }
+                Token::Word(range) => {
+                    let word = &self.bytes[range];
+                    level.fn_state = match level.fn_state {
+                        FnState::Keyword => FnState::Signature,
+                        _ if word == b"fn" => FnState::Keyword,
+                        state => state,
+                    };
+                    if keeps_bodies(word) {
+                        level.header_keeps = true;
+                    }
+                    if word == b"macro_rules" {
+                        level.macro_rules = true;
+                    }
+                    level.prev_punct = None;
+                }
+                Token::Punct(punct) => {
+                    if level.fn_state == FnState::Keyword {
+                        level.fn_state = FnState::None;
+                    }
+                    if punct == b';' {
+                        level.fn_state = FnState::None;
+                        level.header_keeps = false;
+                        level.macro_rules = false;
+                    }
+                    level.prev_punct = Some(punct);
+                }
+                Token::Open(b'{') => {
+                    let is_body = level.fn_state == FnState::Signature
+                        && !matches!(level.prev_punct, Some(b'<' | b',' | b'='));
+                    let keeps = level.keep_all || level.header_keeps;
+                    let child = if is_body {
+                        let open = at - 1;
+                        Level::new(LevelKind::Body((!keeps).then_some(open)), b'}', false)
+                    } else if level.fn_state == FnState::Signature
+                        || level.prev_punct == Some(b'!')
+                        || level.macro_rules
+                    {
+                        // A const generic argument, a macro invocation or a macro definition.
+                        Level::new(LevelKind::Skipped, b'}', false)
+                    } else {
+                        Level::new(LevelKind::Scanned, b'}', keeps)
+                    };
+                    // What follows the group at this level, as if it were already closed.
+                    if is_body || level.fn_state != FnState::Signature {
+                        level.fn_state = FnState::None;
+                        level.header_keeps = false;
+                        level.macro_rules = false;
+                    }
+                    level.prev_punct = None;
+                    self.levels.push(child);
+                }
+                Token::Open(open) => {
+                    if level.fn_state == FnState::Keyword {
+                        level.fn_state = FnState::None;
+                    }
+                    level.prev_punct = None;
+                    self.levels
+                        .push(Level::new(LevelKind::Skipped, closer(open), false));
+                }
+                Token::Other => {
+                    if level.fn_state == FnState::Keyword {
+                        level.fn_state = FnState::None;
+                    }
+                    level.prev_punct = None;
+                }
+            }
+        }
+        // Every delimiter closed.
+        (self.levels.len() == 1).then_some(())
+    }
+
+    /// Blanks the body from the `{` at `open` to the `}` at `close` unless it can matter.
+    fn consider_blanking(&mut self, open: usize, close: usize) {
+        if body_matters(&self.bytes[open..close + 1]) {
+            return;
+        }
+        // The lexer counts columns in characters: a non-ASCII character on the line of the `}`
+        // would shift it when blanked byte by byte.
+        let last_line = self.bytes[open + 1..close]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(open + 1, |i| open + 1 + i + 1);
+        if self.bytes[last_line..close].iter().any(|&b| b >= 0x80) {
+            return;
+        }
+        if close > open + 1 {
+            self.blank.push(open + 1..close);
+        }
+    }
+
+    fn peek(&self, ahead: usize) -> u8 {
+        self.bytes.get(self.pos + ahead).copied().unwrap_or(0)
+    }
+
+    /// The next token, `Ok(None)` at the end; `None` for what is not read with certainty.
+    fn next_token(&mut self) -> Option<Option<Token>> {
+        loop {
+            let Some(&byte) = self.bytes.get(self.pos) else {
+                return Some(None);
+            };
+            match byte {
+                b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => self.pos += 1,
+                b'/' if self.peek(1) == b'/' => {
+                    let doc =
+                        (self.peek(2) == b'/' && self.peek(3) != b'/') || self.peek(2) == b'!';
+                    let end = self.bytes[self.pos..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(self.bytes.len(), |i| self.pos + i);
+                    self.pos = end;
+                    if doc {
+                        return Some(Some(Token::Other));
+                    }
+                }
+                b'/' if self.peek(1) == b'*' => {
+                    let doc = (self.peek(2) == b'*' && !matches!(self.peek(3), b'*' | b'/'))
+                        || self.peek(2) == b'!';
+                    self.skip_block_comment()?;
+                    if doc {
+                        return Some(Some(Token::Other));
+                    }
+                }
+                b'"' => {
+                    self.pos += 1;
+                    self.skip_quoted(b'"')?;
+                    return Some(Some(Token::Other));
+                }
+                b'\'' => return self.quote_or_lifetime().map(Some),
+                b'0'..=b'9' => {
+                    self.pos += 1;
+                    while self.peek(0).is_ascii_alphanumeric()
+                        || self.peek(0) == b'_'
+                        || (self.peek(0) == b'.' && self.peek(1).is_ascii_digit())
+                    {
+                        self.pos += 1;
+                    }
+                    return Some(Some(Token::Other));
+                }
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' => return self.word_or_literal().map(Some),
+                b'(' | b'[' | b'{' => {
+                    self.pos += 1;
+                    return Some(Some(Token::Open(byte)));
+                }
+                b')' | b']' | b'}' => {
+                    self.pos += 1;
+                    return Some(Some(Token::Close(byte)));
+                }
+                // No Rust token: left for the lexer to report.
+                b'`' | b'\\' => return None,
+                b'!'..=b'~' => {
+                    self.pos += 1;
+                    return Some(Some(Token::Punct(byte)));
+                }
+                // Control characters and non-ASCII outside literals and comments.
+                _ => return None,
+            }
+        }
+    }
+
+    fn skip_block_comment(&mut self) -> Option<()> {
+        let mut depth = 0usize;
+        while self.pos < self.bytes.len() {
+            if self.peek(0) == b'/' && self.peek(1) == b'*' {
+                depth += 1;
+                self.pos += 2;
+            } else if self.peek(0) == b'*' && self.peek(1) == b'/' {
+                depth -= 1;
+                self.pos += 2;
+                if depth == 0 {
+                    return Some(());
+                }
+            } else {
+                self.pos += 1;
+            }
+        }
+        None
+    }
+
+    /// From just after an opening quote, past the closing `quote`; escapes skip a byte.
+    fn skip_quoted(&mut self, quote: u8) -> Option<()> {
+        while let Some(&byte) = self.bytes.get(self.pos) {
+            self.pos += 1;
+            if byte == b'\\' {
+                self.pos += 1;
+            } else if byte == quote {
+                return Some(());
+            }
+        }
+        None
+    }
+
+    /// At `'`: a char literal (`'x'`, `'\n'`) or a lifetime (`'a`, which the lexer makes a `'`
+    /// and then an identifier, the next token).
+    fn quote_or_lifetime(&mut self) -> Option<Token> {
+        let next = self.peek(1);
+        // The length of the character after the quote, when it is one.
+        let width = match next {
+            0xf0.. => 4,
+            0xe0.. => 3,
+            0xc0.. => 2,
+            _ => 1,
+        };
+        if next == b'\\' || (next != b'\'' && self.peek(1 + width) == b'\'') {
+            self.pos += 1;
+            self.skip_quoted(b'\'')?;
+            return Some(Token::Other);
+        }
+        if next.is_ascii_alphabetic() || next == b'_' {
+            self.pos += 1;
+            return Some(Token::Punct(b'\''));
+        }
+        None
+    }
+
+    /// A word, a raw identifier, or a prefixed literal (`b"…"`, `r#"…"#`, `c"…"`, `b'x'`).
+    fn word_or_literal(&mut self) -> Option<Token> {
+        let start = self.pos;
+        while self.peek(0).is_ascii_alphanumeric() || self.peek(0) == b'_' {
+            self.pos += 1;
+        }
+        if self.peek(0) >= 0x80 {
+            return None;
+        }
+        let word = &self.bytes[start..self.pos];
+        let raw = matches!(word, b"r" | b"br" | b"cr");
+        match self.peek(0) {
+            b'"' if raw || matches!(word, b"b" | b"c") => {
+                self.pos += 1;
+                if raw {
+                    self.skip_raw(0)?;
+                } else {
+                    self.skip_quoted(b'"')?;
+                }
+                Some(Token::Other)
+            }
+            b'\'' if word == b"b" => {
+                self.pos += 1;
+                self.skip_quoted(b'\'')?;
+                Some(Token::Other)
+            }
+            b'#' if raw => {
+                let hashes = self.bytes[self.pos..]
+                    .iter()
+                    .take_while(|&&b| b == b'#')
+                    .count();
+                if self.peek(hashes) == b'"' {
+                    self.pos += hashes + 1;
+                    self.skip_raw(hashes)?;
+                    return Some(Token::Other);
+                }
+                // `r#name`: a raw identifier, a name that is never a keyword.
+                if word == b"r" && hashes == 1 {
+                    self.pos += 1;
+                    while self.peek(0).is_ascii_alphanumeric() || self.peek(0) == b'_' {
+                        self.pos += 1;
+                    }
+                    return Some(Token::Word(start..self.pos));
+                }
+                Some(Token::Word(start..start + word.len()))
+            }
+            _ => Some(Token::Word(start..self.pos)),
+        }
+    }
+
+    /// From just after a raw string's opening quote, past `"` and `hashes` `#`.
+    fn skip_raw(&mut self, hashes: usize) -> Option<()> {
+        while let Some(&byte) = self.bytes.get(self.pos) {
+            self.pos += 1;
+            if byte == b'"'
+                && self.bytes[self.pos..]
+                    .iter()
+                    .take(hashes)
+                    .take_while(|&&b| b == b'#')
+                    .count()
+                    == hashes
+            {
+                self.pos += hashes;
+                return Some(());
+            }
+        }
+        None
+    }
+}
+
+fn closer(open: u8) -> u8 {
+    match open {
+        b'(' => b')',
+        b'[' => b']',
+        _ => b'}',
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `text` after blanking; every length and line break is kept.
+    fn blanked(text: &str) -> String {
+        let mut out = text.to_string();
+        blank(&mut out, &unneeded_bodies(text));
+        assert_eq!(out.len(), text.len());
+        assert_eq!(out.matches('\n').count(), text.matches('\n').count());
+        out
+    }
+
+    /// The tokens the lexer makes of `text` after blanking.
+    fn tokens(text: &str) -> String {
+        let blanked = blanked(text);
+        let tokens: proc_macro2::TokenStream = blanked.parse().expect("lexes");
+        tokens.to_string()
+    }
+
+    #[test]
+    fn delimiters_in_literals_and_comments_are_not_code() {
+        for (text, want) in [
+            (
+                r#"fn f() { let s = "}"; g() } fn h() {}"#,
+                "fn f () { } fn h () { }",
+            ),
+            (r##"fn f() { r#"}"# } struct S;"##, "fn f () { } struct S ;"),
+            ("fn f() { b\"{\"; b'}'; '}'; '\\''; c\"{\" }", "fn f () { }"),
+            (
+                "fn f() { /* } /* { */ } */ x } // }\nfn g() { y }",
+                "fn f () { } fn g () { }",
+            ),
+            (
+                "fn f<'a>(x: &'a u8) -> &'a u8 {\n    'outer: loop { x }\n}",
+                "fn f <'a > (x : &'a u8) -> &'a u8 { }",
+            ),
+            ("fn r#match() { x }", "fn r#match () { }"),
+            ("fn f() {\n    'é'\n}", "fn f () { }"),
+        ] {
+            assert_eq!(tokens(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn what_is_not_read_with_certainty_blanks_nothing() {
+        for text in [
+            "fn f() { \"unterminated }",
+            "fn f() { /* unterminated }",
+            "fn f() { (] }",
+            "fn f() { x }}",
+            "fn f() { x ",
+            "fn é() { x }",
+            "fn f() { é() }",
+            "fn f() { a ` b }",
+        ] {
+            assert!(unneeded_bodies(text).is_empty(), "{text}");
+        }
+        // Nesting or a run near the parser's limits is left for its guard to report.
+        let deep = format!("fn f() {{ {}1{} }}", "(".repeat(600), ")".repeat(600));
+        assert!(unneeded_bodies(&deep).is_empty());
+        let long = format!("fn f() {{ 1{} }}", " + 1".repeat(20_000));
+        assert!(unneeded_bodies(&long).is_empty());
+    }
+
+    #[test]
+    fn a_non_ascii_character_on_the_closing_line_keeps_the_body() {
+        // Blanking `é` byte by byte would move the `}` one column to the right.
+        assert_eq!(
+            blanked("fn f() { g(\"é\") } fn h() {\n g(\"é\")\n}\nfn k() { x }"),
+            "fn f() { g(\"é\") } fn h() {\n        \n}\nfn k() {   }"
+        );
+    }
+}
