@@ -6,12 +6,38 @@
 //! token's-eye view of each item (`fn`, its name, the body's brace), as the lexer would hand it
 //! to syn. Whenever it meets what it does not read with certainty (an unbalanced delimiter, an
 //! unterminated literal or comment, a non-ASCII character outside literals and comments, nesting
-//! or a run of tokens near the parser's limits), it blanks nothing, so the lexer and parser see
-//! the file as written and report what they report.
+//! near the parser's limit), it blanks nothing, so the lexer and parser see the file as written
+//! and report what they report. A body over [`MAX_BLANKED`] bytes is kept for the parser's guard
+//! to judge (a generated expression of a hundred thousand tokens must still be refused).
+//!
+//! Inside parentheses, brackets and the braces of a body, a macro or a kept body only the end
+//! matters, so the scan skims over everything but delimiters, quotes, slashes and `#`.
 
 use std::ops::Range;
 
 use super::body_matters;
+
+/// Larger bodies are never blanked: the largest fn body of the kernel is a few KiB.
+pub const MAX_BLANKED: usize = 64 * 1024;
+
+/// The bytes a skim stops at: delimiters, quotes, `/` (comments), `#` (raw strings), what is no
+/// Rust token, control characters and non-ASCII.
+static STOPS: [bool; 256] = {
+    let mut stops = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        stops[byte] = match byte as u8 {
+            b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b'\'' | b'/' | b'#' | b'`' | b'\\' => {
+                true
+            }
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => false,
+            b'!'..=b'~' => false,
+            _ => true,
+        };
+        byte += 1;
+    }
+    stops
+};
 
 /// Item-header words that keep every body of the item (see the module docs of `pruning`).
 fn keeps_bodies(word: &[u8]) -> bool {
@@ -26,6 +52,7 @@ fn keeps_bodies(word: &[u8]) -> bool {
 /// becomes a space) keeps every other token's line, column and byte offset.
 pub fn unneeded_bodies(text: &str) -> Vec<Range<usize>> {
     let mut scan = Scan {
+        text,
         bytes: text.as_bytes(),
         pos: 0,
         levels: vec![Level::scanned(false)],
@@ -84,8 +111,6 @@ struct Level {
     macro_rules: bool,
     /// The previous token, when it was a punctuation mark.
     prev_punct: Option<u8>,
-    /// Tokens since the last `;` or `,`, as the parser's guard counts them.
-    run: usize,
 }
 
 impl Level {
@@ -102,7 +127,6 @@ impl Level {
             keep_all,
             macro_rules: false,
             prev_punct: None,
-            run: 0,
         }
     }
 }
@@ -118,6 +142,7 @@ enum Token {
 }
 
 struct Scan<'t> {
+    text: &'t str,
     bytes: &'t [u8],
     pos: usize,
     levels: Vec<Level>,
@@ -127,18 +152,17 @@ struct Scan<'t> {
 impl Scan<'_> {
     /// `None` when the file is not read with certainty.
     fn run(&mut self) -> Option<()> {
-        while let Some(token) = self.next_token()? {
-            let at = self.pos;
-            let level = self.levels.last_mut()?;
-            level.run += 1;
-            if matches!(token, Token::Punct(b';' | b',')) {
-                level.run = 0;
+        loop {
+            if self.levels.last()?.kind != LevelKind::Scanned {
+                self.skim();
             }
-            // The parser's guard refuses longer runs and deeper nesting; such a file is left
-            // whole, for it to report.
-            if level.run > crate::analysis::MAX_RUN / 2
-                || self.levels.len() + 2 >= crate::analysis::MAX_NESTING
-            {
+            let Some(token) = self.next_token()? else {
+                break;
+            };
+            let at = self.pos;
+            // The parser's guard refuses deeper nesting; such a file is left whole, for it to
+            // report.
+            if self.levels.len() + 2 >= crate::analysis::MAX_NESTING {
                 return None;
             }
             let level = self.levels.last_mut()?;
@@ -231,7 +255,7 @@ impl Scan<'_> {
 
     /// Blanks the body from the `{` at `open` to the `}` at `close` unless it can matter.
     fn consider_blanking(&mut self, open: usize, close: usize) {
-        if body_matters(&self.bytes[open..close + 1]) {
+        if close - open > MAX_BLANKED || body_matters(&self.bytes[open..close + 1]) {
             return;
         }
         // The lexer counts columns in characters: a non-ASCII character on the line of the `}`
@@ -246,6 +270,34 @@ impl Scan<'_> {
         if close > open + 1 {
             self.blank.push(open + 1..close);
         }
+    }
+
+    /// Moves to the next byte that can start a delimiter, literal or comment.
+    fn skim(&mut self) {
+        while let Some(&byte) = self.bytes.get(self.pos) {
+            if STOPS[byte as usize] {
+                return;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// Whether a raw string starts here, after a prefix (`r`, `br`, `cr`) already passed over:
+    /// the prefix, then `#`s and a quote.
+    fn raw_string_here(&self) -> bool {
+        let hashes = self.bytes[self.pos..]
+            .iter()
+            .take_while(|&&b| b == b'#')
+            .count();
+        if self.peek(hashes) != b'"' {
+            return false;
+        }
+        let before = &self.bytes[..self.pos];
+        let start = before
+            .iter()
+            .rposition(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+            .map_or(0, |i| i + 1);
+        matches!(&before[start..], b"r" | b"br" | b"cr")
     }
 
     fn peek(&self, ahead: usize) -> u8 {
@@ -263,11 +315,10 @@ impl Scan<'_> {
                 b'/' if self.peek(1) == b'/' => {
                     let doc =
                         (self.peek(2) == b'/' && self.peek(3) != b'/') || self.peek(2) == b'!';
-                    let end = self.bytes[self.pos..]
-                        .iter()
-                        .position(|&b| b == b'\n')
+                    // `str::find` looks for the line break with `memchr`.
+                    self.pos = self.text[self.pos..]
+                        .find('\n')
                         .map_or(self.bytes.len(), |i| self.pos + i);
-                    self.pos = end;
                     if doc {
                         return Some(Some(Token::Other));
                     }
@@ -279,6 +330,16 @@ impl Scan<'_> {
                     if doc {
                         return Some(Some(Token::Other));
                     }
+                }
+                // A raw string whose prefix a skim passed over (not a raw identifier, `r#name`).
+                b'"' | b'#' if self.raw_string_here() => {
+                    let hashes = self.bytes[self.pos..]
+                        .iter()
+                        .take_while(|&&b| b == b'#')
+                        .count();
+                    self.pos += hashes + 1;
+                    self.skip_raw(hashes)?;
+                    return Some(Some(Token::Other));
                 }
                 b'"' => {
                     self.pos += 1;
@@ -488,6 +549,7 @@ mod tests {
                 "fn f <'a > (x : &'a u8) -> &'a u8 { }",
             ),
             ("fn r#match() { x }", "fn r#match () { }"),
+            ("fn f() { r#match(r\"\\\", br#\"}\"#) }", "fn f () { }"),
             ("fn f() {\n    'é'\n}", "fn f () { }"),
         ] {
             assert_eq!(tokens(text), want, "{text}");
@@ -508,11 +570,13 @@ mod tests {
         ] {
             assert!(unneeded_bodies(text).is_empty(), "{text}");
         }
-        // Nesting or a run near the parser's limits is left for its guard to report.
+        // Nesting near the parser's limit, and a huge body, are left for its guard to judge.
         let deep = format!("fn f() {{ {}1{} }}", "(".repeat(600), ")".repeat(600));
         assert!(unneeded_bodies(&deep).is_empty());
-        let long = format!("fn f() {{ 1{} }}", " + 1".repeat(20_000));
-        assert!(unneeded_bodies(&long).is_empty());
+        let long = format!("fn f() {{ 1{} }} fn g() {{ h() }}", " + 1".repeat(20_000));
+        assert_eq!(unneeded_bodies(&long).len(), 1);
+        let kept = format!("fn f () {{ 1{} }} fn g () {{ }}", " + 1".repeat(20_000));
+        assert_eq!(tokens(&long), kept);
     }
 
     #[test]
