@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use devref_lints::options::Options;
-use devref_lints::{analyze, Input};
+use devref_lints::{analyze_with, Input, Teardown};
 
 const RUNS: usize = 15;
 
@@ -35,7 +35,7 @@ fn main() {
                         content: Ok(text.clone()),
                     })
                     .collect();
-                let analysis = analyze(inputs, &Options::default(), 1);
+                let analysis = analyze_with(inputs, &Options::default(), 1, Teardown::Exit);
                 std::hint::black_box(analysis.diagnostics.len());
             }
             _ => panic!("--once takes `read`, `parse` or `full`"),
@@ -51,7 +51,9 @@ fn main() {
         bytes as f64 / 1e6
     );
 
-    let full = || {
+    // `devref PATHS` analyses once and exits, leaving its trees and model to the OS
+    // (`Teardown::Exit`); a library caller frees them (`Teardown::Free`). Both are timed.
+    let full = |teardown: Teardown| {
         let inputs = files
             .iter()
             .map(|(name, text)| Input {
@@ -59,28 +61,35 @@ fn main() {
                 content: Ok(text.clone()),
             })
             .collect();
-        let analysis = analyze(inputs, &Options::default(), threads);
+        let analysis = analyze_with(inputs, &Options::default(), threads, teardown);
         std::hint::black_box(analysis.diagnostics.len());
     };
     // Warm-up, then the runs alternate, so that a busy moment of the machine hits all alike.
     parse_only(&files, threads);
-    full();
+    full(Teardown::Free);
     let mut parse_times = Vec::with_capacity(RUNS);
     let mut kept_times = Vec::with_capacity(RUNS);
     let mut full_times = Vec::with_capacity(RUNS);
+    let mut freed_times = Vec::with_capacity(RUNS);
     let mut ratios = Vec::with_capacity(RUNS);
+    let mut freed_ratios = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let parse = time(|| parse_only(&files, threads));
         kept_times.push(time(|| parse_keeping_trees(&files, threads)));
-        let analysed = time(full);
+        let analysed = time(|| full(Teardown::Exit));
+        let freed = time(|| full(Teardown::Free));
         ratios.push(analysed.as_secs_f64() / parse.as_secs_f64());
+        freed_ratios.push(freed.as_secs_f64() / parse.as_secs_f64());
         parse_times.push(parse);
         full_times.push(analysed);
+        freed_times.push(freed);
     }
     parse_times.sort();
     kept_times.sort();
     full_times.sort();
+    freed_times.sort();
     ratios.sort_by(f64::total_cmp);
+    freed_ratios.sort_by(f64::total_cmp);
     println!(
         "syn::parse_file only: {:>8.1} ms",
         ms(parse_times[RUNS / 2])
@@ -89,11 +98,23 @@ fn main() {
         "syn::parse_file, every tree kept to the end (as a model of all files needs): {:>8.1} ms",
         ms(kept_times[RUNS / 2])
     );
-    println!("devref full analysis: {:>8.1} ms", ms(full_times[RUNS / 2]));
+    println!(
+        "devref full analysis, as `devref PATHS` runs it: {:>8.1} ms",
+        ms(full_times[RUNS / 2])
+    );
+    println!(
+        "devref full analysis, freeing everything: {:>8.1} ms",
+        ms(freed_times[RUNS / 2])
+    );
     println!(
         "ratio full / parse:   {:>8.2} (median of the {RUNS} paired runs; fastest of each: {:.2})",
         ratios[RUNS / 2],
         full_times[0].as_secs_f64() / parse_times[0].as_secs_f64()
+    );
+    println!(
+        "ratio freeing / parse: {:>7.2} (median of the {RUNS} paired runs; fastest of each: {:.2})",
+        freed_ratios[RUNS / 2],
+        freed_times[0].as_secs_f64() / parse_times[0].as_secs_f64()
     );
 }
 

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use devref_lints::options::Options;
 use devref_lints::{
-    analyze, Analysis, Applicability, Diagnostic, FileId, Help, Input, Label, Level, Origin,
-    SourceFile, Span, Suggestion,
+    analyze_with, Analysis, Applicability, Diagnostic, FileId, Help, Input, Label, Level, Origin,
+    SourceFile, Span, Suggestion, Teardown,
 };
 use serde_json::{json, Value};
 
@@ -28,10 +28,11 @@ pub fn analyze_cached(
     options: &Options,
     threads: usize,
     enabled: bool,
+    teardown: Teardown,
 ) -> Analysis {
     let dir = if enabled { cache_dir() } else { None };
     let Some(dir) = dir else {
-        return analyze(inputs, options, threads);
+        return analyze_with(inputs, options, threads, teardown);
     };
     let path = dir.join(format!("{}.json", key(&inputs, options)));
     if let Some(diagnostics) = load(&path) {
@@ -40,7 +41,7 @@ pub fn analyze_cached(
             diagnostics,
         };
     }
-    let analysis = analyze(inputs, options, threads);
+    let analysis = analyze_with(inputs, options, threads, teardown);
     // A failed write only costs the next run its shortcut.
     let _ = store(&dir, &path, &analysis.diagnostics);
     analysis

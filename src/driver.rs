@@ -184,7 +184,14 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
             Ok(analysis) => analysis,
             Err(code) => return code,
         },
-        None => crate::cache::analyze_cached(inputs, &options, threads, !args.no_cache),
+        // A lint run is the last thing this process does.
+        None => crate::cache::analyze_cached(
+            inputs,
+            &options,
+            threads,
+            !args.no_cache,
+            devref_lints::Teardown::Exit,
+        ),
     };
     let mut diagnostics: Vec<Diagnostic> = analysis.diagnostics;
     if let Some(reported) = &reported {

@@ -16,7 +16,7 @@ pub mod pruning;
 pub mod source;
 pub mod suppress;
 
-pub use analysis::{analyze, Analysis, Input};
+pub use analysis::{analyze, analyze_with, Analysis, Input, Teardown};
 pub use diagnostic::{Applicability, Diagnostic, Help, Label, Origin, Suggestion};
 pub use lint::{Group, Level, Lint};
 pub use source::{FileId, LineCol, SourceFile, Span};
