@@ -438,7 +438,7 @@ pub fn declared_modules(name: &str, text: &str, is_root: bool) -> Vec<ModuleFile
         let source = SourceFile::new(FileId(0), name.to_string(), text.to_string());
         let blanked = blank_prefix(text);
         let text = blanked.as_deref().unwrap_or(text);
-        let Ok(ast) = parse_nested(text) else {
+        let Ok(ast) = parse_nested(text, false) else {
             return Vec::new();
         };
         let tree = lower_file(&source, &ast, &MacroCache::default());
@@ -460,11 +460,15 @@ pub const MAX_NESTING: usize = 512;
 pub const MAX_RUN: usize = 20_000;
 
 /// `syn::parse_file` behind a nesting guard. proc-macro2's lexer is iterative, so the token tree is
-/// measured (with an explicit stack) before syn's recursive descent can overflow the thread's stack.
-fn parse_nested(text: &str) -> syn::Result<syn::File> {
+/// measured (with an explicit stack) before syn's recursive descent can overflow the thread's stack,
+/// unless `within_limits` says a scan of the text already proved the guard has nothing to find
+/// (walking the tokens copies every group's tokens: a twentieth of a run).
+fn parse_nested(text: &str, within_limits: bool) -> syn::Result<syn::File> {
     let tokens: proc_macro2::TokenStream = text.parse().map_err(syn::Error::from)?;
-    if let Some(error) = too_deep(&tokens) {
-        return Err(error);
+    if !within_limits {
+        if let Some(error) = too_deep(&tokens) {
+            return Err(error);
+        }
     }
     syn::parse2(tokens)
 }
@@ -512,16 +516,21 @@ fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), B
     // What cannot matter is taken out of the text before lexing (see `pruning`), in a copy.
     let prune = !options.parse_everything;
     let mut pruned = prune.then(|| pruning::prune_docs(text)).flatten();
+    let mut within_limits = false;
     if prune {
-        let bodies = pruning::unneeded_bodies(pruned.as_deref().unwrap_or(text));
-        if !bodies.is_empty() {
-            pruning::blank(pruned.get_or_insert_with(|| text.to_string()), &bodies);
+        let scan = pruning::scan_bodies(pruned.as_deref().unwrap_or(text));
+        within_limits = scan.within_parser_limits;
+        if !scan.unneeded.is_empty() {
+            pruning::blank(
+                pruned.get_or_insert_with(|| text.to_string()),
+                &scan.unneeded,
+            );
         }
     }
     if let Some(pruned) = &pruned {
         text = pruned;
     }
-    match parse_nested(text) {
+    match parse_nested(text, within_limits) {
         Ok(mut ast) => {
             // Lowering's macro bodies are dropped with this cache: kept until the lints run, they
             // would all be alive at the peak, while every syntax tree waits for the model.

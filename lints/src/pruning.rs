@@ -26,7 +26,7 @@
 
 mod bodies;
 
-pub use bodies::{blank, unneeded_bodies};
+pub use bodies::{blank, scan_bodies, unneeded_bodies, BodyScan};
 
 use crate::model::spans;
 use crate::source::SourceFile;

@@ -20,16 +20,15 @@ use super::body_matters;
 /// Larger bodies are never blanked: the largest fn body of the kernel is a few KiB.
 pub const MAX_BLANKED: usize = 64 * 1024;
 
-/// The bytes a skim stops at: delimiters, quotes, `/` (comments), `#` (raw strings), what is no
-/// Rust token, control characters and non-ASCII.
+/// The bytes a skim stops at: delimiters, quotes, `/` (comments), `#` (raw strings), `;` and `,`
+/// (which end a run), what is no Rust token, control characters and non-ASCII.
 static STOPS: [bool; 256] = {
     let mut stops = [false; 256];
     let mut byte = 0;
     while byte < 256 {
         stops[byte] = match byte as u8 {
-            b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b'\'' | b'/' | b'#' | b'`' | b'\\' => {
-                true
-            }
+            b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'"' | b'\'' | b'/' | b'#' | b';' | b','
+            | b'`' | b'\\' => true,
             b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => false,
             b'!'..=b'~' => false,
             _ => true,
@@ -47,21 +46,41 @@ fn keeps_bodies(word: &[u8]) -> bool {
     )
 }
 
-/// The byte ranges, inside braces, of the function bodies in `text` that cannot matter, or
-/// nothing when the scan is not certain of the file. Blanking them (every byte but line breaks
-/// becomes a space) keeps every other token's line, column and byte offset.
-pub fn unneeded_bodies(text: &str) -> Vec<Range<usize>> {
+/// What the scan of a file found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct BodyScan {
+    /// The byte ranges, inside braces, of the function bodies that cannot matter; empty when the
+    /// scan is not certain of the file. Blanking them (every byte but line breaks becomes a
+    /// space) keeps every other token's line, column and byte offset.
+    pub unneeded: Vec<Range<usize>>,
+    /// The file as the lexer will see it (after blanking) is certainly within the parser's
+    /// guard: no nesting near [`MAX_NESTING`](crate::analysis::MAX_NESTING), and no run between
+    /// two `;` or `,` of one level longer than [`MAX_RUN`](crate::analysis::MAX_RUN) bytes (so
+    /// not tokens either). The guard then has nothing to find and need not walk the tokens.
+    pub within_parser_limits: bool,
+}
+
+pub fn scan_bodies(text: &str) -> BodyScan {
     let mut scan = Scan {
         text,
         bytes: text.as_bytes(),
         pos: 0,
         levels: vec![Level::scanned(false)],
         blank: Vec::new(),
+        within_limits: true,
     };
     match scan.run() {
-        Some(()) => scan.blank,
-        None => Vec::new(),
+        Some(()) => BodyScan {
+            unneeded: scan.blank,
+            within_parser_limits: scan.within_limits,
+        },
+        None => BodyScan::default(),
     }
+}
+
+/// [`scan_bodies`]'s bodies alone.
+pub fn unneeded_bodies(text: &str) -> Vec<Range<usize>> {
+    scan_bodies(text).unneeded
 }
 
 /// Overwrites `ranges` of `text` with spaces, keeping line breaks.
@@ -111,6 +130,12 @@ struct Level {
     macro_rules: bool,
     /// The previous token, when it was a punctuation mark.
     prev_punct: Option<u8>,
+    /// Where the level's opening delimiter is (`0` for the file).
+    open: usize,
+    /// Where the current run (since the last `;` or `,`) starts, and the bytes inside the closed
+    /// groups in it beyond one each (a group is one token of the run).
+    run_start: usize,
+    nested: usize,
 }
 
 impl Level {
@@ -127,6 +152,9 @@ impl Level {
             keep_all,
             macro_rules: false,
             prev_punct: None,
+            open: 0,
+            run_start: 0,
+            nested: 0,
         }
     }
 }
@@ -147,6 +175,7 @@ struct Scan<'t> {
     pos: usize,
     levels: Vec<Level>,
     blank: Vec<Range<usize>>,
+    within_limits: bool,
 }
 
 impl Scan<'_> {
@@ -165,21 +194,26 @@ impl Scan<'_> {
             if self.levels.len() + 2 >= crate::analysis::MAX_NESTING {
                 return None;
             }
+            if let Token::Punct(b';' | b',') = token {
+                self.end_run(at - 1);
+            }
             let level = self.levels.last_mut()?;
             match token {
                 Token::Close(close) => {
                     if close != level.close {
                         return None;
                     }
+                    self.end_run(at - 1);
                     let level = self.levels.pop()?;
                     if let LevelKind::Body(Some(open)) = level.kind {
                         self.consider_blanking(open, at - 1);
                     }
+                    // The group is one token of the enclosing run.
+                    self.levels.last_mut()?.nested += at - 1 - level.open;
                 }
                 _ if level.kind != LevelKind::Scanned => {
                     if let Token::Open(open) = token {
-                        self.levels
-                            .push(Level::new(LevelKind::Skipped, closer(open), false));
+                        self.push(Level::new(LevelKind::Skipped, closer(open), false));
                     }
                 }
                 Token::Word(range) => {
@@ -231,15 +265,14 @@ impl Scan<'_> {
                         level.macro_rules = false;
                     }
                     level.prev_punct = None;
-                    self.levels.push(child);
+                    self.push(child);
                 }
                 Token::Open(open) => {
                     if level.fn_state == FnState::Keyword {
                         level.fn_state = FnState::None;
                     }
                     level.prev_punct = None;
-                    self.levels
-                        .push(Level::new(LevelKind::Skipped, closer(open), false));
+                    self.push(Level::new(LevelKind::Skipped, closer(open), false));
                 }
                 Token::Other => {
                     if level.fn_state == FnState::Keyword {
@@ -249,8 +282,31 @@ impl Scan<'_> {
                 }
             }
         }
+        self.end_run(self.pos);
         // Every delimiter closed.
         (self.levels.len() == 1).then_some(())
+    }
+
+    /// Enters a group whose opening delimiter was just read.
+    fn push(&mut self, mut level: Level) {
+        level.open = self.pos - 1;
+        level.run_start = self.pos;
+        self.levels.push(level);
+    }
+
+    /// Ends the current level's run at `at` (a separator or the closing delimiter).
+    fn end_run(&mut self, at: usize) {
+        if let Some(level) = self.levels.last_mut() {
+            if at
+                .saturating_sub(level.run_start)
+                .saturating_sub(level.nested)
+                > crate::analysis::MAX_RUN
+            {
+                self.within_limits = false;
+            }
+            level.run_start = at + 1;
+            level.nested = 0;
+        }
     }
 
     /// Blanks the body from the `{` at `open` to the `}` at `close` unless it can matter.
@@ -577,6 +633,21 @@ mod tests {
         assert_eq!(unneeded_bodies(&long).len(), 1);
         let kept = format!("fn f () {{ 1{} }} fn g () {{ }}", " + 1".repeat(20_000));
         assert_eq!(tokens(&long), kept);
+        // Neither is within the guard's limits, so the guard looks at both.
+        assert!(!scan_bodies(&deep).within_parser_limits);
+        assert!(!scan_bodies(&long).within_parser_limits);
+    }
+
+    #[test]
+    fn runs_are_bounded_by_their_own_bytes() {
+        // Groups count as one token of their level's run; separators end a run.
+        let many_items = format!("impl S {{ {} }}", "fn f() { g(); } ".repeat(1_500));
+        assert!(many_items.len() > crate::analysis::MAX_RUN);
+        assert!(scan_bodies(&many_items).within_parser_limits);
+        let many_args = format!("const A: [u8; 10000] = [{}];", "1, ".repeat(10_000));
+        assert!(scan_bodies(&many_args).within_parser_limits);
+        let one_run = format!("const A: u32 = 0{};", " | 1".repeat(6_000));
+        assert!(!scan_bodies(&one_run).within_parser_limits);
     }
 
     #[test]
