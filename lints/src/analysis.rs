@@ -88,8 +88,9 @@ pub enum Teardown {
     #[default]
     Free,
     /// Leave them to the operating system: for a process that exits after this one analysis, as
-    /// clang's driver does (`-disable-free`). Freeing them touches every node again, cold, which
-    /// is about a tenth of a run; it would not lower the peak memory, reached before linting.
+    /// clang's driver does (`-disable-free`). Freeing them touches every node again, cold (what
+    /// that costs is in `bench/RESULTS.md`); it would not lower the peak memory, which is reached
+    /// before linting, while every tree waits for the model.
     Exit,
 }
 
