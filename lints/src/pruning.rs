@@ -325,14 +325,8 @@ mod tests {
     use crate::source::FileId;
     use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-    /// The tokens syn would parse after the unneeded bodies are blanked.
-    fn pruned(text: &str) -> String {
-        let mut blanked = text.to_string();
-        blank(&mut blanked, &unneeded_bodies(text));
-        assert_eq!(blanked.len(), text.len());
-        let tokens: TokenStream = blanked.parse().expect("lexes");
-        tokens.to_string()
-    }
+    // `pruned(text)`: the tokens syn would parse after the unneeded bodies are blanked.
+    use bodies::tests::tokens as pruned;
 
     fn kept(text: &str) -> bool {
         unneeded_bodies(text).is_empty()
@@ -409,8 +403,7 @@ mod tests {
     #[test]
     fn an_emptied_body_keeps_its_span() {
         let text = "fn f() {\n    g();\n}\n";
-        let mut blanked = text.to_string();
-        blank(&mut blanked, &unneeded_bodies(text));
+        let blanked = bodies::tests::blanked(text);
         assert_eq!(blanked, "fn f() {\n        \n}\n");
         let source = SourceFile::new(FileId(0), "t.rs".to_string(), blanked.clone());
         let tokens: TokenStream = blanked.parse().expect("lexes");

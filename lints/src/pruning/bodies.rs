@@ -568,11 +568,11 @@ fn closer(open: u8) -> u8 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// `text` after blanking; every length and line break is kept.
-    fn blanked(text: &str) -> String {
+    pub(in crate::pruning) fn blanked(text: &str) -> String {
         let mut out = text.to_string();
         blank(&mut out, &unneeded_bodies(text));
         assert_eq!(out.len(), text.len());
@@ -581,7 +581,7 @@ mod tests {
     }
 
     /// The tokens the lexer makes of `text` after blanking.
-    fn tokens(text: &str) -> String {
+    pub(in crate::pruning) fn tokens(text: &str) -> String {
         let blanked = blanked(text);
         let tokens: proc_macro2::TokenStream = blanked.parse().expect("lexes");
         tokens.to_string()
