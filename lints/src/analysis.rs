@@ -213,8 +213,9 @@ pub fn analyze_with(
                     // A worker that already stopped has nothing left to lint.
                     let _ = sender.send(Arc::clone(&model));
                 }
-                // Freeing the model is a tenth of the run: each worker frees the item trees it
-                // lowered (from its own malloc arena) while this thread frees the rest.
+                // Freeing the whole model on this thread was a long serial tail: each worker
+                // frees the item trees it lowered (from its own malloc arena) while this thread
+                // frees the rest.
                 while released_rx.recv().is_ok() {}
                 if let Ok(mut model) = Arc::try_unwrap(model) {
                     let mut owner = vec![usize::MAX; files_ref.len()];
@@ -338,29 +339,37 @@ fn worker(
     // model between two pieces of this work.
     let mut comments: Vec<Option<CommentIndex>> = (0..parsed.len()).map(|_| None).collect();
     let mut model = None;
-    let mut poll = || match model_rx.try_recv() {
+    let mut model_gone = false;
+    // Whether to stop preparing: the model is here, or will never come.
+    let mut model_ready = || match model_rx.try_recv() {
         Ok(built) => {
             model = Some(built);
-            Err(true)
+            true
         }
-        Err(mpsc::TryRecvError::Empty) => Ok(()),
-        Err(mpsc::TryRecvError::Disconnected) => Err(false),
+        Err(mpsc::TryRecvError::Empty) => false,
+        Err(mpsc::TryRecvError::Disconnected) => {
+            model_gone = true;
+            true
+        }
     };
-    let waited = (|| {
+    'prepare: {
         for (index, (id, _)) in parsed.iter().enumerate() {
-            poll()?;
+            if model_ready() {
+                break 'prepare;
+            }
             comments[index] = Some(comment_index(&files[id.0 as usize]));
         }
         for (_, file) in &parsed {
             for item in &file.ast.items {
-                poll()?;
+                if model_ready() {
+                    break 'prepare;
+                }
                 // A panic here is met again, and reported, when the lints parse the macro.
                 let _ = catch_panic(|| file.macros.prefetch(item));
             }
         }
-        Ok(())
-    })();
-    if waited == Err(false) {
+    }
+    if model_gone {
         return diagnostics;
     }
     let model = match model {
