@@ -65,7 +65,7 @@ pub fn scan_bodies(text: &str) -> BodyScan {
         text,
         bytes: text.as_bytes(),
         pos: 0,
-        levels: vec![Level::scanned(false)],
+        levels: vec![Level::new(LevelKind::Scanned, 0, false)],
         blank: Vec::new(),
         within_limits: true,
     };
@@ -112,8 +112,8 @@ enum FnState {
 enum LevelKind {
     /// A file, module, impl, trait or other brace group whose items are scanned.
     Scanned,
-    /// A function body; `Some(open)` if it may be blanked, with its `{` at `open`.
-    Body(Option<usize>),
+    /// A function body, and whether it may be blanked.
+    Body { may_blank: bool },
     /// Parentheses, brackets, a macro's or a kept body's braces: only their end is looked for.
     Skipped,
 }
@@ -139,10 +139,6 @@ struct Level {
 }
 
 impl Level {
-    fn scanned(keep_all: bool) -> Level {
-        Level::new(LevelKind::Scanned, 0, keep_all)
-    }
-
     fn new(kind: LevelKind, close: u8, keep_all: bool) -> Level {
         Level {
             kind,
@@ -205,8 +201,8 @@ impl Scan<'_> {
                     }
                     self.end_run(at - 1);
                     let level = self.levels.pop()?;
-                    if let LevelKind::Body(Some(open)) = level.kind {
-                        self.consider_blanking(open, at - 1);
+                    if level.kind == (LevelKind::Body { may_blank: true }) {
+                        self.consider_blanking(level.open, at - 1);
                     }
                     // The group is one token of the enclosing run.
                     self.levels.last_mut()?.nested += at - 1 - level.open;
@@ -247,8 +243,7 @@ impl Scan<'_> {
                         && !matches!(level.prev_punct, Some(b'<' | b',' | b'='));
                     let keeps = level.keep_all || level.header_keeps;
                     let child = if is_body {
-                        let open = at - 1;
-                        Level::new(LevelKind::Body((!keeps).then_some(open)), b'}', false)
+                        Level::new(LevelKind::Body { may_blank: !keeps }, b'}', false)
                     } else if level.fn_state == FnState::Signature
                         || level.prev_punct == Some(b'!')
                         || level.macro_rules
