@@ -333,14 +333,19 @@ impl Scan<'_> {
         }
     }
 
-    /// Whether a raw string starts here, after a prefix (`r`, `br`, `cr`) already passed over:
-    /// the prefix, then `#`s and a quote.
-    fn raw_string_here(&self) -> bool {
+    /// The number of `#` here when a quote follows them: where a raw string's prefix ends.
+    fn hashes_then_quote(&self) -> Option<usize> {
         let hashes = self.bytes[self.pos..]
             .iter()
             .take_while(|&&b| b == b'#')
             .count();
-        if self.peek(hashes) != b'"' {
+        (self.peek(hashes) == b'"').then_some(hashes)
+    }
+
+    /// Whether a raw string starts here, after a prefix (`r`, `br`, `cr`) already passed over:
+    /// the prefix, then `#`s and a quote.
+    fn raw_string_here(&self) -> bool {
+        if self.hashes_then_quote().is_none() {
             return false;
         }
         let before = &self.bytes[..self.pos];
@@ -384,12 +389,7 @@ impl Scan<'_> {
                 }
                 // A raw string whose prefix a skim passed over (not a raw identifier, `r#name`).
                 b'"' | b'#' if self.raw_string_here() => {
-                    let hashes = self.bytes[self.pos..]
-                        .iter()
-                        .take_while(|&&b| b == b'#')
-                        .count();
-                    self.pos += hashes + 1;
-                    self.skip_raw(hashes)?;
+                    self.skip_raw()?;
                     return Some(Some(Token::Other));
                 }
                 b'"' => {
@@ -496,13 +496,13 @@ impl Scan<'_> {
         let word = &self.bytes[start..self.pos];
         let raw = matches!(word, b"r" | b"br" | b"cr");
         match self.peek(0) {
-            b'"' if raw || matches!(word, b"b" | b"c") => {
+            b'"' | b'#' if raw && self.hashes_then_quote().is_some() => {
+                self.skip_raw()?;
+                Some(Token::Other)
+            }
+            b'"' if matches!(word, b"b" | b"c") => {
                 self.pos += 1;
-                if raw {
-                    self.skip_raw(0)?;
-                } else {
-                    self.skip_quoted(b'"')?;
-                }
+                self.skip_quoted(b'"')?;
                 Some(Token::Other)
             }
             b'\'' if word == b"b" => {
@@ -510,32 +510,22 @@ impl Scan<'_> {
                 self.skip_quoted(b'\'')?;
                 Some(Token::Other)
             }
-            b'#' if raw => {
-                let hashes = self.bytes[self.pos..]
-                    .iter()
-                    .take_while(|&&b| b == b'#')
-                    .count();
-                if self.peek(hashes) == b'"' {
-                    self.pos += hashes + 1;
-                    self.skip_raw(hashes)?;
-                    return Some(Token::Other);
-                }
-                // `r#name`: a raw identifier, a name that is never a keyword.
-                if word == b"r" && hashes == 1 {
+            // `r#name`: a raw identifier, a name that is never a keyword.
+            b'#' if word == b"r" && self.peek(1) != b'#' => {
+                self.pos += 1;
+                while self.peek(0).is_ascii_alphanumeric() || self.peek(0) == b'_' {
                     self.pos += 1;
-                    while self.peek(0).is_ascii_alphanumeric() || self.peek(0) == b'_' {
-                        self.pos += 1;
-                    }
-                    return Some(Token::Word(start..self.pos));
                 }
-                Some(Token::Word(start..start + word.len()))
+                Some(Token::Word(start..self.pos))
             }
             _ => Some(Token::Word(start..self.pos)),
         }
     }
 
-    /// From just after a raw string's opening quote, past `"` and `hashes` `#`.
-    fn skip_raw(&mut self, hashes: usize) -> Option<()> {
+    /// From the `#`s or quote after a raw string's prefix, past its closing quote and `#`s.
+    fn skip_raw(&mut self) -> Option<()> {
+        let hashes = self.hashes_then_quote()?;
+        self.pos += hashes + 1;
         while let Some(&byte) = self.bytes.get(self.pos) {
             self.pos += 1;
             if byte == b'"'
