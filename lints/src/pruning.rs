@@ -120,6 +120,7 @@ fn drop_items(items: &mut Vec<syn::Item>, source: &SourceFile) {
                 syn::ImplItem::Macro(_) | syn::ImplItem::Const(_) => true,
                 other => names_devref(source, spans::impl_item(other)),
             });
+            imp.items.shrink_to_fit();
             true
         }
         syn::Item::Trait(t) => {
@@ -133,6 +134,7 @@ fn drop_items(items: &mut Vec<syn::Item>, source: &SourceFile) {
                 syn::TraitItem::Macro(_) | syn::TraitItem::Const(_) => true,
                 other => names_devref(source, spans::trait_item(other)),
             });
+            t.items.shrink_to_fit();
             true
         }
         syn::Item::Mod(m) => {
@@ -144,6 +146,9 @@ fn drop_items(items: &mut Vec<syn::Item>, source: &SourceFile) {
         syn::Item::Const(_) | syn::Item::Static(_) | syn::Item::Macro(_) => true,
         other => names_devref(source, spans::item(other)),
     });
+    // The freed tail of each list goes to the next file's parse: the lists of the kept items are
+    // what every tree holds until the model is built.
+    items.shrink_to_fit();
 }
 
 fn names_devref(source: &SourceFile, span: proc_macro2::Span) -> bool {
