@@ -102,6 +102,12 @@ impl SourceFile {
         Span::new(self.id, start..end)
     }
 
+    /// Where a span of this file's syntax tree starts: the start of [`Self::span`], without
+    /// the cost of its end.
+    pub fn start_of(&self, raw: proc_macro2::Span) -> usize {
+        self.offset(raw.start())
+    }
+
     fn offset(&self, at: proc_macro2::LineColumn) -> usize {
         // Line 0 is proc-macro2's "no location" (`Span::call_site()`).
         let Some(line) = at.line.checked_sub(1) else {

@@ -376,10 +376,13 @@ struct PointerInfo {
     from_ref: bool,
 }
 
-/// A node around the code being visited, innermost last.
+/// A node around the code being visited, innermost last. Its tokens become an [`Anchor`] only
+/// when an `unsafe` block is found inside: most nodes of a body hold none.
 #[derive(Clone, Copy)]
 struct Frame {
-    anchor: Anchor,
+    /// The node's first token, outer attributes included, and its first token after them.
+    start: proc_macro2::Span,
+    body_start: proc_macro2::Span,
     /// A statement: the search for comments above stops here.
     is_stmt: bool,
 }
@@ -400,14 +403,19 @@ impl Body<'_, '_> {
     }
 
     fn anchor(&self, whole: proc_macro2::Span, body: proc_macro2::Span) -> Anchor {
+        let file = self.cx.source;
         Anchor {
-            start: self.span(whole).start as usize,
-            body_start: self.span(body).start as usize,
+            start: file.start_of(whole),
+            body_start: file.start_of(body),
         }
     }
 
-    fn push(&mut self, anchor: Anchor, is_stmt: bool) {
-        self.frames.push(Frame { anchor, is_stmt });
+    fn push(&mut self, start: proc_macro2::Span, body_start: proc_macro2::Span, is_stmt: bool) {
+        self.frames.push(Frame {
+            start,
+            body_start,
+            is_stmt,
+        });
     }
 
     fn pointer_of_type(&self, ty: &TypeRef) -> PointerInfo {
@@ -520,7 +528,7 @@ impl Body<'_, '_> {
         };
         let mut anchors = vec![self.anchor(start, body_start)];
         for frame in self.frames.iter().rev() {
-            anchors.push(frame.anchor);
+            anchors.push(self.anchor(frame.start, frame.body_start));
             if frame.is_stmt {
                 break;
             }
@@ -1036,8 +1044,7 @@ impl<'ast> Visit<'ast> for Body<'_, '_> {
             return;
         }
         let (start, body) = stmt_start(stmt);
-        let anchor = self.anchor(start, body);
-        self.push(anchor, true);
+        self.push(start, body, true);
         syn::visit::visit_stmt(self, stmt);
         self.frames.pop();
     }
@@ -1081,8 +1088,7 @@ impl<'ast> Visit<'ast> for Body<'_, '_> {
             self.unsafe_block(block);
         }
         let (start, body) = expr_start(expr);
-        let anchor = self.anchor(start, body);
-        self.push(anchor, false);
+        self.push(start, body, false);
         syn::visit::visit_expr(self, expr);
         self.frames.pop();
     }
@@ -1090,8 +1096,7 @@ impl<'ast> Visit<'ast> for Body<'_, '_> {
     fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
         let member = field.member.span();
         let start = outer_attr(&field.attrs).unwrap_or(member);
-        let anchor = self.anchor(start, member);
-        self.push(anchor, false);
+        self.push(start, member, false);
         syn::visit::visit_field_value(self, field);
         self.frames.pop();
     }
@@ -1099,8 +1104,7 @@ impl<'ast> Visit<'ast> for Body<'_, '_> {
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
         let pat = arm.pat.span();
         let start = outer_attr(&arm.attrs).unwrap_or(pat);
-        let anchor = self.anchor(start, pat);
-        self.push(anchor, false);
+        self.push(start, pat, false);
         syn::visit::visit_arm(self, arm);
         self.frames.pop();
     }
