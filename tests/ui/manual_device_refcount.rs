@@ -67,6 +67,16 @@ fn imported_function(pdev: *mut bindings::pci_dev, udev: *mut bindings::usb_devi
     unsafe { release_usb(udev) }; //~ manual_device_refcount
 }
 
+/// A rename of a rename: the call is still `put_device`.
+mod reexport {
+    pub use kernel::bindings::put_device as drop_ref;
+}
+use reexport::drop_ref as release_device;
+
+fn renamed_twice(dev: *mut bindings::device) {
+    unsafe { release_device(dev) }; //~ manual_device_refcount
+}
+
 fn bus_variants(
     pdev: *mut bindings::pci_dev,
     udev: *mut bindings::usb_device,

@@ -6,6 +6,7 @@ use crate::lints::walk::{BodyScope, Hooks, ImplScope};
 use crate::lints::FileContext;
 use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
+use crate::model::lower::ident_text;
 use crate::model::Model;
 use crate::source::Span;
 
@@ -166,12 +167,16 @@ impl Hooks for Finder {
         if callee.qself.is_some() {
             return;
         }
+        let model = cx.model;
+        let named = callee.path.segments.last().map(|s| ident_text(&s.ident));
+        if !named.is_some_and(|name| model.may_name_get_put(&name)) {
+            return;
+        }
         let Some(function) =
             bindings_function(scope.resolve_path(cx, &callee.path, Namespace::Values))
         else {
             return;
         };
-        let model = cx.model;
         if !model.devices.is_get_put(&function) {
             return;
         }

@@ -146,6 +146,10 @@ impl DeviceCatalogue {
         self.get_put.extend(get_put.iter().cloned());
     }
 
+    pub fn get_put_functions(&self) -> impl Iterator<Item = &str> {
+        self.get_put.iter().map(String::as_str)
+    }
+
     pub fn is_get_put(&self, c_function: &str) -> bool {
         self.get_put.iter().any(|f| f == c_function)
     }

@@ -10,7 +10,7 @@ pub mod macros;
 pub mod spans;
 pub mod types;
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use def_map::{DefId, DefMap, FileInput, ItemRef, ModuleId, Namespace, Res};
 use devices::{DeviceCatalogue, DeviceEntry};
@@ -44,6 +44,9 @@ pub struct Model {
     impls_by_self: HashMap<DefId, Vec<ItemRef>>,
     /// Lifetime parameters of local types that reach a device reference.
     device_lifetimes: HashMap<DefId, Vec<lifetimes::DeviceLifetime>>,
+    /// The names a call of a C get/put function can be written with: theirs, and those of the
+    /// `use … as` renames of them (see [`Model::may_name_get_put`]).
+    get_put_names: HashSet<String>,
 }
 
 impl Model {
@@ -71,12 +74,50 @@ impl Model {
             options: options.clone(),
             impls_by_self: HashMap::new(),
             device_lifetimes: HashMap::new(),
+            get_put_names: HashSet::default(),
         };
         model.index_impls();
         model.derive_devices();
         model.refcounted = model.compute_refcounted_types();
         model.device_lifetimes = model.compute_device_lifetimes();
+        model.get_put_names = model.compute_get_put_names();
         model
+    }
+
+    /// Whether a call whose path ends in `name` may resolve to a C get/put function: a cheap test
+    /// before resolving every call of every body. Renames are followed through any chain of
+    /// `use … as`, so a `false` is certain.
+    pub fn may_name_get_put(&self, name: &str) -> bool {
+        self.get_put_names.contains(name)
+    }
+
+    fn compute_get_put_names(&self) -> HashSet<String> {
+        let mut names: HashSet<String> = self
+            .devices
+            .get_put_functions()
+            .map(str::to_string)
+            .collect();
+        loop {
+            let mut added = false;
+            for file in &self.files {
+                for item in &file.tree.items {
+                    let ItemKind::Use(imports) = &item.kind else {
+                        continue;
+                    };
+                    for import in imports {
+                        if let (Some(last), Some(binds)) = (import.path.last(), &import.binds) {
+                            if names.contains(last) && !names.contains(binds) {
+                                names.insert(binds.clone());
+                                added = true;
+                            }
+                        }
+                    }
+                }
+            }
+            if !added {
+                return names;
+            }
+        }
     }
 
     pub fn file(&self, id: FileId) -> &ModelFile {
