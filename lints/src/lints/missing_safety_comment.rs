@@ -593,18 +593,20 @@ impl Body<'_, '_> {
         let cx = self.cx;
         let model = cx.model;
         let contracts = &model.contracts;
-        let span = self.span(call.span());
-        let arg = call
-            .args
-            .first()
-            .map_or_else(|| "the pointer".to_string(), |a| self.arg_text(a));
+        // Both print tokens again: only a sensitive call, a few of all, needs them.
+        let span = || self.span(call.span());
+        let arg = || {
+            call.args
+                .first()
+                .map_or_else(|| "the pointer".to_string(), |a| self.arg_text(a))
+        };
         // `<Device as AlwaysRefCounted>::dec_ref(obj)`.
         if let Some(qself) = &callee.qself {
             let name = callee.path.segments.last()?.ident.to_string();
             let res = self.scope.resolve_type(cx, &qself.ty);
             let owner = model.refcounted_device(&res)?;
             if contracts.is_release_method(&name) {
-                return Some(put_call(span, format!("{owner}::{name}"), arg));
+                return Some(put_call(span(), format!("{owner}::{name}"), arg()));
             }
             return None;
         }
@@ -613,10 +615,10 @@ impl Body<'_, '_> {
             if contracts.is_extra_function(&path) {
                 return Some(SensitiveCall {
                     is_deref: false,
-                    span,
+                    span: span(),
                     kind: CallKind::Derived,
                     callee: display_path(&path),
-                    arg,
+                    arg: arg(),
                     precondition: Precondition {
                         sentence: format!(
                             "`{}` is configured as refcount-sensitive: its caller must make sure the device's reference count is non-zero",
@@ -635,6 +637,7 @@ impl Body<'_, '_> {
                 && !contracts.is_lookup_function(&path[1])
             {
                 let name = &path[1];
+                let (span, arg) = (span(), arg());
                 let is_get = name.split('_').any(|w| w == "get");
                 return Some(if is_get {
                     SensitiveCall {
@@ -671,6 +674,7 @@ impl Body<'_, '_> {
         // `ARef::from_raw(ptr)` of a device.
         if model.is_kernel_item(&owner, "ARef") && contracts.is_aref_constructor(&method) {
             let pointee = self.aref_pointee(callee, call)?;
+            let (span, arg) = (span(), arg());
             return Some(SensitiveCall {
                 is_deref: false,
                 span,
@@ -707,7 +711,7 @@ impl Body<'_, '_> {
                 None => name.clone(),
             };
             if contracts.is_release_method(&method) && model.refcounted_device(&owner).is_some() {
-                return Some(put_call(span, display, arg));
+                return Some(put_call(span(), display, arg()));
             }
             let sentence = model.refcount_precondition(&func)?;
             let kind = match func
@@ -722,10 +726,10 @@ impl Body<'_, '_> {
             };
             return Some(SensitiveCall {
                 is_deref: false,
-                span,
+                span: span(),
                 kind,
                 callee: display,
-                arg,
+                arg: arg(),
                 precondition: Precondition {
                     sentence,
                     quoted: true,
@@ -736,7 +740,7 @@ impl Body<'_, '_> {
         let entry = model.device_abstraction(&owner)?;
         let display = format!("{}::{method}", entry.short_name);
         if contracts.is_release_method(&method) {
-            return Some(put_call(span, display, arg));
+            return Some(put_call(span(), display, arg()));
         }
         if !contracts.is_device_constructor(&method) {
             return None;
@@ -746,6 +750,7 @@ impl Body<'_, '_> {
         if method == "as_ref" && call.args.first().is_some_and(is_reference_like) {
             return None;
         }
+        let (span, arg) = (span(), arg());
         let (kind, sentence) = if method == "get_device" {
             (
                 CallKind::Counted,
