@@ -149,7 +149,9 @@ impl Walker<'_, '_, '_> {
             return;
         }
         let file = self.cx.source;
-        let saved = self.scope.clone();
+        // Only these two change; everything visited inside leaves the scope as it found it.
+        let outer_type_params = self.scope.types.type_params.len();
+        let outer_fn = self.scope.in_fn.take();
         let mut params = Vec::new();
         for input in &sig.inputs {
             if let syn::FnArg::Typed(pat) = input {
@@ -193,7 +195,8 @@ impl Walker<'_, '_, '_> {
         let view = FnView { sig, attrs, block };
         self.each_hook(|hook, cx, scope| hook.on_fn(cx, scope, &view));
         self.visit_block(block);
-        self.scope = saved;
+        self.scope.types.type_params.truncate(outer_type_params);
+        self.scope.in_fn = outer_fn;
     }
 }
 
@@ -223,7 +226,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
 
     fn visit_item_impl(&mut self, imp: &'ast syn::ItemImpl) {
         let file = self.cx.source;
-        let saved = self.scope.clone();
+        // What an impl changes, to put back (the scope is not cloned: a fn's scope holds types).
+        let outer_type_params = self.scope.types.type_params.len();
         for param in &imp.generics.params {
             match param {
                 syn::GenericParam::Type(t) => {
@@ -244,20 +248,27 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
                 .def_map
                 .resolve_path(self.scope.module, &lowered, Namespace::Types)
         });
-        self.scope.types.self_ty = Some(Box::new((self_ty.clone(), self.scope.module)));
-        self.scope.in_impl = Some(ImplScope {
+        let outer_self_ty = self
+            .scope
+            .types
+            .self_ty
+            .replace(Box::new((self_ty.clone(), self.scope.module)));
+        let outer_fn = self.scope.in_fn.take();
+        let outer_impl = self.scope.in_impl.replace(ImplScope {
             self_ty,
             self_res,
             trait_res,
             is_unsafe: imp.unsafety.is_some(),
             span: self.span(spans::item_impl(imp)),
         });
-        self.scope.in_fn = None;
         self.each_hook(|hook, cx, scope| hook.on_impl(cx, scope, imp));
         for item in &imp.items {
             self.visit_impl_item(item);
         }
-        self.scope = saved;
+        self.scope.types.type_params.truncate(outer_type_params);
+        self.scope.types.self_ty = outer_self_ty;
+        self.scope.in_impl = outer_impl;
+        self.scope.in_fn = outer_fn;
     }
 
     fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
