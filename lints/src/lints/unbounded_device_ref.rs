@@ -427,6 +427,26 @@ fn unbounded_return(
     };
     let file = cx.source;
     let model = cx.model;
+    // The lifetimes of the device references the return type holds (`None`: elided). Most fns
+    // return none, and then their parameters need no look.
+    let mut device_refs: Vec<Option<String>> = Vec::new();
+    let lowered = lower_type(file, ret);
+    model.walk_written_type(&lowered, &scope.types, &mut |site| {
+        let TypeKind::Ref {
+            lifetime, referent, ..
+        } = &site.ty.kind
+        else {
+            return Walk::Descend;
+        };
+        let res = model.resolve_type(referent, site.scope);
+        if model.device_abstraction(&res).is_some() || model.c_device(&res).is_some() {
+            device_refs.push(lifetime.clone());
+        }
+        Walk::Skip
+    });
+    if device_refs.is_empty() {
+        return None;
+    }
     let mut input_lifetimes: Vec<String> = Vec::new();
     let mut has_borrowed_input = false;
     for input in &sig.inputs {
@@ -460,27 +480,11 @@ fn unbounded_return(
             }
         }
     }
-    let lowered = lower_type(file, ret);
-    let mut unbounded = false;
-    model.walk_written_type(&lowered, &scope.types, &mut |site| {
-        let TypeKind::Ref {
-            lifetime, referent, ..
-        } = &site.ty.kind
-        else {
-            return Walk::Descend;
-        };
-        let res = model.resolve_type(referent, site.scope);
-        let is_device = model.device_abstraction(&res).is_some() || model.c_device(&res).is_some();
-        let free = match lifetime {
-            Some(l) if l == "static" => true,
-            Some(l) => !input_lifetimes.contains(l),
-            // Elided: bound to the borrowed input, if there is exactly the usual one.
-            None => !has_borrowed_input,
-        };
-        if is_device && free {
-            unbounded = true;
-        }
-        Walk::Skip
+    let unbounded = device_refs.iter().any(|lifetime| match lifetime {
+        Some(l) if l == "static" => true,
+        Some(l) => !input_lifetimes.contains(l),
+        // Elided: bound to the borrowed input, if there is exactly the usual one.
+        None => !has_borrowed_input,
     });
     unbounded.then(|| (**ret).clone())
 }
