@@ -9,7 +9,9 @@
 //! ordinary safe code is skipped. Bodies are always kept in `unsafe fn`s (their operations need
 //! no `unsafe` block) and in impls whose header names `unsafe`, `Drop`, `PinnedDrop` or
 //! `AlwaysRefCounted`: the model reads which functions those methods call. Macro invocations are
-//! never touched. [`unneeded_bodies`] finds the bodies in the text.
+//! never touched; the rules of a `macro_rules!` definition always are, as nothing reads them (a
+//! macro is never expanded; lowering needs its name only). [`unneeded_bodies`] finds the bodies
+//! in the text.
 //!
 //! **Doc comments.** devref reads the docs of `unsafe` items (`# Safety`) and of types
 //! (`# Invariants`) only. The `///` comments of anything else (safe functions, fields, constants,
@@ -393,7 +395,6 @@ mod tests {
     fn macros_and_const_generic_arguments_are_left_alone() {
         for text in [
             "m! { fn f() { x } }",
-            "macro_rules! m { () => { fn f() { x } } }",
             "kernel::module_pci_driver! { type: D, name: \"d\", }",
         ] {
             assert!(kept(text), "{text} became {}", pruned(text));
@@ -403,6 +404,31 @@ mod tests {
             pruned("fn f() -> Foo<{ N }> { g() }"),
             "fn f () -> Foo < { N } > { }"
         );
+    }
+
+    #[test]
+    fn the_rules_of_a_macro_definition_are_blanked() {
+        for (text, after) in [
+            (
+                "macro_rules! m { () => { unsafe { fn f() { x } } } }",
+                "macro_rules ! m { }",
+            ),
+            (
+                "macro_rules! m ( ($e:expr) => { $e } );",
+                "macro_rules ! m () ;",
+            ),
+            (
+                "macro_rules! m { () => {} } fn g() { h() }",
+                "macro_rules ! m { } fn g () { }",
+            ),
+            // An invocation that only mentions the word is a macro call, left alone.
+            (
+                "m!(macro_rules); fn g() { h() }",
+                "m ! (macro_rules) ; fn g () { }",
+            ),
+        ] {
+            assert_eq!(pruned(text), after, "{text}");
+        }
     }
 
     #[test]

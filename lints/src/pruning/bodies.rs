@@ -1,5 +1,6 @@
-//! Finding, in the text itself, the function bodies that cannot matter, so that they are blanked
-//! before lexing: neither the lexer nor syn then spends anything on them.
+//! Finding, in the text itself, the function bodies that cannot matter (and the rules of
+//! `macro_rules!` definitions), so that they are blanked before lexing: neither the lexer nor syn
+//! then spends anything on them.
 //!
 //! The scan reads just enough of Rust's lexical grammar to find the delimiters that are code:
 //! comments (nested), strings (raw too), char literals and lifetimes. On top of that it follows a
@@ -114,6 +115,9 @@ enum LevelKind {
     Scanned,
     /// A function body, and whether it may be blanked.
     Body { may_blank: bool },
+    /// The rules of a `macro_rules!`: nothing reads them (a macro is never expanded), so they
+    /// are always blanked, like a body that cannot matter.
+    MacroRules,
     /// Parentheses, brackets, a macro's or a kept body's braces: only their end is looked for.
     Skipped,
 }
@@ -201,8 +205,12 @@ impl Scan<'_> {
                     }
                     self.end_run(at - 1);
                     let level = self.levels.pop()?;
-                    if level.kind == (LevelKind::Body { may_blank: true }) {
-                        self.consider_blanking(level.open, at - 1);
+                    match level.kind {
+                        LevelKind::Body { may_blank: true } => {
+                            self.consider_blanking(level.open, at - 1, true)
+                        }
+                        LevelKind::MacroRules => self.consider_blanking(level.open, at - 1, false),
+                        _ => {}
                     }
                     // The group is one token of the enclosing run.
                     self.levels.last_mut()?.nested += at - 1 - level.open;
@@ -244,11 +252,11 @@ impl Scan<'_> {
                     let keeps = level.keep_all || level.header_keeps;
                     let child = if is_body {
                         Level::new(LevelKind::Body { may_blank: !keeps }, b'}', false)
-                    } else if level.fn_state == FnState::Signature
-                        || level.prev_punct == Some(b'!')
-                        || level.macro_rules
+                    } else if level.macro_rules {
+                        Level::new(LevelKind::MacroRules, b'}', false)
+                    } else if level.fn_state == FnState::Signature || level.prev_punct == Some(b'!')
                     {
-                        // A const generic argument, a macro invocation or a macro definition.
+                        // A const generic argument or a macro invocation.
                         Level::new(LevelKind::Skipped, b'}', false)
                     } else {
                         Level::new(LevelKind::Scanned, b'}', keeps)
@@ -267,7 +275,13 @@ impl Scan<'_> {
                         level.fn_state = FnState::None;
                     }
                     level.prev_punct = None;
-                    self.push(Level::new(LevelKind::Skipped, closer(open), false));
+                    // `macro_rules! m ( … );` and `[ … ];` are rules too.
+                    let kind = if level.macro_rules {
+                        LevelKind::MacroRules
+                    } else {
+                        LevelKind::Skipped
+                    };
+                    self.push(Level::new(kind, closer(open), false));
                 }
                 Token::Other => {
                     if level.fn_state == FnState::Keyword {
@@ -305,8 +319,12 @@ impl Scan<'_> {
     }
 
     /// Blanks the body from the `{` at `open` to the `}` at `close` unless it can matter.
-    fn consider_blanking(&mut self, open: usize, close: usize) {
-        if close - open > MAX_BLANKED || body_matters(&self.bytes[open..close + 1]) {
+    /// Blanks the inside of the group from `open` to `close`, unless it is too big, or
+    /// `unless_it_matters` and its text names something devref reads in a body.
+    fn consider_blanking(&mut self, open: usize, close: usize, unless_it_matters: bool) {
+        if close - open > MAX_BLANKED
+            || (unless_it_matters && body_matters(&self.bytes[open..close + 1]))
+        {
             return;
         }
         // The lexer counts columns in characters: a non-ASCII character on the line of the `}`
