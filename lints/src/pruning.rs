@@ -108,19 +108,21 @@ fn next_is_item_name(rest: &[u8], colon: bool) -> bool {
 /// Drops from a lowered file's syntax tree the items that the lints' walk finds nothing in (see
 /// the module docs).
 pub fn drop_unwalked_items(ast: &mut syn::File, source: &SourceFile) {
+    // Nearly no file names devref at all: then no item does, and none needs its text read.
+    let source = source.text.contains("devref").then_some(source);
     drop_items(&mut ast.items, source);
 }
 
-fn drop_items(items: &mut Vec<syn::Item>, source: &SourceFile) {
+fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
     items.retain_mut(|item| match item {
-        syn::Item::Fn(f) => !f.block.stmts.is_empty() || names_devref(source, spans::item_fn(f)),
+        syn::Item::Fn(f) => !f.block.stmts.is_empty() || names_devref(source, || spans::item_fn(f)),
         syn::Item::Impl(imp) => {
             imp.items.retain(|item| match item {
                 syn::ImplItem::Fn(f) => {
-                    !f.block.stmts.is_empty() || names_devref(source, spans::impl_fn(f))
+                    !f.block.stmts.is_empty() || names_devref(source, || spans::impl_fn(f))
                 }
                 syn::ImplItem::Macro(_) | syn::ImplItem::Const(_) => true,
-                other => names_devref(source, spans::impl_item(other)),
+                other => names_devref(source, || spans::impl_item(other)),
             });
             imp.items.shrink_to_fit();
             true
@@ -131,10 +133,10 @@ fn drop_items(items: &mut Vec<syn::Item>, source: &SourceFile) {
                     f.default
                         .as_ref()
                         .is_some_and(|body| !body.stmts.is_empty())
-                        || names_devref(source, spans::trait_item(item))
+                        || names_devref(source, || spans::trait_item(item))
                 }
                 syn::TraitItem::Macro(_) | syn::TraitItem::Const(_) => true,
-                other => names_devref(source, spans::trait_item(other)),
+                other => names_devref(source, || spans::trait_item(other)),
             });
             t.items.shrink_to_fit();
             true
@@ -146,16 +148,20 @@ fn drop_items(items: &mut Vec<syn::Item>, source: &SourceFile) {
             true
         }
         syn::Item::Const(_) | syn::Item::Static(_) | syn::Item::Macro(_) => true,
-        other => names_devref(source, spans::item(other)),
+        other => names_devref(source, || spans::item(other)),
     });
     // The freed tail of each list goes to the next file's parse: the lists of the kept items are
     // what every tree holds until the model is built.
     items.shrink_to_fit();
 }
 
-fn names_devref(source: &SourceFile, span: proc_macro2::Span) -> bool {
+/// Whether the item's text names `devref`; `source` is `None` when the file does not.
+fn names_devref(source: Option<&SourceFile>, span: impl FnOnce() -> proc_macro2::Span) -> bool {
+    let Some(source) = source else {
+        return false;
+    };
     let text = source.text.as_bytes();
-    text.get(source.span(span).range())
+    text.get(source.span(span()).range())
         .is_none_or(|item| any_word(item, |word, _| word == b"devref"))
 }
 
