@@ -81,6 +81,11 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Reports every `Carrier<'static>` written in `ty` (aliases are reported where they are defined).
 fn check_type(model: &Model, ty: &TypeRef, scope: &Scope, out: &mut Vec<Diagnostic>) {
+    // Only a written `'static` argument is reported, and the walk does not look through aliases:
+    // a type without one needs no resolving.
+    if !ty.has_lifetime_arg("static") {
+        return;
+    }
     model.walk_written_type(ty, scope, &mut |site| {
         let TypeKind::Path(path) = &site.ty.kind else {
             return Walk::Descend;

@@ -12,6 +12,24 @@ pub struct TypeRef {
     pub span: Span,
 }
 
+impl TypeRef {
+    /// Whether the lifetime `name` (without its `'`) is a generic argument anywhere in the type.
+    pub fn has_lifetime_arg(&self, name: &str) -> bool {
+        match &self.kind {
+            TypeKind::Path(path) => path.has_lifetime_arg(name),
+            TypeKind::Ptr { pointee: inner, .. }
+            | TypeKind::Ref {
+                referent: inner, ..
+            }
+            | TypeKind::Array(inner)
+            | TypeKind::Slice(inner) => inner.has_lifetime_arg(name),
+            TypeKind::Tuple(types) => types.iter().any(|ty| ty.has_lifetime_arg(name)),
+            TypeKind::Bounds(paths) => paths.iter().any(|path| path.has_lifetime_arg(name)),
+            TypeKind::FnPtr | TypeKind::Never | TypeKind::Infer | TypeKind::Opaque => false,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeKind {
     Path(PathRef),
@@ -48,6 +66,20 @@ pub struct PathRef {
 }
 
 impl PathRef {
+    /// See [`TypeRef::has_lifetime_arg`].
+    pub fn has_lifetime_arg(&self, name: &str) -> bool {
+        self.qself
+            .as_ref()
+            .is_some_and(|qself| qself.has_lifetime_arg(name))
+            || self.segments.iter().any(|segment| {
+                segment.args.iter().any(|arg| match arg {
+                    GenericArg::Lifetime(lifetime) => lifetime == name,
+                    GenericArg::Type(ty) | GenericArg::Binding(_, ty) => ty.has_lifetime_arg(name),
+                    GenericArg::Const => false,
+                })
+            })
+    }
+
     pub fn last_name(&self) -> Option<&str> {
         self.segments.last().map(|segment| segment.name.as_str())
     }
