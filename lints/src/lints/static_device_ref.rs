@@ -60,16 +60,15 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         match &item.kind {
             ItemKind::Adt(adt) => {
                 for field in adt.fields() {
-                    let place = format!("field `{}::{}`", owner(item), field.display_name());
                     for found in static_device_refs(model, &field.ty, &scope) {
+                        let place = format!("field `{}::{}`", owner(item), field.display_name());
                         out.push(diagnostic(&place, &found));
                     }
                 }
             }
             ItemKind::Static { ty, .. } => {
-                let place = format!("static `{}`", owner(item));
                 for found in static_device_refs(model, ty, &scope) {
-                    out.push(diagnostic(&place, &found));
+                    out.push(diagnostic(&format!("static `{}`", owner(item)), &found));
                 }
             }
             _ => {}
