@@ -115,11 +115,18 @@ pub fn drop_unwalked_items(ast: &mut syn::File, source: &SourceFile) {
 
 fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
     items.retain_mut(|item| match item {
-        syn::Item::Fn(f) => !f.block.stmts.is_empty() || names_devref(source, || spans::item_fn(f)),
+        syn::Item::Fn(f) => {
+            let kept = !f.block.stmts.is_empty() || names_devref(source, || spans::item_fn(f));
+            shrink_fn(kept, &mut f.attrs, &mut f.block);
+            kept
+        }
         syn::Item::Impl(imp) => {
-            imp.items.retain(|item| match item {
+            imp.items.retain_mut(|item| match item {
                 syn::ImplItem::Fn(f) => {
-                    !f.block.stmts.is_empty() || names_devref(source, || spans::impl_fn(f))
+                    let kept =
+                        !f.block.stmts.is_empty() || names_devref(source, || spans::impl_fn(f));
+                    shrink_fn(kept, &mut f.attrs, &mut f.block);
+                    kept
                 }
                 syn::ImplItem::Macro(_) | syn::ImplItem::Const(_) => true,
                 other => names_devref(source, || spans::impl_item(other)),
@@ -153,6 +160,15 @@ fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
     // The freed tail of each list goes to the next file's parse: the lists of the kept items are
     // what every tree holds until the model is built.
     items.shrink_to_fit();
+}
+
+/// A kept fn's attributes and statements: syn's lists start with room for four (a `syn::Stmt` or
+/// `syn::Attribute` is a few hundred bytes), and most hold one `#[inline]` or a few statements.
+fn shrink_fn(kept: bool, attrs: &mut Vec<syn::Attribute>, block: &mut syn::Block) {
+    if kept {
+        attrs.shrink_to_fit();
+        block.stmts.shrink_to_fit();
+    }
 }
 
 /// Whether the item's text names `devref`; `source` is `None` when the file does not.
