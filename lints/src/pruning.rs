@@ -108,8 +108,8 @@ fn next_is_item_name(rest: &[u8], colon: bool) -> bool {
 /// Drops from a lowered file's syntax tree the items that the lints' walk finds nothing in (see
 /// the module docs).
 pub fn drop_unwalked_items(ast: &mut syn::File, source: &SourceFile) {
-    // Nearly no file names devref at all: then no item does, and none needs its text read.
-    let source = source.text.contains("devref").then_some(source);
+    // A file that never names devref has no item whose text must be read for it.
+    let source = source.mentions_devref().then_some(source);
     drop_items(&mut ast.items, source);
 }
 
@@ -117,7 +117,9 @@ fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
     items.retain_mut(|item| match item {
         syn::Item::Fn(f) => {
             let kept = !f.block.stmts.is_empty() || names_devref(source, || spans::item_fn(f));
-            shrink_fn(kept, &mut f.attrs, &mut f.block);
+            if kept {
+                shrink_fn(&mut f.attrs, &mut f.block);
+            }
             kept
         }
         syn::Item::Impl(imp) => {
@@ -125,7 +127,9 @@ fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
                 syn::ImplItem::Fn(f) => {
                     let kept =
                         !f.block.stmts.is_empty() || names_devref(source, || spans::impl_fn(f));
-                    shrink_fn(kept, &mut f.attrs, &mut f.block);
+                    if kept {
+                        shrink_fn(&mut f.attrs, &mut f.block);
+                    }
                     kept
                 }
                 syn::ImplItem::Macro(_) | syn::ImplItem::Const(_) => true,
@@ -164,11 +168,9 @@ fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
 
 /// A kept fn's attributes and statements: syn's lists start with room for four (a `syn::Stmt` or
 /// `syn::Attribute` is a few hundred bytes), and most hold one `#[inline]` or a few statements.
-fn shrink_fn(kept: bool, attrs: &mut Vec<syn::Attribute>, block: &mut syn::Block) {
-    if kept {
-        attrs.shrink_to_fit();
-        block.stmts.shrink_to_fit();
-    }
+fn shrink_fn(attrs: &mut Vec<syn::Attribute>, block: &mut syn::Block) {
+    attrs.shrink_to_fit();
+    block.stmts.shrink_to_fit();
 }
 
 /// Whether the item's text names `devref`; `source` is `None` when the file does not.

@@ -102,6 +102,13 @@ impl SourceFile {
         Span::new(self.id, start..end)
     }
 
+    /// Whether the text has the word `devref` anywhere. Every suppression names it
+    /// (`#[allow(devref::lint)]`, `// devref: allow(…)`), and nearly no file does: a file without it
+    /// needs no look for suppressions.
+    pub fn mentions_devref(&self) -> bool {
+        self.text.contains("devref")
+    }
+
     /// Where a span of this file's syntax tree starts: the start of [`Self::span`], without
     /// the cost of its end.
     pub fn start_of(&self, raw: proc_macro2::Span) -> usize {

@@ -119,9 +119,7 @@ impl Suppressions {
         comments: &CommentIndex,
         resolve: &dyn Fn(&str) -> Target,
     ) -> Suppressions {
-        // Every suppression names `devref` (`devref::lint`, `// devref: allow`); most files never
-        // do, and their syntax need not be walked for attributes.
-        if !source.text.contains("devref") {
+        if !source.mentions_devref() {
             return Suppressions {
                 entries: Vec::new(),
             };
