@@ -544,7 +544,8 @@ fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), B
         Ok(mut ast) => {
             // Lowering's macro bodies are dropped with this cache: kept until the lints run, they
             // would all be alive at the peak, while every syntax tree waits for the model.
-            let tree = lower_file(source, &ast, &MacroCache::default());
+            let mut tree = lower_file(source, &ast, &MacroCache::default());
+            tree.shrink_to_fit();
             if prune {
                 pruning::drop_unwalked_items(&mut ast, source);
             }

@@ -22,26 +22,7 @@ pub fn lower_file(source: &SourceFile, ast: &syn::File, macros: &MacroCache) -> 
     for item in &ast.items {
         lowerer.lower_item(item, 0, false);
     }
-    shrink_items(&mut lowerer.tree.items);
     lowerer.tree
-}
-
-/// Item trees wait for the model of every file, and an `Item` is a few hundred bytes: the lists
-/// that grew by doubling are cut to their length (600 fewer fresh pages on Linux 7.3).
-fn shrink_items(items: &mut Vec<Item>) {
-    items.shrink_to_fit();
-    for item in items {
-        match &mut item.kind {
-            ItemKind::Impl(imp) => shrink_items(&mut imp.items),
-            ItemKind::Trait { items, .. } => shrink_items(items),
-            ItemKind::Fn(sig) => {
-                sig.params.shrink_to_fit();
-                sig.calls.shrink_to_fit();
-            }
-            ItemKind::Use(imports) => imports.shrink_to_fit(),
-            _ => {}
-        }
-    }
 }
 
 /// Where an item sits: its module node, and whether it is nested in a body.
