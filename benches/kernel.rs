@@ -16,15 +16,17 @@ const RUNS: usize = 15;
 fn main() {
     let tree = kernel_tree();
     let files = rust_files(&tree);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let args: Vec<String> = std::env::args().collect();
+    let mode = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .map(|i| args.get(i + 1).map(String::as_str))
+    };
     // `--once read|parse|full`: read the tree, then nothing, one bare parse or one analysis, on one
     // thread, for instruction counts (bench/instructions.sh).
-    let args: Vec<String> = std::env::args().collect();
-    if let Some(which) = args
-        .iter()
-        .position(|a| a == "--once")
-        .map(|i| args.get(i + 1))
-    {
-        match which.map(String::as_str) {
+    if let Some(which) = mode("--once") {
+        match which {
             Some("read") => {}
             Some("parse") => parse_only(&files, 1),
             Some("full") => {
@@ -35,8 +37,24 @@ fn main() {
         }
         return;
     }
+    // `--process parse|full`: one bare parse or one analysis on every thread, as the whole work of
+    // a fresh process; prints how long it took (reading the tree before it is not counted), then
+    // exits without freeing anything, as `devref PATHS` does.
+    if let Some(which) = mode("--process") {
+        let start = Instant::now();
+        match which {
+            Some("parse") => parse_only(&files, threads),
+            Some("full") => {
+                let analysis =
+                    analyze_with(inputs(&files), &Options::default(), threads, Teardown::Exit);
+                std::hint::black_box(analysis.diagnostics.len());
+            }
+            _ => panic!("--process takes `parse` or `full`"),
+        }
+        println!("{}", start.elapsed().as_nanos());
+        std::process::exit(0);
+    }
     let bytes: usize = files.iter().map(|(_, text)| text.len()).sum();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "tree: {} ({} files, {:.1} MB), {threads} threads, median of {RUNS} runs",
         tree.display(),
@@ -44,74 +62,105 @@ fn main() {
         bytes as f64 / 1e6
     );
 
-    // `devref PATHS` analyses once and exits, leaving its trees and model to the OS
-    // (`Teardown::Exit`); a library caller frees them (`Teardown::Free`). Both are timed.
-    let full = |teardown: Teardown| {
-        let analysis = analyze_with(inputs(&files), &Options::default(), threads, teardown);
+    // `devref PATHS` is a fresh process that analyses once and exits, leaving its trees and model
+    // to the OS: every page it uses is new to it. So each of these runs is a process of its own,
+    // and so is each bare parse it is paired with.
+    let me = std::env::current_exe().expect("the bench's own executable");
+    let process = |which: &str| -> Duration {
+        let output = Command::new(&me)
+            .args(["--process", which])
+            .env("DEVREF_KERNEL", &tree)
+            .output()
+            .expect("running the bench as a child process");
+        assert!(
+            output.status.success(),
+            "`--process {which}` failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let nanos: u64 = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .expect("`--process` prints nanoseconds");
+        Duration::from_nanos(nanos)
+    };
+    // Warm-up (the page cache, the executable), then the runs alternate, so that a busy moment of
+    // the machine hits both alike.
+    process("parse");
+    process("full");
+    let mut process_parses = Vec::with_capacity(RUNS);
+    let mut process_fulls = Vec::with_capacity(RUNS);
+    let mut ratios = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let parse = process("parse");
+        let analysed = process("full");
+        ratios.push(analysed.as_secs_f64() / parse.as_secs_f64());
+        process_parses.push(parse);
+        process_fulls.push(analysed);
+    }
+
+    // A library caller analyses in a process that goes on, and frees what it built
+    // (`Teardown::Free`): these runs share this process, its heap reused from run to run.
+    let freeing = || {
+        let analysis = analyze_with(inputs(&files), &Options::default(), threads, Teardown::Free);
         std::hint::black_box(analysis.diagnostics.len());
     };
-    // Warm-up, then the runs alternate, so that a busy moment of the machine hits all alike. The
-    // runs that leave their memory to the OS come last, so that the heap they leave behind does
-    // not slow the others.
     parse_only(&files, threads);
-    full(Teardown::Free);
-    let mut parse_times = Vec::with_capacity(2 * RUNS);
-    // The bare parses paired with each kind of full run, for the fastest-of-each ratios: the
-    // fastest of all 30 parses would be compared with the fastest of only 15 full runs.
-    let mut freed_pairs = Vec::with_capacity(RUNS);
-    let mut full_pairs = Vec::with_capacity(RUNS);
+    freeing();
+    let mut parse_times = Vec::with_capacity(RUNS);
     let mut kept_times = Vec::with_capacity(RUNS);
-    let mut full_times = Vec::with_capacity(RUNS);
     let mut freed_times = Vec::with_capacity(RUNS);
-    let mut ratios = Vec::with_capacity(RUNS);
     let mut freed_ratios = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let parse = time(|| parse_only(&files, threads));
         kept_times.push(time(|| parse_keeping_trees(&files, threads)));
-        let freed = time(|| full(Teardown::Free));
+        let freed = time(freeing);
         freed_ratios.push(freed.as_secs_f64() / parse.as_secs_f64());
         parse_times.push(parse);
-        freed_pairs.push(parse);
         freed_times.push(freed);
     }
-    for _ in 0..RUNS {
-        let parse = time(|| parse_only(&files, threads));
-        let analysed = time(|| full(Teardown::Exit));
-        ratios.push(analysed.as_secs_f64() / parse.as_secs_f64());
-        parse_times.push(parse);
-        full_pairs.push(parse);
-        full_times.push(analysed);
+    for times in [
+        &mut process_parses,
+        &mut process_fulls,
+        &mut parse_times,
+        &mut kept_times,
+        &mut freed_times,
+    ] {
+        times.sort();
     }
-    parse_times.sort();
-    freed_pairs.sort();
-    full_pairs.sort();
-    kept_times.sort();
-    full_times.sort();
-    freed_times.sort();
     ratios.sort_by(f64::total_cmp);
     freed_ratios.sort_by(f64::total_cmp);
-    println!("syn::parse_file only: {:>8.1} ms", ms(parse_times[RUNS]));
+    let median = RUNS / 2;
+    println!("each run a process of its own, as `devref PATHS` runs:");
     println!(
-        "syn::parse_file, every tree kept to the end (as a model of all files needs): {:>8.1} ms",
-        ms(kept_times[RUNS / 2])
+        "  syn::parse_file only:             {:>8.1} ms",
+        ms(process_parses[median])
     );
     println!(
-        "devref full analysis, as `devref PATHS` runs it: {:>8.1} ms",
-        ms(full_times[RUNS / 2])
+        "  devref full analysis:             {:>8.1} ms",
+        ms(process_fulls[median])
     );
     println!(
-        "devref full analysis, freeing everything: {:>8.1} ms",
-        ms(freed_times[RUNS / 2])
+        "  ratio full / parse:               {:>8.2} (median of the {RUNS} paired runs; fastest of each: {:.2})",
+        ratios[median],
+        process_fulls[0].as_secs_f64() / process_parses[0].as_secs_f64()
+    );
+    println!("all runs in this process, freeing what they built, as a library caller does:");
+    println!(
+        "  syn::parse_file only:             {:>8.1} ms",
+        ms(parse_times[median])
     );
     println!(
-        "ratio full / parse:   {:>8.2} (median of the {RUNS} paired runs; fastest of each: {:.2})",
-        ratios[RUNS / 2],
-        full_times[0].as_secs_f64() / full_pairs[0].as_secs_f64()
+        "  syn::parse_file, every tree kept to the end (as a model of all files needs): {:.1} ms",
+        ms(kept_times[median])
     );
     println!(
-        "ratio freeing / parse: {:>7.2} (median of the {RUNS} paired runs; fastest of each: {:.2})",
-        freed_ratios[RUNS / 2],
-        freed_times[0].as_secs_f64() / freed_pairs[0].as_secs_f64()
+        "  devref full analysis, freeing:    {:>8.1} ms",
+        ms(freed_times[median])
+    );
+    println!(
+        "  ratio freeing / parse:            {:>8.2} (median of the {RUNS} paired runs; fastest of each: {:.2})",
+        freed_ratios[median],
+        freed_times[0].as_secs_f64() / parse_times[0].as_secs_f64()
     );
 }
 
