@@ -13,6 +13,11 @@ use devref_lints::{analyze_with, Input, Teardown};
 
 const RUNS: usize = 15;
 
+/// The allocator of the `devref` binary (see `src/main.rs`), so that both sides of the ratio
+/// allocate as devref does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let tree = kernel_tree();
     let files = rust_files(&tree);
