@@ -382,50 +382,76 @@ impl DefMap {
         ns: Namespace,
         extern_fallback: bool,
     ) -> Res {
-        let Some((first, rest)) = names.split_first() else {
+        let Some((last, init)) = names.split_last() else {
             return Res::Module(module);
         };
-        let first_ns = if rest.is_empty() {
-            ns
-        } else {
-            Namespace::Types
-        };
-        if *first == "crate" && !global {
-            if let Some(external) = self.partial_kernel_fallback(module, rest, ns) {
+        if init.is_empty() {
+            return self.resolve_first(module, last, global, ns, false, extern_fallback);
+        }
+        if names[0] == "crate" && !global {
+            if let Some(external) = self.partial_kernel_fallback(module, &names[1..], ns) {
                 return external;
             }
         }
-        let mut current = if global {
-            self.extern_crate(first)
-        } else {
-            match *first {
-                "crate" => Res::Module(self.crate_of(module).root),
-                "self" => Res::Module(module),
-                "super" => self.module(module).parent.map_or(Res::Unknown, Res::Module),
-                _ => match self.resolve_in_module(module, first, first_ns) {
-                    Res::Unknown if !rest.is_empty() && extern_fallback => self.extern_crate(first),
-                    Res::Unknown if rest.is_empty() => match ns {
-                        Namespace::Types if PRIMITIVES.contains(first) => {
-                            Res::Primitive(first.to_string())
-                        }
-                        _ => prelude(first),
-                    },
-                    found => found,
-                },
-            }
-        };
-        for (position, name) in rest.iter().enumerate() {
-            let segment_ns = if position + 1 == rest.len() {
-                ns
-            } else {
-                Namespace::Types
-            };
-            current = self.resolve_member(&current, name, segment_ns);
+        let parent = self.resolve_parent(module, init, global, extern_fallback);
+        self.resolve_member(&parent, last, ns)
+    }
+
+    /// What the segments before the last of a path name (`init` is not empty): always a type or
+    /// module, so resolving both namespaces of an import walks it once.
+    fn resolve_parent(
+        &self,
+        module: ModuleId,
+        init: &[&str],
+        global: bool,
+        extern_fallback: bool,
+    ) -> Res {
+        let mut current = self.resolve_first(
+            module,
+            init[0],
+            global,
+            Namespace::Types,
+            true,
+            extern_fallback,
+        );
+        for name in &init[1..] {
+            // `resolve_member` of `Unknown` is `Unknown`.
             if current == Res::Unknown {
                 break;
             }
+            current = self.resolve_member(&current, name, Namespace::Types);
         }
         current
+    }
+
+    /// The first segment of a path; `has_rest` when more segments follow it.
+    fn resolve_first(
+        &self,
+        module: ModuleId,
+        first: &str,
+        global: bool,
+        ns: Namespace,
+        has_rest: bool,
+        extern_fallback: bool,
+    ) -> Res {
+        if global {
+            return self.extern_crate(first);
+        }
+        match first {
+            "crate" => Res::Module(self.crate_of(module).root),
+            "self" => Res::Module(module),
+            "super" => self.module(module).parent.map_or(Res::Unknown, Res::Module),
+            _ => match self.resolve_in_module(module, first, ns) {
+                Res::Unknown if has_rest && extern_fallback => self.extern_crate(first),
+                Res::Unknown if !has_rest => match ns {
+                    Namespace::Types if PRIMITIVES.contains(&first) => {
+                        Res::Primitive(first.to_string())
+                    }
+                    _ => prelude(first),
+                },
+                found => found,
+            },
+        }
     }
 
     /// `crate::a::b` in a partial kernel crate: local if the linted files define it, else `kernel::a::b`.
@@ -600,8 +626,18 @@ impl DefMap {
                         bindings.push((Namespace::Types, Res::Unknown));
                     }
                 } else {
+                    let parent = match names.split_last() {
+                        // A partial kernel crate resolves `crate::…` per namespace.
+                        Some((_, init)) if !init.is_empty() && (global || init[0] != "crate") => {
+                            Some(self.resolve_parent(module, init, global, extern_fallback))
+                        }
+                        _ => None,
+                    };
                     for ns in [Namespace::Types, Namespace::Values] {
-                        let res = self.resolve_names(module, &names, global, ns, extern_fallback);
+                        let res = match (&parent, names.last()) {
+                            (Some(parent), Some(last)) => self.resolve_member(parent, last, ns),
+                            _ => self.resolve_names(module, &names, global, ns, extern_fallback),
+                        };
                         if res != Res::Unknown {
                             bindings.push((ns, res));
                         }
@@ -695,23 +731,32 @@ fn claim_module_files(
     by_path: &HashMap<PathBuf, FileId>,
     path_of: &HashMap<FileId, PathBuf>,
 ) -> HashMap<(FileId, u32, String), FileId> {
+    // The `mod x;` items, found once: the loop below may run twice, and files have thousands of
+    // other items.
+    let declarations: Vec<(&FileInput<'_>, &Item)> = files
+        .iter()
+        .flat_map(|file| {
+            file.tree
+                .items
+                .iter()
+                .filter(|item| matches!(item.kind, ItemKind::Mod { body: None, .. }))
+                .map(move |item| (file, item))
+        })
+        .collect();
     let mut as_root: Vec<FileId> = Vec::new();
     loop {
         let mut claims = HashMap::new();
         let mut claimed = std::collections::HashSet::new();
-        for file in files {
+        for &(file, item) in &declarations {
             let path = &path_of[&file.id];
             let mod_rs = is_mod_rs(path) || as_root.contains(&file.id);
-            for item in &file.tree.items {
-                let Some((name, candidates)) =
-                    module_file_candidates(file.tree, item, path, mod_rs)
-                else {
-                    continue;
-                };
-                if let Some(child) = candidates.iter().find_map(|c| by_path.get(c)) {
-                    if *child != file.id && claimed.insert(*child) {
-                        claims.insert((file.id, item.module, name.to_string()), *child);
-                    }
+            let Some((name, candidates)) = module_file_candidates(file.tree, item, path, mod_rs)
+            else {
+                continue;
+            };
+            if let Some(child) = candidates.iter().find_map(|c| by_path.get(c)) {
+                if *child != file.id && claimed.insert(*child) {
+                    claims.insert((file.id, item.module, name.to_string()), *child);
                 }
             }
         }
