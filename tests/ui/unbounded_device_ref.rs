@@ -173,3 +173,12 @@ fn not_a_device(ptr: *mut u8) -> ChipHolder<'static> {
 fn bytes(ptr: *const u8) -> &'static u8 {
     unsafe { &*ptr }
 }
+
+/// No `unsafe` block: devref does not expand macros, so one that hides `unsafe` in its own
+/// definition is not followed (kernel code writes `unsafe` and its SAFETY comment at the call).
+fn hidden_unsafe(ptr: *mut bindings::device) -> Holder<'static> {
+    // The macro's own `unsafe` block is out of sight.
+    wraps_unsafe!(Holder {
+        dev: Device::from_raw(ptr),
+    })
+}

@@ -171,31 +171,6 @@ pub(crate) fn sites_of<'c>(cx: &'c FileContext<'_>) -> &'c [Site] {
 }
 
 /// Whether a body (macro arguments included, nested items excluded) holds an `unsafe` block.
-struct UnsafeFinder<'c> {
-    cx: &'c FileContext<'c>,
-    found: bool,
-}
-
-impl<'ast> Visit<'ast> for UnsafeFinder<'_> {
-    fn visit_expr(&mut self, expr: &'ast syn::Expr) {
-        if self.found {
-            return;
-        }
-        if matches!(expr, syn::Expr::Unsafe(_)) {
-            self.found = true;
-            return;
-        }
-        syn::visit::visit_expr(self, expr);
-    }
-
-    fn visit_item(&mut self, _item: &'ast syn::Item) {}
-
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let macros = self.cx.macros;
-        visit_macro_exprs(self, macros, mac);
-    }
-}
-
 /// The safety lints' part of the shared walk.
 #[derive(Default)]
 pub(crate) struct Collector {
@@ -206,11 +181,8 @@ pub(crate) struct Collector {
 
 impl Hooks for Collector {
     fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
-        // Most functions hold no `unsafe` block; finding that out is far cheaper than anchoring
-        // every expression for the comment search.
-        let mut finder = UnsafeFinder { cx, found: false };
-        finder.visit_block(func.block);
-        if !finder.found {
+        // Most functions hold no `unsafe` block, and then there is no comment to look for.
+        if !func.holds_unsafe {
             return;
         }
         let mut body = Body {
@@ -221,8 +193,8 @@ impl Hooks for Collector {
             locals: HashMap::new(),
             tail_expected: None,
         };
-        if let Some(f) = &scope.in_fn {
-            for (name, ty) in &f.params {
+        if let Some(signature) = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref()) {
+            for (name, ty) in &signature.params {
                 if let Some(name) = name {
                     let info = body.pointer_of_type(ty);
                     body.locals.insert(name.clone(), info);
@@ -230,10 +202,11 @@ impl Hooks for Collector {
             }
         }
         // The block that makes the fn's return value may make a reference of the returned type.
-        if let (Some(tail), Some(f)) = (tail_expr(func.block), &scope.in_fn) {
+        let signature = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref());
+        if let (Some(tail), Some(signature)) = (tail_expr(func.block), signature) {
             if let Some(block) = returned_unsafe_block(tail) {
                 let start = cx.source.span(block).start;
-                body.tail_expected = f.ret.clone().map(|ret| (start, ret));
+                body.tail_expected = signature.ret.clone().map(|ret| (start, ret));
             }
         }
         body.visit_block(func.block);

@@ -56,6 +56,10 @@ pub(crate) struct FnHooks {
 
 impl Hooks for FnHooks {
     fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
+        // Every origin (`from_raw`, `as_ref`, `transmute`, `&*ptr`) is unsafe to call.
+        if !func.holds_unsafe && func.sig.unsafety.is_none() {
+            return;
+        }
         let mut flow = Flow {
             cx,
             scope,

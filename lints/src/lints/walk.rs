@@ -10,7 +10,7 @@ use super::FileContext;
 use crate::model::def_map::{ModuleId, Namespace, Res};
 use crate::model::item_tree::{Docs, TypeRef};
 use crate::model::lower::{ident_text, lower_docs, lower_path, lower_type};
-use crate::model::macros::MacroBody;
+use crate::model::macros::{visit_macro_exprs, MacroBody};
 use crate::model::spans;
 use crate::model::Scope;
 use crate::source::Span;
@@ -33,15 +33,16 @@ pub struct FnScope {
     pub is_unsafe: bool,
     /// The fn's docs when it is an `unsafe fn` (empty otherwise: a safe fn has no contract).
     pub docs: Docs,
-    /// The whole fn item.
-    pub span: Span,
-    /// The `fn name(…) -> …` signature.
-    pub sig_span: Span,
+    /// The lowered signature, only where the hooks can find something: in an `unsafe fn` or a fn
+    /// that holds an `unsafe` block (see [`FnView::holds_unsafe`]).
+    pub signature: Option<FnSignature>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FnSignature {
     pub ret: Option<TypeRef>,
     /// `(name, type)` of each typed parameter; `self` is not listed.
     pub params: Vec<(Option<String>, TypeRef)>,
-    /// Lifetime parameters declared on the fn.
-    pub lifetimes: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +99,10 @@ pub struct FnView<'a> {
     pub sig: &'a syn::Signature,
     pub attrs: &'a [syn::Attribute],
     pub block: &'a syn::Block,
+    /// Whether the body holds an `unsafe` block (in a closure or macro arguments too, not in nested
+    /// items). Everything the body hooks report starts in unsafe code, so a safe fn without one
+    /// has nothing for them.
+    pub holds_unsafe: bool,
 }
 
 /// Walks the file once, calling every hook in turn at each node.
@@ -136,13 +141,7 @@ impl Walker<'_, '_, '_> {
         self.cx.source.span(raw)
     }
 
-    fn with_fn(
-        &mut self,
-        sig: &syn::Signature,
-        attrs: &[syn::Attribute],
-        block: &syn::Block,
-        whole: Span,
-    ) {
+    fn with_fn(&mut self, sig: &syn::Signature, attrs: &[syn::Attribute], block: &syn::Block) {
         // Nothing in an empty body (most are bodies that `pruning` skipped) can be reported, and
         // the fn's scope is not free to build.
         if block.stmts.is_empty() {
@@ -152,17 +151,6 @@ impl Walker<'_, '_, '_> {
         // Only these two change; everything visited inside leaves the scope as it found it.
         let outer_type_params = self.scope.types.type_params.len();
         let outer_fn = self.scope.in_fn.take();
-        let mut params = Vec::new();
-        for input in &sig.inputs {
-            if let syn::FnArg::Typed(pat) = input {
-                let name = match &*pat.pat {
-                    syn::Pat::Ident(ident) => Some(ident_text(&ident.ident)),
-                    _ => None,
-                };
-                params.push((name, lower_type(file, &pat.ty)));
-            }
-        }
-        let mut lifetimes = Vec::new();
         for param in &sig.generics.params {
             match param {
                 syn::GenericParam::Type(t) => {
@@ -171,28 +159,49 @@ impl Walker<'_, '_, '_> {
                 syn::GenericParam::Const(c) => {
                     self.scope.types.type_params.push(ident_text(&c.ident))
                 }
-                syn::GenericParam::Lifetime(l) => lifetimes.push(l.lifetime.ident.to_string()),
+                syn::GenericParam::Lifetime(_) => {}
             }
         }
-        self.scope.in_fn = Some(FnScope {
-            name: ident_text(&sig.ident),
-            is_unsafe: sig.unsafety.is_some(),
-            // Only an `unsafe fn` has a contract for its body to delegate to; docs are not free.
-            docs: if sig.unsafety.is_some() {
-                lower_docs(file, attrs)
-            } else {
-                Docs::default()
-            },
-            span: whole,
-            sig_span: self.span(spans::signature(sig)),
+        let holds_unsafe = holds_unsafe_block(self.cx, block);
+        let is_unsafe = sig.unsafety.is_some();
+        let signature = (is_unsafe || holds_unsafe).then(|| FnSignature {
             ret: match &sig.output {
                 syn::ReturnType::Default => None,
                 syn::ReturnType::Type(_, ty) => Some(lower_type(file, ty)),
             },
-            params,
-            lifetimes,
+            params: sig
+                .inputs
+                .iter()
+                .filter_map(|input| match input {
+                    syn::FnArg::Typed(pat) => Some(pat),
+                    syn::FnArg::Receiver(_) => None,
+                })
+                .map(|pat| {
+                    let name = match &*pat.pat {
+                        syn::Pat::Ident(ident) => Some(ident_text(&ident.ident)),
+                        _ => None,
+                    };
+                    (name, lower_type(file, &pat.ty))
+                })
+                .collect(),
         });
-        let view = FnView { sig, attrs, block };
+        self.scope.in_fn = Some(FnScope {
+            name: ident_text(&sig.ident),
+            is_unsafe,
+            // Only an `unsafe fn` has a contract for its body to delegate to; docs are not free.
+            docs: if is_unsafe {
+                lower_docs(file, attrs)
+            } else {
+                Docs::default()
+            },
+            signature,
+        });
+        let view = FnView {
+            sig,
+            attrs,
+            block,
+            holds_unsafe,
+        };
         self.each_hook(|hook, cx, scope| hook.on_fn(cx, scope, &view));
         self.visit_block(block);
         self.scope.types.type_params.truncate(outer_type_params);
@@ -279,22 +288,19 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
     }
 
     fn visit_item_fn(&mut self, func: &'ast syn::ItemFn) {
-        let whole = self.span(spans::item_fn(func));
         for attr in &func.attrs {
             self.visit_attribute(attr);
         }
-        self.with_fn(&func.sig, &func.attrs, &func.block, whole);
+        self.with_fn(&func.sig, &func.attrs, &func.block);
     }
 
     fn visit_impl_item_fn(&mut self, func: &'ast syn::ImplItemFn) {
-        let whole = self.span(spans::impl_fn(func));
-        self.with_fn(&func.sig, &func.attrs, &func.block, whole);
+        self.with_fn(&func.sig, &func.attrs, &func.block);
     }
 
     fn visit_trait_item_fn(&mut self, func: &'ast syn::TraitItemFn) {
         if let Some(block) = &func.default {
-            let whole = self.span(spans::trait_fn(func));
-            self.with_fn(&func.sig, &func.attrs, block, whole);
+            self.with_fn(&func.sig, &func.attrs, block);
         }
     }
 
@@ -324,6 +330,36 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
             MacroBody::Opaque => {}
         }
     }
+}
+
+/// Whether `block` holds an `unsafe` block, in closures and macro arguments too (not in nested
+/// items, which are walked on their own).
+fn holds_unsafe_block(cx: &FileContext<'_>, block: &syn::Block) -> bool {
+    struct Finder<'c> {
+        cx: &'c FileContext<'c>,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder<'_> {
+        fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+            if self.found {
+                return;
+            }
+            if matches!(expr, syn::Expr::Unsafe(_)) {
+                self.found = true;
+                return;
+            }
+            syn::visit::visit_expr(self, expr);
+        }
+
+        fn visit_item(&mut self, _item: &'ast syn::Item) {}
+
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            visit_macro_exprs(self, self.cx.macros, mac);
+        }
+    }
+    let mut finder = Finder { cx, found: false };
+    finder.visit_block(block);
+    finder.found
 }
 
 /// The expression inside any parentheses (and invisible groups from macros).
