@@ -1,5 +1,8 @@
 //! Times devref on a real kernel tree against a bare `syn::parse_file` of the same files on the same
-//! number of threads, so the overhead of the model and the lints is measured in one run.
+//! number of threads, so the overhead of the model and the lints is measured in one run. Each timed
+//! run of either is a fresh child process (`--process parse|full`), as `devref PATHS` is; library
+//! use, freeing what each analysis built, is timed in this process. Both sides allocate with the
+//! `devref` binary's allocator.
 //!
 //! `cargo bench --bench kernel` fetches Linux 7.3's Rust sources through
 //! `../shared/corpus/fetch-kernel.sh` (or uses `DEVREF_KERNEL=/path/to/tree`).
