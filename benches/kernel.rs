@@ -78,15 +78,11 @@ fn main() {
     let me = std::env::current_exe().expect("the bench's own executable");
     // Wall time and CPU time (every thread's) of one run.
     let process = |which: &str| -> (Duration, Duration) {
-        let output = Command::new(&me)
-            .args(["--process", which])
-            .env("DEVREF_KERNEL", &tree)
-            .output()
-            .expect("running the bench as a child process");
-        assert!(
-            output.status.success(),
-            "`--process {which}` failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+        let output = checked_output(
+            Command::new(&me)
+                .args(["--process", which])
+                .env("DEVREF_KERNEL", &tree),
+            &format!("`--process {which}`"),
         );
         let stdout = String::from_utf8_lossy(&output.stdout);
         let nanos: Vec<u64> = stdout
@@ -261,15 +257,9 @@ fn kernel_tree() -> PathBuf {
         return PathBuf::from(tree);
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/fetch-kernel.sh");
-    let output = Command::new("bash")
-        .arg(&script)
-        .arg("7.3")
-        .output()
-        .expect("running fetch-kernel.sh");
-    assert!(
-        output.status.success(),
-        "fetch-kernel.sh failed: {}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = checked_output(
+        Command::new("bash").arg(&script).arg("7.3"),
+        "fetch-kernel.sh",
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     PathBuf::from(
@@ -279,6 +269,19 @@ fn kernel_tree() -> PathBuf {
             .expect("the script prints the tree")
             .trim(),
     )
+}
+
+/// Runs `command`, which must succeed; `what` names it in the panic.
+fn checked_output(command: &mut Command, what: &str) -> std::process::Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|error| panic!("running {what}: {error}"));
+    assert!(
+        output.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }
 
 fn rust_files(tree: &Path) -> Vec<(String, String)> {
