@@ -170,7 +170,6 @@ pub(crate) fn sites_of<'c>(cx: &'c FileContext<'_>) -> &'c [Site] {
     &cx.walked().safety_sites
 }
 
-/// Whether a body (macro arguments included, nested items excluded) holds an `unsafe` block.
 /// The safety lints' part of the shared walk.
 #[derive(Default)]
 pub(crate) struct Collector {
@@ -193,7 +192,8 @@ impl Hooks for Collector {
             locals: HashMap::new(),
             tail_expected: None,
         };
-        if let Some(signature) = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref()) {
+        let signature = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref());
+        if let Some(signature) = signature {
             for (name, ty) in &signature.params {
                 if let Some(name) = name {
                     let info = body.pointer_of_type(ty);
@@ -202,7 +202,6 @@ impl Hooks for Collector {
             }
         }
         // The block that makes the fn's return value may make a reference of the returned type.
-        let signature = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref());
         if let (Some(tail), Some(signature)) = (tail_expr(func.block), signature) {
             if let Some(block) = returned_unsafe_block(tail) {
                 let start = cx.source.span(block).start;

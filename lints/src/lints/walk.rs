@@ -38,6 +38,7 @@ pub struct FnScope {
     pub signature: Option<FnSignature>,
 }
 
+/// What the hooks read of a fn's signature, lowered.
 #[derive(Clone, Debug)]
 pub struct FnSignature {
     pub ret: Option<TypeRef>,

@@ -397,6 +397,28 @@ impl DefMap {
         self.resolve_member(&parent, last, ns)
     }
 
+    /// [`Self::resolve_names`] in both namespaces, walking the path up to its last segment once.
+    fn resolve_names_in_both(
+        &self,
+        module: ModuleId,
+        names: &[&str],
+        global: bool,
+        extern_fallback: bool,
+    ) -> [(Namespace, Res); 2] {
+        let both = [Namespace::Types, Namespace::Values];
+        match names.split_last() {
+            // A partial kernel crate resolves `crate::…` per namespace.
+            Some((last, init)) if !init.is_empty() && (global || init[0] != "crate") => {
+                let parent = self.resolve_parent(module, init, global, extern_fallback);
+                both.map(|ns| (ns, self.resolve_member(&parent, last, ns)))
+            }
+            _ => both.map(|ns| {
+                let res = self.resolve_names(module, names, global, ns, extern_fallback);
+                (ns, res)
+            }),
+        }
+    }
+
     /// What the segments before the last of a path name (`init` is not empty): always a type or
     /// module, so resolving both namespaces of an import walks it once.
     fn resolve_parent(
@@ -626,18 +648,9 @@ impl DefMap {
                         bindings.push((Namespace::Types, Res::Unknown));
                     }
                 } else {
-                    let parent = match names.split_last() {
-                        // A partial kernel crate resolves `crate::…` per namespace.
-                        Some((_, init)) if !init.is_empty() && (global || init[0] != "crate") => {
-                            Some(self.resolve_parent(module, init, global, extern_fallback))
-                        }
-                        _ => None,
-                    };
-                    for ns in [Namespace::Types, Namespace::Values] {
-                        let res = match (&parent, names.last()) {
-                            (Some(parent), Some(last)) => self.resolve_member(parent, last, ns),
-                            _ => self.resolve_names(module, &names, global, ns, extern_fallback),
-                        };
+                    for (ns, res) in
+                        self.resolve_names_in_both(module, &names, global, extern_fallback)
+                    {
                         if res != Res::Unknown {
                             bindings.push((ns, res));
                         }

@@ -55,11 +55,6 @@ fn signature_end(sig: &syn::Signature) -> Span {
     }
 }
 
-/// The `fn name(…) -> …` part, up to the body.
-pub fn signature(sig: &syn::Signature) -> Span {
-    join(signature_start(sig), signature_end(sig))
-}
-
 fn fields_end(fields: &syn::Fields, semi: Option<syn::Token![;]>, fallback: Span) -> Span {
     match (fields, semi) {
         (syn::Fields::Named(named), _) => named.brace_token.span.close(),
