@@ -142,17 +142,10 @@ impl Walker<'_, '_, '_> {
         self.cx.source.span(raw)
     }
 
-    fn with_fn(&mut self, sig: &syn::Signature, attrs: &[syn::Attribute], block: &syn::Block) {
-        // Nothing in an empty body (most are bodies that `pruning` skipped) can be reported, and
-        // the fn's scope is not free to build.
-        if block.stmts.is_empty() {
-            return;
-        }
-        let file = self.cx.source;
-        // Only these two change; everything visited inside leaves the scope as it found it.
-        let outer_type_params = self.scope.types.type_params.len();
-        let outer_fn = self.scope.in_fn.take();
-        for param in &sig.generics.params {
+    /// Brings the type and const parameters of `generics` into scope (the caller truncates them
+    /// when it leaves).
+    fn push_type_params(&mut self, generics: &syn::Generics) {
+        for param in &generics.params {
             match param {
                 syn::GenericParam::Type(t) => {
                     self.scope.types.type_params.push(ident_text(&t.ident))
@@ -163,6 +156,19 @@ impl Walker<'_, '_, '_> {
                 syn::GenericParam::Lifetime(_) => {}
             }
         }
+    }
+
+    fn with_fn(&mut self, sig: &syn::Signature, attrs: &[syn::Attribute], block: &syn::Block) {
+        // Nothing in an empty body (most are bodies that `pruning` skipped) can be reported, and
+        // the fn's scope is not free to build.
+        if block.stmts.is_empty() {
+            return;
+        }
+        let file = self.cx.source;
+        // Only these two change; everything visited inside leaves the scope as it found it.
+        let outer_type_params = self.scope.types.type_params.len();
+        let outer_fn = self.scope.in_fn.take();
+        self.push_type_params(&sig.generics);
         let holds_unsafe = holds_unsafe_block(self.cx, block);
         let is_unsafe = sig.unsafety.is_some();
         let signature = (is_unsafe || holds_unsafe).then(|| FnSignature {
@@ -238,17 +244,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
         let file = self.cx.source;
         // What an impl changes, to put back (the scope is not cloned: a fn's scope holds types).
         let outer_type_params = self.scope.types.type_params.len();
-        for param in &imp.generics.params {
-            match param {
-                syn::GenericParam::Type(t) => {
-                    self.scope.types.type_params.push(ident_text(&t.ident))
-                }
-                syn::GenericParam::Const(c) => {
-                    self.scope.types.type_params.push(ident_text(&c.ident))
-                }
-                syn::GenericParam::Lifetime(_) => {}
-            }
-        }
+        self.push_type_params(&imp.generics);
         let self_ty = lower_type(file, &imp.self_ty);
         let self_res = self.cx.model.resolve_type(&self_ty, &self.scope.types);
         let trait_res = imp.trait_.as_ref().map(|(_, path, _)| {
