@@ -388,7 +388,7 @@ impl DefMap {
         if init.is_empty() {
             return self.resolve_first(module, last, global, ns, false, extern_fallback);
         }
-        if names[0] == "crate" && !global {
+        if is_crate_relative(names, global) {
             if let Some(external) = self.partial_kernel_fallback(module, &names[1..], ns) {
                 return external;
             }
@@ -408,7 +408,7 @@ impl DefMap {
         let both = [Namespace::Types, Namespace::Values];
         match names.split_last() {
             // A partial kernel crate resolves `crate::…` per namespace.
-            Some((last, init)) if !init.is_empty() && (global || init[0] != "crate") => {
+            Some((last, init)) if !init.is_empty() && !is_crate_relative(names, global) => {
                 let parent = self.resolve_parent(module, init, global, extern_fallback);
                 both.map(|ns| (ns, self.resolve_member(&parent, last, ns)))
             }
@@ -667,6 +667,11 @@ impl DefMap {
         }
         resolved
     }
+}
+
+/// `crate::…`, which a partial kernel crate may resolve outside the linted files.
+fn is_crate_relative(names: &[&str], global: bool) -> bool {
+    !global && names.first() == Some(&"crate")
 }
 
 fn prelude(name: &str) -> Res {
