@@ -359,13 +359,14 @@ fn worker(
             }
             comments[index] = Some(comment_index(&files[id.0 as usize]));
         }
-        for (_, file) in &parsed {
+        for (id, file) in &parsed {
+            let source = &files[id.0 as usize];
             for item in &file.ast.items {
                 if model_ready() {
                     break 'prepare;
                 }
                 // A panic here is met again, and reported, when the lints parse the macro.
-                let _ = catch_panic(|| file.macros.prefetch(item));
+                let _ = catch_panic(|| file.macros.prefetch(item, source));
             }
         }
     }

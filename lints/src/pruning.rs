@@ -61,7 +61,7 @@ pub fn may_declare_items(text: &[u8]) -> bool {
 
 /// Whether `text` has a word (an ASCII identifier or keyword) for which `wanted(word, rest)`
 /// holds, `rest` being the text after it.
-fn any_word(text: &[u8], wanted: impl Fn(&[u8], &[u8]) -> bool) -> bool {
+pub(crate) fn any_word(text: &[u8], wanted: impl Fn(&[u8], &[u8]) -> bool) -> bool {
     let mut i = 0;
     while i < text.len() {
         let byte = text[i];

@@ -106,6 +106,22 @@ fn in_macro_arguments(dev: &device::Device, raw: *mut bindings::device) {
     });
 }
 
+/// An `unsafe fn` needs no `unsafe` block around a call in a macro's arguments: the call is seen
+/// by its name, or by the name an import gives it.
+unsafe fn in_macro_arguments_of_an_unsafe_fn(raw: *mut bindings::device, udev: *mut bindings::usb_device) {
+    log!(bindings::get_device(raw)); //~ manual_device_refcount
+    log!(release_usb(udev)); //~ manual_device_refcount
+}
+
+/// A macro that writes `unsafe` in its own definition, in a function that devref reads (it has
+/// an `unsafe` block): the calls in its arguments are seen too.
+fn in_a_macro_that_hides_unsafe(raw: *mut bindings::device, udev: *mut bindings::usb_device) {
+    // SAFETY: for the test.
+    unsafe { bindings::put_device(raw) }; //~ manual_device_refcount
+    wraps_unsafe!(bindings::get_device(raw)); //~ manual_device_refcount
+    wraps_unsafe!(release_usb(udev)); //~ manual_device_refcount
+}
+
 struct Holder<T> {
     dev: T,
 }

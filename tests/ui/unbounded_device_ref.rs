@@ -29,6 +29,28 @@ fn shorthand_field(ptr: *mut bindings::device) -> Holder<'static> {
     Holder { dev } //~ unbounded_device_ref
 }
 
+/// A macro's arguments that name the local holding the reference.
+fn local_stored_in_macro_arguments(ptr: *mut bindings::device) -> impl PinInit<Holder<'static>, Error> {
+    // SAFETY: for the test.
+    let dev = unsafe { Device::from_raw(ptr) };
+    pin_init!(Holder { dev }) //~ unbounded_device_ref
+}
+
+/// A macro inside the `unsafe` block that makes the reference.
+fn macro_inside_the_unsafe_block(ptr: *mut bindings::device) -> Holder<'static> {
+    // SAFETY: for the test.
+    unsafe { identity!(Holder { dev: Device::from_raw(ptr) }) } //~ unbounded_device_ref
+}
+
+// A function written inside a macro's arguments is walked like any other.
+wraps_items! {
+    fn written_in_a_macro(ptr: *mut bindings::device) -> Holder<'static> {
+        // SAFETY: for the test.
+        let dev = unsafe { Device::from_raw(ptr) };
+        Holder { dev } //~ unbounded_device_ref
+    }
+}
+
 fn through_moves_and_shadowing(ptr: *mut bindings::device) -> Holder<'static> {
     let first = unsafe { Device::from_raw(ptr) };
     let second = first;

@@ -13,7 +13,7 @@ use crate::model::contracts::{
 use crate::model::def_map::{Namespace, Res};
 use crate::model::item_tree::{ItemKind, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type};
-use crate::model::macros::{visit_macro_exprs, MacroBody, MacroCache};
+use crate::model::macros::{visit_macro_exprs, visit_macro_exprs_if, MacroBody, MacroCache};
 use crate::model::spans;
 use crate::model::types::first_type_arg;
 use crate::model::Model;
@@ -1098,8 +1098,11 @@ impl<'ast> Visit<'ast> for Body<'_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let macros = self.cx.macros;
-        visit_macro_exprs(self, macros, mac);
+        // Outside `Calls`, this visitor records `unsafe` blocks and `let` bindings only.
+        let (macros, source) = (self.cx.macros, self.cx.source);
+        visit_macro_exprs_if(self, macros, source, mac, |word| {
+            word == b"unsafe" || word == b"let"
+        });
     }
 }
 

@@ -11,7 +11,7 @@ use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
 use crate::model::item_tree::TypeKind;
 use crate::model::lower::{ident_text, lower_type};
-use crate::model::macros::visit_macro_exprs;
+use crate::model::macros::{visit_macro_exprs, MacroBody};
 use crate::model::types::Walk;
 use crate::source::Span;
 
@@ -66,6 +66,7 @@ impl Hooks for FnHooks {
             locals: HashMap::new(),
             pointer_params: HashMap::new(),
             return_type: unbounded_return(cx, scope, func.sig),
+            unsafe_depth: 0,
             out: &mut self.out,
         };
         for input in &func.sig.inputs {
@@ -100,6 +101,8 @@ struct Flow<'a, 'o> {
     pointer_params: HashMap<String, syn::Type>,
     /// The return type, when it is a device reference bound to no input of a safe fn.
     return_type: Option<syn::Type>,
+    /// How many `unsafe` blocks are around the code being visited.
+    unsafe_depth: usize,
     out: &'o mut Vec<Diagnostic>,
 }
 
@@ -371,9 +374,34 @@ impl<'ast> Visit<'ast> for Flow<'_, '_> {
         // Nested items are functions of their own; the walker visits them.
     }
 
+    fn visit_expr_unsafe(&mut self, block: &'ast syn::ExprUnsafe) {
+        self.unsafe_depth += 1;
+        syn::visit::visit_expr_unsafe(self, block);
+        self.unsafe_depth -= 1;
+    }
+
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let macros = self.cx.macros;
-        visit_macro_exprs(self, macros, mac);
+        // Every origin is unsafe code; elsewhere, arguments matter only if they bind a name or
+        // name a local that holds a reference.
+        if self.unsafe_depth > 0 || self.scope.in_fn.as_ref().is_some_and(|f| f.is_unsafe) {
+            visit_macro_exprs(self, macros, mac);
+            return;
+        }
+        let locals = &self.locals;
+        let wanted = |word: &[u8]| {
+            word == b"unsafe"
+                || word == b"let"
+                || std::str::from_utf8(word).is_ok_and(|word| locals.contains_key(word))
+        };
+        let Some(body) = macros.body_if(mac, self.cx.source, wanted) else {
+            return;
+        };
+        if let MacroBody::Exprs(exprs) = &*body {
+            for expr in exprs {
+                self.visit_expr(expr);
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use super::FileContext;
 use crate::model::def_map::{ModuleId, Namespace, Res};
 use crate::model::item_tree::{Docs, TypeRef};
 use crate::model::lower::{ident_text, lower_docs, lower_path, lower_type};
-use crate::model::macros::{visit_macro_exprs, MacroBody};
+use crate::model::macros::{visit_macro_exprs_if, MacroBody};
 use crate::model::spans;
 use crate::model::Scope;
 use crate::source::Span;
@@ -312,7 +312,17 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let body = self.cx.macros.body(mac);
+        // What the hooks meet through the walker: items (`on_fn`, `on_impl`, and the scope of a
+        // module or trait) and calls of C get/put functions (`on_expr`). The rest of a body the
+        // hooks walk themselves, from `on_fn`.
+        let model = self.cx.model;
+        let wanted = |word: &[u8]| {
+            matches!(word, b"fn" | b"impl" | b"mod" | b"trait")
+                || std::str::from_utf8(word).is_ok_and(|word| model.may_name_get_put(word))
+        };
+        let Some(body) = self.cx.macros.body_if(mac, self.cx.source, wanted) else {
+            return;
+        };
         match &*body {
             MacroBody::Exprs(exprs) => {
                 for expr in exprs {
@@ -351,7 +361,8 @@ fn holds_unsafe_block(cx: &FileContext<'_>, block: &syn::Block) -> bool {
         fn visit_item(&mut self, _item: &'ast syn::Item) {}
 
         fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-            visit_macro_exprs(self, self.cx.macros, mac);
+            let (macros, source) = (self.cx.macros, self.cx.source);
+            visit_macro_exprs_if(self, macros, source, mac, |word| word == b"unsafe");
         }
     }
     let mut finder = Finder { cx, found: false };

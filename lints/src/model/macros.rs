@@ -13,6 +13,8 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Item, Macro, Token};
 
+use crate::source::SourceFile;
+
 /// What a macro's tokens parse as.
 pub enum MacroBody {
     Exprs(Vec<Expr>),
@@ -30,29 +32,79 @@ pub struct MacroCache {
 
 impl MacroCache {
     pub fn body(&self, mac: &Macro) -> Rc<MacroBody> {
-        let start = mac.bang_token.span.start();
-        let end = super::spans::macro_delimiters(mac).close().end();
-        if let Some(body) = self.bodies.borrow().get(&(start, end)) {
+        let key = cache_key(mac);
+        if let Some(body) = self.bodies.borrow().get(&key) {
             return Rc::clone(body);
         }
+        self.parse_into(key, mac)
+    }
+
+    /// The body of `mac`, unless it is not parsed yet and its text (comments and strings
+    /// included) has no word that `wanted` accepts: the caller has shown that then nothing in it
+    /// can matter to it, and skips it. Most macro arguments are format strings and plain values,
+    /// and parsing them was a sixth of the lints' work.
+    pub fn body_if(
+        &self,
+        mac: &Macro,
+        source: &SourceFile,
+        wanted: impl Fn(&[u8]) -> bool,
+    ) -> Option<Rc<MacroBody>> {
+        let key = cache_key(mac);
+        if let Some(body) = self.bodies.borrow().get(&key) {
+            return Some(Rc::clone(body));
+        }
+        names_a_wanted_word(source, mac, wanted).then(|| self.parse_into(key, mac))
+    }
+
+    fn parse_into(&self, key: (LineColumn, LineColumn), mac: &Macro) -> Rc<MacroBody> {
         let body = Rc::new(parse_body(mac));
-        self.bodies
-            .borrow_mut()
-            .insert((start, end), Rc::clone(&body));
+        self.bodies.borrow_mut().insert(key, Rc::clone(&body));
         body
     }
 }
 
+/// Where the invocation starts and ends (line and column are cheaper to get from a span than
+/// byte offsets).
+fn cache_key(mac: &Macro) -> (LineColumn, LineColumn) {
+    let start = mac.bang_token.span.start();
+    let end = super::spans::macro_delimiters(mac).close().end();
+    (start, end)
+}
+
+/// Whether the text of the macro's arguments has an ASCII word that `wanted` accepts. A non-ASCII
+/// byte, or arguments whose text cannot be found, count as a yes: the word scan splits words
+/// at non-ASCII letters.
+fn names_a_wanted_word(source: &SourceFile, mac: &Macro, wanted: impl Fn(&[u8]) -> bool) -> bool {
+    let range = source
+        .span(super::spans::macro_delimiters(mac).join())
+        .range();
+    let Some(text) = source.text.as_bytes().get(range).filter(|t| !t.is_empty()) else {
+        return true;
+    };
+    if !text.is_ascii() {
+        return true;
+    }
+    crate::pruning::any_word(text, |word, _| wanted(word))
+}
+
 impl MacroCache {
-    /// Parses every macro invocation in `item`, and those inside them, ahead of the lints' walk,
-    /// which then finds each body in the cache: work for a thread that waits for the model.
-    pub fn prefetch(&self, item: &syn::Item) {
+    /// Parses the macro invocations in `item`, and those inside them, that the lints' walk is
+    /// sure to look into, ahead of it: work for a thread that waits for the model. Those are the
+    /// ones whose text names a word of [`PREFETCHED_WORDS`]; the walk parses the others it needs
+    /// when it meets them.
+    pub fn prefetch(&self, item: &syn::Item, source: &SourceFile) {
         struct Prefetch<'a> {
             macros: &'a MacroCache,
+            source: &'a SourceFile,
         }
         impl<'ast> syn::visit::Visit<'ast> for Prefetch<'_> {
             fn visit_macro(&mut self, mac: &'ast Macro) {
-                let body = self.macros.body(mac);
+                let Some(body) = self
+                    .macros
+                    .body_if(mac, self.source, |word| PREFETCHED_WORDS.contains(&word))
+                else {
+                    return;
+                };
                 match &*body {
                     MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
                     MacroBody::Items(items) => items.iter().for_each(|i| self.visit_item(i)),
@@ -60,9 +112,17 @@ impl MacroCache {
                 }
             }
         }
-        syn::visit::Visit::visit_item(&mut Prefetch { macros: self }, item);
+        let mut prefetch = Prefetch {
+            macros: self,
+            source,
+        };
+        syn::visit::Visit::visit_item(&mut prefetch, item);
     }
 }
+
+/// Words that make the walk look into a macro's arguments wherever they are: an `unsafe` block,
+/// a `let` (both read by the safety lints), and the items the walker visits.
+pub const PREFETCHED_WORDS: &[&[u8]] = &[b"unsafe", b"let", b"fn", b"impl", b"mod", b"trait"];
 
 /// Visits the expressions a macro's arguments parse as (nothing for items or opaque bodies): what
 /// every body visitor's `visit_macro` does.
@@ -70,8 +130,30 @@ pub fn visit_macro_exprs<V>(visitor: &mut V, macros: &MacroCache, mac: &Macro)
 where
     V: for<'x> syn::visit::Visit<'x>,
 {
-    let body = macros.body(mac);
-    if let MacroBody::Exprs(exprs) = &*body {
+    visit_exprs(visitor, &macros.body(mac));
+}
+
+/// [`visit_macro_exprs`] for a visitor that has nothing to find in arguments without a word that
+/// `wanted` accepts (see [`MacroCache::body_if`]).
+pub fn visit_macro_exprs_if<V>(
+    visitor: &mut V,
+    macros: &MacroCache,
+    source: &SourceFile,
+    mac: &Macro,
+    wanted: impl Fn(&[u8]) -> bool,
+) where
+    V: for<'x> syn::visit::Visit<'x>,
+{
+    if let Some(body) = macros.body_if(mac, source, wanted) {
+        visit_exprs(visitor, &body);
+    }
+}
+
+fn visit_exprs<V>(visitor: &mut V, body: &MacroBody)
+where
+    V: for<'x> syn::visit::Visit<'x>,
+{
+    if let MacroBody::Exprs(exprs) = body {
         for expr in exprs {
             visitor.visit_expr(expr);
         }
