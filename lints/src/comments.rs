@@ -219,10 +219,10 @@ fn scan_line_comment(src: &str, pos: usize) -> (usize, DocStyle) {
         _ => DocStyle::None,
     };
     let body = pos + 2;
-    // `str::find(char)` uses memchr; comments are a large share of kernel source.
-    let newline = src
+    // Comments are a large share of kernel source: memchr finds their ends.
+    let newline = bytes
         .get(body..)
-        .and_then(|rest| rest.find('\n'))
+        .and_then(|rest| memchr::memchr(b'\n', rest))
         .map_or(bytes.len(), |i| body + i);
     let end = if newline > body && bytes[newline - 1] == b'\r' {
         newline - 1
@@ -415,10 +415,10 @@ impl Lexer<'_> {
     /// `code` is set.
     fn newlines_in(&mut self, range: Range<usize>, code: bool) {
         let end = range.end;
-        let Some(text) = self.src.get(range.clone()) else {
+        let Some(text) = self.bytes.get(range.clone()) else {
             return;
         };
-        for (i, _) in text.match_indices('\n') {
+        for i in memchr::memchr_iter(b'\n', text) {
             let next = range.start + i + 1;
             self.line_starts.push(next);
             self.code_lines.push(code && next < end);

@@ -228,10 +228,7 @@ pub fn prune_docs(text: &str) -> Option<String> {
 }
 
 fn next_line(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |i| from + i + 1)
+    memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i + 1)
 }
 
 /// If the line starting at `line` is a `//!` doc comment, the offset of its `!`.

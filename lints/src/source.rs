@@ -56,9 +56,16 @@ struct LineIndex {
 
 impl LineIndex {
     fn new(text: &str) -> LineIndex {
+        // Built for every file: memchr's SIMD search is several times cheaper than `str`'s.
         let starts: Vec<usize> = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
             .collect();
+        if text.is_ascii() {
+            return LineIndex {
+                starts,
+                wide_lines: Vec::new(),
+            };
+        }
         let blanked = blank_prefix(text);
         let parsed = blanked.as_deref().unwrap_or(text);
         let wide_lines = starts

@@ -63,7 +63,6 @@ pub struct BodyScan {
 
 pub fn scan_bodies(text: &str) -> BodyScan {
     let mut scan = Scan {
-        text,
         bytes: text.as_bytes(),
         pos: 0,
         levels: vec![Level::new(LevelKind::Scanned, 0, false)],
@@ -170,7 +169,6 @@ enum Token {
 }
 
 struct Scan<'t> {
-    text: &'t str,
     bytes: &'t [u8],
     pos: usize,
     levels: Vec<Level>,
@@ -389,9 +387,7 @@ impl Scan<'_> {
                 b'/' if self.peek(1) == b'/' => {
                     let doc =
                         (self.peek(2) == b'/' && self.peek(3) != b'/') || self.peek(2) == b'!';
-                    // `str::find` looks for the line break with `memchr`.
-                    self.pos = self.text[self.pos..]
-                        .find('\n')
+                    self.pos = memchr::memchr(b'\n', &self.bytes[self.pos..])
                         .map_or(self.bytes.len(), |i| self.pos + i);
                     if doc {
                         return Some(Some(Token::Other));
