@@ -1,5 +1,7 @@
 //! Lowering a parsed file into its [`ItemTree`].
 
+use std::borrow::Cow;
+
 use proc_macro2::Span as RawSpan;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -72,6 +74,27 @@ impl Lowerer<'_> {
         self.source.span(raw)
     }
 
+    /// The text of one doc attribute. A `///` or `//!` line is read from the file: the lexer
+    /// made it a string literal, and unescaping that again was a tenth of lowering.
+    fn doc_text<'s>(&'s self, attr: &syn::Attribute, literal: &syn::LitStr) -> Cow<'s, str> {
+        let text = &self.source.text;
+        let bytes = text.as_bytes();
+        let start = self.source.start_of(attr.pound_token.span);
+        let rest = bytes.get(start..).unwrap_or_default();
+        if rest.starts_with(b"///") || rest.starts_with(b"//!") {
+            let body = start + 3;
+            // As the lexer reads it: up to the line break, a `\r` before it excluded.
+            let mut end = memchr::memchr(b'\n', &bytes[body..]).map_or(bytes.len(), |i| body + i);
+            if end > body && bytes[end - 1] == b'\r' {
+                end -= 1;
+            }
+            if let Some(line) = text.get(body..end) {
+                return Cow::Borrowed(line);
+            }
+        }
+        Cow::Owned(literal.value())
+    }
+
     fn docs(&self, attrs: &[syn::Attribute]) -> Docs {
         let mut text = String::new();
         let mut first: Option<&syn::Attribute> = None;
@@ -88,7 +111,7 @@ impl Lowerer<'_> {
                 ..
             }) = &nv.value
             {
-                let line = s.value();
+                let line = self.doc_text(attr, s);
                 // `///` lines keep their leading space; block docs may hold many lines.
                 for part in line.split('\n') {
                     text.push_str(part.strip_prefix(' ').unwrap_or(part));
@@ -868,5 +891,53 @@ impl<'ast> Visit<'ast> for SelfFields {
             }
         }
         syn::visit::visit_expr_field(self, field);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    /// The docs of the file's first item (or of the file, for `//!`), as lowering reads them.
+    fn docs_of(text: &str, inner: bool) -> String {
+        let source = SourceFile::new(FileId(0), "docs.rs".to_string(), text.to_string());
+        let ast = syn::parse_file(text).expect("parses");
+        let attrs = if inner {
+            &ast.attrs
+        } else {
+            match &ast.items[0] {
+                syn::Item::Fn(f) => &f.attrs,
+                other => panic!("not a fn: {other:?}"),
+            }
+        };
+        lower_docs(&source, attrs).text
+    }
+
+    #[test]
+    fn line_docs_are_read_from_the_file() {
+        assert_eq!(
+            docs_of(
+                "/// First line.\r\n///  Indented, \"quoted\" \\ and ü.\r\nfn f() {}\n",
+                false
+            ),
+            "First line.\n Indented, \"quoted\" \\ and ü.\n"
+        );
+        assert_eq!(
+            docs_of("//! Module docs.\n//!\nfn f() {}\n", true),
+            "Module docs.\n\n"
+        );
+    }
+
+    #[test]
+    fn other_docs_are_unescaped() {
+        assert_eq!(
+            docs_of("#[doc = \"quote \\\" and\\nnext\"]\nfn f() {}\n", false),
+            "quote \" and\nnext\n"
+        );
+        assert_eq!(
+            docs_of("/** Block\n * doc */\nfn f() {}\n", false),
+            "Block\n* doc \n"
+        );
     }
 }
