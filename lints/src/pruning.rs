@@ -33,18 +33,48 @@ pub use bodies::{blank, scan_bodies, unneeded_bodies, BodyScan};
 use crate::model::spans;
 use crate::source::SourceFile;
 
-/// Whether the body's text names anything devref reads in a body (see the module docs). Comments
-/// and strings count too, which only ever keeps a body that could have been skipped.
+/// Whether the body's text names anything devref reads in a body (see the module docs). A line
+/// that is a `//` comment counts only for `devref` (suppression comments name it): kernel bodies
+/// explain themselves in comments that say "type", "use" and "static". Other comments and
+/// strings count, which only ever keeps a body that could have been skipped.
 fn body_matters(body: &[u8]) -> bool {
-    any_word(body, |word, rest| match word {
+    if memchr::memmem::find(body, b"devref").is_some() {
+        return true;
+    }
+    any_code_word(body, |word, rest| match word {
         b"unsafe" | b"static" | b"struct" | b"enum" | b"union" | b"impl" | b"trait" | b"type"
-        | b"mod" | b"macro_rules" | b"extern" | b"use" | b"devref" => true,
+        | b"mod" | b"macro_rules" | b"extern" | b"use" => true,
         // Nested `fn` and `const` items join their module's namespace; `fn(` is a type and
         // `*const T` a pointer.
         b"fn" => next_is_item_name(rest, false),
         b"const" => next_is_item_name(rest, true),
         _ => false,
     })
+}
+
+/// [`any_word`], skipping every line whose first non-blank characters are `//`. Outside a string
+/// or a block comment such a line is a comment; inside one, its words are no code either.
+fn any_code_word(text: &[u8], wanted: impl Fn(&[u8], &[u8]) -> bool) -> bool {
+    let mut line = 0;
+    while line < text.len() {
+        let end = memchr::memchr(b'\n', &text[line..]).map_or(text.len(), |i| line + i);
+        let code = text[line..end]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map_or(end, |i| line + i);
+        if !text[code..end].starts_with(b"//") {
+            // What follows a word is read past the line end (`fn` and its name may be apart).
+            let line_text = &text[line..end];
+            let found = any_word(line_text, |word, rest| {
+                wanted(word, &text[line + line_text.len() - rest.len()..])
+            });
+            if found {
+                return true;
+            }
+        }
+        line = end + 1;
+    }
+    false
 }
 
 /// Whether the text of a macro invocation could declare an item (lowering parses no other
@@ -407,9 +437,24 @@ mod tests {
             // The model reads what `Drop` and `AlwaysRefCounted` methods call.
             "impl Drop for R { fn drop(&mut self) { release(self.0) } }",
             "unsafe impl AlwaysRefCounted for D { fn inc_ref(&self) { get(self) } }",
+            // A suppression comment; code after a string that holds `//`; an item's name on the
+            // line after `fn`; a keyword in a block comment or a trailing comment.
+            "fn f() {\n    // devref: allow(manual_device_refcount) -- counted by hand\n    g()\n}",
+            "fn f() {\n    let url = \"http://x\"; let d = unsafe { g() };\n}",
+            "fn f() {\n    fn\n    nested() {}\n}",
+            "fn f() {\n    /* the type of x */ g()\n}",
+            "fn f() {\n    g() // the type of x\n}",
         ] {
             assert!(kept(text), "{text} became {}", pruned(text));
         }
+    }
+
+    #[test]
+    fn keywords_in_comment_lines_do_not_keep_a_body() {
+        assert_eq!(
+            pruned("fn f() {\n    // Use the type of x: static, unsafe, fn g() {}.\n    /// impl\n    g()\n}"),
+            "fn f () { }"
+        );
     }
 
     #[test]
