@@ -90,33 +90,75 @@ fn names_a_wanted_word(source: &SourceFile, mac: &Macro, wanted: impl Fn(&[u8]) 
 impl MacroCache {
     /// Parses the macro invocations in `item`, and those inside them, that the lints' walk is
     /// sure to look into, ahead of it: work for a thread that waits for the model. Those are the
-    /// ones whose text names a word of [`PREFETCHED_WORDS`]; the walk parses the others it needs
-    /// when it meets them.
+    /// ones in an `unsafe fn` or an `unsafe` block (the walk reads all of their code), and
+    /// elsewhere the ones whose text names a word of [`PREFETCHED_WORDS`]; the walk parses the
+    /// others it needs when it meets them.
     pub fn prefetch(&self, item: &syn::Item, source: &SourceFile) {
-        struct Prefetch<'a> {
-            macros: &'a MacroCache,
-            source: &'a SourceFile,
-        }
-        impl<'ast> syn::visit::Visit<'ast> for Prefetch<'_> {
-            fn visit_macro(&mut self, mac: &'ast Macro) {
-                let Some(body) = self
-                    .macros
-                    .body_if(mac, self.source, |word| PREFETCHED_WORDS.contains(&word))
-                else {
-                    return;
-                };
-                match &*body {
-                    MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
-                    MacroBody::Items(items) => items.iter().for_each(|i| self.visit_item(i)),
-                    MacroBody::Opaque => {}
-                }
-            }
-        }
         let mut prefetch = Prefetch {
             macros: self,
             source,
+            in_unsafe_fn: false,
+            unsafe_depth: 0,
         };
         syn::visit::Visit::visit_item(&mut prefetch, item);
+    }
+}
+
+struct Prefetch<'a> {
+    macros: &'a MacroCache,
+    source: &'a SourceFile,
+    in_unsafe_fn: bool,
+    /// How many `unsafe` blocks of the current fn are around the code being visited.
+    unsafe_depth: usize,
+}
+
+impl Prefetch<'_> {
+    /// Visits a fn: its code is in an `unsafe fn` or not, and in none of the blocks around it.
+    fn within_fn(&mut self, is_unsafe: bool, visit: impl FnOnce(&mut Self)) {
+        let outer = (self.in_unsafe_fn, self.unsafe_depth);
+        (self.in_unsafe_fn, self.unsafe_depth) = (is_unsafe, 0);
+        visit(self);
+        (self.in_unsafe_fn, self.unsafe_depth) = outer;
+    }
+}
+
+impl<'ast> syn::visit::Visit<'ast> for Prefetch<'_> {
+    fn visit_item_fn(&mut self, func: &'ast syn::ItemFn) {
+        let is_unsafe = func.sig.unsafety.is_some();
+        self.within_fn(is_unsafe, |v| syn::visit::visit_item_fn(v, func));
+    }
+
+    fn visit_impl_item_fn(&mut self, func: &'ast syn::ImplItemFn) {
+        let is_unsafe = func.sig.unsafety.is_some();
+        self.within_fn(is_unsafe, |v| syn::visit::visit_impl_item_fn(v, func));
+    }
+
+    fn visit_trait_item_fn(&mut self, func: &'ast syn::TraitItemFn) {
+        let is_unsafe = func.sig.unsafety.is_some();
+        self.within_fn(is_unsafe, |v| syn::visit::visit_trait_item_fn(v, func));
+    }
+
+    fn visit_expr_unsafe(&mut self, block: &'ast syn::ExprUnsafe) {
+        self.unsafe_depth += 1;
+        syn::visit::visit_expr_unsafe(self, block);
+        self.unsafe_depth -= 1;
+    }
+
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        let body = if self.in_unsafe_fn || self.unsafe_depth > 0 {
+            Some(self.macros.body(mac))
+        } else {
+            self.macros
+                .body_if(mac, self.source, |word| PREFETCHED_WORDS.contains(&word))
+        };
+        let Some(body) = body else {
+            return;
+        };
+        match &*body {
+            MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
+            MacroBody::Items(items) => items.iter().for_each(|i| self.visit_item(i)),
+            MacroBody::Opaque => {}
+        }
     }
 }
 
