@@ -3,8 +3,8 @@
 //! **Bodies.** Every fact devref takes from inside a function body comes from unsafe code
 //! (`from_raw`, raw pointer dereferences, calls to C get/put functions, `unsafe` blocks and their
 //! SAFETY comments), from items nested in the body, from a `'static` lifetime, or from a `devref`
-//! suppression attribute. A body whose text names none of these is blanked (spaces, line breaks
-//! kept) before lexing, so the lexer and syn see `{ }` at the body's place and every other token
+//! suppression attribute. A body whose text names none of these (outside its `//` comment lines,
+//! but for `devref`) is blanked (spaces, line breaks kept) before lexing, so the lexer and syn see `{ }` at the body's place and every other token
 //! keeps its line, column and offset: most of the lexing, parsing, lowering and walking of
 //! ordinary safe code is skipped. Bodies are always kept in `unsafe fn`s (their operations need
 //! no `unsafe` block) and in impls whose header names `unsafe`, `Drop`, `PinnedDrop` or
