@@ -4,14 +4,14 @@
 //! (`from_raw`, raw pointer dereferences, calls to C get/put functions, `unsafe` blocks and their
 //! SAFETY comments), from items nested in the body, from a `'static` lifetime, or from a `devref`
 //! suppression attribute. A body whose text names none of these (outside its `//` comment lines,
-//! but for `devref`) is blanked (spaces, line breaks kept) before lexing, so the lexer and syn see `{ }` at the body's place and every other token
-//! keeps its line, column and offset: most of the lexing, parsing, lowering and walking of
-//! ordinary safe code is skipped. Bodies are always kept in `unsafe fn`s (their operations need
-//! no `unsafe` block) and in impls whose header names `unsafe`, `Drop`, `PinnedDrop` or
-//! `AlwaysRefCounted`: the model reads which functions those methods call. Macro invocations are
-//! never touched; the rules of a `macro_rules!` definition always are, as nothing reads them (a
-//! macro is never expanded; lowering needs its name only). [`unneeded_bodies`] finds the bodies
-//! in the text.
+//! but for `devref`) is blanked (spaces, line breaks kept) before lexing, so the lexer and syn see
+//! `{ }` at the body's place and every other token keeps its line, column and offset: most of the
+//! lexing, parsing, lowering and walking of ordinary safe code is skipped. Bodies are always kept
+//! in `unsafe fn`s (their operations need no `unsafe` block) and in impls whose header names
+//! `unsafe`, `Drop`, `PinnedDrop` or `AlwaysRefCounted`: the model reads which functions those
+//! methods call. Macro invocations are never touched; the rules of a `macro_rules!` definition
+//! always are, as nothing reads them (a macro is never expanded; lowering needs its name only).
+//! [`unneeded_bodies`] finds the bodies in the text.
 //!
 //! **Doc comments.** devref reads the docs of `unsafe` items (`# Safety`) and of types
 //! (`# Invariants`) only. The `///` comments of anything else (safe functions, fields, constants,

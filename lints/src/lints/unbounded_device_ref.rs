@@ -11,7 +11,7 @@ use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
 use crate::model::item_tree::TypeKind;
 use crate::model::lower::{ident_text, lower_type};
-use crate::model::macros::{visit_macro_exprs, MacroBody};
+use crate::model::macros::{visit_exprs, visit_macro_exprs};
 use crate::model::types::Walk;
 use crate::source::Span;
 
@@ -394,13 +394,8 @@ impl<'ast> Visit<'ast> for Flow<'_, '_> {
                 || word == b"let"
                 || std::str::from_utf8(word).is_ok_and(|word| locals.contains_key(word))
         };
-        let Some(body) = macros.body_if(mac, self.cx.source, wanted) else {
-            return;
-        };
-        if let MacroBody::Exprs(exprs) = &*body {
-            for expr in exprs {
-                self.visit_expr(expr);
-            }
+        if let Some(body) = macros.body_if(mac, self.cx.source, wanted) {
+            visit_exprs(self, &body);
         }
     }
 }

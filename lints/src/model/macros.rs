@@ -191,7 +191,8 @@ pub fn visit_macro_exprs_if<V>(
     }
 }
 
-fn visit_exprs<V>(visitor: &mut V, body: &MacroBody)
+/// Visits the expressions of a parsed macro body (nothing for items or opaque bodies).
+pub fn visit_exprs<V>(visitor: &mut V, body: &MacroBody)
 where
     V: for<'x> syn::visit::Visit<'x>,
 {
