@@ -211,7 +211,7 @@ fn char_at(src: &str, pos: usize) -> Option<char> {
 }
 
 /// Scans a line comment starting at `pos` (which holds `//`); returns its end and doc style.
-fn scan_line_comment(src: &str, pos: usize) -> (usize, DocStyle) {
+pub(crate) fn scan_line_comment(src: &str, pos: usize) -> (usize, DocStyle) {
     let bytes = src.as_bytes();
     let doc = match (bytes.get(pos + 2), bytes.get(pos + 3)) {
         (Some(b'!'), _) => DocStyle::Inner,

@@ -8,6 +8,7 @@ use syn::visit::Visit;
 
 use super::item_tree::*;
 use super::macros::{MacroBody, MacroCache};
+use crate::comments::{scan_line_comment, DocStyle};
 use crate::source::{SourceFile, Span};
 
 pub fn lower_file(source: &SourceFile, ast: &syn::File, macros: &MacroCache) -> ItemTree {
@@ -78,18 +79,18 @@ impl Lowerer<'_> {
     /// made it a string literal, and unescaping that again was a tenth of lowering.
     fn doc_text<'s>(&'s self, attr: &syn::Attribute, literal: &syn::LitStr) -> Cow<'s, str> {
         let text = &self.source.text;
-        let bytes = text.as_bytes();
         let start = self.source.start_of(attr.pound_token.span);
-        let rest = bytes.get(start..).unwrap_or_default();
-        if rest.starts_with(b"///") || rest.starts_with(b"//!") {
-            let body = start + 3;
-            // As the lexer reads it: up to the line break, a `\r` before it excluded.
-            let mut end = memchr::memchr(b'\n', &bytes[body..]).map_or(bytes.len(), |i| body + i);
-            if end > body && bytes[end - 1] == b'\r' {
-                end -= 1;
-            }
-            if let Some(line) = text.get(body..end) {
-                return Cow::Borrowed(line);
+        if text
+            .as_bytes()
+            .get(start..)
+            .is_some_and(|rest| rest.starts_with(b"//"))
+        {
+            // As the comment index reads it: up to the line break, a `\r` before it excluded.
+            let (end, doc) = scan_line_comment(text, start);
+            if doc != DocStyle::None {
+                if let Some(line) = text.get(start + 3..end) {
+                    return Cow::Borrowed(line);
+                }
             }
         }
         Cow::Owned(literal.value())
