@@ -10,7 +10,7 @@ use super::FileContext;
 use crate::model::def_map::{ModuleId, Namespace, Res};
 use crate::model::item_tree::{Docs, TypeRef};
 use crate::model::lower::{ident_text, lower_docs, lower_path, lower_type};
-use crate::model::macros::{visit_macro_exprs_if, MacroBody};
+use crate::model::macros::{visit_body, visit_macro_exprs_if};
 use crate::model::spans;
 use crate::model::Scope;
 use crate::source::Span;
@@ -320,21 +320,8 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
             matches!(word, b"fn" | b"impl" | b"mod" | b"trait")
                 || std::str::from_utf8(word).is_ok_and(|word| model.may_name_get_put(word))
         };
-        let Some(body) = self.cx.macros.body_if(mac, self.cx.source, wanted) else {
-            return;
-        };
-        match &*body {
-            MacroBody::Exprs(exprs) => {
-                for expr in exprs {
-                    self.visit_expr(expr);
-                }
-            }
-            MacroBody::Items(items) => {
-                for item in items {
-                    self.visit_item(item);
-                }
-            }
-            MacroBody::Opaque => {}
+        if let Some(body) = self.cx.macros.body_if(mac, self.cx.source, wanted) {
+            visit_body(self, &body);
         }
     }
 }

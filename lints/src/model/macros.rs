@@ -151,13 +151,8 @@ impl<'ast> syn::visit::Visit<'ast> for Prefetch<'_> {
             self.macros
                 .body_if(mac, self.source, |word| PREFETCHED_WORDS.contains(&word))
         };
-        let Some(body) = body else {
-            return;
-        };
-        match &*body {
-            MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
-            MacroBody::Items(items) => items.iter().for_each(|i| self.visit_item(i)),
-            MacroBody::Opaque => {}
+        if let Some(body) = body {
+            visit_body(self, &body);
         }
     }
 }
@@ -188,6 +183,18 @@ pub fn visit_macro_exprs_if<V>(
 {
     if let Some(body) = macros.body_if(mac, source, wanted) {
         visit_exprs(visitor, &body);
+    }
+}
+
+/// Visits what a parsed macro body holds: its expressions or its items.
+pub fn visit_body<V>(visitor: &mut V, body: &MacroBody)
+where
+    V: for<'x> syn::visit::Visit<'x>,
+{
+    match body {
+        MacroBody::Exprs(exprs) => exprs.iter().for_each(|e| visitor.visit_expr(e)),
+        MacroBody::Items(items) => items.iter().for_each(|i| visitor.visit_item(i)),
+        MacroBody::Opaque => {}
     }
 }
 
