@@ -152,7 +152,7 @@ pub fn analyze_with(
     let queue = &queue;
     let files_ref = &files;
     let worker_results: Vec<Vec<Diagnostic>> = thread::scope(|scope| {
-        let (tree_tx, tree_rx) = mpsc::channel::<(FileId, Result<ItemTree, Diagnostic>)>();
+        let (tree_tx, tree_rx) = mpsc::channel::<Vec<(FileId, Result<ItemTree, Diagnostic>)>>();
         let (released_tx, released_rx) = mpsc::channel::<()>();
         let mut model_senders = Vec::new();
         let mut leftover_senders = Vec::new();
@@ -182,7 +182,7 @@ pub fn analyze_with(
 
         let mut trees: Vec<Option<ItemTree>> = (0..files_ref.len()).map(|_| None).collect();
         let mut results = Vec::new();
-        for (id, result) in tree_rx {
+        for (id, result) in tree_rx.into_iter().flatten() {
             match result {
                 Ok(tree) => trees[id.0 as usize] = Some(tree),
                 Err(diagnostic) => results.push(vec![diagnostic]),
@@ -295,8 +295,10 @@ pub fn analyze_with(
 
 /// A worker's channels to the thread that builds the model.
 struct WorkerLink {
-    /// Each lowered file's item tree, or why it does not parse.
-    trees: mpsc::Sender<(FileId, Result<ItemTree, Diagnostic>)>,
+    /// Each lowered file's item tree, or why it does not parse: all of a worker's files in one
+    /// message, as the model needs them all (a message per file woke the model's thread each
+    /// time, taking a core from the workers).
+    trees: mpsc::Sender<Vec<(FileId, Result<ItemTree, Diagnostic>)>>,
     model: mpsc::Receiver<Arc<Model>>,
     /// Says that the worker no longer holds the model.
     released: mpsc::Sender<()>,
@@ -319,20 +321,22 @@ fn worker(
         leftovers,
     } = link;
     let mut parsed = Vec::new();
+    let mut lowered = Vec::new();
     let mut diagnostics = Vec::new();
     while let Some(id) = queue.take(index) {
         let source = &files[id.0 as usize];
         match catch_panic(|| parse(source, options)) {
             Ok(Ok((parsed_file, tree))) => {
-                let _ = tree_tx.send((id, Ok(tree)));
+                lowered.push((id, Ok(tree)));
                 parsed.push((id, parsed_file));
             }
             Ok(Err(diagnostic)) => {
-                let _ = tree_tx.send((id, Err(*diagnostic)));
+                lowered.push((id, Err(*diagnostic)));
             }
             Err(message) => diagnostics.push(internal_error(source, None, &message)),
         }
     }
+    let _ = tree_tx.send(lowered);
     drop(tree_tx);
     // While the model is built this thread would be idle: it builds the comment indexes and
     // parses the macro bodies the lints will look into, which need no model. It looks for the
