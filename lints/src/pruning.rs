@@ -204,12 +204,12 @@ fn shrink_fn(attrs: &mut Vec<syn::Attribute>, block: &mut syn::Block) {
 }
 
 /// Whether the item's text names `devref`; `source` is `None` when the file does not.
-fn names_devref(source: Option<&SourceFile>, span: impl FnOnce() -> proc_macro2::Span) -> bool {
+fn names_devref(source: Option<&SourceFile>, span: impl FnOnce() -> spans::Tokens) -> bool {
     let Some(source) = source else {
         return false;
     };
     let text = source.text.as_bytes();
-    text.get(source.span(span()).range())
+    text.get(source.span_of(span()).range())
         .is_none_or(|item| any_word(item, |word, _| word == b"devref"))
 }
 

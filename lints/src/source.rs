@@ -3,6 +3,8 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use crate::model::spans::Tokens;
+
 /// Index of a file in the analysed set; stable for one run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
@@ -106,6 +108,20 @@ impl SourceFile {
     pub fn span(&self, raw: proc_macro2::Span) -> Span {
         let start = self.offset(raw.start());
         let end = self.offset(raw.end()).max(start);
+        Span::new(self.id, start..end)
+    }
+
+    /// The byte range from the start of a node's first token to the end of its last (see
+    /// [`crate::model::spans`]).
+    pub fn span_of(&self, tokens: Tokens) -> Span {
+        let first = tokens.first.start();
+        let last = tokens.last.end();
+        // A token at no location (`Span::call_site()`, line 0) does not join: `first` alone.
+        if first.line == 0 || last.line == 0 {
+            return self.span(tokens.first);
+        }
+        let start = self.offset(first);
+        let end = self.offset(last).max(start);
         Span::new(self.id, start..end)
     }
 

@@ -12,7 +12,7 @@ use crate::comments::{CommentIndex, DocStyle};
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Origin};
 use crate::lint::{Group, Lint};
-use crate::model::spans;
+use crate::model::spans::{self, Tokens};
 use crate::source::{SourceFile, Span};
 
 declare_lint! {
@@ -255,11 +255,11 @@ struct AttrCollector<'r> {
 
 impl AttrCollector<'_> {
     /// `covers` is computed only for attributes that can suppress: a node's span is not free.
-    fn attributes(&mut self, attrs: &[syn::Attribute], covers: impl FnOnce() -> proc_macro2::Span) {
+    fn attributes(&mut self, attrs: &[syn::Attribute], covers: impl FnOnce() -> Tokens) {
         if !attrs.iter().any(is_suppression) {
             return;
         }
-        let range = self.source.span(covers()).range();
+        let range = self.source.span_of(covers()).range();
         for attr in attrs {
             self.attribute(attr, range.clone());
         }
@@ -346,34 +346,34 @@ impl<'ast> Visit<'ast> for AttrCollector<'_> {
     }
 
     fn visit_field(&mut self, field: &'ast syn::Field) {
-        self.attributes(&field.attrs, || field.span());
+        self.attributes(&field.attrs, || Tokens::one(field.span()));
         syn::visit::visit_field(self, field);
     }
 
     fn visit_variant(&mut self, variant: &'ast syn::Variant) {
-        self.attributes(&variant.attrs, || variant.span());
+        self.attributes(&variant.attrs, || Tokens::one(variant.span()));
         syn::visit::visit_variant(self, variant);
     }
 
     fn visit_local(&mut self, local: &'ast syn::Local) {
-        self.attributes(&local.attrs, || local.span());
+        self.attributes(&local.attrs, || Tokens::one(local.span()));
         syn::visit::visit_local(self, local);
     }
 
     fn visit_expr(&mut self, expr: &'ast syn::Expr) {
         if let Some(attrs) = expr_attrs(expr) {
-            self.attributes(attrs, || expr.span());
+            self.attributes(attrs, || Tokens::one(expr.span()));
         }
         syn::visit::visit_expr(self, expr);
     }
 
     fn visit_stmt_macro(&mut self, stmt: &'ast syn::StmtMacro) {
-        self.attributes(&stmt.attrs, || stmt.span());
+        self.attributes(&stmt.attrs, || Tokens::one(stmt.span()));
         syn::visit::visit_stmt_macro(self, stmt);
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        self.attributes(&arm.attrs, || arm.span());
+        self.attributes(&arm.attrs, || Tokens::one(arm.span()));
         syn::visit::visit_arm(self, arm);
     }
 }

@@ -240,7 +240,7 @@ impl Hooks for Collector {
                 .map_or(device, |segment| ident_text(&segment.ident)),
             _ => device,
         };
-        let start = cx.source.span(spans::item_impl(imp)).start as usize;
+        let start = cx.source.start_of(spans::item_impl(imp).first);
         let body_start = cx.source.span(unsafety.span).start as usize;
         let site = CommentSite {
             anchors: vec![Anchor { start, body_start }],
@@ -253,7 +253,7 @@ impl Hooks for Collector {
             self.claimed.insert(found.marker.start);
         }
         let (get, put) = refcount_functions(cx, scope, imp);
-        let header_end = cx.source.span(spans::ty(&imp.self_ty)).end;
+        let header_end = cx.source.span_of(spans::ty(&imp.self_ty)).end;
         let unsafe_span = Span {
             end: header_end,
             ..cx.source.span(unsafety.span)
@@ -1487,8 +1487,8 @@ fn stmt_start(stmt: &syn::Stmt) -> (proc_macro2::Span, proc_macro2::Span) {
             (outer_attr(&mac.attrs).unwrap_or(own), own)
         }
         syn::Stmt::Item(item) => {
-            let span = spans::item(item);
-            (span, span)
+            let first = spans::item(item).first;
+            (first, first)
         }
     }
 }

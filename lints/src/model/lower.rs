@@ -8,6 +8,7 @@ use syn::visit::Visit;
 
 use super::item_tree::*;
 use super::macros::{MacroBody, MacroCache};
+use super::spans::Tokens;
 use crate::comments::{scan_line_comment, DocStyle};
 use crate::source::{SourceFile, Span};
 
@@ -154,16 +155,17 @@ impl Lowerer<'_> {
         place: Place,
         vis: Option<&syn::Visibility>,
         attrs: &[syn::Attribute],
-        whole: RawSpan,
+        whole: Tokens,
     ) -> Item {
+        let span = self.source.span_of(whole);
         Item {
             name: name.map(ident_text),
             kind,
             module: place.module,
             nested: place.nested,
             is_pub: matches!(vis, Some(syn::Visibility::Public(_))),
-            span: self.span(whole),
-            name_span: self.span(name.map_or(whole, |ident| ident.span())),
+            span,
+            name_span: name.map_or(span, |ident| self.span(ident.span())),
             docs: self.docs(attrs),
         }
     }
@@ -333,7 +335,7 @@ impl Lowerer<'_> {
                     self.tree.modules.push(ModuleNode {
                         name: Some(ident_text(&m.ident)),
                         parent: Some(module),
-                        span: Some(self.span(whole)),
+                        span: Some(self.source.span_of(whole)),
                     });
                     for inner in items {
                         self.lower_item(inner, index, false);
@@ -413,7 +415,7 @@ impl Lowerer<'_> {
                             Place { module, nested },
                             Some(&func.vis),
                             &func.attrs,
-                            foreign.span(),
+                            Tokens::one(foreign.span()),
                         );
                         self.push(lowered);
                     }
@@ -650,7 +652,18 @@ impl Lowerer<'_> {
     }
 
     pub fn ty(&self, ty: &syn::Type) -> TypeRef {
-        let span = self.span(super::spans::ty(ty));
+        // A path type's span is its path's: converted once.
+        if let syn::Type::Path(p) = ty {
+            if p.qself.is_none() {
+                let path = self.path(&p.path, None);
+                let span = path.span;
+                return TypeRef {
+                    kind: TypeKind::Path(path),
+                    span,
+                };
+            }
+        }
+        let span = self.source.span_of(super::spans::ty(ty));
         let kind = match ty {
             syn::Type::Path(p) => TypeKind::Path(self.path(&p.path, p.qself.as_ref())),
             syn::Type::Ptr(p) => TypeKind::Ptr {
@@ -718,7 +731,7 @@ impl Lowerer<'_> {
                     },
                 })
                 .collect(),
-            span: self.span(super::spans::path(path)),
+            span: self.source.span_of(super::spans::path(path)),
         }
     }
 

@@ -2,15 +2,38 @@
 //!
 //! `syn::spanned::Spanned::span()` prints the node back into a token stream to find its first and
 //! last token, which for a function or an impl block means re-printing its whole body. devref asks
-//! for the span of every item it lowers and every function it walks, so these functions join the
-//! first and the last token directly instead.
+//! for the span of every item it lowers and every function it walks, so these functions find the
+//! first and the last token directly instead. They do not join the two: each of proc-macro2's
+//! `join`, `start` and `end` looks the file up in a thread-local map, and a span's byte range
+//! ([`crate::source::SourceFile::span_of`]) needs only the start of one and the end of the other.
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 
-/// `first` joined to `last`; `first` alone if they cannot be joined.
-fn join(first: Span, last: Span) -> Span {
-    first.join(last).unwrap_or(first)
+/// The first and the last token of a syntax node.
+#[derive(Clone, Copy, Debug)]
+pub struct Tokens {
+    pub first: Span,
+    pub last: Span,
+}
+
+impl Tokens {
+    /// A node of one token, or one whose span proc-macro2 already joined.
+    pub fn one(span: Span) -> Tokens {
+        Tokens {
+            first: span,
+            last: span,
+        }
+    }
+
+    /// The two joined, as one proc-macro2 span; `first` alone if they cannot be joined.
+    pub fn joined(self) -> Span {
+        self.first.join(self.last).unwrap_or(self.first)
+    }
+}
+
+fn tokens(first: Span, last: Span) -> Tokens {
+    Tokens { first, last }
 }
 
 fn attrs_start(attrs: &[syn::Attribute]) -> Option<Span> {
@@ -77,25 +100,25 @@ pub fn macro_delimiters(mac: &syn::Macro) -> &proc_macro2::extra::DelimSpan {
     }
 }
 
-pub fn item(item: &syn::Item) -> Span {
+pub fn item(item: &syn::Item) -> Tokens {
     match item {
-        syn::Item::Const(i) => join(
+        syn::Item::Const(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.const_token.span),
             i.semi_token.span,
         ),
-        syn::Item::Enum(i) => join(
+        syn::Item::Enum(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.enum_token.span),
             i.brace_token.span.close(),
         ),
-        syn::Item::ExternCrate(i) => join(
+        syn::Item::ExternCrate(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.extern_token.span),
             i.semi_token.span,
         ),
-        syn::Item::Fn(i) => join(
+        syn::Item::Fn(i) => tokens(
             start(&i.attrs, Some(&i.vis), signature_start(&i.sig)),
             i.block.brace_token.span.close(),
         ),
-        syn::Item::ForeignMod(i) => join(
+        syn::Item::ForeignMod(i) => tokens(
             start(&i.attrs, None, i.abi.extern_token.span),
             i.brace_token.span.close(),
         ),
@@ -110,138 +133,137 @@ pub fn item(item: &syn::Item) -> Span {
                 .segments
                 .first()
                 .map_or(i.mac.bang_token.span, |s| s.ident.span());
-            join(start(&i.attrs, None, first), end)
+            tokens(start(&i.attrs, None, first), end)
         }
         syn::Item::Mod(i) => item_mod(i),
-        syn::Item::Static(i) => join(
+        syn::Item::Static(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.static_token.span),
             i.semi_token.span,
         ),
-        syn::Item::Struct(i) => join(
+        syn::Item::Struct(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.struct_token.span),
             fields_end(&i.fields, i.semi_token, i.ident.span()),
         ),
         syn::Item::Trait(i) => {
             let keyword = i.unsafety.map_or(i.trait_token.span, |t| t.span);
-            join(
+            tokens(
                 start(&i.attrs, Some(&i.vis), keyword),
                 i.brace_token.span.close(),
             )
         }
-        syn::Item::TraitAlias(i) => join(
+        syn::Item::TraitAlias(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.trait_token.span),
             i.semi_token.span,
         ),
-        syn::Item::Type(i) => join(
+        syn::Item::Type(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.type_token.span),
             i.semi_token.span,
         ),
-        syn::Item::Union(i) => join(
+        syn::Item::Union(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.union_token.span),
             i.fields.brace_token.span.close(),
         ),
-        syn::Item::Use(i) => join(
+        syn::Item::Use(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.use_token.span),
             i.semi_token.span,
         ),
-        other => other.span(),
+        other => Tokens::one(other.span()),
     }
 }
 
-pub fn item_impl(i: &syn::ItemImpl) -> Span {
+pub fn item_impl(i: &syn::ItemImpl) -> Tokens {
     let keyword = i
         .defaultness
         .map(|t| t.span)
         .or(i.unsafety.map(|t| t.span))
         .unwrap_or(i.impl_token.span);
-    join(start(&i.attrs, None, keyword), i.brace_token.span.close())
+    tokens(start(&i.attrs, None, keyword), i.brace_token.span.close())
 }
 
-pub fn item_mod(i: &syn::ItemMod) -> Span {
+pub fn item_mod(i: &syn::ItemMod) -> Tokens {
     let end = match (&i.content, i.semi) {
         (Some((brace, _)), _) => brace.span.close(),
         (None, Some(semi)) => semi.span,
         (None, None) => i.ident.span(),
     };
     let keyword = i.unsafety.map_or(i.mod_token.span, |t| t.span);
-    join(start(&i.attrs, Some(&i.vis), keyword), end)
+    tokens(start(&i.attrs, Some(&i.vis), keyword), end)
 }
 
-pub fn impl_item(item: &syn::ImplItem) -> Span {
+pub fn impl_item(item: &syn::ImplItem) -> Tokens {
     match item {
-        syn::ImplItem::Const(i) => join(
+        syn::ImplItem::Const(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.const_token.span),
             i.semi_token.span,
         ),
-        syn::ImplItem::Fn(i) => join(
+        syn::ImplItem::Fn(i) => tokens(
             start(&i.attrs, Some(&i.vis), signature_start(&i.sig)),
             i.block.brace_token.span.close(),
         ),
-        syn::ImplItem::Type(i) => join(
+        syn::ImplItem::Type(i) => tokens(
             start(&i.attrs, Some(&i.vis), i.type_token.span),
             i.semi_token.span,
         ),
-        other => other.span(),
+        other => Tokens::one(other.span()),
     }
 }
 
-pub fn impl_fn(func: &syn::ImplItemFn) -> Span {
-    join(
+pub fn impl_fn(func: &syn::ImplItemFn) -> Tokens {
+    tokens(
         start(&func.attrs, Some(&func.vis), signature_start(&func.sig)),
         func.block.brace_token.span.close(),
     )
 }
 
-pub fn item_fn(func: &syn::ItemFn) -> Span {
-    join(
+pub fn item_fn(func: &syn::ItemFn) -> Tokens {
+    tokens(
         start(&func.attrs, Some(&func.vis), signature_start(&func.sig)),
         func.block.brace_token.span.close(),
     )
 }
 
-pub fn trait_item(item: &syn::TraitItem) -> Span {
+pub fn trait_item(item: &syn::TraitItem) -> Tokens {
     match item {
         syn::TraitItem::Fn(i) => trait_fn(i),
         syn::TraitItem::Type(i) => {
-            join(start(&i.attrs, None, i.type_token.span), i.semi_token.span)
+            tokens(start(&i.attrs, None, i.type_token.span), i.semi_token.span)
         }
         syn::TraitItem::Const(i) => {
-            join(start(&i.attrs, None, i.const_token.span), i.semi_token.span)
+            tokens(start(&i.attrs, None, i.const_token.span), i.semi_token.span)
         }
-        other => other.span(),
+        other => Tokens::one(other.span()),
     }
 }
 
-pub fn trait_fn(func: &syn::TraitItemFn) -> Span {
+pub fn trait_fn(func: &syn::TraitItemFn) -> Tokens {
     let end = match (&func.default, func.semi_token) {
         (Some(block), _) => block.brace_token.span.close(),
         (None, Some(semi)) => semi.span,
         (None, None) => signature_end(&func.sig),
     };
-    join(start(&func.attrs, None, signature_start(&func.sig)), end)
+    tokens(start(&func.attrs, None, signature_start(&func.sig)), end)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::source::{FileId, SourceFile};
+
     /// The cheap span must equal syn's own.
     fn check(source: &str) {
         let file = syn::parse_file(source).expect("parses");
+        let text = SourceFile::new(FileId(0), "t.rs".to_string(), source.to_string());
         for node in &file.items {
-            assert_eq!(
-                item(node).byte_range(),
-                node.span().byte_range(),
-                "{source}"
-            );
+            assert_eq!(text.span_of(item(node)), text.span(node.span()), "{source}");
             if let syn::Item::Impl(imp) = node {
                 for inner in &imp.items {
-                    assert_eq!(impl_item(inner).byte_range(), inner.span().byte_range());
+                    assert_eq!(text.span_of(impl_item(inner)), text.span(inner.span()));
                 }
             }
             if let syn::Item::Trait(tr) = node {
                 for inner in &tr.items {
-                    assert_eq!(trait_item(inner).byte_range(), inner.span().byte_range());
+                    assert_eq!(text.span_of(trait_item(inner)), text.span(inner.span()));
                 }
             }
         }
@@ -259,24 +281,24 @@ mod tests {
     }
 }
 
-/// The span of a type, from its first to its last token.
-pub fn ty(ty: &syn::Type) -> Span {
+/// The first and last token of a type.
+pub fn ty(ty: &syn::Type) -> Tokens {
     match ty {
         syn::Type::Path(p) if p.qself.is_none() => path(&p.path),
-        syn::Type::Ptr(p) => join(p.star_token.span, self::ty(&p.elem)),
-        syn::Type::Reference(r) => join(r.and_token.span, self::ty(&r.elem)),
-        syn::Type::Array(a) => a.bracket_token.span.join(),
-        syn::Type::Slice(s) => s.bracket_token.span.join(),
-        syn::Type::Tuple(t) => t.paren_token.span.join(),
-        syn::Type::Paren(p) => p.paren_token.span.join(),
-        syn::Type::Never(n) => n.bang_token.span,
-        syn::Type::Infer(i) => i.underscore_token.span,
-        other => other.span(),
+        syn::Type::Ptr(p) => tokens(p.star_token.span, self::ty(&p.elem).last),
+        syn::Type::Reference(r) => tokens(r.and_token.span, self::ty(&r.elem).last),
+        syn::Type::Array(a) => Tokens::one(a.bracket_token.span.join()),
+        syn::Type::Slice(s) => Tokens::one(s.bracket_token.span.join()),
+        syn::Type::Tuple(t) => Tokens::one(t.paren_token.span.join()),
+        syn::Type::Paren(p) => Tokens::one(p.paren_token.span.join()),
+        syn::Type::Never(n) => Tokens::one(n.bang_token.span),
+        syn::Type::Infer(i) => Tokens::one(i.underscore_token.span),
+        other => Tokens::one(other.span()),
     }
 }
 
-/// The span of a path, from its first to its last token.
-pub fn path(path: &syn::Path) -> Span {
+/// The first and last token of a path.
+pub fn path(path: &syn::Path) -> Tokens {
     let first = path
         .leading_colon
         .map(|colon| colon.spans[0])
@@ -289,18 +311,19 @@ pub fn path(path: &syn::Path) -> Span {
             syn::PathArguments::AngleBracketed(args) => args.gt_token.span,
             syn::PathArguments::Parenthesized(args) => match &args.output {
                 syn::ReturnType::Default => args.paren_token.span.close(),
-                syn::ReturnType::Type(_, ty) => self::ty(ty),
+                syn::ReturnType::Type(_, ty) => self::ty(ty).last,
             },
         });
     match (first, last) {
-        (Some(first), Some(last)) => join(first, last),
-        _ => path.span(),
+        (Some(first), Some(last)) => tokens(first, last),
+        _ => Tokens::one(path.span()),
     }
 }
 
 #[cfg(test)]
 mod type_tests {
     use super::*;
+    use crate::source::{FileId, SourceFile};
 
     #[test]
     fn type_spans_match_syn() {
@@ -318,9 +341,10 @@ mod type_tests {
             "fn(u8) -> u8",
         ] {
             let parsed: syn::Type = syn::parse_str(source).expect("a type");
+            let text = SourceFile::new(FileId(0), "t.rs".to_string(), source.to_string());
             assert_eq!(
-                ty(&parsed).byte_range(),
-                parsed.span().byte_range(),
+                text.span_of(ty(&parsed)),
+                text.span(parsed.span()),
                 "{source}"
             );
         }
