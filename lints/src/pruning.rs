@@ -18,7 +18,8 @@
 //! impls), and every module's `//!` docs, become plain `// ` comments before lexing: a third of
 //! the kernel's Rust text is docs, and the lexer, syn and lowering each pay for every doc line.
 //! The change is one byte per line, so every offset, line and column stays that of the file; the
-//! comment index is built from the file as written.
+//! comment index is built from the file as written. The docs it does read become `#[doc]` and
+//! spaces: lowering reads their text from the file, and needs only where each attribute starts.
 //!
 //! **Syntax after lowering.** A file's syntax tree waits in memory until the model of every file
 //! is built, for the lints' walk. Once the file is lowered, the items the walk finds nothing in
@@ -221,8 +222,8 @@ fn header_keeps_docs(word: &[u8]) -> bool {
     )
 }
 
-/// `text` with the `///` comments whose docs devref never reads turned into `// ` comments, or
-/// `None` when there are none.
+/// `text` with the `///` comments whose docs devref never reads turned into `// ` comments, and
+/// those it reads marked as `#[doc]` (see `mark_doc`), or `None` when there are neither.
 pub fn prune_docs(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut pruned: Option<Vec<u8>> = None;
@@ -245,16 +246,42 @@ pub fn prune_docs(text: &str) -> Option<String> {
             slashes.push(slash);
             next = next_line(bytes, next);
         }
-        if !docs_matter(bytes, next) {
-            let pruned = pruned.get_or_insert_with(|| bytes.to_vec());
+        let pruned = pruned.get_or_insert_with(|| bytes.to_vec());
+        if docs_matter(bytes, next) {
+            for slash in slashes {
+                mark_doc(pruned, slash);
+            }
+        } else {
             for slash in slashes {
                 pruned[slash] = b' ';
             }
         }
         line = next;
     }
-    // Only an ASCII `/` became an ASCII space.
+    // Only ASCII bytes and whole characters became ASCII bytes.
     pruned.map(|bytes| String::from_utf8(bytes).expect("still UTF-8"))
+}
+
+/// Turns the `///` comment whose third `/` is at `slash` into `#[doc]` and spaces, of the same
+/// length. The lexer would make it `#[doc = "…"]`, escaping the text into a string literal that
+/// syn then parses, only for lowering to read the line from the file again (`Lowerer::doc_text`):
+/// where the attribute starts is all it needs. A comment shorter than `#[doc]`, or with a `\r`
+/// the lexer would reject, stays as written.
+fn mark_doc(text: &mut [u8], slash: usize) {
+    const MARK: &[u8] = b"#[doc]";
+    let start = slash - 2;
+    let newline = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+    let end = if newline > start && text[newline - 1] == b'\r' {
+        newline - 1
+    } else {
+        newline
+    };
+    let comment = &mut text[start..end];
+    if comment.len() < MARK.len() || comment.contains(&b'\r') {
+        return;
+    }
+    comment[..MARK.len()].copy_from_slice(MARK);
+    comment[MARK.len()..].fill(b' ');
 }
 
 fn next_line(bytes: &[u8], from: usize) -> usize {
@@ -575,8 +602,43 @@ mod tests {
             "/// Docs at the end of the file.\n",
             "//// Not a doc comment.\nfn f() {}",
         ] {
-            assert_eq!(docs_pruned(text), text);
+            assert_eq!(docs_pruned(text), marked(text), "{text}");
         }
+        assert_eq!(
+            docs_pruned("/// # Safety\n///\n/// `ptr` must be valid.\npub unsafe fn f() {}"),
+            "#[doc]      \n///\n#[doc]                  \npub unsafe fn f() {}"
+        );
+    }
+
+    /// `text` with each `///` comment of six bytes or more as pruning marks the docs it keeps.
+    fn marked(text: &str) -> String {
+        text.split_inclusive('\n')
+            .map(|line| {
+                let code = line.trim_end_matches(['\r', '\n']);
+                let indent = code.len() - code.trim_start().len();
+                let comment = &code[indent..];
+                if comment.starts_with("///") && !comment.starts_with("////") && comment.len() >= 6
+                {
+                    let padding = " ".repeat(comment.len() - 6);
+                    format!("{}#[doc]{padding}{}", &code[..indent], &line[code.len()..])
+                } else {
+                    line.to_string()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn marked_docs_keep_every_offset() {
+        // Short lines, a `\r` inside the comment and CRLF endings; non-ASCII text becomes spaces.
+        assert_eq!(
+            docs_pruned("/// ab\r\n/// a\rb\n/// é—x\nunsafe fn f() {}"),
+            "#[doc]\r\n/// a\rb\n#[doc]    \nunsafe fn f() {}"
+        );
+        assert_eq!(
+            docs_pruned("///\n/// a\nunsafe fn f() {}"),
+            "///\n/// a\nunsafe fn f() {}"
+        );
     }
 
     #[test]

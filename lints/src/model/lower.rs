@@ -76,65 +76,73 @@ impl Lowerer<'_> {
         self.source.span(raw)
     }
 
-    /// The text of one doc attribute. A `///` or `//!` line is read from the file: the lexer
-    /// made it a string literal, and unescaping that again was a tenth of lowering.
-    fn doc_text<'s>(&'s self, attr: &syn::Attribute, literal: &syn::LitStr) -> Cow<'s, str> {
+    /// The text of one doc attribute, and where it starts and ends; `None` for other attributes.
+    /// A `///` or `//!` line is read from the file: the lexer made it a string literal (unescaping
+    /// that again was a tenth of lowering), or pruning made it `#[doc]`
+    /// ([`crate::pruning::prune_docs`]).
+    fn doc_line(&self, attr: &syn::Attribute) -> Option<(Cow<'_, str>, Span)> {
         let text = &self.source.text;
-        let start = self.source.start_of(attr.pound_token.span);
+        let start = self.span(attr.pound_token.span);
+        let literal = match &attr.meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(literal),
+                    ..
+                }) => Some(literal),
+                _ => return None,
+            },
+            syn::Meta::Path(path) if path.is_ident("doc") => None,
+            _ => return None,
+        };
+        let from = start.start as usize;
         if text
             .as_bytes()
-            .get(start..)
+            .get(from..)
             .is_some_and(|rest| rest.starts_with(b"//"))
         {
             // As the comment index reads it: up to the line break, a `\r` before it excluded.
-            let (end, doc) = scan_line_comment(text, start);
+            let (end, doc) = scan_line_comment(text, from);
             if doc != DocStyle::None {
-                if let Some(line) = text.get(start + 3..end) {
-                    return Cow::Borrowed(line);
+                if let Some(line) = text.get(from + 3..end) {
+                    let span = Span {
+                        end: end as u32,
+                        ..start
+                    };
+                    return Some((Cow::Borrowed(line), span));
                 }
             }
         }
-        Cow::Owned(literal.value())
+        // A `#[doc = "…"]` or `/** … */` as written; a `#[doc]` that is no comment holds no text.
+        let literal = literal?;
+        let end = self.span(attr.bracket_token.span.close()).end;
+        let span = Span {
+            end: end.max(start.end),
+            ..start
+        };
+        Some((Cow::Owned(literal.value()), span))
     }
 
     fn docs(&self, attrs: &[syn::Attribute]) -> Docs {
         let mut text = String::new();
-        let mut first: Option<&syn::Attribute> = None;
-        let mut last: Option<&syn::Attribute> = None;
+        // From the first doc's `#` to the end of the last.
+        let mut span: Option<Span> = None;
         for attr in attrs {
-            let syn::Meta::NameValue(nv) = &attr.meta else {
+            let Some((line, at)) = self.doc_line(attr) else {
                 continue;
             };
-            if !nv.path.is_ident("doc") {
-                continue;
+            // `///` lines keep their leading space; block docs may hold many lines.
+            for part in line.split('\n') {
+                text.push_str(part.strip_prefix(' ').unwrap_or(part));
+                text.push('\n');
             }
-            if let syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) = &nv.value
-            {
-                let line = self.doc_text(attr, s);
-                // `///` lines keep their leading space; block docs may hold many lines.
-                for part in line.split('\n') {
-                    text.push_str(part.strip_prefix(' ').unwrap_or(part));
-                    text.push('\n');
-                }
-                first.get_or_insert(attr);
-                last = Some(attr);
-            }
+            span = Some(match span {
+                Some(span) => Span {
+                    end: span.end.max(at.end),
+                    ..span
+                },
+                None => at,
+            });
         }
-        // Joined from the first `#` to the last `]`: `Spanned` would re-print every attribute.
-        let span = match (first, last) {
-            (Some(first), Some(last)) => {
-                let start = self.span(first.pound_token.span);
-                let end = self.span(last.bracket_token.span.close());
-                Some(Span {
-                    end: end.end.max(start.end),
-                    ..start
-                })
-            }
-            _ => None,
-        };
         Docs { text, span }
     }
 
@@ -915,8 +923,13 @@ mod tests {
 
     /// The docs of the file's first item (or of the file, for `//!`), as lowering reads them.
     fn docs_of(text: &str, inner: bool) -> String {
+        lowered_docs(text, text, inner).text
+    }
+
+    /// The docs of the first item of `parsed`, a pruned copy of `text`.
+    fn lowered_docs(text: &str, parsed: &str, inner: bool) -> Docs {
         let source = SourceFile::new(FileId(0), "docs.rs".to_string(), text.to_string());
-        let ast = syn::parse_file(text).expect("parses");
+        let ast = syn::parse_file(parsed).expect("parses");
         let attrs = if inner {
             &ast.attrs
         } else {
@@ -925,7 +938,7 @@ mod tests {
                 other => panic!("not a fn: {other:?}"),
             }
         };
-        lower_docs(&source, attrs).text
+        lower_docs(&source, attrs)
     }
 
     #[test]
@@ -941,6 +954,21 @@ mod tests {
             docs_of("//! Module docs.\n//!\nfn f() {}\n", true),
             "Module docs.\n\n"
         );
+    }
+
+    #[test]
+    fn docs_marked_by_pruning_read_as_written() {
+        for text in [
+            "/// # Safety\n///\n/// `ptr` must be valid, non-null, ü.\npub unsafe fn f() {}\n",
+            "    /// # Safety\r\n    /// a\r\n    /// Refcount.\r\n    unsafe fn f() {}\n",
+            "/// Tail.\n#[doc = \"written\"]\n/// More.\nunsafe fn f() {}\n",
+        ] {
+            let pruned = crate::pruning::prune_docs(text).expect("docs are marked");
+            assert!(pruned.contains("#[doc]"), "{pruned}");
+            let docs = lowered_docs(text, &pruned, false);
+            assert_eq!(docs, lowered_docs(text, text, false), "{text}");
+            assert!(docs.span.is_some());
+        }
     }
 
     #[test]
