@@ -25,7 +25,8 @@
 //! is built, for the lints' walk. Once the file is lowered, the items the walk finds nothing in
 //! (a fn with an empty body, a struct, an enum, a `use`, a bodiless trait method, …) are dropped
 //! from the tree, unless their text names `devref` (a suppression attribute, which must still be
-//! seen). Impls, modules, traits, macros, constants and statics stay.
+//! seen), and so is a safe impl left with no item. Unsafe impls, modules, traits, macros,
+//! constants and statics stay.
 
 mod bodies;
 
@@ -167,7 +168,10 @@ fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
                 other => names_devref(source, || spans::impl_item(other)),
             });
             imp.items.shrink_to_fit();
-            true
+            // A safe impl left empty gives the walk nothing: its hooks read unsafe impls only.
+            !imp.items.is_empty()
+                || imp.unsafety.is_some()
+                || names_devref(source, || spans::item_impl(imp))
         }
         syn::Item::Trait(t) => {
             t.items.retain(|item| match item {
@@ -668,7 +672,9 @@ mod tests {
                     impl S { fn e(&self) {} fn f(&self) { g(); } const C: u8 = 0; type T = u8; }\n\
                     trait T { fn d(&self); fn p(&self) { g(); } }\n\
                     #[allow(devref::raw_device_ptr_field)]\nstruct Kept(*mut device);\n\
-                    mod m { enum E { A } static X: u8 = 0; m!(); }\n";
+                    mod m { enum E { A } static X: u8 = 0; m!(); }\n\
+                    impl Clone for S { fn clone(&self) -> S {} }\nunsafe impl Send for S {}\n\
+                    #[allow(devref::missing_safety_comment)]\nimpl S {}\n";
         let source = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
         let mut ast = syn::parse_file(text).expect("parses");
         drop_unwalked_items(&mut ast, &source);
@@ -679,7 +685,9 @@ mod tests {
              impl S { fn f (& self) { g () ; } const C : u8 = 0 ; } \
              trait T { fn p (& self) { g () ; } } \
              # [allow (devref :: raw_device_ptr_field)] struct Kept (* mut device) ; \
-             mod m { static X : u8 = 0 ; m ! () ; }"
+             mod m { static X : u8 = 0 ; m ! () ; } \
+             unsafe impl Send for S { } \
+             # [allow (devref :: missing_safety_comment)] impl S { }"
         );
     }
 }
