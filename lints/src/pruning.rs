@@ -214,7 +214,7 @@ fn names_devref(source: Option<&SourceFile>, span: impl FnOnce() -> spans::Token
         return false;
     };
     let text = source.text.as_bytes();
-    text.get(source.span_of(span()).range())
+    text.get(span().span_in(source).range())
         .is_none_or(|item| any_word(item, |word, _| word == b"devref"))
 }
 

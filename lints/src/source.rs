@@ -3,8 +3,6 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use crate::model::spans::Tokens;
-
 /// Index of a file in the analysed set; stable for one run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
@@ -111,17 +109,17 @@ impl SourceFile {
         Span::new(self.id, start..end)
     }
 
-    /// The byte range from the start of a node's first token to the end of its last (see
-    /// [`crate::model::spans`]).
-    pub fn span_of(&self, tokens: Tokens) -> Span {
-        let first = tokens.first.start();
-        let last = tokens.last.end();
+    /// The byte range from the start of `first` to the end of `last`, as of the two joined,
+    /// without proc-macro2's `join` (see [`crate::model::spans`]).
+    pub fn span_between(&self, first: proc_macro2::Span, last: proc_macro2::Span) -> Span {
+        let start_at = first.start();
+        let end_at = last.end();
         // A token at no location (`Span::call_site()`, line 0) does not join: `first` alone.
-        if first.line == 0 || last.line == 0 {
-            return self.span(tokens.first);
+        if start_at.line == 0 || end_at.line == 0 {
+            return self.span(first);
         }
-        let start = self.offset(first);
-        let end = self.offset(last).max(start);
+        let start = self.offset(start_at);
+        let end = self.offset(end_at).max(start);
         Span::new(self.id, start..end)
     }
 

@@ -259,7 +259,7 @@ impl AttrCollector<'_> {
         if !attrs.iter().any(is_suppression) {
             return;
         }
-        let range = self.source.span_of(covers()).range();
+        let range = covers().span_in(self.source).range();
         for attr in attrs {
             self.attribute(attr, range.clone());
         }

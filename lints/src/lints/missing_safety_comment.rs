@@ -253,7 +253,7 @@ impl Hooks for Collector {
             self.claimed.insert(found.marker.start);
         }
         let (get, put) = refcount_functions(cx, scope, imp);
-        let header_end = cx.source.span_of(spans::ty(&imp.self_ty)).end;
+        let header_end = spans::ty(&imp.self_ty).span_in(cx.source).end;
         let unsafe_span = Span {
             end: header_end,
             ..cx.source.span(unsafety.span)

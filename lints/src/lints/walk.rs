@@ -219,7 +219,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
     }
 
     fn visit_item_mod(&mut self, module: &'ast syn::ItemMod) {
-        let span = self.cx.source.span_of(spans::item_mod(module));
+        let span = spans::item_mod(module).span_in(self.cx.source);
         let tree = &self.cx.model.file(self.cx.source.id).tree;
         let node = tree.modules.iter().position(|m| m.span == Some(span));
         let inner = node.and_then(|n| self.cx.model.def_map.module_of(self.cx.source.id, n as u32));
@@ -261,7 +261,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_, '_> {
             self_res,
             trait_res,
             is_unsafe: imp.unsafety.is_some(),
-            span: self.cx.source.span_of(spans::item_impl(imp)),
+            span: spans::item_impl(imp).span_in(self.cx.source),
         });
         self.each_hook(|hook, cx, scope| hook.on_impl(cx, scope, imp));
         for item in &imp.items {

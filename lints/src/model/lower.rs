@@ -165,7 +165,7 @@ impl Lowerer<'_> {
         attrs: &[syn::Attribute],
         whole: Tokens,
     ) -> Item {
-        let span = self.source.span_of(whole);
+        let span = whole.span_in(self.source);
         Item {
             name: name.map(ident_text),
             kind,
@@ -343,7 +343,7 @@ impl Lowerer<'_> {
                     self.tree.modules.push(ModuleNode {
                         name: Some(ident_text(&m.ident)),
                         parent: Some(module),
-                        span: Some(self.source.span_of(whole)),
+                        span: Some(whole.span_in(self.source)),
                     });
                     for inner in items {
                         self.lower_item(inner, index, false);
@@ -671,7 +671,7 @@ impl Lowerer<'_> {
                 };
             }
         }
-        let span = self.source.span_of(super::spans::ty(ty));
+        let span = super::spans::ty(ty).span_in(self.source);
         let kind = match ty {
             syn::Type::Path(p) => TypeKind::Path(self.path(&p.path, p.qself.as_ref())),
             syn::Type::Ptr(p) => TypeKind::Ptr {
@@ -739,7 +739,7 @@ impl Lowerer<'_> {
                     },
                 })
                 .collect(),
-            span: self.source.span_of(super::spans::path(path)),
+            span: super::spans::path(path).span_in(self.source),
         }
     }
 

@@ -5,10 +5,12 @@
 //! for the span of every item it lowers and every function it walks, so these functions find the
 //! first and the last token directly instead. They do not join the two: each of proc-macro2's
 //! `join`, `start` and `end` looks the file up in a thread-local map, and a span's byte range
-//! ([`crate::source::SourceFile::span_of`]) needs only the start of one and the end of the other.
+//! ([`Tokens::span_in`]) needs only the start of one and the end of the other.
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
+
+use crate::source::SourceFile;
 
 /// The first and the last token of a syntax node.
 #[derive(Clone, Copy, Debug)]
@@ -26,9 +28,9 @@ impl Tokens {
         }
     }
 
-    /// The two joined, as one proc-macro2 span; `first` alone if they cannot be joined.
-    pub fn joined(self) -> Span {
-        self.first.join(self.last).unwrap_or(self.first)
+    /// The node's byte range in `source`.
+    pub fn span_in(self, source: &SourceFile) -> crate::source::Span {
+        source.span_between(self.first, self.last)
     }
 }
 
@@ -248,22 +250,26 @@ pub fn trait_fn(func: &syn::TraitItemFn) -> Tokens {
 mod tests {
     use super::*;
 
-    use crate::source::{FileId, SourceFile};
+    use crate::source::FileId;
 
     /// The cheap span must equal syn's own.
     fn check(source: &str) {
         let file = syn::parse_file(source).expect("parses");
         let text = SourceFile::new(FileId(0), "t.rs".to_string(), source.to_string());
         for node in &file.items {
-            assert_eq!(text.span_of(item(node)), text.span(node.span()), "{source}");
+            assert_eq!(
+                item(node).span_in(&text),
+                text.span(node.span()),
+                "{source}"
+            );
             if let syn::Item::Impl(imp) = node {
                 for inner in &imp.items {
-                    assert_eq!(text.span_of(impl_item(inner)), text.span(inner.span()));
+                    assert_eq!(impl_item(inner).span_in(&text), text.span(inner.span()));
                 }
             }
             if let syn::Item::Trait(tr) = node {
                 for inner in &tr.items {
-                    assert_eq!(text.span_of(trait_item(inner)), text.span(inner.span()));
+                    assert_eq!(trait_item(inner).span_in(&text), text.span(inner.span()));
                 }
             }
         }
@@ -323,7 +329,7 @@ pub fn path(path: &syn::Path) -> Tokens {
 #[cfg(test)]
 mod type_tests {
     use super::*;
-    use crate::source::{FileId, SourceFile};
+    use crate::source::FileId;
 
     #[test]
     fn type_spans_match_syn() {
@@ -343,7 +349,7 @@ mod type_tests {
             let parsed: syn::Type = syn::parse_str(source).expect("a type");
             let text = SourceFile::new(FileId(0), "t.rs".to_string(), source.to_string());
             assert_eq!(
-                text.span_of(ty(&parsed)),
+                ty(&parsed).span_in(&text),
                 text.span(parsed.span()),
                 "{source}"
             );
