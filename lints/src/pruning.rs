@@ -32,6 +32,8 @@ mod bodies;
 
 pub use bodies::{blank, scan_bodies, unneeded_bodies, BodyScan};
 
+use std::ops::Range;
+
 use crate::model::spans;
 use crate::source::SourceFile;
 
@@ -227,7 +229,7 @@ fn header_keeps_docs(word: &[u8]) -> bool {
 }
 
 /// `text` with the `///` comments whose docs devref never reads turned into `// ` comments, and
-/// those it reads marked as `#[doc]` (see `mark_doc`), or `None` when there are neither.
+/// those it reads marked as `#[doc]` (see `DOC_MARK`), or `None` when there are neither.
 pub fn prune_docs(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut pruned: Option<Vec<u8>> = None;
@@ -250,12 +252,17 @@ pub fn prune_docs(text: &str) -> Option<String> {
             slashes.push(slash);
             next = next_line(bytes, next);
         }
-        let pruned = pruned.get_or_insert_with(|| bytes.to_vec());
         if docs_matter(bytes, next) {
-            for slash in slashes {
-                mark_doc(pruned, slash);
+            for comment in slashes
+                .into_iter()
+                .filter_map(|slash| markable_doc(bytes, slash))
+            {
+                let pruned = pruned.get_or_insert_with(|| bytes.to_vec());
+                pruned[comment.start..comment.start + DOC_MARK.len()].copy_from_slice(DOC_MARK);
+                pruned[comment.start + DOC_MARK.len()..comment.end].fill(b' ');
             }
         } else {
+            let pruned = pruned.get_or_insert_with(|| bytes.to_vec());
             for slash in slashes {
                 pruned[slash] = b' ';
             }
@@ -266,26 +273,24 @@ pub fn prune_docs(text: &str) -> Option<String> {
     pruned.map(|bytes| String::from_utf8(bytes).expect("still UTF-8"))
 }
 
-/// Turns the `///` comment whose third `/` is at `slash` into `#[doc]` and spaces, of the same
-/// length. The lexer would make it `#[doc = "…"]`, escaping the text into a string literal that
-/// syn then parses, only for lowering to read the line from the file again (`Lowerer::doc_text`):
-/// where the attribute starts is all it needs. A comment shorter than `#[doc]`, or with a `\r`
-/// the lexer would reject, stays as written.
-fn mark_doc(text: &mut [u8], slash: usize) {
-    const MARK: &[u8] = b"#[doc]";
+/// What a `///` comment devref reads becomes, followed by spaces to the comment's length. The
+/// lexer would make the comment `#[doc = "…"]`, escaping its text into a string literal that syn
+/// then parses, only for lowering to read the line from the file again (`Lowerer::doc_line`):
+/// where the attribute starts is all it needs.
+const DOC_MARK: &[u8] = b"#[doc]";
+
+/// The range of the `///` comment whose third `/` is at `slash`, up to its line break, if it can
+/// become [`DOC_MARK`]: not if it is shorter, or holds a `\r` the lexer would reject.
+fn markable_doc(bytes: &[u8], slash: usize) -> Option<Range<usize>> {
     let start = slash - 2;
-    let newline = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
-    let end = if newline > start && text[newline - 1] == b'\r' {
+    let newline = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+    let end = if newline > start && bytes[newline - 1] == b'\r' {
         newline - 1
     } else {
         newline
     };
-    let comment = &mut text[start..end];
-    if comment.len() < MARK.len() || comment.contains(&b'\r') {
-        return;
-    }
-    comment[..MARK.len()].copy_from_slice(MARK);
-    comment[MARK.len()..].fill(b' ');
+    let comment = &bytes[start..end];
+    (comment.len() >= DOC_MARK.len() && !comment.contains(&b'\r')).then_some(start..end)
 }
 
 fn next_line(bytes: &[u8], from: usize) -> usize {
@@ -639,10 +644,8 @@ mod tests {
             docs_pruned("/// ab\r\n/// a\rb\n/// é—x\nunsafe fn f() {}"),
             "#[doc]\r\n/// a\rb\n#[doc]    \nunsafe fn f() {}"
         );
-        assert_eq!(
-            docs_pruned("///\n/// a\nunsafe fn f() {}"),
-            "///\n/// a\nunsafe fn f() {}"
-        );
+        // Nothing to change, no copy.
+        assert_eq!(prune_docs("///\n/// a\nunsafe fn f() {}"), None);
     }
 
     #[test]
