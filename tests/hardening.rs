@@ -178,8 +178,50 @@ const FRAGMENTS: &[&str] = &[
     "{", "}", "(", ")", "<", ">", "'a", "\"str\"", "r#\"raw\"#", "/* c */", "unsafe", "fn", "::", ";",
 ];
 
+/// Whole items, each valid Rust, some of them lines that look like docs inside a literal or a
+/// comment: what devref does to the text before parsing must keep any sequence of them valid.
+const ITEMS: &[&str] = &[
+    "const S: &str = r#\"\n/// doc-like line\"#;",
+    "const T: &str = \"x\n/// doc-like line\";",
+    "/* block\n/// doc-like line */",
+    "/// # Safety\n/// `ptr` must be valid, \"quoted\".\nunsafe fn g(ptr: *mut bindings::device) {}",
+    "/// # Invariants\n/// Counted.\nstruct S { dev: *mut bindings::device }",
+    "/// Safe docs.\nfn safe() { let x = 1; }",
+    "fn f(p: *mut bindings::device) -> &'static Device { unsafe { Device::from_raw(p) } }",
+    "impl Drop for S { fn drop(&mut self) { unsafe { bindings::put_device(self.dev) } } }",
+    "unsafe impl Send for S {}",
+    "macro_rules! m { ($x:expr) => { $x } }",
+    "/// Docs.\n/* c */ unsafe fn b() {}",
+];
+
+/// Whether the analysis reports `text` (the first input) as bad input.
+fn input_errors(text: &str) -> Vec<String> {
+    let analysis = analyze(
+        vec![Input {
+            name: "valid.rs".to_string(),
+            content: Ok(text.to_string()),
+        }],
+        &Options::default(),
+        1,
+    );
+    analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.origin == Origin::Input)
+        .map(|d| d.message.clone())
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn valid_code_stays_valid_after_pruning(picks in proptest::collection::vec(0..ITEMS.len(), 1..12)) {
+        let items: Vec<&str> = picks.iter().map(|&i| ITEMS[i]).collect();
+        let text = format!("//! Module docs.\n{}", items.join("\n"));
+        prop_assert!(syn::parse_file(&text).is_ok(), "not valid: {text:?}");
+        prop_assert_eq!(input_errors(&text), Vec::<String>::new(), "on {:?}", text);
+    }
 
     #[test]
     fn fragment_soups_never_crash(picks in proptest::collection::vec(0..FRAGMENTS.len(), 0..40)) {

@@ -280,7 +280,9 @@ pub fn prune_docs(text: &str) -> Option<String> {
 const DOC_MARK: &[u8] = b"#[doc]";
 
 /// The range of the `///` comment whose third `/` is at `slash`, up to its line break, if it can
-/// become [`DOC_MARK`]: not if it is shorter, or holds a `\r` the lexer would reject.
+/// become [`DOC_MARK`]: not if it is shorter, or holds a `\r` the lexer would reject. Lines are
+/// read without a lexer, so the line may be inside a string or a block comment that it ends: one
+/// holding a `"`, `/*` or `*/` stays as written, as its end may be that of the literal or comment.
 fn markable_doc(bytes: &[u8], slash: usize) -> Option<Range<usize>> {
     let start = slash - 2;
     let newline = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
@@ -290,7 +292,11 @@ fn markable_doc(bytes: &[u8], slash: usize) -> Option<Range<usize>> {
         newline
     };
     let comment = &bytes[start..end];
-    (comment.len() >= DOC_MARK.len() && !comment.contains(&b'\r')).then_some(start..end)
+    let may_end_something = memchr::memchr2(b'"', b'\r', comment).is_some()
+        || comment
+            .windows(2)
+            .any(|pair| pair == b"/*" || pair == b"*/");
+    (comment.len() >= DOC_MARK.len() && !may_end_something).then_some(start..end)
 }
 
 fn next_line(bytes: &[u8], from: usize) -> usize {
@@ -646,6 +652,21 @@ mod tests {
         );
         // Nothing to change, no copy.
         assert_eq!(prune_docs("///\n/// a\nunsafe fn f() {}"), None);
+    }
+
+    #[test]
+    fn a_doc_like_line_that_may_end_a_literal_or_comment_is_not_marked() {
+        // Without a lexer, these lines look like the docs of an `unsafe fn`; marking them would
+        // take away the end of the string or comment they are in.
+        for text in [
+            "const S: &str = r#\"\n/// doc-like line\"#;\nunsafe fn f() {}\n",
+            "const T: &str = \"x\n/// doc-like line\";\nunsafe fn g() {}\n",
+            "/* block\n/// doc-like line */\nunsafe fn h() {}\n",
+            "/// Returns \"quoted\" text.\n/// Nested /* ok */ too.\nunsafe fn i() {}\n",
+        ] {
+            syn::parse_file(text).expect("the test text is valid");
+            assert_eq!(prune_docs(text), None, "{text}");
+        }
     }
 
     #[test]
