@@ -19,7 +19,8 @@
 //! the kernel's Rust text is docs, and the lexer, syn and lowering each pay for every doc line.
 //! The change is one byte per line, so every offset, line and column stays that of the file; the
 //! comment index is built from the file as written. The docs it does read become `#[doc]` and
-//! spaces: lowering reads their text from the file, and needs only where each attribute starts.
+//! spaces (unless the line could end a string or block comment it is in): lowering reads their
+//! text from the file, and needs only where each attribute starts.
 //!
 //! **Syntax after lowering.** A file's syntax tree waits in memory until the model of every file
 //! is built, for the lints' walk. Once the file is lowered, the items the walk finds nothing in
@@ -34,6 +35,7 @@ pub use bodies::{blank, scan_bodies, unneeded_bodies, BodyScan};
 
 use std::ops::Range;
 
+use crate::comments::scan_line_comment;
 use crate::model::spans;
 use crate::source::SourceFile;
 
@@ -255,7 +257,7 @@ pub fn prune_docs(text: &str) -> Option<String> {
         if docs_matter(bytes, next) {
             for comment in slashes
                 .into_iter()
-                .filter_map(|slash| markable_doc(bytes, slash))
+                .filter_map(|slash| markable_doc(text, slash))
             {
                 let pruned = pruned.get_or_insert_with(|| bytes.to_vec());
                 pruned[comment.start..comment.start + DOC_MARK.len()].copy_from_slice(DOC_MARK);
@@ -283,15 +285,11 @@ const DOC_MARK: &[u8] = b"#[doc]";
 /// become [`DOC_MARK`]: not if it is shorter, or holds a `\r` the lexer would reject. Lines are
 /// read without a lexer, so the line may be inside a string or a block comment that it ends: one
 /// holding a `"`, `/*` or `*/` stays as written, as its end may be that of the literal or comment.
-fn markable_doc(bytes: &[u8], slash: usize) -> Option<Range<usize>> {
+fn markable_doc(text: &str, slash: usize) -> Option<Range<usize>> {
     let start = slash - 2;
-    let newline = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-    let end = if newline > start && bytes[newline - 1] == b'\r' {
-        newline - 1
-    } else {
-        newline
-    };
-    let comment = &bytes[start..end];
+    // Where lowering reads the line to (`Lowerer::doc_line`).
+    let (end, _) = scan_line_comment(text, start);
+    let comment = &text.as_bytes()[start..end];
     let may_end_something = memchr::memchr2(b'"', b'\r', comment).is_some()
         || comment
             .windows(2)
