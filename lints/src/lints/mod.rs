@@ -53,7 +53,7 @@ impl<'a> FileContext<'a> {
         self.walked.get_or_init(|| {
             let mut unbounded = unbounded_device_ref::FnHooks::default();
             let mut refcount = manual_device_refcount::Finder::default();
-            let mut safety = missing_safety_comment::Collector::default();
+            let mut safety = crate::model::body::Collector::default();
             walk::walk_file(self, &mut [&mut unbounded, &mut refcount, &mut safety]);
             Walked {
                 unbounded_device_ref: unbounded.out,
@@ -69,7 +69,7 @@ pub(crate) struct Walked {
     pub unbounded_device_ref: Vec<Diagnostic>,
     pub manual_device_refcount: Vec<Diagnostic>,
     /// For `missing_safety_comment` and `safety_comment_missing_refcount`.
-    pub safety_sites: Vec<missing_safety_comment::Site>,
+    pub safety_sites: Vec<crate::model::body::Site>,
 }
 
 pub struct LintPass {

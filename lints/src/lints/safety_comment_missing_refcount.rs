@@ -1,10 +1,9 @@
 use crate::comments::CommentKind;
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::lints::missing_safety_comment::{
-    call_label, capitalize, refcount_sentence, sites_of, Site, SiteKind,
-};
+use crate::lints::missing_safety_comment::{call_label, capitalize, refcount_sentence};
 use crate::lints::FileContext;
+use crate::model::body::{sites_of, Site, SiteKind};
 use crate::model::contracts::{one_line, SafetyComment, Vocabulary};
 use crate::source::Span;
 

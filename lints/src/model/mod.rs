@@ -1,5 +1,6 @@
 //! The semantic model: every lint asks it what a name means and whether a type is a device.
 
+pub mod body;
 pub mod contracts;
 pub mod def_map;
 pub mod devices;

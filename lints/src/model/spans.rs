@@ -246,6 +246,143 @@ pub fn trait_fn(func: &syn::TraitItemFn) -> Tokens {
     tokens(start(&func.attrs, None, signature_start(&func.sig)), end)
 }
 
+// --- Cheap starts of syntax nodes --------------------------------------------------------------
+//
+// `Spanned::span` prints a node back into tokens to find its ends, which costs as much as the node
+// is big; asking it of every expression of a body is quadratic. These follow the leftmost tokens.
+
+pub(crate) fn outer_attr(attrs: &[syn::Attribute]) -> Option<proc_macro2::Span> {
+    attrs
+        .iter()
+        .find(|attr| matches!(attr.style, syn::AttrStyle::Outer))
+        .map(|attr| attr.pound_token.span)
+}
+
+fn path_start(path: &syn::Path) -> proc_macro2::Span {
+    path.leading_colon
+        .map(|colon| colon.spans[0])
+        .or_else(|| path.segments.first().map(|s| s.ident.span()))
+        .unwrap_or_else(|| path.span())
+}
+
+fn label_or(label: &Option<syn::Label>, keyword: proc_macro2::Span) -> proc_macro2::Span {
+    label
+        .as_ref()
+        .map_or(keyword, |label| label.name.apostrophe)
+}
+
+/// `(start with attributes, start of the expression itself)`.
+pub(crate) fn expr_start(expr: &syn::Expr) -> (proc_macro2::Span, proc_macro2::Span) {
+    use syn::Expr as E;
+    let (attrs, own): (&[syn::Attribute], proc_macro2::Span) = match expr {
+        E::Array(e) => (&e.attrs, e.bracket_token.span.open()),
+        E::Assign(e) => (&e.attrs, expr_start(&e.left).0),
+        E::Async(e) => (&e.attrs, e.async_token.span),
+        E::Await(e) => (&e.attrs, expr_start(&e.base).0),
+        E::Binary(e) => (&e.attrs, expr_start(&e.left).0),
+        E::Block(e) => (
+            &e.attrs,
+            label_or(&e.label, e.block.brace_token.span.open()),
+        ),
+        E::Break(e) => (&e.attrs, e.break_token.span),
+        E::Call(e) => (&e.attrs, expr_start(&e.func).0),
+        E::Cast(e) => (&e.attrs, expr_start(&e.expr).0),
+        E::Closure(e) => (&e.attrs, closure_start(e)),
+        E::Const(e) => (&e.attrs, e.const_token.span),
+        E::Continue(e) => (&e.attrs, e.continue_token.span),
+        E::Field(e) => (&e.attrs, expr_start(&e.base).0),
+        E::ForLoop(e) => (&e.attrs, label_or(&e.label, e.for_token.span)),
+        E::Group(e) => (&e.attrs, expr_start(&e.expr).0),
+        E::If(e) => (&e.attrs, e.if_token.span),
+        E::Index(e) => (&e.attrs, expr_start(&e.expr).0),
+        E::Infer(e) => (&e.attrs, e.underscore_token.span),
+        E::Let(e) => (&e.attrs, e.let_token.span),
+        E::Lit(e) => (&e.attrs, e.lit.span()),
+        E::Loop(e) => (&e.attrs, label_or(&e.label, e.loop_token.span)),
+        E::Macro(e) => (&e.attrs, path_start(&e.mac.path)),
+        E::Match(e) => (&e.attrs, e.match_token.span),
+        E::MethodCall(e) => (&e.attrs, expr_start(&e.receiver).0),
+        E::Paren(e) => (&e.attrs, e.paren_token.span.open()),
+        E::Path(e) => (
+            &e.attrs,
+            e.qself
+                .as_ref()
+                .map_or_else(|| path_start(&e.path), |q| q.lt_token.span),
+        ),
+        E::Range(e) => (
+            &e.attrs,
+            match &e.start {
+                Some(start) => expr_start(start).0,
+                None => match &e.limits {
+                    syn::RangeLimits::HalfOpen(t) => t.spans[0],
+                    syn::RangeLimits::Closed(t) => t.spans[0],
+                },
+            },
+        ),
+        E::RawAddr(e) => (&e.attrs, e.and_token.span),
+        E::Reference(e) => (&e.attrs, e.and_token.span),
+        E::Repeat(e) => (&e.attrs, e.bracket_token.span.open()),
+        E::Return(e) => (&e.attrs, e.return_token.span),
+        E::Struct(e) => (
+            &e.attrs,
+            e.qself
+                .as_ref()
+                .map_or_else(|| path_start(&e.path), |q| q.lt_token.span),
+        ),
+        E::Try(e) => (&e.attrs, expr_start(&e.expr).0),
+        E::TryBlock(e) => (&e.attrs, e.try_token.span),
+        E::Tuple(e) => (&e.attrs, e.paren_token.span.open()),
+        E::Unary(e) => (
+            &e.attrs,
+            match e.op {
+                syn::UnOp::Deref(t) => t.span,
+                syn::UnOp::Not(t) => t.span,
+                syn::UnOp::Neg(t) => t.span,
+                _ => expr_start(&e.expr).0,
+            },
+        ),
+        E::Unsafe(e) => (&e.attrs, e.unsafe_token.span),
+        E::While(e) => (&e.attrs, label_or(&e.label, e.while_token.span)),
+        E::Yield(e) => (&e.attrs, e.yield_token.span),
+        other => {
+            let span = other.span();
+            return (span, span);
+        }
+    };
+    (outer_attr(attrs).unwrap_or(own), own)
+}
+
+fn closure_start(closure: &syn::ExprClosure) -> proc_macro2::Span {
+    closure
+        .lifetimes
+        .as_ref()
+        .map(|l| l.for_token.span)
+        .or(closure.constness.map(|t| t.span))
+        .or(closure.movability.map(|t| t.span))
+        .or(closure.asyncness.map(|t| t.span))
+        .or(closure.capture.map(|t| t.span))
+        .unwrap_or(closure.or1_token.span)
+}
+
+/// `(start with attributes, start of the statement itself)`.
+pub(crate) fn stmt_start(stmt: &syn::Stmt) -> (proc_macro2::Span, proc_macro2::Span) {
+    match stmt {
+        syn::Stmt::Local(local) => (
+            outer_attr(&local.attrs).unwrap_or(local.let_token.span),
+            local.let_token.span,
+        ),
+        syn::Stmt::Expr(expr, _) => expr_start(expr),
+        syn::Stmt::Macro(mac) => {
+            let own = path_start(&mac.mac.path);
+            (outer_attr(&mac.attrs).unwrap_or(own), own)
+        }
+        syn::Stmt::Item(item) => {
+            let first = self::item(item).first;
+            (first, first)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

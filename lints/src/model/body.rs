@@ -1,0 +1,1167 @@
+//! The body model: what the safety lints read of a function that holds `unsafe` code, lowered once
+//! in the shared walk. For each `unsafe` block it records the SAFETY comment, the refcount-sensitive
+//! calls and raw pointer dereferences, and for the pointer each one is about, its [`Provenance`]:
+//! where the pointer comes from, and so what keeps the device alive. No lint classifies a pointer or
+//! a call on its own; they filter these facts and render them.
+
+use foldhash::{HashMap, HashMapExt, HashSet};
+
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+use crate::lints::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
+use crate::lints::FileContext;
+use crate::model::contracts::{
+    doc_layout, find_safety_comment, indentation, Anchor, CommentSite, Lookup,
+};
+use crate::model::def_map::{Namespace, Res};
+use crate::model::item_tree::{ItemKind, TypeKind, TypeRef};
+use crate::model::lower::{ident_text, lower_type};
+use crate::model::macros::{visit_macro_exprs, visit_macro_exprs_if, MacroBody, MacroCache};
+use crate::model::spans::{self, expr_start, outer_attr, stmt_start};
+use crate::model::types::first_type_arg;
+use crate::model::Model;
+use crate::source::Span;
+
+/// What a refcount-sensitive call needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CallKind {
+    /// Makes a borrowed device reference from a raw pointer: `from_raw`, `as_ref`, `&*ptr`.
+    Borrow,
+    /// Takes a new reference from a raw pointer for the duration of the call: `get_device`.
+    Counted,
+    /// `ARef::from_raw`: takes over a reference the caller owns.
+    TakeOver,
+    /// `bindings::get_device` and bus variants.
+    Get,
+    /// `bindings::put_device`, bus variants, `dec_ref`.
+    Put,
+    /// An `unsafe fn` of the linted sources whose contract states the reference count.
+    Derived,
+}
+
+/// The callee's precondition: quoted from its doc, or known built in.
+#[derive(Clone, Debug)]
+pub(crate) struct Precondition {
+    /// "the `# Safety` section of `device::Device::from_raw`" or a built-in summary.
+    pub sentence: String,
+    /// The sentence is the callee's own words.
+    pub quoted: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct SensitiveCall {
+    pub span: Span,
+    pub kind: CallKind,
+    /// How to name the callee: `device::Device::from_raw`; for a dereference, what it makes.
+    pub callee: String,
+    /// The pointer or argument the precondition is about, as written (`ptr`).
+    pub arg: String,
+    pub precondition: Precondition,
+    /// A raw pointer dereference rather than a call.
+    pub is_deref: bool,
+}
+
+impl SensitiveCall {
+    /// "calls `device::Device::from_raw`" or "dereferences `ptr` into a `&pci::Device`".
+    pub fn action(&self) -> String {
+        if self.is_deref {
+            format!("dereferences {} into {}", self.arg, self.callee)
+        } else {
+            format!("calls `{}`", self.callee)
+        }
+    }
+}
+
+/// The `# Safety` contract of the fn around a block, for comments that delegate to it.
+#[derive(Clone, Debug)]
+pub(crate) struct FnContract {
+    pub is_unsafe: bool,
+    /// The text of the `# Safety` section (own, or of the trait method it implements).
+    pub section: Option<String>,
+    /// Where that section is written, when it is in the linted sources.
+    pub doc_span: Option<Span>,
+    /// Whose section it is: "`unsafe fn from_raw`" or "`AlwaysRefCounted::dec_ref`".
+    pub owner: String,
+}
+
+/// The `# Invariants` of the `Self` type around a block, for comments that cite them.
+#[derive(Clone, Debug)]
+pub(crate) struct TypeInvariants {
+    pub type_name: String,
+    pub section: Option<String>,
+    pub doc_span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum SiteKind {
+    Block,
+    /// `unsafe impl AlwaysRefCounted for X`, with the get/put functions its methods call.
+    RefcountImpl {
+        type_name: String,
+        get: Option<String>,
+        put: Option<String>,
+    },
+}
+
+/// An in-scope `unsafe` block or impl.
+#[derive(Clone, Debug)]
+pub(crate) struct Site {
+    pub kind: SiteKind,
+    /// The `unsafe` keyword (block), or `unsafe impl … for X` (impl).
+    pub unsafe_span: Span,
+    pub calls: Vec<SensitiveCall>,
+    pub lookup: Lookup,
+    /// Byte offset of the start of the line where a new comment goes, and that line's indentation.
+    pub insert_at: usize,
+    pub indent: String,
+    pub fn_contract: Option<FnContract>,
+    pub invariants: Option<TypeInvariants>,
+}
+
+/// Every in-scope `unsafe` block and impl of the file, with its SAFETY comment, in source order:
+/// collected once, in the shared walk, for this lint and `safety_comment_missing_refcount`.
+pub(crate) fn sites_of<'c>(cx: &'c FileContext<'_>) -> &'c [Site] {
+    &cx.walked().safety_sites
+}
+
+/// The safety lints' part of the shared walk.
+#[derive(Default)]
+pub(crate) struct Collector {
+    pub(crate) sites: Vec<Site>,
+    /// Marker comments (by start offset) that already belong to a block.
+    claimed: HashSet<u32>,
+}
+
+impl Hooks for Collector {
+    fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
+        // Most functions hold no `unsafe` block, and then there is no comment to look for.
+        if !func.holds_unsafe {
+            return;
+        }
+        let mut body = Body {
+            cx,
+            scope,
+            collector: self,
+            frames: Vec::new(),
+            locals: HashMap::new(),
+            tail_expected: None,
+        };
+        let signature = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref());
+        if let Some(signature) = signature {
+            for (name, ty) in &signature.params {
+                if let Some(name) = name {
+                    let info = body.pointer_of_type(ty);
+                    body.locals.insert(name.clone(), info);
+                }
+            }
+        }
+        // The block that makes the fn's return value may make a reference of the returned type.
+        if let (Some(tail), Some(signature)) = (tail_expr(func.block), signature) {
+            if let Some(block) = returned_unsafe_block(tail) {
+                let start = cx.source.span(block).start;
+                body.tail_expected = signature.ret.clone().map(|ret| (start, ret));
+            }
+        }
+        body.visit_block(func.block);
+    }
+
+    fn on_impl(&mut self, cx: &FileContext<'_>, scope: &BodyScope, imp: &syn::ItemImpl) {
+        let (Some(in_impl), Some(unsafety)) = (&scope.in_impl, &imp.unsafety) else {
+            return;
+        };
+        let Some((_, path, _)) = &imp.trait_ else {
+            return;
+        };
+        let is_refcount_trait = match &in_impl.trait_res {
+            Some(Res::Unknown) | None => path
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == "AlwaysRefCounted"),
+            Some(res) => cx.model.is_kernel_item(res, "AlwaysRefCounted"),
+        };
+        if !is_refcount_trait {
+            return;
+        }
+        let Some(device) = cx.model.refcounted_device(&in_impl.self_res) else {
+            return;
+        };
+        // As the impl writes it: `Device`, not `pci::Device`.
+        let type_name = match &*imp.self_ty {
+            syn::Type::Path(path) => path
+                .path
+                .segments
+                .last()
+                .map_or(device, |segment| ident_text(&segment.ident)),
+            _ => device,
+        };
+        let start = cx.source.start_of(spans::item_impl(imp).first);
+        let body_start = cx.source.span(unsafety.span).start as usize;
+        let site = CommentSite {
+            anchors: vec![Anchor { start, body_start }],
+            inside: None,
+            end: None,
+        };
+        let claimed = &self.claimed;
+        let lookup = find_safety_comment(cx.comments, cx.source, &site, &|c| claimed.contains(&c));
+        if let Some(found) = &lookup.found {
+            self.claimed.insert(found.marker.start);
+        }
+        let (get, put) = refcount_functions(cx, scope, imp);
+        let header_end = spans::ty(&imp.self_ty).span_in(cx.source).end;
+        let unsafe_span = Span {
+            end: header_end,
+            ..cx.source.span(unsafety.span)
+        };
+        let line = cx.comments.line_of(start) as usize;
+        let precondition = Precondition {
+            sentence: "`AlwaysRefCounted` requires that instances are always reference-counted and that `inc_ref` and `dec_ref` take and drop a reference".to_string(),
+            quoted: false,
+        };
+        self.sites.push(Site {
+            kind: SiteKind::RefcountImpl {
+                type_name: type_name.clone(),
+                get,
+                put,
+            },
+            unsafe_span,
+            calls: vec![SensitiveCall {
+                is_deref: false,
+                span: unsafe_span,
+                kind: CallKind::Derived,
+                callee: format!("AlwaysRefCounted for {type_name}"),
+                arg: type_name,
+                precondition,
+            }],
+            lookup,
+            insert_at: cx.source.line_starts()[line],
+            indent: indentation(cx.source, line),
+            fn_contract: None,
+            invariants: type_invariants(cx, scope),
+        });
+    }
+}
+
+/// The get and put functions the methods of an `AlwaysRefCounted` impl call.
+fn refcount_functions(
+    cx: &FileContext<'_>,
+    scope: &BodyScope,
+    imp: &syn::ItemImpl,
+) -> (Option<String>, Option<String>) {
+    struct Calls<'a, 'b> {
+        cx: &'a FileContext<'b>,
+        scope: &'a BodyScope,
+        found: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for Calls<'_, '_> {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(callee) = &*call.func {
+                if let Res::External(path) =
+                    self.scope
+                        .resolve_path(self.cx, &callee.path, Namespace::Values)
+                {
+                    if path.len() == 2
+                        && path[0] == "bindings"
+                        && self.cx.model.devices.is_get_put(&path[1])
+                    {
+                        self.found.push(path[1].clone());
+                    }
+                }
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    let mut get = None;
+    let mut put = None;
+    for item in &imp.items {
+        let syn::ImplItem::Fn(func) = item else {
+            continue;
+        };
+        let mut calls = Calls {
+            cx,
+            scope,
+            found: Vec::new(),
+        };
+        calls.visit_block(&func.block);
+        let name = ident_text(&func.sig.ident);
+        if let Some(first) = calls.found.into_iter().next() {
+            match name.as_str() {
+                "inc_ref" => get = Some(first),
+                "dec_ref" => put = Some(first),
+                _ => {}
+            }
+        }
+    }
+    (get, put)
+}
+
+/// What is known of a raw pointer local: what it points to, and whether it was made from a
+/// reference to the same object (`from_ref(self)`, `self.as_raw()`), which needs no refcount.
+#[derive(Clone, Debug, Default)]
+struct PointerInfo {
+    pointee: Option<TypeRef>,
+    from_ref: bool,
+}
+
+/// A node around the code being visited, innermost last. Its tokens become an [`Anchor`] only
+/// when an `unsafe` block is found inside: most nodes of a body hold none.
+#[derive(Clone, Copy)]
+struct Frame {
+    /// The node's first token, outer attributes included, and its first token after them.
+    start: proc_macro2::Span,
+    body_start: proc_macro2::Span,
+    /// A statement: the search for comments above stops here.
+    is_stmt: bool,
+}
+
+struct Body<'a, 'b> {
+    cx: &'a FileContext<'b>,
+    scope: &'a BodyScope,
+    collector: &'a mut Collector,
+    frames: Vec<Frame>,
+    locals: HashMap<String, PointerInfo>,
+    /// Where the `unsafe` block that makes the fn's return value starts, and the return type.
+    tail_expected: Option<(u32, TypeRef)>,
+}
+
+impl Body<'_, '_> {
+    fn span(&self, raw: proc_macro2::Span) -> Span {
+        self.cx.source.span(raw)
+    }
+
+    fn anchor(&self, whole: proc_macro2::Span, body: proc_macro2::Span) -> Anchor {
+        let file = self.cx.source;
+        Anchor {
+            start: file.start_of(whole),
+            body_start: file.start_of(body),
+        }
+    }
+
+    fn push(&mut self, start: proc_macro2::Span, body_start: proc_macro2::Span, is_stmt: bool) {
+        self.frames.push(Frame {
+            start,
+            body_start,
+            is_stmt,
+        });
+    }
+
+    fn pointer_of_type(&self, ty: &TypeRef) -> PointerInfo {
+        let model = self.cx.model;
+        let Some((expanded, scope)) = model.expand(ty, &self.scope.types) else {
+            return PointerInfo::default();
+        };
+        let pointee = match &expanded.kind {
+            TypeKind::Ptr { pointee, .. } => Some((**pointee).clone()),
+            TypeKind::Path(path) => {
+                let res = model.resolve_type_path(path, &scope);
+                if model.is_core_item(&res, "ptr", "NonNull") {
+                    first_type_arg(path).cloned()
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        PointerInfo {
+            pointee,
+            from_ref: false,
+        }
+    }
+
+    /// What a pointer expression points to, as far as it says.
+    fn pointer_of(&self, expr: &syn::Expr) -> PointerInfo {
+        let file = self.cx.source;
+        match expr {
+            syn::Expr::Paren(inner) => self.pointer_of(&inner.expr),
+            syn::Expr::Group(inner) => self.pointer_of(&inner.expr),
+            syn::Expr::Try(inner) => self.pointer_of(&inner.expr),
+            syn::Expr::Unsafe(block) => tail_expr(&block.block)
+                .map(|tail| self.pointer_of(tail))
+                .unwrap_or_default(),
+            syn::Expr::Path(path) => path
+                .path
+                .get_ident()
+                .and_then(|ident| self.locals.get(&ident_text(ident)).cloned())
+                .unwrap_or_default(),
+            syn::Expr::Cast(cast) => {
+                let from = self.pointer_of(&cast.expr);
+                let from_ref = from.from_ref || matches!(&*cast.expr, syn::Expr::Reference(_));
+                match &*cast.ty {
+                    syn::Type::Ptr(ptr) => PointerInfo {
+                        pointee: Some(lower_type(file, &ptr.elem)),
+                        from_ref,
+                    },
+                    _ => PointerInfo::default(),
+                }
+            }
+            syn::Expr::MethodCall(call) => {
+                let method = call.method.to_string();
+                match method.as_str() {
+                    "cast" | "cast_mut" | "cast_const" => {
+                        let from = self.pointer_of(&call.receiver);
+                        let pointee = match call.turbofish.as_ref().and_then(|t| t.args.first()) {
+                            Some(syn::GenericArgument::Type(ty)) => Some(lower_type(file, ty)),
+                            _ if method != "cast" => from.pointee.clone(),
+                            _ => None,
+                        };
+                        PointerInfo {
+                            pointee,
+                            from_ref: from.from_ref,
+                        }
+                    }
+                    // The object's own pointer: the reference it came from keeps it alive.
+                    "as_raw" | "get" if is_place(&call.receiver) => PointerInfo {
+                        pointee: None,
+                        from_ref: true,
+                    },
+                    "as_ptr" | "as_mut_ptr" | "ok_or" | "ok_or_else" | "unwrap" | "expect" => {
+                        self.pointer_of(&call.receiver)
+                    }
+                    _ => PointerInfo::default(),
+                }
+            }
+            syn::Expr::Call(call) => {
+                let syn::Expr::Path(callee) = &*call.func else {
+                    return PointerInfo::default();
+                };
+                let name = callee
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
+                match name.as_str() {
+                    "from_ref" | "from_mut" => PointerInfo {
+                        pointee: None,
+                        from_ref: true,
+                    },
+                    "new" | "new_unchecked" | "from" | "from_err_ptr" if call.args.len() == 1 => {
+                        self.pointer_of(&call.args[0])
+                    }
+                    _ => PointerInfo::default(),
+                }
+            }
+            _ => PointerInfo::default(),
+        }
+    }
+
+    /// Records an `unsafe` block: its SAFETY comment, and its refcount-sensitive calls.
+    fn unsafe_block(&mut self, block: &syn::ExprUnsafe) {
+        let body_start = block.unsafe_token.span;
+        let start = outer_attr(&block.attrs).unwrap_or(body_start);
+        let block_span = Span {
+            end: self.span(block.block.brace_token.span.close()).end,
+            ..self.span(start)
+        };
+        let mut anchors = vec![self.anchor(start, body_start)];
+        for frame in self.frames.iter().rev() {
+            anchors.push(self.anchor(frame.start, frame.body_start));
+            if frame.is_stmt {
+                break;
+            }
+        }
+        let open = self.span(block.block.brace_token.span.open()).end as usize;
+        let close = self.span(block.block.brace_token.span.close()).start as usize;
+        let first = block
+            .block
+            .stmts
+            .first()
+            .map_or(close, |stmt| self.span(stmt_start(stmt).0).start as usize);
+        let site = CommentSite {
+            anchors: anchors.clone(),
+            inside: Some(open..first.max(open)),
+            end: Some(block_span.end as usize),
+        };
+        let claimed = &self.collector.claimed;
+        let lookup = find_safety_comment(self.cx.comments, self.cx.source, &site, &|c| {
+            claimed.contains(&c)
+        });
+        if let Some(found) = &lookup.found {
+            self.collector.claimed.insert(found.marker.start);
+        }
+        let expected = self
+            .tail_expected
+            .as_ref()
+            .filter(|(at, _)| *at == block_span.start)
+            .map(|(_, ty)| ty.clone());
+        let mut calls = Calls {
+            body: self,
+            found: Vec::new(),
+            expected,
+            tail: tail_expr(&block.block).map(|tail| tail as *const syn::Expr as usize),
+        };
+        for stmt in &block.block.stmts {
+            calls.visit_stmt(stmt);
+        }
+        let calls = calls.found;
+        if calls.is_empty() {
+            return;
+        }
+        // A new comment goes above the enclosing statement.
+        let outermost = anchors
+            .last()
+            .map_or(block_span.start as usize, |a| a.start);
+        let line = self.cx.comments.line_of(outermost) as usize;
+        let site = Site {
+            kind: SiteKind::Block,
+            unsafe_span: self.span(block.unsafe_token.span),
+            calls,
+            lookup,
+            insert_at: self.cx.source.line_starts()[line],
+            indent: indentation(self.cx.source, line),
+            fn_contract: fn_contract(self.cx, self.scope),
+            invariants: type_invariants(self.cx, self.scope),
+        };
+        self.collector.sites.push(site);
+    }
+
+    /// The refcount-sensitive call a path call makes, if any.
+    fn classify_call(&self, call: &syn::ExprCall, callee: &syn::ExprPath) -> Option<SensitiveCall> {
+        let cx = self.cx;
+        let model = cx.model;
+        let contracts = &model.contracts;
+        // Both print tokens again: only a sensitive call, a few of all, needs them.
+        let span = || self.span(call.span());
+        let arg = || {
+            call.args
+                .first()
+                .map_or_else(|| "the pointer".to_string(), |a| self.arg_text(a))
+        };
+        // `<Device as AlwaysRefCounted>::dec_ref(obj)`.
+        if let Some(qself) = &callee.qself {
+            let name = callee.path.segments.last()?.ident.to_string();
+            let res = self.scope.resolve_type(cx, &qself.ty);
+            let owner = model.refcounted_device(&res)?;
+            if contracts.is_release_method(&name) {
+                return Some(put_call(span(), format!("{owner}::{name}"), arg()));
+            }
+            return None;
+        }
+        let res = self.scope.resolve_path(cx, &callee.path, Namespace::Values);
+        if let Some(path) = model.def_map.canonical_path(&res) {
+            if contracts.is_extra_function(&path) {
+                return Some(SensitiveCall {
+                    is_deref: false,
+                    span: span(),
+                    kind: CallKind::Derived,
+                    callee: display_path(&path),
+                    arg: arg(),
+                    precondition: Precondition {
+                        sentence: format!(
+                            "`{}` is configured as refcount-sensitive: its caller must make sure the device's reference count is non-zero",
+                            display_path(&path)
+                        ),
+                        quoted: false,
+                    },
+                });
+            }
+        }
+        // `bindings::get_device`, `bindings::pci_dev_put`, ….
+        if let Res::External(path) = &res {
+            if path.len() == 2
+                && path[0] == "bindings"
+                && model.devices.is_get_put(&path[1])
+                && !contracts.is_lookup_function(&path[1])
+            {
+                let name = &path[1];
+                let (span, arg) = (span(), arg());
+                let is_get = name.split('_').any(|w| w == "get");
+                return Some(if is_get {
+                    SensitiveCall {
+                        is_deref: false,
+                        span,
+                        kind: CallKind::Get,
+                        callee: format!("bindings::{name}"),
+                        precondition: Precondition {
+                            sentence: format!(
+                                "`{name}` may only take a reference on a device that is still alive: {arg} must point to a device whose reference count is non-zero"
+                            ),
+                            quoted: false,
+                        },
+                        arg,
+                    }
+                } else {
+                    let mut call = put_call(span, format!("bindings::{name}"), arg);
+                    call.precondition.sentence = format!(
+                        "`{name}` drops a reference: the caller must own one, so that the reference count is non-zero until this call"
+                    );
+                    call
+                });
+            }
+        }
+        let (owner, method) = match &res {
+            Res::Assoc(def, name) => (Res::Def(*def), name.clone()),
+            Res::External(path) if path.len() >= 2 => (
+                Res::External(path[..path.len() - 1].to_vec()),
+                path[path.len() - 1].clone(),
+            ),
+            Res::Def(_) => (Res::Unknown, String::new()),
+            _ => return None,
+        };
+        // `ARef::from_raw(ptr)` of a device.
+        if model.is_kernel_item(&owner, "ARef") && contracts.is_aref_constructor(&method) {
+            let pointee = self.aref_pointee(callee, call)?;
+            let (span, arg) = (span(), arg());
+            return Some(SensitiveCall {
+                is_deref: false,
+                span,
+                kind: CallKind::TakeOver,
+                callee: format!("ARef::<{pointee}>::{method}"),
+                precondition: Precondition {
+                    sentence: format!(
+                        "`ARef::from_raw` takes over a reference: the caller must own a reference on {arg} (a share of its reference count) and give it to the `ARef`"
+                    ),
+                    quoted: false,
+                },
+                arg,
+            });
+        }
+        // A fn of the linted sources is judged by its own contract.
+        if let Some(func) = model.fn_of(&res) {
+            let name = func.item.name.clone().unwrap_or_default();
+            let owner_name = match &owner {
+                Res::Unknown => None,
+                other => Some(
+                    model
+                        .refcounted_device(other)
+                        .or_else(|| {
+                            model
+                                .def_map
+                                .canonical_path(other)
+                                .and_then(|p| p.last().cloned())
+                        })
+                        .unwrap_or_default(),
+                ),
+            };
+            let display = match owner_name {
+                Some(owner) => format!("{owner}::{name}"),
+                None => name.clone(),
+            };
+            if contracts.is_release_method(&method) && model.refcounted_device(&owner).is_some() {
+                return Some(put_call(span(), display, arg()));
+            }
+            let sentence = model.refcount_precondition(&func)?;
+            let kind = match func
+                .sig
+                .ret
+                .as_ref()
+                .and_then(|ret| model.device_ref_type(ret, &func.scope))
+            {
+                Some((true, _)) => CallKind::Borrow,
+                Some((false, _)) => CallKind::Counted,
+                None => CallKind::Derived,
+            };
+            return Some(SensitiveCall {
+                is_deref: false,
+                span: span(),
+                kind,
+                callee: display,
+                arg: arg(),
+                precondition: Precondition {
+                    sentence,
+                    quoted: true,
+                },
+            });
+        }
+        // An abstraction outside the linted sources: known by name.
+        let entry = model.device_abstraction(&owner)?;
+        let display = format!("{}::{method}", entry.short_name);
+        if contracts.is_release_method(&method) {
+            return Some(put_call(span(), display, arg()));
+        }
+        if !contracts.is_device_constructor(&method) {
+            return None;
+        }
+        // `Device::as_ref(&pdev)` / `Device::as_ref(self)` is `AsRef::as_ref` on a reference, not
+        // the older kernels' `as_ref(ptr)`.
+        if method == "as_ref" && call.args.first().is_some_and(is_reference_like) {
+            return None;
+        }
+        let (span, arg) = (span(), arg());
+        let (kind, sentence) = if method == "get_device" {
+            (
+                CallKind::Counted,
+                format!("{arg} must be valid, non-null, and have a non-zero reference count for the duration of the call"),
+            )
+        } else {
+            (
+                CallKind::Borrow,
+                format!("{arg} must be valid, non-null, and have a non-zero reference count for as long as the returned reference exists"),
+            )
+        };
+        Some(SensitiveCall {
+            is_deref: false,
+            span,
+            kind,
+            callee: display,
+            arg,
+            precondition: Precondition {
+                sentence,
+                quoted: false,
+            },
+        })
+    }
+
+    /// The device type `ARef::from_raw` makes an `ARef` of, when the code says.
+    fn aref_pointee(&self, callee: &syn::ExprPath, call: &syn::ExprCall) -> Option<String> {
+        let file = self.cx.source;
+        let model = self.cx.model;
+        // `ARef::<T>::from_raw`.
+        let turbofish = callee.path.segments.iter().find_map(|segment| {
+            let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+                return None;
+            };
+            args.args.iter().find_map(|arg| match arg {
+                syn::GenericArgument::Type(ty) => Some(lower_type(file, ty)),
+                _ => None,
+            })
+        });
+        let pointee = turbofish.or_else(|| self.pointer_of(call.args.first()?).pointee)?;
+        let res = model.resolve_type(&pointee, &self.scope.types);
+        model.refcounted_device(&res)
+    }
+
+    /// `&*ptr` / `&mut *ptr` making a device reference.
+    fn classify_deref(
+        &self,
+        reference: &syn::ExprReference,
+        expected: Option<&TypeRef>,
+    ) -> Option<SensitiveCall> {
+        let syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Deref(_),
+            expr: pointer,
+            ..
+        }) = strip_parens(&reference.expr)
+        else {
+            return None;
+        };
+        let info = self.pointer_of(strip_parens(pointer));
+        if info.from_ref {
+            return None;
+        }
+        let model = self.cx.model;
+        let device = match &info.pointee {
+            Some(pointee) => {
+                let res = model.resolve_type(pointee, &self.scope.types);
+                model.refcounted_device(&res)
+            }
+            None => {
+                let expected = expected?;
+                let (borrowed, _) = model.device_ref_type(expected, &self.scope.types)?;
+                if !borrowed {
+                    return None;
+                }
+                self.expected_device(expected)
+            }
+        }?;
+        let arg = self.arg_text(strip_parens(pointer));
+        let root = pointer_root(strip_parens(pointer))
+            .map(|root| format!("`{root}`"))
+            .unwrap_or_else(|| arg.clone());
+        Some(SensitiveCall {
+            is_deref: true,
+            span: self.span(reference.span()),
+            kind: CallKind::Borrow,
+            callee: format!("a `&{device}`"),
+            precondition: Precondition {
+                sentence: format!(
+                    "a reference made from a raw pointer is sound only while the device's reference count is non-zero: {root} must have one for as long as the reference exists"
+                ),
+                quoted: false,
+            },
+            arg: root,
+        })
+    }
+
+    /// The device a `&Device`-like expected type names.
+    fn expected_device(&self, expected: &TypeRef) -> Option<String> {
+        let model = self.cx.model;
+        let mut found = None;
+        model.walk_type(expected, &self.scope.types, &mut |site| {
+            if found.is_some() {
+                return crate::model::types::Walk::Skip;
+            }
+            if let TypeKind::Ref { referent, .. } = &site.ty.kind {
+                let res = model.resolve_type(referent, site.scope);
+                found = model.refcounted_device(&res);
+                return crate::model::types::Walk::Skip;
+            }
+            crate::model::types::Walk::Descend
+        });
+        found
+    }
+
+    /// An argument as written, when it is a plain local or a short method chain on one
+    /// (`ptr`, `obj.cast().as_ptr()`); otherwise the device pointer's field or a generic name.
+    fn arg_text(&self, expr: &syn::Expr) -> String {
+        // `NonNull::new_unchecked(ptr.cast())`: the pointer inside.
+        if let syn::Expr::Call(call) = strip_parens(expr) {
+            if let (syn::Expr::Path(callee), 1) = (&*call.func, call.args.len()) {
+                let wraps = callee.path.segments.last().is_some_and(|s| {
+                    matches!(
+                        s.ident.to_string().as_str(),
+                        "new" | "new_unchecked" | "from"
+                    )
+                });
+                if wraps {
+                    return self.arg_text(&call.args[0]);
+                }
+            }
+        }
+        let span = self.span(expr.span());
+        let text = self.cx.source.slice(span);
+        let simple = pointer_root(expr).is_some() && !field_of_deref(expr);
+        if simple && !text.is_empty() && text.len() <= 40 && !text.contains('\n') {
+            return format!("`{text}`");
+        }
+        match embedded_field(self.cx.macros, expr) {
+            Some(field) => format!("the embedded `{field}`"),
+            None => "the device pointer".to_string(),
+        }
+    }
+}
+
+fn put_call(span: Span, callee: String, arg: String) -> SensitiveCall {
+    SensitiveCall {
+        is_deref: false,
+        span,
+        kind: CallKind::Put,
+        precondition: Precondition {
+            sentence: format!(
+                "`{callee}` drops a reference: the caller must own one, so that the reference count is non-zero until this call"
+            ),
+            quoted: false,
+        },
+        callee,
+        arg,
+    }
+}
+
+fn display_path(path: &[String]) -> String {
+    let n = path.len();
+    if n >= 3 {
+        path[n - 3..].join("::")
+    } else {
+        path.join("::")
+    }
+}
+
+/// `self`, `self.x`, `dev`: a place whose own pointer is taken.
+fn is_place(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Path(_) => true,
+        syn::Expr::Field(field) => is_place(&field.base),
+        syn::Expr::Paren(inner) => is_place(&inner.expr),
+        _ => false,
+    }
+}
+
+/// The local a pointer expression starts from: `ptr` in `ptr.cast::<T>()`.
+fn pointer_root(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Path(path) => path.path.get_ident().map(ident_text),
+        syn::Expr::MethodCall(call) => pointer_root(&call.receiver),
+        syn::Expr::Cast(cast) => pointer_root(&cast.expr),
+        syn::Expr::Paren(inner) => pointer_root(&inner.expr),
+        syn::Expr::Field(field) => pointer_root(&field.base),
+        _ => None,
+    }
+}
+
+/// `&x`, `self`: a reference rather than a raw pointer.
+fn is_reference_like(expr: &syn::Expr) -> bool {
+    match strip_parens(expr) {
+        syn::Expr::Reference(_) => true,
+        syn::Expr::Path(path) => path.path.is_ident("self"),
+        _ => false,
+    }
+}
+
+/// `(*ptr).dev`: a field of what a pointer points to.
+fn field_of_deref(expr: &syn::Expr) -> bool {
+    match strip_parens(expr) {
+        syn::Expr::Field(field) => match strip_parens(&field.base) {
+            syn::Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Deref(_)),
+            _ => field_of_deref(&field.base),
+        },
+        _ => false,
+    }
+}
+
+/// `dev` in `&raw mut (*self.as_raw()).dev` or `addr_of_mut!((*phydev).mdio.dev)`.
+fn embedded_field(macros: &MacroCache, expr: &syn::Expr) -> Option<String> {
+    match strip_parens(expr) {
+        syn::Expr::RawAddr(raw) => embedded_field(macros, &raw.expr),
+        syn::Expr::Reference(reference) => embedded_field(macros, &reference.expr),
+        syn::Expr::MethodCall(call) => embedded_field(macros, &call.receiver),
+        syn::Expr::Field(field) => match &field.member {
+            syn::Member::Named(ident) => Some(ident_text(ident)),
+            syn::Member::Unnamed(index) => Some(index.index.to_string()),
+        },
+        syn::Expr::Macro(mac) => {
+            let body = macros.body(&mac.mac);
+            let MacroBody::Exprs(exprs) = &*body else {
+                return None;
+            };
+            exprs.first().and_then(|e| embedded_field(macros, e))
+        }
+        _ => None,
+    }
+}
+
+/// The `unsafe` block a returned expression is: `unsafe { … }`, `Ok(unsafe { … })`, `Some(…)`.
+fn returned_unsafe_block(expr: &syn::Expr) -> Option<proc_macro2::Span> {
+    match strip_parens(expr) {
+        syn::Expr::Unsafe(block) => {
+            Some(outer_attr(&block.attrs).unwrap_or(block.unsafe_token.span))
+        }
+        syn::Expr::Call(call) if call.args.len() == 1 => {
+            let syn::Expr::Path(callee) = &*call.func else {
+                return None;
+            };
+            let name = callee.path.segments.last()?.ident.to_string();
+            matches!(name.as_str(), "Ok" | "Some")
+                .then(|| returned_unsafe_block(&call.args[0]))
+                .flatten()
+        }
+        _ => None,
+    }
+}
+
+/// Collects the refcount-sensitive calls of one `unsafe` block (not of blocks nested in it).
+struct Calls<'v, 'a, 'b> {
+    body: &'v Body<'a, 'b>,
+    found: Vec<SensitiveCall>,
+    /// The type the block's tail must have, when it makes the fn's return value.
+    expected: Option<TypeRef>,
+    /// The address of the block's tail expression (compared, never dereferenced).
+    tail: Option<usize>,
+}
+
+impl<'ast> Visit<'ast> for Calls<'_, '_, '_> {
+    fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+        match expr {
+            // Nested blocks are sites of their own.
+            syn::Expr::Unsafe(_) => return,
+            syn::Expr::Call(call) => {
+                if let syn::Expr::Path(callee) = strip_parens(&call.func) {
+                    if let Some(found) = self.body.classify_call(call, callee) {
+                        self.found.push(found);
+                    }
+                }
+            }
+            syn::Expr::Reference(reference) => {
+                let at = expr as *const syn::Expr as usize;
+                let expected = self.expected.as_ref().filter(|_| Some(at) == self.tail);
+                if let Some(found) = self.body.classify_deref(reference, expected) {
+                    self.found.push(found);
+                }
+            }
+            _ => {}
+        }
+        syn::visit::visit_expr(self, expr);
+    }
+
+    fn visit_item(&mut self, _item: &'ast syn::Item) {}
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let macros = self.body.cx.macros;
+        visit_macro_exprs(self, macros, mac);
+    }
+}
+
+impl<'ast> Visit<'ast> for Body<'_, '_> {
+    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+        if let syn::Stmt::Item(_) = stmt {
+            return;
+        }
+        let (start, body) = stmt_start(stmt);
+        self.push(start, body, true);
+        syn::visit::visit_stmt(self, stmt);
+        self.frames.pop();
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        syn::visit::visit_local(self, local);
+        let (pat, ty) = match &local.pat {
+            syn::Pat::Type(typed) => (&*typed.pat, Some(&*typed.ty)),
+            other => (other, None),
+        };
+        let syn::Pat::Ident(ident) = pat else {
+            return;
+        };
+        let name = ident_text(&ident.ident);
+        let file = self.cx.source;
+        let info = match ty {
+            Some(ty) => {
+                let lowered = lower_type(file, ty);
+                let info = self.pointer_of_type(&lowered);
+                if info.pointee.is_some() {
+                    info
+                } else {
+                    local
+                        .init
+                        .as_ref()
+                        .map(|init| self.pointer_of(&init.expr))
+                        .unwrap_or_default()
+                }
+            }
+            None => local
+                .init
+                .as_ref()
+                .map(|init| self.pointer_of(&init.expr))
+                .unwrap_or_default(),
+        };
+        self.locals.insert(name, info);
+    }
+
+    fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+        if let syn::Expr::Unsafe(block) = expr {
+            self.unsafe_block(block);
+        }
+        let (start, body) = expr_start(expr);
+        self.push(start, body, false);
+        syn::visit::visit_expr(self, expr);
+        self.frames.pop();
+    }
+
+    fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
+        let member = field.member.span();
+        let start = outer_attr(&field.attrs).unwrap_or(member);
+        self.push(start, member, false);
+        syn::visit::visit_field_value(self, field);
+        self.frames.pop();
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        let pat = arm.pat.span();
+        let start = outer_attr(&arm.attrs).unwrap_or(pat);
+        self.push(start, pat, false);
+        syn::visit::visit_arm(self, arm);
+        self.frames.pop();
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        // A block is a boundary: comments above the statement around it belong to that statement.
+        let saved = std::mem::take(&mut self.frames);
+        syn::visit::visit_block(self, block);
+        self.frames = saved;
+    }
+
+    fn visit_item(&mut self, _item: &'ast syn::Item) {
+        // Nested items are visited by the walker, with their own scope.
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        // Outside `Calls`, this visitor records `unsafe` blocks and `let` bindings only.
+        let (macros, source) = (self.cx.macros, self.cx.source);
+        visit_macro_exprs_if(self, macros, source, mac, |word| {
+            word == b"unsafe" || word == b"let"
+        });
+    }
+}
+
+/// The `# Safety` contract of the fn around the code: its own section, or the one of the trait
+/// method it implements.
+fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
+    let f = scope.in_fn.as_ref()?;
+    let model = cx.model;
+    let own = f.docs.section("Safety").map(str::to_string);
+    let doc_span = own.as_ref().and_then(|_| {
+        doc_layout(cx.comments, cx.source, &f.docs, "Safety")
+            .and_then(|layout| layout.section_span(cx.source.id))
+            .or(f.docs.span)
+    });
+    let fn_label = if f.is_unsafe {
+        format!("`unsafe fn {}`", f.name)
+    } else {
+        format!("`fn {}`", f.name)
+    };
+    if own.is_some() {
+        return Some(FnContract {
+            is_unsafe: f.is_unsafe,
+            section: own,
+            doc_span,
+            owner: fn_label,
+        });
+    }
+    // A trait method's contract is written on the trait.
+    if let Some(imp) = &scope.in_impl {
+        if let Some(trait_res) = &imp.trait_res {
+            if let Some((section, span, trait_name)) =
+                trait_method_safety(model, trait_res, &f.name)
+            {
+                return Some(FnContract {
+                    is_unsafe: f.is_unsafe,
+                    section: Some(section),
+                    doc_span: span,
+                    owner: format!("`{trait_name}::{}`", f.name),
+                });
+            }
+        }
+    }
+    Some(FnContract {
+        is_unsafe: f.is_unsafe,
+        section: None,
+        doc_span: None,
+        owner: fn_label,
+    })
+}
+
+/// Contracts of kernel trait methods known without the kernel crate.
+const BUILT_IN_TRAIT_CONTRACTS: &[(&str, &str, &str)] = &[(
+    "AlwaysRefCounted",
+    "dec_ref",
+    "Callers must ensure that there was a previous matching increment to the refcount, and that the object is no longer used after its refcount is decremented.",
+)];
+
+fn trait_method_safety(
+    model: &Model,
+    trait_res: &Res,
+    method: &str,
+) -> Option<(String, Option<Span>, String)> {
+    if let Res::Def(def) = trait_res {
+        let data = model.def_map.def(*def);
+        let item = model.item(data.item);
+        if let ItemKind::Trait { items, .. } = &item.kind {
+            let found = items
+                .iter()
+                .find(|i| i.name.as_deref() == Some(method) && matches!(i.kind, ItemKind::Fn(_)))?;
+            let section = found.docs.section("Safety")?;
+            return Some((section.to_string(), found.docs.span, data.name.clone()));
+        }
+        return None;
+    }
+    BUILT_IN_TRAIT_CONTRACTS
+        .iter()
+        .find(|(trait_name, name, _)| {
+            *name == method && model.is_kernel_item(trait_res, trait_name)
+        })
+        .map(|(trait_name, _, text)| (text.to_string(), None, trait_name.to_string()))
+}
+
+/// The `# Invariants` of the impl's `Self` type.
+fn type_invariants(cx: &FileContext<'_>, scope: &BodyScope) -> Option<TypeInvariants> {
+    let imp = scope.in_impl.as_ref()?;
+    let model = cx.model;
+    let Res::Def(def) = imp.self_res else {
+        return None;
+    };
+    let data = model.def_map.def(def);
+    let item = model.item(data.item);
+    let section = item.docs.section("Invariants").map(str::to_string);
+    let doc_span = if data.item.file == cx.source.id {
+        doc_layout(cx.comments, cx.source, &item.docs, "Invariants")
+            .and_then(|layout| layout.section_span(cx.source.id))
+            .or(item.docs.span)
+    } else {
+        item.docs.span
+    };
+    Some(TypeInvariants {
+        type_name: model
+            .device_abstraction(&imp.self_res)
+            .map_or_else(|| data.name.clone(), |e| e.short_name.clone()),
+        section,
+        doc_span: doc_span.or(Some(item.name_span)),
+    })
+}
