@@ -8,6 +8,8 @@
 //! - A single-file case whose suggestions include a machine-applicable one is also fixed with
 //!   `devref --fix` in a temporary copy, and the result must equal the `.fixed` snapshot beside it
 //!   (see [`check_fixed`]); `BLESS=1` rewrites those too.
+//! - A single-file case whose first line is `//@ args: ARGS` is run with those extra arguments
+//!   (`-W lint` for a lint allowed by default).
 //! - `UI_FILTER=name` restricts the run to matching cases.
 
 use std::collections::BTreeMap;
@@ -51,8 +53,18 @@ fn ui() {
 fn run_case(root: &Path, case: &Path, bless: bool) -> Result<(), String> {
     let relative = case.strip_prefix(root).expect("case under the root");
     let name = relative.display().to_string();
-    let human = devref(root, &["--color", "never"], relative);
-    let json = devref(root, &["--message-format", "json"], relative);
+    let extra = case_args(case);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let human = devref(
+        root,
+        &[&["--color", "never"], &extra[..]].concat(),
+        relative,
+    );
+    let json = devref(
+        root,
+        &[&["--message-format", "json"], &extra[..]].concat(),
+        relative,
+    );
 
     let stderr_path = case.with_extension("stderr");
     let actual = normalize(&String::from_utf8_lossy(&human.stderr));
@@ -112,6 +124,19 @@ fn run_case(root: &Path, case: &Path, bless: bool) -> Result<(), String> {
     }
 }
 
+/// The arguments a case's `//@ args: …` first line asks for.
+fn case_args(case: &Path) -> Vec<String> {
+    if case.is_dir() {
+        return Vec::new();
+    }
+    let text = fs::read_to_string(case).unwrap_or_default();
+    text.lines()
+        .next()
+        .and_then(|line| line.strip_prefix("//@ args:"))
+        .map(|args| args.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 fn devref(root: &Path, args: &[&str], target: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_devref"))
         .current_dir(root)
@@ -155,9 +180,11 @@ fn check_fixed(root: &Path, case: &Path, relative: &Path, json: &[u8], bless: bo
             fs::copy(root.join(config), dir.path().join(config)).expect("copying the config");
         }
     }
+    let extra = case_args(case);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     let fix = devref(
         dir.path(),
-        &["--fix", "--allow-dirty", "--color", "never"],
+        &[&["--fix", "--allow-dirty", "--color", "never"], &extra[..]].concat(),
         relative,
     );
     if !matches!(fix.status.code(), Some(0 | 1)) {

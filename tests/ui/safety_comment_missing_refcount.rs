@@ -106,13 +106,13 @@ fn block_comment(ptr: *mut bindings::device) -> ARef<Device> {
 /// `ptr` must point at a valid `device`.
 unsafe fn delegates_to_valid(ptr: *mut bindings::device) -> ARef<Device> { //~ safety_doc_missing_refcount
     // SAFETY: By the safety requirements of this function, `ptr` is valid.
-    unsafe { Device::get_device(ptr) } //~ safety_comment_missing_refcount
+    unsafe { Device::get_device(ptr) }
 }
 
 /// No `# Safety` section at all.
 unsafe fn delegates_to_nothing(ptr: *mut bindings::device) -> ARef<Device> { //~ safety_doc_missing_refcount
     // SAFETY: the caller guarantees that `ptr` is valid.
-    unsafe { Device::get_device(ptr) } //~ safety_comment_missing_refcount
+    unsafe { Device::get_device(ptr) }
 }
 
 fn delegates_from_safe_fn(ptr: *mut bindings::device) -> ARef<Device> {

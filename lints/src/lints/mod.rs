@@ -8,6 +8,7 @@ use crate::lint::Lint;
 use crate::model::Model;
 use crate::source::SourceFile;
 
+pub mod callback_safety_comment_missing_refcount;
 pub mod device_lifetime_escape;
 pub mod manual_device_refcount;
 pub mod missing_safety_comment;
@@ -110,6 +111,10 @@ pub static ALL: &[LintPass] = &[
     LintPass {
         lint: &safety_doc_missing_refcount::SAFETY_DOC_MISSING_REFCOUNT,
         check: safety_doc_missing_refcount::check,
+    },
+    LintPass {
+        lint: &callback_safety_comment_missing_refcount::CALLBACK_SAFETY_COMMENT_MISSING_REFCOUNT,
+        check: callback_safety_comment_missing_refcount::check,
     },
 ];
 

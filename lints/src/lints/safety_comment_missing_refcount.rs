@@ -3,54 +3,82 @@ use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::missing_safety_comment::{call_label, capitalize, refcount_sentence};
 use crate::lints::FileContext;
-use crate::model::body::{sites_of, Site, SiteKind};
+use crate::model::body::{sites_of, CallKind, Provenance, Site, SiteKind};
 use crate::model::contracts::{one_line, SafetyComment, Vocabulary};
+use crate::model::Model;
 use crate::source::Span;
 
 declare_lint! {
     /// ### What it does
     /// Checks the `// SAFETY:` comment of an `unsafe` block that calls a refcount-sensitive function
-    /// (see `missing_safety_comment`), and of an `unsafe impl AlwaysRefCounted` for a device type,
-    /// and reports it when it does not address the reference count.
+    /// (see `missing_safety_comment`), and of an `unsafe impl AlwaysRefCounted` for a device type.
+    /// What the comment must say depends on where the raw pointer comes from (its provenance, read
+    /// by devref's body model through `let` bindings, casts, `addr_of!`/`&raw`, `container_of!`,
+    /// field reads and C calls), not on which words it uses:
     ///
-    /// A comment passes when it states the refcount precondition ("reference count", "refcount",
-    /// "holds a reference", "owns a reference", "owns the initial reference", "reference is taken",
-    /// "given back ownership" …); or when it delegates to the enclosing `unsafe fn`'s requirements
-    /// ("by the safety requirements", "the caller guarantees") and that fn's `# Safety` section (or
-    /// the trait method's it implements) states the reference count; or when it cites the type
-    /// invariants ("by the type invariant") and the `# Invariants` section of the impl's `Self` type
-    /// states the reference count or ownership. A delegation to a contract that does not state the
-    /// reference count fails, and the message points at that contract.
+    /// - **A projection of a live borrow** (`addr_of_mut!((*self.as_raw()).dev)`, `self.0.get()`,
+    ///   a field of a `&T` parameter) or **the container of a borrowed embedded device**
+    ///   (`container_of!(dev.as_raw(), bindings::pci_dev, dev)` with `dev: &device::Device`): the
+    ///   borrow keeps the count non-zero, as every `inc_ref` in the tree says. Not reported; a
+    ///   reference whose lifetime the signature does not tie to the borrow is
+    ///   `unbounded_device_ref`'s finding.
+    /// - **A callback argument**: a raw pointer parameter of an `extern "C" fn` the linted sources
+    ///   register as a C callback (`probe: Some(Self::probe_callback)`), other than a teardown
+    ///   callback (`release`, `free`, `destroy`). The C core calls it on a registered device. Not
+    ///   reported; the strict reading is `callback_safety_comment_missing_refcount` (pedantic).
+    /// - **An owned reference** (the pointer an `…_alloc()` or a get returned): the comment must say
+    ///   where the reference came from (name that function) or state the count.
+    /// - **Another object** (a pointer read from a field, `(*self.as_raw()).dev` of a
+    ///   `drm_device`, or returned by a C accessor, `interface_to_usbdev(…)`): the comment must
+    ///   name who holds the reference that keeps *that* object alive. It passes when one sentence
+    ///   has a holding verb about a reference ("holds a reference", "owns the reference", "took a
+    ///   reference", "keeps … alive", "reference taken by") and names the object (the field, the
+    ///   pointer, "parent"), when a sentence ties the reference to its holder ("must not outlive
+    ///   the registration", "the lifetime of the returned reference is tied to `self`"), or when
+    ///   it relies on a contract or `# Invariants` section that states the count. "Valid as long
+    ///   as the DRM device is valid", "never freed", "initialised by …" and layout arguments name no
+    ///   holder; "`self` holds a reference to the GEM object" names none for the GEM object's
+    ///   device.
+    /// - **A caller's pointer** (a parameter of an `unsafe fn`, also when the fn is a callback too:
+    ///   the stricter class wins): the comment may delegate to the fn's `# Safety` section ("by the
+    ///   safety requirements"), which must state the count. When that section is itself reported by
+    ///   `safety_doc_missing_refcount` (an `unsafe fn` that makes a device reference from the
+    ///   pointer), the comment is part of that finding, shown there, and not reported again.
+    /// - **Anything else**: the comment must state the refcount precondition ("reference count",
+    ///   "holds a reference", "owns the initial reference" …), or delegate to a `# Safety` section
+    ///   or cite `# Invariants` that state it.
+    ///
+    /// A call of an `unsafe fn` whose own `# Safety` section does not state the count, but which
+    /// makes a device reference from the pointer, is held to the canonical contract (a non-zero
+    /// count for as long as the reference exists): a weak contract does not hide its callers.
     ///
     /// ### Why is this bad
-    /// "`ptr` is valid" does not say what keeps the device alive. A device is freed when its last
-    /// reference is dropped, so the pointer stays valid only while someone holds a reference. The
-    /// comment must say who, and for how long: that is what a reviewer needs to check.
+    /// "`ptr` is valid" does not say what keeps the device alive. A pointer stays valid only while
+    /// someone holds a reference. The comment must say who, and for how long: that is what a
+    /// reviewer needs to check.
     ///
     /// ### Example
     /// ```rust,ignore
-    /// // SAFETY: `dev` points to a valid `struct device`.
-    /// unsafe { device::Device::from_raw(dev) }
+    /// // SAFETY: `bindings::drm_device::dev` is valid as long as the DRM device itself is valid.
+    /// unsafe { device::Device::from_raw((*self.as_raw()).dev) }
     /// ```
     ///
     /// ### Use instead
     /// ```rust,ignore
-    /// // SAFETY: `dev` is embedded in `self`, which holds a reference to the device, so its
-    /// // reference count is non-zero for as long as the returned reference (bound to `&self`)
-    /// // exists.
-    /// unsafe { device::Device::from_raw(dev) }
+    /// // SAFETY: `dev` is the parent device; `drm_dev_init()` took a reference to it, which the
+    /// // DRM device holds until it is released, so it outlives the returned reference.
+    /// unsafe { device::Device::from_raw((*self.as_raw()).dev) }
     /// ```
     pub SAFETY_COMMENT_MISSING_REFCOUNT = "safety_comment_missing_refcount", SafetyDocs,
     "a SAFETY comment does not address the device reference count the unsafe code depends on"
 }
 
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-    let vocabulary = &cx.model.contracts.vocabulary;
     for site in sites_of(cx) {
         let Some(found) = &site.lookup.found else {
             continue;
         };
-        if let Some(failure) = judge(vocabulary, site, found) {
+        if let Some(failure) = judge(cx.model, site, found) {
             out.push(diagnostic(cx, site, found, &failure));
         }
     }
@@ -65,23 +93,105 @@ struct Reliance {
     doc_span: Option<Span>,
 }
 
-#[derive(Default)]
-struct Failure {
-    delegated: Option<Reliance>,
-    cited: Option<Reliance>,
+/// What the comment leaves out, by where the pointer comes from.
+enum Gap {
+    /// The reference count the call needs.
+    Refcount,
+    /// Who holds the reference that keeps another object alive.
+    Holder,
+    /// That this code owns the reference it gives up, and where it came from.
+    Source(String),
 }
 
-/// `None` when the comment addresses the reference count.
-fn judge(vocabulary: &Vocabulary, site: &Site, found: &SafetyComment) -> Option<Failure> {
+struct Failure {
+    /// The call whose need the comment does not meet.
+    call: usize,
+    gap: Gap,
+    delegated: Option<Reliance>,
+    cited: Option<Reliance>,
+    /// The comment delegates to, or cites, a contract that states the reference count.
+    stated: bool,
+}
+
+/// `None` when the comment meets what every call of the site needs, by where its pointer comes
+/// from: a live borrow's projection and a callback's argument are alive by construction (the
+/// strict reading of the latter is `callback_safety_comment_missing_refcount`'s), and a caller's
+/// pointer in an `unsafe fn` whose `# Safety` section falls short is reported once, at that
+/// section, by `safety_doc_missing_refcount`.
+fn judge(model: &Model, site: &Site, found: &SafetyComment) -> Option<Failure> {
+    let vocabulary = &model.contracts.vocabulary;
     let text = &found.text;
-    if vocabulary.states_refcount(text) {
-        return None;
+    if let SiteKind::RefcountImpl { .. } = site.kind {
+        if vocabulary.states_refcount(text) {
+            return None;
+        }
+        return Some(contract_failure(vocabulary, site, text, 0, Gap::Refcount))
+            .filter(|failure| !failure.relies_on_a_stating_contract());
     }
-    let mut failure = Failure::default();
+    let doc_reported = site.fn_contract.as_ref().is_some_and(|c| c.doc_reported);
+    for (index, call) in site.calls.iter().enumerate() {
+        let gap = match &call.pointer {
+            pointer if pointer.is_live_borrow() => continue,
+            Provenance::CallbackArg { .. } => continue,
+            Provenance::CallerPointer { .. } if doc_reported => continue,
+            Provenance::Owned { source } => {
+                let names_source = text.to_lowercase().contains(&source.to_lowercase());
+                if names_source || vocabulary.states_refcount(text) {
+                    continue;
+                }
+                Gap::Source(source.clone())
+            }
+            pointer @ Provenance::OtherObject(_) => {
+                let mut words = pointer.object_words();
+                words.push(call.arg.trim_matches('`').to_string());
+                if vocabulary.names_holder(text, &words) {
+                    continue;
+                }
+                Gap::Holder
+            }
+            _ => {
+                if vocabulary.states_refcount(text) {
+                    continue;
+                }
+                Gap::Refcount
+            }
+        };
+        let failure = contract_failure(vocabulary, site, text, index, gap);
+        if !failure.relies_on_a_stating_contract() {
+            return Some(failure);
+        }
+    }
+    None
+}
+
+impl Failure {
+    /// The comment delegates to, or cites, a contract that does state the count: that passes.
+    fn relies_on_a_stating_contract(&self) -> bool {
+        self.stated
+    }
+}
+
+/// The failure of a comment that does not state what `call` needs by itself: with the contracts
+/// it relies on that do not state it either. A comment whose contract states it passes
+/// (`relies_on_a_stating_contract`).
+fn contract_failure(
+    vocabulary: &Vocabulary,
+    site: &Site,
+    text: &str,
+    call: usize,
+    gap: Gap,
+) -> Failure {
+    let mut failure = Failure {
+        call,
+        gap,
+        delegated: None,
+        cited: None,
+        stated: false,
+    };
     if vocabulary.delegates(text) {
         match &site.fn_contract {
             Some(contract) => match &contract.section {
-                Some(section) if vocabulary.states_refcount(section) => return None,
+                Some(section) if vocabulary.states_refcount(section) => failure.stated = true,
                 Some(_) => {
                     failure.delegated = Some(Reliance {
                         what: format!("the safety requirements of {}", contract.owner),
@@ -115,19 +225,14 @@ fn judge(vocabulary: &Vocabulary, site: &Site, found: &SafetyComment) -> Option<
     let self_names: Vec<String> = site
         .invariants
         .as_ref()
-        .map(|inv| {
-            inv.type_name
-                .rsplit("::")
-                .next()
-                .map(|n| vec![n.to_lowercase()])
-                .unwrap_or_default()
-        })
-        .unwrap_or_default();
+        .and_then(|inv| inv.type_name.rsplit("::").next().map(str::to_lowercase))
+        .into_iter()
+        .collect();
     let self_names: Vec<&str> = self_names.iter().map(String::as_str).collect();
     if vocabulary.cites_invariants(text, &self_names) {
         match &site.invariants {
             Some(invariants) => match &invariants.section {
-                Some(section) if vocabulary.states_ownership(section) => return None,
+                Some(section) if vocabulary.states_ownership(section) => failure.stated = true,
                 Some(_) => {
                     failure.cited = Some(Reliance {
                         what: format!("the type invariants of `{}`", invariants.type_name),
@@ -153,7 +258,7 @@ fn judge(vocabulary: &Vocabulary, site: &Site, found: &SafetyComment) -> Option<
             }
         }
     }
-    Some(failure)
+    failure
 }
 
 fn diagnostic(
@@ -163,9 +268,12 @@ fn diagnostic(
     failure: &Failure,
 ) -> Diagnostic {
     let file = cx.source.id;
-    let first = &site.calls[0];
-    let needs = match &site.kind {
-        SiteKind::Block => {
+    let first = &site.calls[failure.call];
+    let needs = match (&site.kind, &failure.gap) {
+        (SiteKind::RefcountImpl { type_name, .. }, _) => {
+            format!("how instances of `{type_name}` are reference-counted")
+        }
+        (SiteKind::Block, Gap::Refcount) => {
             let action = first.action();
             let action = action
                 .strip_prefix("calls ")
@@ -178,20 +286,32 @@ fn diagnostic(
                 });
             format!("the reference count {action}")
         }
-        SiteKind::RefcountImpl { type_name, .. } => {
-            format!("how instances of `{type_name}` are reference-counted")
-        }
+        (SiteKind::Block, Gap::Holder) => format!(
+            "who holds the reference that keeps {} alive",
+            first.pointer.object()
+        ),
+        (SiteKind::Block, Gap::Source(source)) => format!(
+            "that this code owns the reference {} needs (the one `{source}` returned)",
+            first.action().replacen("calls ", "", 1)
+        ),
+    };
+    let verb = match failure.gap {
+        Gap::Refcount => "state",
+        Gap::Holder | Gap::Source(_) => "say",
     };
     let message = match (&failure.delegated, &failure.cited) {
         (Some(delegated), _) => format!(
-            "`SAFETY:` comment relies on {}, which do not state {needs}",
+            "`SAFETY:` comment relies on {}, which do not {verb} {needs}",
             delegated.what
         ),
         (None, Some(cited)) => format!(
-            "`SAFETY:` comment relies on {}, which do not state {needs}",
+            "`SAFETY:` comment relies on {}, which do not {verb} {needs}",
             cited.what
         ),
-        (None, None) => format!("`SAFETY:` comment does not address {needs}"),
+        (None, None) if matches!(failure.gap, Gap::Refcount) => {
+            format!("`SAFETY:` comment does not address {needs}")
+        }
+        (None, None) => format!("`SAFETY:` comment does not say {needs}"),
     };
     let (primary, label) = match &site.kind {
         SiteKind::Block => (first.span, call_label(first)),
@@ -200,15 +320,19 @@ fn diagnostic(
             "`AlwaysRefCounted` requires instances to be reference-counted".to_string(),
         ),
     };
+    let comment_label = match failure.gap {
+        Gap::Refcount => "this comment does not mention the reference count",
+        Gap::Holder => "this comment names no holder of that reference",
+        Gap::Source(_) => "this comment does not say whose reference this is",
+    };
     let mut diagnostic = Diagnostic::lint(&SAFETY_COMMENT_MISSING_REFCOUNT, primary, message)
         .with_label(label)
-        .with_secondary(
-            found.span(file),
-            "this comment does not mention the reference count",
-        );
+        .with_secondary(found.span(file), comment_label);
     if let SiteKind::Block = site.kind {
-        for call in &site.calls[1..] {
-            diagnostic = diagnostic.with_secondary(call.span, call_label(call));
+        for (index, call) in site.calls.iter().enumerate() {
+            if index != failure.call {
+                diagnostic = diagnostic.with_secondary(call.span, call_label(call));
+            }
         }
     }
     for reliance in [&failure.delegated, &failure.cited].into_iter().flatten() {
@@ -226,6 +350,19 @@ fn diagnostic(
         }
     }
     for call in &site.calls {
+        if let Some(doc) = call.weak_contract {
+            let callee = &call.callee;
+            if doc.file == file {
+                diagnostic = diagnostic.with_secondary(
+                    doc,
+                    format!("the `# Safety` section of `{callee}` does not state it either"),
+                );
+            } else {
+                diagnostic = diagnostic.with_note(format!(
+                    "the `# Safety` section of `{callee}` does not state it either (`safety_doc_missing_refcount` reports it there), so the call is held to the canonical contract"
+                ));
+            }
+        }
         if call.precondition.quoted {
             diagnostic = diagnostic.with_note(format!(
                 "the contract of `{}` says: \"{}\"",
@@ -237,7 +374,28 @@ fn diagnostic(
         }
     }
     let sentence = match &site.kind {
-        SiteKind::Block => capitalize(&refcount_sentence(first)),
+        SiteKind::Block => match &failure.gap {
+            Gap::Refcount => capitalize(&refcount_sentence(first)),
+            Gap::Holder => {
+                let duration = match first.kind {
+                    CallKind::Borrow => "for as long as the returned reference exists",
+                    _ => "during this call",
+                };
+                format!(
+                    "<holder> holds a reference to {} {duration}, taken by <where>.",
+                    first.pointer.object()
+                )
+            }
+            Gap::Source(source) => format!(
+                "We own the reference on {} that `{source}` returned, and {}.",
+                first.arg,
+                match first.kind {
+                    CallKind::Put => "drop it here",
+                    CallKind::TakeOver => "give it to the `ARef` here",
+                    _ => "hold it for the duration of this call",
+                }
+            ),
+        },
         SiteKind::RefcountImpl {
             type_name,
             get,
@@ -256,14 +414,18 @@ fn diagnostic(
         Applicability::MaybeIncorrect
     };
     let last = found.last();
-    let help = if failure
-        .delegated
-        .as_ref()
-        .is_some_and(|d| d.doc_span.is_some())
-    {
-        "state the reference count here, or in the `# Safety` section the comment relies on"
-    } else {
-        "say what keeps the reference count non-zero"
+    let help = match failure.gap {
+        Gap::Holder => "say who holds the reference that keeps it alive, and for how long",
+        Gap::Source(_) => "say where the reference this code gives up comes from",
+        Gap::Refcount
+            if failure
+                .delegated
+                .as_ref()
+                .is_some_and(|d| d.doc_span.is_some()) =>
+        {
+            "state the reference count here, or in the `# Safety` section the comment relies on"
+        }
+        Gap::Refcount => "say what keeps the reference count non-zero",
     };
     match last.kind {
         CommentKind::Line => {
@@ -299,7 +461,7 @@ fn diagnostic(
             );
         }
     }
-    diagnostic.with_note("a device is freed when its reference count drops to zero: a pointer is valid only while someone holds a reference, so the comment must say who does, and for how long")
+    diagnostic.with_note("a device's reference count is what keeps it valid: a pointer may be used only while someone holds a reference, so the comment must say who does, and for how long")
 }
 
 /// Words of `text` in lines of at most `width` characters.

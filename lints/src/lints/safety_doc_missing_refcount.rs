@@ -1,7 +1,10 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::FileContext;
-use crate::model::contracts::{doc_layout, doc_lines, indentation, one_line, RawToRef};
+use crate::model::body::{sites_of, Provenance};
+use crate::model::contracts::{
+    doc_layout, doc_lines, indentation, one_line, RawToRef, SafetyDocGaps,
+};
 use crate::model::item_tree::{FnSig, Item, ItemKind};
 use crate::model::Scope;
 use crate::source::Span;
@@ -75,13 +78,6 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// What the `# Safety` section lacks.
-struct Gaps {
-    section: Option<String>,
-    refcount: bool,
-    duration: bool,
-}
-
 fn check_fn(
     cx: &FileContext<'_>,
     item: &Item,
@@ -93,27 +89,17 @@ fn check_fn(
     let Some(raw) = model.raw_to_ref(sig, &scope) else {
         return;
     };
-    let vocabulary = &model.contracts.vocabulary;
-    let section = item.docs.section("Safety").map(str::to_string);
-    let gaps = match &section {
-        None => Gaps {
-            section: None,
-            refcount: true,
-            duration: raw.borrowed,
-        },
-        Some(text) => Gaps {
-            section: Some(text.clone()),
-            refcount: !vocabulary.states_refcount(text),
-            duration: raw.borrowed && !vocabulary.bounds_duration(text, raw.lifetime.as_deref()),
-        },
-    };
-    if !gaps.refcount && !gaps.duration {
-        return;
+    if let Some(gaps) = model.safety_doc_gaps(&raw, &item.docs) {
+        out.push(diagnostic(cx, item, &raw, &gaps));
     }
-    out.push(diagnostic(cx, item, &raw, &gaps));
 }
 
-fn diagnostic(cx: &FileContext<'_>, item: &Item, raw: &RawToRef, gaps: &Gaps) -> Diagnostic {
+fn diagnostic(
+    cx: &FileContext<'_>,
+    item: &Item,
+    raw: &RawToRef,
+    gaps: &SafetyDocGaps,
+) -> Diagnostic {
     let file = cx.source.id;
     let name = item.name.clone().unwrap_or_default();
     let ptr = &raw.param;
@@ -137,6 +123,26 @@ fn diagnostic(cx: &FileContext<'_>, item: &Item, raw: &RawToRef, gaps: &Gaps) ->
             "makes `{returns}` from the raw pointer `{ptr}: {}`",
             one_line(cx.source.slice(raw.param_ty.span))
         ));
+    // The SAFETY comments in the body that are about `ptr` answer to this section: one problem,
+    // one finding.
+    let vocabulary = &cx.model.contracts.vocabulary;
+    for site in sites_of(cx) {
+        let inside =
+            item.span.start <= site.unsafe_span.start && site.unsafe_span.end <= item.span.end;
+        let about_ptr = site
+            .calls
+            .iter()
+            .any(|call| matches!(call.pointer, Provenance::CallerPointer { .. }));
+        let Some(found) = site.lookup.found.as_ref().filter(|_| inside && about_ptr) else {
+            continue;
+        };
+        let what = if vocabulary.delegates(&found.text) {
+            "this `SAFETY:` comment relies on the `# Safety` section, so it is only as strong"
+        } else {
+            "this `SAFETY:` comment does not state the reference count either; once the `# Safety` section does, it can rely on it"
+        };
+        diagnostic = diagnostic.with_secondary(found.span(file), what);
+    }
     let layout = doc_layout(cx.comments, cx.source, &item.docs, "Safety");
     if let Some(section) = &gaps.section {
         let span = layout

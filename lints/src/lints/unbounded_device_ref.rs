@@ -4,16 +4,18 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 
 use crate::declare_lint;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
 use crate::lints::FileContext;
+use crate::model::contracts::one_line;
 use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::DeviceEntry;
-use crate::model::item_tree::TypeKind;
+use crate::model::item_tree::{GenericArg, Impl, Item, ItemKind, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type};
 use crate::model::macros::{visit_exprs, visit_macro_exprs};
 use crate::model::types::Walk;
-use crate::source::Span;
+use crate::model::{Model, Scope};
+use crate::source::{SourceFile, Span};
 
 declare_lint! {
     /// ### What it does
@@ -45,7 +47,181 @@ declare_lint! {
 }
 
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let model = cx.model;
+    let file = model.file(cx.source.id);
+    for item in &file.tree.items {
+        let ItemKind::Impl(imp) = &item.kind else {
+            continue;
+        };
+        let Some(scope) = model.item_scope(file.id, item) else {
+            continue;
+        };
+        if let Some(found) = untied_conversion(model, imp, &scope) {
+            out.push(untied_conversion_diagnostic(cx, item, imp, &found));
+        }
+    }
     out.extend_from_slice(&cx.walked().unbounded_device_ref);
+}
+
+/// `impl TryFrom<&A> for &Device`: a conversion that makes a device reference from a borrow.
+struct UntiedConversion<'m> {
+    trait_name: String,
+    /// The borrowed argument type and the device reference type the impl is for.
+    input: &'m TypeRef,
+    output: &'m TypeRef,
+    device: String,
+}
+
+/// A conversion trait (`TryFrom`, `From`) implemented for a device reference whose lifetime the
+/// header does not tie to the borrowed argument's. Lifetimes elided in an impl header are
+/// independent of each other, so `<&'static Device>::try_from(&short_borrow)` compiles.
+fn untied_conversion<'m>(
+    model: &Model,
+    imp: &'m Impl,
+    scope: &Scope,
+) -> Option<UntiedConversion<'m>> {
+    let trait_path = imp.trait_path.as_ref()?;
+    let segment = trait_path.segments.last()?;
+    if !matches!(segment.name.as_str(), "TryFrom" | "From") {
+        return None;
+    }
+    let input = segment.args.iter().find_map(|arg| match arg {
+        GenericArg::Type(ty) => Some(ty),
+        _ => None,
+    })?;
+    let TypeKind::Ref {
+        lifetime: input_lifetime,
+        ..
+    } = &input.kind
+    else {
+        return None;
+    };
+    let TypeKind::Ref {
+        lifetime: output_lifetime,
+        referent,
+        ..
+    } = &imp.self_ty.kind
+    else {
+        return None;
+    };
+    let tied = match (input_lifetime, output_lifetime) {
+        (Some(input), Some(output)) => input == output && output != "static",
+        _ => false,
+    };
+    if tied {
+        return None;
+    }
+    let res = model.resolve_type(referent, scope);
+    let entry = model
+        .device_abstraction(&res)
+        .or_else(|| model.c_device(&res))?;
+    Some(UntiedConversion {
+        trait_name: segment.name.clone(),
+        input,
+        output: &imp.self_ty,
+        device: entry.short_name.clone(),
+    })
+}
+
+fn untied_conversion_diagnostic(
+    cx: &FileContext<'_>,
+    item: &Item,
+    imp: &Impl,
+    found: &UntiedConversion<'_>,
+) -> Diagnostic {
+    let source = cx.source;
+    let input = one_line(source.slice(found.input.span));
+    let output = one_line(source.slice(found.output.span));
+    let name = &found.trait_name;
+    let message = format!(
+        "`impl {name}<{input}> for {output}` does not tie the device reference it makes to the borrow it is made from, so safe code can keep it past unbind"
+    );
+    let mut diagnostic = Diagnostic::lint(&UNBOUNDED_DEVICE_REF, found.output.span, message)
+        .with_label("this reference's lifetime is independent of the argument's")
+        .with_secondary(found.input.span, "the borrowed argument");
+    let lifetime = fresh_lifetime(&imp.generics.lifetimes);
+    match tied_header(source, item, imp, found, &lifetime) {
+        Some((span, header)) => {
+            diagnostic = diagnostic.with_suggestion(
+                "name one lifetime for the argument and the result",
+                span,
+                header,
+                Applicability::MaybeIncorrect,
+            );
+        }
+        None => {
+            diagnostic = diagnostic.with_help(format!(
+                "name one lifetime for the argument and the result: `{name}<&'{lifetime} …> for &'{lifetime} {}`",
+                found.device
+            ));
+        }
+    }
+    diagnostic.with_note(format!(
+        "lifetimes elided in an impl header are independent of each other: `<&'static {}>::{}(&dev)` compiles with a short borrow of `dev`, and the `&'static` reference then outlives the device",
+        found.device,
+        if name == "TryFrom" { "try_from" } else { "from" }
+    ))
+}
+
+/// A lifetime name the impl does not use yet.
+fn fresh_lifetime(used: &[String]) -> String {
+    ["a", "b", "c", "d", "dev"]
+        .into_iter()
+        .find(|name| !used.iter().any(|used| used == name))
+        .unwrap_or("devref")
+        .to_string()
+}
+
+/// The impl header from `impl` to the self type, with `'lifetime` declared and written on both
+/// references, when both are elided.
+fn tied_header(
+    source: &SourceFile,
+    item: &Item,
+    imp: &Impl,
+    found: &UntiedConversion<'_>,
+    lifetime: &str,
+) -> Option<(Span, String)> {
+    for ty in [found.input, found.output] {
+        if !matches!(&ty.kind, TypeKind::Ref { lifetime: None, .. }) {
+            return None;
+        }
+    }
+    let text = &source.text;
+    let search_from = item.span.start as usize;
+    let input_at = found.input.span.start as usize;
+    let impl_at = search_from + text.get(search_from..input_at)?.rfind("impl")?;
+    let end = found.output.span.end as usize;
+    let mut edits: Vec<(usize, String)> = vec![
+        (found.input.span.start as usize + 1, format!("'{lifetime} ")),
+        (
+            found.output.span.start as usize + 1,
+            format!("'{lifetime} "),
+        ),
+    ];
+    let after_impl = impl_at + "impl".len();
+    let rest = &text[after_impl..];
+    let trimmed = rest.trim_start();
+    if trimmed.starts_with('<') {
+        let open = after_impl + (rest.len() - trimmed.len()) + 1;
+        let separator = if imp.generics.lifetimes.is_empty() && imp.generics.types.is_empty() {
+            ""
+        } else {
+            ", "
+        };
+        edits.push((open, format!("'{lifetime}{separator}")));
+    } else {
+        edits.push((after_impl, format!("<'{lifetime}>")));
+    }
+    edits.sort_by_key(|(at, _)| *at);
+    let mut header = String::new();
+    let mut at = impl_at;
+    for (position, insert) in edits {
+        header.push_str(text.get(at..position)?);
+        header.push_str(&insert);
+        at = position;
+    }
+    header.push_str(text.get(at..end)?);
+    Some((Span::new(source.id, impl_at..end), header))
 }
 
 /// This lint's part of the shared walk.

@@ -1,6 +1,6 @@
 //! The body model: what the safety lints read of a function that holds `unsafe` code, lowered once
 //! in the shared walk. For each `unsafe` block it records the SAFETY comment, the refcount-sensitive
-//! calls and raw pointer dereferences, and for the pointer each one is about, its [`Provenance`]:
+//! calls and raw pointer dereferences, and for the pointer each one is about, its `Provenance`:
 //! where the pointer comes from, and so what keeps the device alive. No lint classifies a pointer or
 //! a call on its own; they filter these facts and render them.
 
@@ -15,13 +15,108 @@ use crate::model::contracts::{
     doc_layout, find_safety_comment, indentation, Anchor, CommentSite, Lookup,
 };
 use crate::model::def_map::{Namespace, Res};
-use crate::model::item_tree::{ItemKind, TypeKind, TypeRef};
+use crate::model::item_tree::{FnSig, ItemKind, Param, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type};
 use crate::model::macros::{visit_macro_exprs, visit_macro_exprs_if, MacroBody, MacroCache};
 use crate::model::spans::{self, expr_start, outer_attr, stmt_start};
 use crate::model::types::first_type_arg;
 use crate::model::Model;
 use crate::source::Span;
+
+/// Where the raw pointer a call or dereference is about comes from, and so what keeps the object
+/// it points to alive.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Provenance {
+    /// The object `*self` or a borrowed parameter is (`self.as_raw()`, `self.0.get()`), or an
+    /// object embedded in it (`addr_of_mut!((*self.as_raw()).dev)`): it shares that object's
+    /// reference count, which the live borrow keeps non-zero.
+    BorrowProjection { borrow: String },
+    /// `container_of!(dev.as_raw(), bindings::pci_dev, dev)` of a borrowed embedded device: the
+    /// same reference count.
+    BorrowContainer { borrow: String },
+    /// A reference this code holds itself: the initial reference of an `…_alloc()`, or one a get
+    /// took (`source` names the function).
+    Owned { source: String },
+    /// A raw pointer parameter of an `extern "C" fn` the linted sources register as a callback in
+    /// the field `role` (`probe`, `remove`, …): the C core calls it on a registered device.
+    CallbackArg { param: String, role: String },
+    /// A parameter of a callback registered in a teardown role (`release`, `free`): it runs once
+    /// the last reference is gone, so nobody keeps the object alive by construction.
+    TeardownCallbackArg { param: String, role: String },
+    /// A pointer to a different object than the one it is read from.
+    OtherObject(OtherObject),
+    /// A raw pointer parameter of an `unsafe fn`: its `# Safety` section is the contract.
+    CallerPointer { param: String },
+    /// Anything else: following it would need type inference.
+    #[default]
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum OtherObject {
+    /// `(*self.as_raw()).dev`: a pointer stored in a field of `owner` (its type's name, if known).
+    Field {
+        field: String,
+        owner: Option<String>,
+    },
+    /// `bindings::interface_to_usbdev(…)`: what a C accessor returns.
+    Accessor { function: String },
+}
+
+impl Provenance {
+    /// A reference made from such a pointer is alive by construction: the code's own borrow
+    /// keeps the count non-zero, and the signature, not a comment, says for how long.
+    pub fn is_live_borrow(&self) -> bool {
+        matches!(
+            self,
+            Provenance::BorrowProjection { .. } | Provenance::BorrowContainer { .. }
+        )
+    }
+
+    /// The words a comment names the object the pointer reaches with: a field's name, an
+    /// accessor's name, "parent".
+    pub fn object_words(&self) -> Vec<String> {
+        match self {
+            Provenance::OtherObject(OtherObject::Field { field, .. }) => {
+                vec![field.clone(), "parent".to_string()]
+            }
+            Provenance::OtherObject(OtherObject::Accessor { function }) => {
+                vec![function.clone(), "parent".to_string(), "device".to_string()]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// How a message names the object the pointer reaches.
+    pub fn object(&self) -> String {
+        match self {
+            Provenance::OtherObject(OtherObject::Field { field, owner }) => {
+                let of = owner
+                    .as_ref()
+                    .map(|owner| format!(" of `{owner}`"))
+                    .unwrap_or_default();
+                if field == "parent" {
+                    format!("the parent device that field `parent`{of} points to")
+                } else {
+                    format!("the device that field `{field}`{of} points to")
+                }
+            }
+            Provenance::OtherObject(OtherObject::Accessor { function }) => {
+                format!("the device `{function}` returns")
+            }
+            Provenance::CallbackArg { param, role }
+            | Provenance::TeardownCallbackArg { param, role } => {
+                format!("the object `{param}` of the `{role}` callback points to")
+            }
+            Provenance::CallerPointer { param } => format!("the object `{param}` points to"),
+            Provenance::Owned { source } => format!("the object `{source}` returned"),
+            Provenance::BorrowProjection { borrow } | Provenance::BorrowContainer { borrow } => {
+                format!("the object `{borrow}` borrows")
+            }
+            Provenance::Unknown => "the device".to_string(),
+        }
+    }
+}
 
 /// What a refcount-sensitive call needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +155,11 @@ pub(crate) struct SensitiveCall {
     pub precondition: Precondition,
     /// A raw pointer dereference rather than a call.
     pub is_deref: bool,
+    /// Where the pointer the precondition is about comes from.
+    pub pointer: Provenance,
+    /// The callee's docs, when its `# Safety` section does not state what the precondition
+    /// says (the precondition is then the canonical one).
+    pub weak_contract: Option<Span>,
 }
 
 impl SensitiveCall {
@@ -83,6 +183,10 @@ pub(crate) struct FnContract {
     pub doc_span: Option<Span>,
     /// Whose section it is: "`unsafe fn from_raw`" or "`AlwaysRefCounted::dec_ref`".
     pub owner: String,
+    /// The fn makes a device reference from a raw pointer and its own `# Safety` section falls
+    /// short: `safety_doc_missing_refcount` reports it, and the SAFETY comments in its body that
+    /// are about the caller's pointer are part of that one finding.
+    pub doc_reported: bool,
 }
 
 /// The `# Invariants` of the `Self` type around a block, for comments that cite them.
@@ -145,13 +249,28 @@ impl Hooks for Collector {
             collector: self,
             frames: Vec::new(),
             locals: HashMap::new(),
+            borrowed: HashSet::default(),
             tail_expected: None,
         };
+        if func
+            .sig
+            .receiver()
+            .is_some_and(|receiver| receiver.reference.is_some())
+        {
+            body.borrowed.insert("self".to_string());
+        }
         let signature = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref());
+        let parameter_class = parameter_class(cx, scope, func);
         if let Some(signature) = signature {
             for (name, ty) in &signature.params {
                 if let Some(name) = name {
-                    let info = body.pointer_of_type(ty);
+                    if matches!(ty.kind, TypeKind::Ref { .. }) {
+                        body.borrowed.insert(name.clone());
+                    }
+                    let mut info = body.pointer_of_type(ty);
+                    if info.pointee.is_some() {
+                        info.provenance = parameter_class(name);
+                    }
                     body.locals.insert(name.clone(), info);
                 }
             }
@@ -227,6 +346,8 @@ impl Hooks for Collector {
             unsafe_span,
             calls: vec![SensitiveCall {
                 is_deref: false,
+                pointer: Provenance::Unknown,
+                weak_contract: None,
                 span: unsafe_span,
                 kind: CallKind::Derived,
                 callee: format!("AlwaysRefCounted for {type_name}"),
@@ -239,6 +360,51 @@ impl Hooks for Collector {
             fn_contract: None,
             invariants: type_invariants(cx, scope),
         });
+    }
+}
+
+/// What a raw pointer parameter of the fn is: a caller's pointer in an `unsafe fn` (the stricter
+/// class, also when the fn is a callback too), a callback argument in an `extern "C" fn` the
+/// linted sources register, unknown otherwise.
+fn parameter_class(
+    cx: &FileContext<'_>,
+    scope: &BodyScope,
+    func: &FnView<'_>,
+) -> impl Fn(&str) -> Provenance {
+    let is_unsafe = func.sig.unsafety.is_some();
+    let role = if func.sig.abi.is_some() && !is_unsafe {
+        let impl_self = scope
+            .in_impl
+            .as_ref()
+            .and_then(|imp| match &imp.self_ty.kind {
+                TypeKind::Path(path) => path.last_name().map(str::to_string),
+                _ => None,
+            });
+        let name = ident_text(&func.sig.ident);
+        cx.model
+            .callback_role(cx.source.id, impl_self.as_deref(), &name)
+            .map(str::to_string)
+    } else {
+        None
+    };
+    move |param: &str| {
+        let param = param.to_string();
+        if is_unsafe {
+            return Provenance::CallerPointer { param };
+        }
+        match &role {
+            Some(role) if crate::model::registrations::is_teardown_role(role) => {
+                Provenance::TeardownCallbackArg {
+                    param,
+                    role: role.clone(),
+                }
+            }
+            Some(role) => Provenance::CallbackArg {
+                param,
+                role: role.clone(),
+            },
+            None => Provenance::Unknown,
+        }
     }
 }
 
@@ -295,12 +461,14 @@ fn refcount_functions(
     (get, put)
 }
 
-/// What is known of a raw pointer local: what it points to, and whether it was made from a
-/// reference to the same object (`from_ref(self)`, `self.as_raw()`), which needs no refcount.
+/// What is known of a raw pointer local: what it points to, whether it was made from a
+/// reference to the same object (`from_ref(self)`, `self.as_raw()`), which is no new device
+/// reference, and where it comes from.
 #[derive(Clone, Debug, Default)]
 struct PointerInfo {
     pointee: Option<TypeRef>,
     from_ref: bool,
+    provenance: Provenance,
 }
 
 /// A node around the code being visited, innermost last. Its tokens become an [`Anchor`] only
@@ -320,6 +488,9 @@ struct Body<'a, 'b> {
     collector: &'a mut Collector,
     frames: Vec<Frame>,
     locals: HashMap<String, PointerInfo>,
+    /// `self` when the receiver is a reference, and the parameters of reference type: places
+    /// whose object a live borrow keeps alive.
+    borrowed: HashSet<String>,
     /// Where the `unsafe` block that makes the fn's return value starts, and the return type.
     tail_expected: Option<(u32, TypeRef)>,
 }
@@ -365,10 +536,11 @@ impl Body<'_, '_> {
         PointerInfo {
             pointee,
             from_ref: false,
+            provenance: Provenance::Unknown,
         }
     }
 
-    /// What a pointer expression points to, as far as it says.
+    /// What a pointer expression points to, and where it comes from, as far as it says.
     fn pointer_of(&self, expr: &syn::Expr) -> PointerInfo {
         let file = self.cx.source;
         match expr {
@@ -378,22 +550,31 @@ impl Body<'_, '_> {
             syn::Expr::Unsafe(block) => tail_expr(&block.block)
                 .map(|tail| self.pointer_of(tail))
                 .unwrap_or_default(),
+            syn::Expr::Block(block) => tail_expr(&block.block)
+                .map(|tail| self.pointer_of(tail))
+                .unwrap_or_default(),
             syn::Expr::Path(path) => path
                 .path
                 .get_ident()
                 .and_then(|ident| self.locals.get(&ident_text(ident)).cloned())
                 .unwrap_or_default(),
             syn::Expr::Cast(cast) => {
-                let from = self.pointer_of(&cast.expr);
-                let from_ref = from.from_ref || matches!(&*cast.expr, syn::Expr::Reference(_));
+                let from = match strip_parens(&cast.expr) {
+                    syn::Expr::Reference(reference) => self.address_of(&reference.expr),
+                    other => self.pointer_of(other),
+                };
                 match &*cast.ty {
                     syn::Type::Ptr(ptr) => PointerInfo {
                         pointee: Some(lower_type(file, &ptr.elem)),
-                        from_ref,
+                        ..from
                     },
                     _ => PointerInfo::default(),
                 }
             }
+            syn::Expr::Reference(reference) => self.address_of(&reference.expr),
+            syn::Expr::RawAddr(raw) => self.address_of(&raw.expr),
+            syn::Expr::Field(_) => self.field_read(expr),
+            syn::Expr::Macro(mac) => self.macro_pointer(&mac.mac),
             syn::Expr::MethodCall(call) => {
                 let method = call.method.to_string();
                 match method.as_str() {
@@ -404,15 +585,13 @@ impl Body<'_, '_> {
                             _ if method != "cast" => from.pointee.clone(),
                             _ => None,
                         };
-                        PointerInfo {
-                            pointee,
-                            from_ref: from.from_ref,
-                        }
+                        PointerInfo { pointee, ..from }
                     }
                     // The object's own pointer: the reference it came from keeps it alive.
                     "as_raw" | "get" if is_place(&call.receiver) => PointerInfo {
                         pointee: None,
                         from_ref: true,
+                        provenance: self.projection_of(&call.receiver),
                     },
                     "as_ptr" | "as_mut_ptr" | "ok_or" | "ok_or_else" | "unwrap" | "expect" => {
                         self.pointer_of(&call.receiver)
@@ -434,15 +613,187 @@ impl Body<'_, '_> {
                     "from_ref" | "from_mut" => PointerInfo {
                         pointee: None,
                         from_ref: true,
+                        provenance: call
+                            .args
+                            .first()
+                            .map_or(Provenance::Unknown, |arg| self.projection_of(arg)),
                     },
                     "new" | "new_unchecked" | "from" | "from_err_ptr" if call.args.len() == 1 => {
                         self.pointer_of(&call.args[0])
                     }
-                    _ => PointerInfo::default(),
+                    _ => PointerInfo {
+                        provenance: self.c_call_provenance(callee),
+                        ..PointerInfo::default()
+                    },
                 }
             }
             _ => PointerInfo::default(),
         }
+    }
+
+    /// `&place`, `&raw mut place`, `addr_of_mut!(place)`: a pointer into the object the place is
+    /// in, which shares that object's reference count.
+    fn address_of(&self, place: &syn::Expr) -> PointerInfo {
+        match strip_parens(place) {
+            syn::Expr::Field(field) => {
+                let mut base = strip_parens(&field.base);
+                while let syn::Expr::Field(inner) = base {
+                    base = strip_parens(&inner.base);
+                }
+                match base {
+                    // `(*ptr).dev`: embedded in what `ptr` points to.
+                    syn::Expr::Unary(syn::ExprUnary {
+                        op: syn::UnOp::Deref(_),
+                        expr,
+                        ..
+                    }) => PointerInfo {
+                        pointee: None,
+                        ..self.pointer_of(strip_parens(expr))
+                    },
+                    // `self.dev`: embedded in a borrowed object.
+                    other => PointerInfo {
+                        pointee: None,
+                        from_ref: true,
+                        provenance: self.projection_of(other),
+                    },
+                }
+            }
+            syn::Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Deref(_),
+                expr,
+                ..
+            }) => self.pointer_of(strip_parens(expr)),
+            other => PointerInfo {
+                pointee: None,
+                from_ref: true,
+                provenance: self.projection_of(other),
+            },
+        }
+    }
+
+    /// A pointer read from a field: `(*self.as_raw()).dev`, `self.parent`. It points to another
+    /// object than the one it is read from.
+    fn field_read(&self, expr: &syn::Expr) -> PointerInfo {
+        let syn::Expr::Field(field) = expr else {
+            return PointerInfo::default();
+        };
+        let owner = match strip_parens(&field.base) {
+            syn::Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Deref(_),
+                expr,
+                ..
+            }) => self.object_name(&self.pointer_of(strip_parens(expr))),
+            other => self.object_name(&PointerInfo {
+                provenance: self.projection_of(other),
+                ..PointerInfo::default()
+            }),
+        };
+        PointerInfo {
+            pointee: None,
+            from_ref: false,
+            provenance: Provenance::OtherObject(OtherObject::Field {
+                field: member_text(&field.member),
+                owner,
+            }),
+        }
+    }
+
+    /// What the object a pointer reaches is called in a message: the impl's self type for a
+    /// projection of `self`, the pointee's C type otherwise.
+    fn object_name(&self, info: &PointerInfo) -> Option<String> {
+        if let Provenance::BorrowProjection { borrow } = &info.provenance {
+            if borrow == "self" {
+                let imp = self.scope.in_impl.as_ref()?;
+                if let Some(entry) = self.cx.model.device_abstraction(&imp.self_res) {
+                    return Some(entry.short_name.clone());
+                }
+                return match &imp.self_ty.kind {
+                    TypeKind::Path(path) => path.last_name().map(str::to_string),
+                    _ => None,
+                };
+            }
+        }
+        let pointee = info.pointee.as_ref()?;
+        match &pointee.kind {
+            TypeKind::Path(path) => path.last_name().map(str::to_string),
+            _ => None,
+        }
+    }
+
+    /// `container_of!(ptr, T, field)` (the container shares the embedded object's count) and
+    /// `addr_of!(place)` / `addr_of_mut!(place)`.
+    fn macro_pointer(&self, mac: &syn::Macro) -> PointerInfo {
+        let Some(name) = mac.path.segments.last().map(|s| s.ident.to_string()) else {
+            return PointerInfo::default();
+        };
+        if !matches!(name.as_str(), "container_of" | "addr_of" | "addr_of_mut") {
+            return PointerInfo::default();
+        }
+        let body = self.cx.macros.body(mac);
+        let MacroBody::Exprs(exprs) = &*body else {
+            return PointerInfo::default();
+        };
+        let Some(first) = exprs.first() else {
+            return PointerInfo::default();
+        };
+        if name != "container_of" {
+            return self.address_of(first);
+        }
+        let inner = self.pointer_of(first);
+        let pointee = match exprs.get(1) {
+            Some(syn::Expr::Path(path)) => Some(lower_type(
+                self.cx.source,
+                &syn::Type::Path(syn::TypePath {
+                    qself: None,
+                    path: path.path.clone(),
+                }),
+            )),
+            _ => None,
+        };
+        let provenance = match inner.provenance {
+            Provenance::BorrowProjection { borrow } => Provenance::BorrowContainer { borrow },
+            other => other,
+        };
+        PointerInfo {
+            pointee,
+            from_ref: false,
+            provenance,
+        }
+    }
+
+    /// A borrowed place (`self`, `self.inner`, a `&T` parameter): the object it is.
+    fn projection_of(&self, place: &syn::Expr) -> Provenance {
+        match pointer_root(strip_parens(place)) {
+            Some(root) if self.borrowed.contains(&root) => {
+                Provenance::BorrowProjection { borrow: root }
+            }
+            _ => Provenance::Unknown,
+        }
+    }
+
+    /// What a pointer returned by a call of a C function is: a reference the caller now owns (an
+    /// allocation's initial reference, a get), or another object the function reaches.
+    fn c_call_provenance(&self, callee: &syn::ExprPath) -> Provenance {
+        let res = self
+            .scope
+            .resolve_path(self.cx, &callee.path, Namespace::Values);
+        let Res::External(path) = &res else {
+            return Provenance::Unknown;
+        };
+        if path.len() != 2 || path[0] != "bindings" {
+            return Provenance::Unknown;
+        }
+        let name = &path[1];
+        let devices = &self.cx.model.devices;
+        let takes_reference = devices.is_get_put(name) && name.split('_').any(|w| w == "get");
+        if takes_reference || name.split('_').any(|w| w == "alloc") {
+            return Provenance::Owned {
+                source: name.clone(),
+            };
+        }
+        Provenance::OtherObject(OtherObject::Accessor {
+            function: name.clone(),
+        })
     }
 
     /// Records an `unsafe` block: its SAFETY comment, and its refcount-sensitive calls.
@@ -542,6 +893,8 @@ impl Body<'_, '_> {
             if contracts.is_extra_function(&path) {
                 return Some(SensitiveCall {
                     is_deref: false,
+                    pointer: Provenance::Unknown,
+                    weak_contract: None,
                     span: span(),
                     kind: CallKind::Derived,
                     callee: display_path(&path),
@@ -569,6 +922,8 @@ impl Body<'_, '_> {
                 return Some(if is_get {
                     SensitiveCall {
                         is_deref: false,
+                        pointer: Provenance::Unknown,
+                        weak_contract: None,
                         span,
                         kind: CallKind::Get,
                         callee: format!("bindings::{name}"),
@@ -604,6 +959,8 @@ impl Body<'_, '_> {
             let (span, arg) = (span(), arg());
             return Some(SensitiveCall {
                 is_deref: false,
+                pointer: Provenance::Unknown,
+                weak_contract: None,
                 span,
                 kind: CallKind::TakeOver,
                 callee: format!("ARef::<{pointee}>::{method}"),
@@ -640,7 +997,29 @@ impl Body<'_, '_> {
             if contracts.is_release_method(&method) && model.refcounted_device(&owner).is_some() {
                 return Some(put_call(span(), display, arg()));
             }
-            let sentence = model.refcount_precondition(&func)?;
+            // A raw-to-reference fn whose own `# Safety` falls short still makes a reference that
+            // needs the count: its callers are held to the canonical contract, and the weak
+            // section is `safety_doc_missing_refcount`'s finding.
+            let (sentence, quoted, weak_contract) = match model.refcount_precondition(&func) {
+                Some(sentence) => (sentence, true, None),
+                None => {
+                    let raw = model.raw_to_ref(func.sig, &func.scope)?;
+                    let duration = if raw.borrowed {
+                        "for as long as the returned reference exists"
+                    } else {
+                        "for the duration of the call"
+                    };
+                    let sentence = format!(
+                        "{} must be valid, non-null, and have a non-zero reference count {duration}",
+                        arg()
+                    );
+                    (
+                        sentence,
+                        false,
+                        Some(func.item.docs.span.unwrap_or(func.item.name_span)),
+                    )
+                }
+            };
             let kind = match func
                 .sig
                 .ret
@@ -653,14 +1032,13 @@ impl Body<'_, '_> {
             };
             return Some(SensitiveCall {
                 is_deref: false,
+                pointer: Provenance::Unknown,
                 span: span(),
                 kind,
                 callee: display,
                 arg: arg(),
-                precondition: Precondition {
-                    sentence,
-                    quoted: true,
-                },
+                precondition: Precondition { sentence, quoted },
+                weak_contract,
             });
         }
         // An abstraction outside the linted sources: known by name.
@@ -691,6 +1069,8 @@ impl Body<'_, '_> {
         };
         Some(SensitiveCall {
             is_deref: false,
+            pointer: Provenance::Unknown,
+            weak_contract: None,
             span,
             kind,
             callee: display,
@@ -760,6 +1140,8 @@ impl Body<'_, '_> {
             .unwrap_or_else(|| arg.clone());
         Some(SensitiveCall {
             is_deref: true,
+            pointer: info.provenance.clone(),
+            weak_contract: None,
             span: self.span(reference.span()),
             kind: CallKind::Borrow,
             callee: format!("a `&{device}`"),
@@ -814,6 +1196,11 @@ impl Body<'_, '_> {
         if simple && !text.is_empty() && text.len() <= 40 && !text.contains('\n') {
             return format!("`{text}`");
         }
+        // `(*self.as_raw()).parent` reads a pointer to another object; `&raw mut (*p).dev` takes
+        // the address of an embedded one.
+        if let syn::Expr::Field(field) = strip_parens(expr) {
+            return format!("the pointer in `{}`", member_text(&field.member));
+        }
         match embedded_field(self.cx.macros, expr) {
             Some(field) => format!("the embedded `{field}`"),
             None => "the device pointer".to_string(),
@@ -824,6 +1211,8 @@ impl Body<'_, '_> {
 fn put_call(span: Span, callee: String, arg: String) -> SensitiveCall {
     SensitiveCall {
         is_deref: false,
+        pointer: Provenance::Unknown,
+        weak_contract: None,
         span,
         kind: CallKind::Put,
         precondition: Precondition {
@@ -857,6 +1246,13 @@ fn is_place(expr: &syn::Expr) -> bool {
 }
 
 /// The local a pointer expression starts from: `ptr` in `ptr.cast::<T>()`.
+fn member_text(member: &syn::Member) -> String {
+    match member {
+        syn::Member::Named(ident) => ident_text(ident),
+        syn::Member::Unnamed(index) => index.index.to_string(),
+    }
+}
+
 fn pointer_root(expr: &syn::Expr) -> Option<String> {
     match expr {
         syn::Expr::Path(path) => path.path.get_ident().map(ident_text),
@@ -945,7 +1341,10 @@ impl<'ast> Visit<'ast> for Calls<'_, '_, '_> {
             syn::Expr::Unsafe(_) => return,
             syn::Expr::Call(call) => {
                 if let syn::Expr::Path(callee) = strip_parens(&call.func) {
-                    if let Some(found) = self.body.classify_call(call, callee) {
+                    if let Some(mut found) = self.body.classify_call(call, callee) {
+                        if let Some(arg) = call.args.first() {
+                            found.pointer = self.body.pointer_of(arg).provenance;
+                        }
                         self.found.push(found);
                     }
                 }
@@ -992,25 +1391,26 @@ impl<'ast> Visit<'ast> for Body<'_, '_> {
         };
         let name = ident_text(&ident.ident);
         let file = self.cx.source;
+        let from_init = local
+            .init
+            .as_ref()
+            .map(|init| self.pointer_of(&init.expr))
+            .unwrap_or_default();
+        // The written type says what it points to; the initializer, where it comes from.
         let info = match ty {
             Some(ty) => {
                 let lowered = lower_type(file, ty);
                 let info = self.pointer_of_type(&lowered);
                 if info.pointee.is_some() {
-                    info
+                    PointerInfo {
+                        pointee: info.pointee,
+                        ..from_init
+                    }
                 } else {
-                    local
-                        .init
-                        .as_ref()
-                        .map(|init| self.pointer_of(&init.expr))
-                        .unwrap_or_default()
+                    from_init
                 }
             }
-            None => local
-                .init
-                .as_ref()
-                .map(|init| self.pointer_of(&init.expr))
-                .unwrap_or_default(),
+            None => from_init,
         };
         self.locals.insert(name, info);
     }
@@ -1077,12 +1477,34 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
     } else {
         format!("`fn {}`", f.name)
     };
+    let doc_reported = f.signature.as_ref().is_some_and(|signature| {
+        let sig = FnSig {
+            generics: Default::default(),
+            is_unsafe: f.is_unsafe,
+            has_self: false,
+            params: signature
+                .params
+                .iter()
+                .map(|(name, ty)| Param {
+                    name: name.clone(),
+                    ty: ty.clone(),
+                })
+                .collect(),
+            ret: signature.ret.clone(),
+            calls: Vec::new(),
+            self_field_calls: Vec::new(),
+        };
+        model
+            .raw_to_ref(&sig, &scope.types)
+            .is_some_and(|raw| model.safety_doc_gaps(&raw, &f.docs).is_some())
+    });
     if own.is_some() {
         return Some(FnContract {
             is_unsafe: f.is_unsafe,
             section: own,
             doc_span,
             owner: fn_label,
+            doc_reported,
         });
     }
     // A trait method's contract is written on the trait.
@@ -1096,6 +1518,7 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
                     section: Some(section),
                     doc_span: span,
                     owner: format!("`{trait_name}::{}`", f.name),
+                    doc_reported: false,
                 });
             }
         }
@@ -1105,6 +1528,7 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
         section: None,
         doc_span: None,
         owner: fn_label,
+        doc_reported,
     })
 }
 

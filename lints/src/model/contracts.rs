@@ -35,6 +35,12 @@ pub struct Vocabulary {
     pub ownership: Vec<String>,
     /// A `# Safety` section bounds how long the precondition must hold.
     pub duration: Vec<String>,
+    /// A holding verb about a reference: someone holds, owns, took or keeps one (see
+    /// [`Vocabulary::names_holder`]).
+    pub holding: Vec<String>,
+    /// A statement that ties how long the pointer is used to whoever holds the object: "must not
+    /// outlive the registration", "the lifetime of the returned reference is tied to `self`".
+    pub tie: Vec<String>,
 }
 
 const REFCOUNT: &[&str] = &[
@@ -107,6 +113,48 @@ const DURATION: &[&str] = &[
     "while the reference exist*",
 ];
 
+const HOLDING: &[&str] = &[
+    "hold* a * reference",
+    "hold* the * reference",
+    "hold* * * reference",
+    "hold* a reference*",
+    "own* a * reference",
+    "own* the * reference",
+    "own* the initial reference",
+    "ownership of * reference",
+    "ownership of the * reference",
+    "took a * reference",
+    "took the * reference",
+    "take* a * reference",
+    "keep* a * reference",
+    "reference is taken",
+    "reference was taken",
+    "reference taken by",
+    "reference held by",
+    "reference* owned by",
+    "keep* * alive",
+    "keep* * * alive",
+    "keep* * * * alive",
+    "keep* * live",
+    "keep* * * live",
+    "keep* * * * live",
+    "release* * reference * drop",
+    "drop* * reference * drop",
+];
+
+const TIE: &[&str] = &[
+    "must not outlive",
+    "cannot outlive",
+    "can not outlive",
+    "can't outlive",
+    "does not outlive",
+    "lifetime * tied to",
+    "lifetime * * tied to",
+    "lifetime * * * tied to",
+    "tied to the lifetime",
+    "bound to the lifetime",
+];
+
 /// Associated fns of a device abstraction that make or count a reference from a raw pointer when
 /// their contract is not among the linted sources.
 const DEVICE_CONSTRUCTORS: &[&str] = &["from_raw", "get_device", "as_ref"];
@@ -123,7 +171,30 @@ impl Vocabulary {
             invariants_citation: strings(INVARIANTS_CITATION),
             ownership: strings(OWNERSHIP),
             duration: strings(DURATION),
+            holding: strings(HOLDING),
+            tie: strings(TIE),
         }
+    }
+
+    /// Whether the text names who holds the reference that keeps an object alive: one sentence
+    /// has a holding verb about a reference ("the parent holds a reference", "the GEM object took a
+    /// reference", "released in `Drop`") and names the object by one of `object_words` (its
+    /// field, its pointer, "parent"), or one sentence ties the reference's use to a holder ("must
+    /// not outlive the registration", "the lifetime of the returned reference is tied to
+    /// `self`"). "Valid as long as X is valid", "never freed" or "initialised" name no holder;
+    /// a holding verb in a sentence about another object names none for this one.
+    pub fn names_holder(&self, text: &str, object_words: &[String]) -> bool {
+        sentences(text).iter().any(|sentence| {
+            let words = words_keeping_lifetimes(sentence);
+            let about_object = object_words.iter().any(|object| {
+                let whole = words_keeping_lifetimes(object);
+                let split = words_keeping_lifetimes(&object.replace('_', " "));
+                contains_phrase(&words, &whole) || contains_phrase(&words, &split)
+            });
+            // A tie is about the reference the code makes, whatever it calls the object.
+            matches_any(&self.tie, sentence, None)
+                || (about_object && matches_any(&self.holding, sentence, None))
+        })
     }
 
     pub fn states_refcount(&self, text: &str) -> bool {
@@ -538,6 +609,14 @@ pub struct FnRef<'m> {
     pub impl_ref: Option<ItemRef>,
 }
 
+/// What a `# Safety` section lacks (see [`Model::safety_doc_gaps`]).
+#[derive(Clone, Debug)]
+pub struct SafetyDocGaps {
+    pub section: Option<String>,
+    pub refcount: bool,
+    pub duration: bool,
+}
+
 /// How a fn's signature turns a raw device pointer into a device reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawToRef {
@@ -798,6 +877,27 @@ impl Model {
             borrowed,
             lifetime,
         })
+    }
+
+    /// What the `# Safety` section of a raw-to-reference `unsafe fn` lacks, if anything: the
+    /// non-zero reference count, and for a borrowed reference, how long it must hold.
+    pub fn safety_doc_gaps(&self, raw: &RawToRef, docs: &Docs) -> Option<SafetyDocGaps> {
+        let vocabulary = &self.contracts.vocabulary;
+        let section = docs.section("Safety").map(str::to_string);
+        let gaps = match &section {
+            None => SafetyDocGaps {
+                section: None,
+                refcount: true,
+                duration: raw.borrowed,
+            },
+            Some(text) => SafetyDocGaps {
+                refcount: !vocabulary.states_refcount(text),
+                duration: raw.borrowed
+                    && !vocabulary.bounds_duration(text, raw.lifetime.as_deref()),
+                section,
+            },
+        };
+        (gaps.refcount || gaps.duration).then_some(gaps)
     }
 
     /// The first raw device pointer parameter of a fn, `(name, pointee)`.

@@ -329,6 +329,8 @@ pub struct ModuleNode {
 pub struct ItemTree {
     pub modules: Vec<ModuleNode>,
     pub items: Vec<Item>,
+    /// Functions the file hands to C as callbacks, with the field each is stored in.
+    pub registrations: Vec<super::registrations::Registration>,
 }
 
 impl ItemTree {

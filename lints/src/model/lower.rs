@@ -8,6 +8,7 @@ use syn::visit::Visit;
 
 use super::item_tree::*;
 use super::macros::{MacroBody, MacroCache};
+use super::registrations;
 use super::spans::Tokens;
 use crate::comments::{scan_line_comment, DocStyle};
 use crate::source::{SourceFile, Span};
@@ -26,6 +27,7 @@ pub fn lower_file(source: &SourceFile, ast: &syn::File, macros: &MacroCache) -> 
     for item in &ast.items {
         lowerer.lower_item(item, 0, false);
     }
+    lowerer.tree.registrations = registrations::scan(&source.text, &lowerer.tree.items);
     lowerer.tree
 }
 

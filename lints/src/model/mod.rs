@@ -8,6 +8,7 @@ pub mod item_tree;
 pub mod lifetimes;
 pub mod lower;
 pub mod macros;
+pub mod registrations;
 pub mod spans;
 pub mod types;
 
@@ -48,6 +49,9 @@ pub struct Model {
     /// The names a call of a C get/put function can be written with: theirs, and those of the
     /// `use … as` renames of them (see [`Model::may_name_get_put`]).
     get_put_names: HashSet<String>,
+    /// Functions handed to C as callbacks, by function name: the file, the type the path names
+    /// the function through (`Adapter` in `Adapter::<T>::probe_callback`), and the role.
+    callbacks: HashMap<String, Vec<(FileId, Option<String>, String)>>,
 }
 
 impl Model {
@@ -76,13 +80,61 @@ impl Model {
             impls_by_self: HashMap::new(),
             device_lifetimes: HashMap::new(),
             get_put_names: HashSet::default(),
+            callbacks: HashMap::new(),
         };
         model.index_impls();
         model.derive_devices();
         model.refcounted = model.compute_refcounted_types();
         model.device_lifetimes = model.compute_device_lifetimes();
         model.get_put_names = model.compute_get_put_names();
+        model.callbacks = model.index_callbacks();
         model
+    }
+
+    fn index_callbacks(&self) -> HashMap<String, Vec<(FileId, Option<String>, String)>> {
+        let mut callbacks: HashMap<String, Vec<(FileId, Option<String>, String)>> = HashMap::new();
+        for file in &self.files {
+            for registration in &file.tree.registrations {
+                callbacks
+                    .entry(registration.function().to_string())
+                    .or_default()
+                    .push((
+                        file.id,
+                        registration.owner().map(str::to_string),
+                        registration.role.clone(),
+                    ));
+            }
+        }
+        callbacks
+    }
+
+    /// The role a function is registered with as a C callback (`probe`, `remove`, `release`), if
+    /// the linted sources register it: through its impl's type (`Adapter::<T>::probe_callback`,
+    /// `Self::probe_callback` in an impl of `Adapter`), or by its bare name in its own file. Of
+    /// several roles, a teardown role wins: it is the stricter one.
+    pub fn callback_role(
+        &self,
+        file: FileId,
+        impl_self: Option<&str>,
+        function: &str,
+    ) -> Option<&str> {
+        let candidates = self.callbacks.get(function)?;
+        let mut role = None;
+        for (at, owner, candidate) in candidates {
+            let matches = match (owner.as_deref(), impl_self) {
+                (Some(owner), Some(self_name)) => owner == self_name,
+                (None, _) => *at == file,
+                (Some(_), None) => false,
+            };
+            if !matches {
+                continue;
+            }
+            if registrations::is_teardown_role(candidate) {
+                return Some(candidate);
+            }
+            role.get_or_insert(candidate.as_str());
+        }
+        role
     }
 
     /// Whether a call whose path ends in `name` may resolve to a C get/put function: a cheap test

@@ -30,7 +30,7 @@ unsafe fn take(ptr: *mut bindings::device) -> ARef<Device> {
 /// `ptr` must point at a valid `device`.
 unsafe fn take_valid(ptr: *mut bindings::device) -> ARef<Device> { //~ safety_doc_missing_refcount
     // SAFETY: the caller guarantees that `ptr` is valid.
-    unsafe { Device::get_device(ptr) } //~ safety_comment_missing_refcount
+    unsafe { Device::get_device(ptr) }
 }
 
 /// A driver helper whose contract states the reference count: its callers inherit the duty.
@@ -54,6 +54,7 @@ fn pwm_from_raw(ptr: *mut bindings::pwm_device) {
 }
 
 fn widget_from_raw(ptr: *mut bindings::widget_device) {
-    // Its contract does not ask for a reference count (the contract is reported instead).
-    let _widget = unsafe { widget::Device::from_raw(ptr) };
+    // Its contract does not ask for a reference count (the contract is reported), so the call is
+    // held to the canonical one.
+    let _widget = unsafe { widget::Device::from_raw(ptr) }; //~ missing_safety_comment
 }

@@ -26,7 +26,7 @@ impl<T> Gadget<T> {
     /// `ptr` must point to a valid `gadget_device` embedded in a [`Gadget<T>`].
     unsafe fn from_raw<'a>(ptr: *mut bindings::gadget_device) -> &'a Self { //~ safety_doc_missing_refcount
         // SAFETY: The caller upholds the layout invariant.
-        unsafe { &*ptr.cast() } //~ safety_comment_missing_refcount
+        unsafe { &*ptr.cast() }
     }
 
     /// The embedded device.

@@ -25,15 +25,17 @@ impl Device {
     /// `ptr` must point at a valid `widget_device`.
     pub unsafe fn from_raw<'a>(ptr: *mut bindings::widget_device) -> &'a Self { //~ safety_doc_missing_refcount
         // SAFETY: By the safety requirements of this function, `ptr` is valid.
-        unsafe { &*ptr.cast() } //~ safety_comment_missing_refcount
+        // (Part of the `# Safety` section's finding: one problem, one finding.)
+        unsafe { &*ptr.cast() }
     }
 
     /// The probe callback of the widget bus.
     pub extern "C" fn probe_callback(wdev: *mut bindings::widget_device) -> i32 {
-        // `Device::from_raw` does not ask for a reference count, so this call is not in scope:
-        // the contract itself is what is reported.
+        // `Device::from_raw` does not ask for a reference count, but it makes a reference from a raw
+        // pointer: its weak contract is reported, and this call is held to the canonical one. No
+        // vtable registers this fn, so `wdev` is no callback argument.
         // SAFETY: The widget bus only calls probe with a valid pointer.
-        let _by_contract = unsafe { Device::from_raw(wdev) };
+        let _by_contract = unsafe { Device::from_raw(wdev) }; //~ safety_comment_missing_refcount
         // SAFETY: The widget bus only calls probe with a valid pointer.
         let wdev = unsafe { &*wdev.cast::<Device>() }; //~ safety_comment_missing_refcount
         wdev.id()
@@ -46,8 +48,9 @@ impl Device {
 
 impl AsRef<device::Device> for Device {
     fn as_ref(&self) -> &device::Device {
+        // A projection of `&self`, returned with `&self`'s lifetime: alive by construction.
         // SAFETY: By the type invariant of `Self`, `dev` points to a valid `struct device`.
-        unsafe { device::Device::from_raw(&raw mut (*self.as_raw()).dev) } //~ safety_comment_missing_refcount
+        unsafe { device::Device::from_raw(&raw mut (*self.as_raw()).dev) }
     }
 }
 

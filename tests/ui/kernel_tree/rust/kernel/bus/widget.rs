@@ -1,6 +1,5 @@
 //! A bus the built-in catalogue does not know: `widget_device` becomes a device type because its
 //! wrapper converts to `device::Device`.
-//! devref: allow(safety_docs) -- this fixture tests another lint; the safety-contract lints have their own
 
 use crate::bindings;
 use crate::device;

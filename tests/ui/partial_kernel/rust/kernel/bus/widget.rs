@@ -1,6 +1,5 @@
 //! One file of the kernel crate, linted without `rust/kernel/lib.rs` (as a pre-commit hook passes
 //! it): `crate::` paths that the file does not define name the `kernel` crate.
-//! devref: allow(safety_docs) -- this fixture tests another lint; the safety-contract lints have their own
 
 use crate::bindings;
 use crate::device;

@@ -1,0 +1,113 @@
+use crate::comments::CommentKind;
+use crate::declare_lint;
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::lints::missing_safety_comment::call_label;
+use crate::lints::FileContext;
+use crate::model::body::{sites_of, Provenance, SensitiveCall};
+use crate::model::contracts::SafetyComment;
+use crate::source::Span;
+
+declare_lint! {
+    /// ### What it does
+    /// The strict reading of a callback's SAFETY comment. In an `extern "C" fn` that the linted
+    /// sources register as a C callback (`probe: Some(Self::probe_callback)`,
+    /// `(*drv).remove = Some(Self::remove_callback)`), a device reference made from the callback's
+    /// pointer argument is sound by the kernel's convention: the C core calls the callback on a
+    /// registered device and holds a reference to it for the call, and the reference cannot leave
+    /// the call. `safety_comment_missing_refcount` therefore accepts such comments. This lint,
+    /// allowed by default, reports the ones that do not say so.
+    ///
+    /// The role is taken from where the function is registered, not from its name. A callback
+    /// registered as `release` (or `free`, `destroy`) runs when the last reference is gone and is
+    /// not covered: `safety_comment_missing_refcount` judges it. Neither is an `unsafe extern "C"
+    /// fn`: its `# Safety` section is the contract.
+    ///
+    /// ### Why is this bad
+    /// "The bus only calls probe with a valid pointer" is the convention, not the reason. The
+    /// reason is that the core holds a reference for the duration of the callback; saying so lets
+    /// a reviewer check that the reference made here does not outlive the call.
+    ///
+    /// ### Example
+    /// ```rust,ignore
+    /// // SAFETY: The PCI bus only ever calls the probe callback with a valid pointer to a
+    /// // `struct pci_dev`.
+    /// let pdev = unsafe { &*pdev.cast::<Device<device::CoreInternal<'_>>>() };
+    /// ```
+    ///
+    /// ### Use instead
+    /// ```rust,ignore
+    /// // SAFETY: The PCI bus only ever calls the probe callback with a valid pointer to a
+    /// // `struct pci_dev`, and the driver core holds a reference to it for the duration of the
+    /// // callback.
+    /// let pdev = unsafe { &*pdev.cast::<Device<device::CoreInternal<'_>>>() };
+    /// ```
+    pub CALLBACK_SAFETY_COMMENT_MISSING_REFCOUNT = "callback_safety_comment_missing_refcount", Pedantic,
+    "a C callback's SAFETY comment does not say that the caller holds a reference to the device for the call"
+}
+
+pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let vocabulary = &cx.model.contracts.vocabulary;
+    for site in sites_of(cx) {
+        let Some(found) = &site.lookup.found else {
+            continue;
+        };
+        if vocabulary.states_refcount(&found.text) {
+            continue;
+        }
+        let Some(call) = site
+            .calls
+            .iter()
+            .find(|call| matches!(call.pointer, Provenance::CallbackArg { .. }))
+        else {
+            continue;
+        };
+        out.push(diagnostic(cx, call, found));
+    }
+}
+
+fn diagnostic(cx: &FileContext<'_>, call: &SensitiveCall, found: &SafetyComment) -> Diagnostic {
+    let Provenance::CallbackArg { param, role } = &call.pointer else {
+        unreachable!("the check passes callback arguments only");
+    };
+    let message = format!(
+        "`SAFETY:` comment does not say that the caller of the `{role}` callback holds a reference to `{param}` for the call"
+    );
+    let sentence = format!(
+        "The caller of the `{role}` callback holds a reference to `{param}` for the duration of the call."
+    );
+    let file = cx.source.id;
+    let last = found.last();
+    let diagnostic = Diagnostic::lint(
+        &CALLBACK_SAFETY_COMMENT_MISSING_REFCOUNT,
+        call.span,
+        message,
+    )
+    .with_label(call_label(call))
+    .with_secondary(
+        found.span(file),
+        "this comment says the pointer is valid, not who keeps the device alive",
+    );
+    let is_line = last.kind == CommentKind::Line;
+    let at = if last.terminated && !is_line {
+        last.end as usize - 2
+    } else {
+        last.end as usize
+    };
+    let replacement = if is_line {
+        let line = cx.comments.line_of(last.start as usize) as usize;
+        let column = last.start as usize - cx.source.line_starts()[line];
+        format!("\n{}// {sentence}", " ".repeat(column))
+    } else {
+        format!("{sentence} ")
+    };
+    diagnostic
+        .with_suggestion(
+            "say that the caller holds a reference",
+            Span::new(file, at..at),
+            replacement,
+            Applicability::MaybeIncorrect,
+        )
+        .with_note(format!(
+            "`{param}` comes from the C core's `{role}` call on a registered device; the reference made from it cannot leave the callback, which is why this lint is allowed by default"
+        ))
+}
