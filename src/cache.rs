@@ -185,6 +185,7 @@ fn encode(diagnostic: &Diagnostic) -> Value {
             })),
         })).collect::<Vec<_>>(),
         "notes": diagnostic.notes,
+        "anchors": diagnostic.anchors.iter().map(span_json).collect::<Vec<_>>(),
     })
 }
 
@@ -227,6 +228,11 @@ fn decode(value: &Value) -> Option<Diagnostic> {
         .iter()
         .map(|note| note.as_str().map(str::to_string))
         .collect::<Option<Vec<_>>>()?;
+    let anchors = value["anchors"]
+        .as_array()?
+        .iter()
+        .map(span_from)
+        .collect::<Option<Vec<_>>>()?;
     Some(Diagnostic {
         origin,
         level: Level::parse(value["level"].as_str()?)?,
@@ -236,6 +242,7 @@ fn decode(value: &Value) -> Option<Diagnostic> {
         secondary,
         helps,
         notes,
+        anchors,
     })
 }
 
@@ -254,6 +261,7 @@ mod tests {
         let diagnostic = Diagnostic::lint(lint, span(10, 20), "message")
             .with_label("label")
             .with_secondary(span(1, 2), "secondary")
+            .with_anchor(span(3, 4), "part of the same problem")
             .with_help("plain help")
             .with_suggestion(
                 "fix",

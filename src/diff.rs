@@ -27,7 +27,7 @@ use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use devref_lints::analysis::InputError;
-use devref_lints::{Diagnostic, Origin, SourceFile};
+use devref_lints::{Diagnostic, Origin, SourceFile, Span};
 use globset::GlobSet;
 
 use crate::cli::Args;
@@ -56,27 +56,30 @@ impl Changes {
         self.texts.remove(&index)
     }
 
-    /// Keeps the diagnostics of changed files whose primary span touches a changed line, and
-    /// every `devref::input` error of a changed file (a file that could not be read or parsed had
-    /// none of its lines checked).
+    /// Keeps the diagnostics whose primary span or one of whose anchors (the other places of the
+    /// same problem) touches a changed line, and every `devref::input` error of a changed file (a
+    /// file that could not be read or parsed had none of its lines checked).
     pub fn retain(&self, diagnostics: &mut Vec<Diagnostic>, files: &[SourceFile]) {
         diagnostics.retain(|diagnostic| {
-            let index = diagnostic.primary.file.0 as usize;
-            let Some(lines) = self.lines.get(&index) else {
-                return false;
-            };
             if matches!(diagnostic.origin, Origin::Input) {
-                return true;
+                return self
+                    .lines
+                    .contains_key(&(diagnostic.primary.file.0 as usize));
             }
-            let Some(file) = files.get(index) else {
-                return false;
-            };
-            let start = diagnostic.primary.start as usize;
-            let end = (diagnostic.primary.end as usize).max(start + 1) - 1;
-            let first = file.line_col(start).line;
-            let last = file.line_col(end.max(start)).line;
-            lines.touches(first, last)
+            diagnostic.places().any(|span| self.touches(span, files))
         });
+    }
+
+    fn touches(&self, span: Span, files: &[SourceFile]) -> bool {
+        let index = span.file.0 as usize;
+        let (Some(lines), Some(file)) = (self.lines.get(&index), files.get(index)) else {
+            return false;
+        };
+        let start = span.start as usize;
+        let end = (span.end as usize).max(start + 1) - 1;
+        let first = file.line_col(start).line;
+        let last = file.line_col(end.max(start)).line;
+        lines.touches(first, last)
     }
 }
 

@@ -195,7 +195,10 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
     };
     let mut diagnostics: Vec<Diagnostic> = analysis.diagnostics;
     if let Some(reported) = &reported {
-        diagnostics.retain(|d| reported.contains(&(d.primary.file.0 as usize)));
+        diagnostics.retain(|d| {
+            d.places()
+                .any(|span| reported.contains(&(span.file.0 as usize)))
+        });
     }
     if let Some(changes) = &changes {
         changes.retain(&mut diagnostics, &analysis.files);

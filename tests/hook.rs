@@ -576,6 +576,39 @@ fn excluded_files_are_not_linted() {
 
 // --- --diff ---------------------------------------------------------------------------------------
 
+/// An `unsafe fn` whose `# Safety` (lines 3 to 5) does not state the count, with a SAFETY comment
+/// (line 7) that relies on it: one finding, at the fn's name (line 6).
+fn weak_from_raw(comment: &str) -> String {
+    format!(
+        "use kernel::bindings;\nuse kernel::device::Device;\n/// # Safety\n///\n/// `ptr` must be valid.\n\
+         pub unsafe fn from_raw<'a>(ptr: *mut bindings::device) -> &'a Device {{\n    // SAFETY: {comment}\n\
+         unsafe {{ &*ptr.cast() }}\n}}\n"
+    )
+}
+
+#[test]
+fn a_change_to_a_comment_that_is_part_of_a_finding_keeps_the_finding() {
+    const DOC: &str = "devref::safety_doc_missing_refcount";
+    let repo = Repo::new();
+    repo.stage(
+        "a.rs",
+        weak_from_raw("by the safety requirements, `ptr` is valid."),
+    );
+    repo.stage(
+        "b.rs",
+        weak_from_raw("by the safety requirements, `ptr` is valid."),
+    );
+    repo.commit("first");
+    // Only the comment that relies on the weak `# Safety` changes: the finding it is part of is
+    // this change's, though its primary span (the fn's name) is an unchanged line.
+    repo.write(
+        "a.rs",
+        weak_from_raw("the caller guarantees that `ptr` is valid."),
+    );
+    let run = repo.devref(&["--diff", "--message-format", "short"]);
+    assert_eq!(run.findings(), [format!("a.rs:6 {DOC}")], "{}", run.stderr);
+}
+
 #[test]
 fn diff_against_a_revision() {
     let repo = Repo::new();

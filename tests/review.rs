@@ -253,7 +253,8 @@ fn findings_belong_to_the_patch_that_adds_their_line() {
     let run = devref(&["--format", "json", "--tree", "tree", "widget-series.mbox"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     // The tree's own findings (gizmo_sensor.rs, legacy.rs, the SAFETY comments of device.rs and
-    // gizmo.rs) are not the series' business.
+    // gizmo.rs) are not the series' business. The SAFETY comment in `from_raw`'s body that relies
+    // on its weak `# Safety` is part of the doc's finding, not a second one.
     assert_eq!(
         findings(&run),
         owned(&[
@@ -261,12 +262,6 @@ fn findings_belong_to_the_patch_that_adds_their_line() {
                 "1/2",
                 "rust/kernel/bus/widget.rs:19",
                 "safety_doc_missing_refcount",
-                false
-            ),
-            (
-                "1/2",
-                "rust/kernel/bus/widget.rs:21",
-                "safety_comment_missing_refcount",
                 false
             ),
             (
@@ -888,5 +883,61 @@ fn garbled_mail_never_panics() {
     assert!(
         reviewed > 50 && refused > 50,
         "{reviewed} reviewed, {refused} refused"
+    );
+}
+
+/// A patch that changes only the SAFETY comment that relies on a weak `# Safety` section of the
+/// base gets the section's finding: the comment is part of that one problem.
+#[test]
+fn a_patch_to_a_comment_that_is_part_of_a_finding_gets_the_finding() {
+    let temp = tempfile::tempdir().unwrap();
+    let tree = temp.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(temp.path().join("devref.toml"), "").unwrap();
+    std::fs::write(
+        tree.join("a.rs"),
+        "use kernel::bindings;\n\
+         use kernel::device::Device;\n\
+         /// # Safety\n\
+         ///\n\
+         /// `ptr` must be valid.\n\
+         pub unsafe fn from_raw<'a>(ptr: *mut bindings::device) -> &'a Device {\n    \
+         // SAFETY: by the safety requirements, `ptr` is valid.\n    \
+         unsafe { &*ptr.cast() }\n\
+         }\n",
+    )
+    .unwrap();
+    let patch = "diff --git a/a.rs b/a.rs\n\
+                 --- a/a.rs\n\
+                 +++ b/a.rs\n\
+                 @@ -6,3 +6,3 @@\n \
+                 pub unsafe fn from_raw<'a>(ptr: *mut bindings::device) -> &'a Device {\n\
+                 -    // SAFETY: by the safety requirements, `ptr` is valid.\n\
+                 +    // SAFETY: the caller guarantees that `ptr` is valid.\n     \
+                 unsafe { &*ptr.cast() }\n";
+    std::fs::write(temp.path().join("comment.diff"), patch).unwrap();
+    let run = devref_in(
+        temp.path(),
+        &["--format", "json", "--tree", "tree", "comment.diff"],
+        None,
+    );
+    // A warning: the exit code stays 0.
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        findings(&run),
+        owned(&[("1/1", "a.rs:6", "safety_doc_missing_refcount", false)])
+    );
+    // The reply quotes the comment the patch adds.
+    let email = devref_in(
+        temp.path(),
+        &["--format", "email", "--tree", "tree", "comment.diff"],
+        None,
+    );
+    assert!(
+        email
+            .stdout
+            .contains("> +    // SAFETY: the caller guarantees that `ptr` is valid."),
+        "{}",
+        email.stdout
     );
 }

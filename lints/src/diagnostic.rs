@@ -62,6 +62,11 @@ pub struct Diagnostic {
     pub secondary: Vec<Label>,
     pub helps: Vec<Help>,
     pub notes: Vec<String>,
+    /// Other places that are part of this one problem (a SAFETY comment that relies on the
+    /// reported `# Safety` section): a change to one of them is a change to the finding, so the
+    /// modes that keep findings on changed lines or in one file keep it too. Each is also a
+    /// secondary label.
+    pub anchors: Vec<Span>,
 }
 
 impl Diagnostic {
@@ -76,6 +81,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             helps: Vec::new(),
             notes: Vec::new(),
+            anchors: Vec::new(),
         }
     }
 
@@ -89,6 +95,7 @@ impl Diagnostic {
             secondary: Vec::new(),
             helps: Vec::new(),
             notes: Vec::new(),
+            anchors: Vec::new(),
         }
     }
 
@@ -103,6 +110,17 @@ impl Diagnostic {
             message: message.into(),
         });
         self
+    }
+
+    /// A secondary label that is part of the same problem (see [`Diagnostic::anchors`]).
+    pub fn with_anchor(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.anchors.push(span);
+        self.with_secondary(span, message)
+    }
+
+    /// The primary span, then the anchors.
+    pub fn places(&self) -> impl Iterator<Item = Span> + '_ {
+        std::iter::once(self.primary).chain(self.anchors.iter().copied())
     }
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {

@@ -1028,7 +1028,13 @@ impl Series<'_> {
                         && !previous.is_some_and(|keys| keys.contains(&key));
                     (key, new.then_some(index))
                 }
-                (Origin::Lint(lint), Some(line)) => (Key::Line(line.id, lint.name), line.origin),
+                // A finding on a line of the base belongs to the patch that adds one of its
+                // other places (a SAFETY comment relying on an unchanged `# Safety`).
+                (Origin::Lint(lint), Some(line)) => (
+                    Key::Line(line.id, lint.name),
+                    line.origin
+                        .or_else(|| self.anchor_origin(&analysis.files, diagnostic)),
+                ),
                 (Origin::Lint(_), None) => continue,
             };
             keys.insert(key.clone());
@@ -1043,6 +1049,20 @@ impl Series<'_> {
             }
         }
         (keys, mine, earlier)
+    }
+}
+
+impl Series<'_> {
+    /// The patch that adds a line of one of the diagnostic's anchors, if any.
+    fn anchor_origin(&self, files: &[SourceFile], diagnostic: &Diagnostic) -> Option<usize> {
+        diagnostic.anchors.iter().find_map(|span| {
+            let file = files.get(span.file.0 as usize)?;
+            let Some(Entry::File(image)) = self.files.get(&file.name) else {
+                return None;
+            };
+            let range = clamp(file, *span);
+            image.lines.get(file.line_index(range.start))?.origin
+        })
     }
 }
 

@@ -245,7 +245,10 @@ fn caller_stating(ptr: *mut bindings::platform_device) -> i32 {
     faux.id()
 }
 
-// --- A callback that is also an `unsafe fn`: the stricter class, its `# Safety`, wins ------------
+// --- A callback that is also an `unsafe fn` ----------------------------------------------------
+// Only C calls `soft_reset_callback`: its `# Safety` binds no Rust caller, and the callback
+// convention holds. Rust calls `link_change_callback` too: the stricter class, the caller's pointer
+// bound by its `# Safety`, wins.
 
 struct PhyAdapter;
 
@@ -256,6 +259,7 @@ impl PhyAdapter {
         } else {
             None
         },
+        link_change_notify: Some(PhyAdapter::link_change_callback),
     };
 
     /// # Safety
@@ -263,9 +267,56 @@ impl PhyAdapter {
     /// `phydev` must be passed by the corresponding callback in `phy_driver`.
     unsafe extern "C" fn soft_reset_callback(phydev: *mut bindings::device) -> i32 {
         // SAFETY: This callback is called only in contexts where we hold the lock.
-        let dev = unsafe { device::Device::from_raw(phydev) }; //~ safety_comment_missing_refcount
+        let dev = unsafe { device::Device::from_raw(phydev) };
         dev.id()
     }
+
+    /// # Safety
+    ///
+    /// `phydev` must be passed by the corresponding callback in `phy_driver`.
+    unsafe extern "C" fn link_change_callback(phydev: *mut bindings::device) {
+        // SAFETY: This callback is called only in contexts where we hold the lock.
+        let dev = unsafe { device::Device::from_raw(phydev) }; //~ safety_comment_missing_refcount
+        dev.id();
+    }
+
+    fn notify_now(dev: &device::Device) {
+        // SAFETY: `dev.as_raw()` is valid.
+        unsafe { Self::link_change_callback(dev.as_raw()) };
+    }
+}
+
+// --- A contract that binds validity to the reference's lifetime: a liveness contract ------------
+
+#[repr(transparent)]
+pub struct Chip(Opaque<bindings::platform_device>);
+
+impl AsRef<device::Device> for Chip {
+    fn as_ref(&self) -> &device::Device {
+        // SAFETY: `dev` is embedded in `self`, which the borrow keeps alive.
+        unsafe { device::Device::from_raw(&raw mut (*self.0.get()).dev) }
+    }
+}
+
+impl Chip {
+    /// # Safety
+    ///
+    /// The caller must ensure that `ptr` is valid and remains valid for the lifetime of the
+    /// returned [`Chip`] reference.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::platform_device) -> &'a Self {
+        // SAFETY: The safety requirements guarantee the validity of the dereference.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+}
+
+/// Held to that contract as written: a comment that keeps to it passes, one that says less does
+/// not.
+fn chip_callers(ptr: *mut bindings::platform_device, parent: &device::Device) {
+    // SAFETY: `ptr` is valid.
+    let _weak = unsafe { Chip::from_raw(ptr) }; //~ safety_comment_missing_refcount
+    // SAFETY: `ptr` stays valid for the lifetime of the returned reference: `parent` holds a
+    // reference to the chip.
+    let _kept = unsafe { Chip::from_raw(ptr) };
 }
 
 fn use_nonnull(_: NonNull<u8>, _: ARef<device::Device>) {}

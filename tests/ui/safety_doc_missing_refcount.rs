@@ -54,6 +54,36 @@ pub unsafe fn in_a_result<'a>(ptr: *const bindings::device) -> Result<&'a Device
     Ok(unsafe { Device::from_raw(ptr.cast_mut()) })
 }
 
+/// Validity bound to the whole lifetime of the returned reference: a liveness contract in other
+/// words (the count is how a caller keeps it).
+///
+/// # Safety
+///
+/// The caller must ensure that `ptr` is valid and remains valid for the lifetime of the returned
+/// reference.
+pub unsafe fn valid_for_the_lifetime<'a>(ptr: *mut bindings::device) -> &'a Device {
+    // SAFETY: The safety requirements guarantee the validity of the dereference.
+    unsafe { &*ptr.cast() }
+}
+
+/// # Safety
+///
+/// For the duration of `'a`, the pointer must point at a valid `device`.
+pub unsafe fn valid_for_a<'a>(ptr: *mut bindings::device) -> &'a Device {
+    // SAFETY: by the function requirements the pointer is valid for the duration of `'a`.
+    unsafe { &*ptr.cast() }
+}
+
+/// An `ARef` takes a reference of its own: "valid during the call" does not say one exists.
+///
+/// # Safety
+///
+/// `ptr` must be valid for the duration of this function call.
+pub unsafe fn counted_valid_during_call(ptr: *mut bindings::device) -> ARef<Device> { //~ safety_doc_missing_refcount
+    // SAFETY: the caller keeps `ptr` valid during this call.
+    unsafe { Device::get_device(ptr) }
+}
+
 /// Not a device pointer: out of scope.
 pub unsafe fn not_a_device<'a>(ptr: *mut u8) -> &'a u8 {
     // SAFETY: for the test.

@@ -191,7 +191,9 @@ fn contract_failure(
     if vocabulary.delegates(text) {
         match &site.fn_contract {
             Some(contract) => match &contract.section {
-                Some(section) if vocabulary.states_refcount(section) => failure.stated = true,
+                Some(section) if contract.doc_accepted || vocabulary.states_refcount(section) => {
+                    failure.stated = true
+                }
                 Some(_) => {
                     failure.delegated = Some(Reliance {
                         what: format!("the safety requirements of {}", contract.owner),

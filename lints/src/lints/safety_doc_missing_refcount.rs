@@ -141,7 +141,7 @@ fn diagnostic(
         } else {
             "this `SAFETY:` comment does not state the reference count either; once the `# Safety` section does, it can rely on it"
         };
-        diagnostic = diagnostic.with_secondary(found.span(file), what);
+        diagnostic = diagnostic.with_anchor(found.span(file), what);
     }
     let layout = doc_layout(cx.comments, cx.source, &item.docs, "Safety");
     if let Some(section) = &gaps.section {

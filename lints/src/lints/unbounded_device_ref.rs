@@ -7,9 +7,9 @@ use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
 use crate::lints::FileContext;
+use crate::model::body::Pointers;
 use crate::model::contracts::one_line;
 use crate::model::def_map::{Namespace, Res};
-use crate::model::devices::DeviceEntry;
 use crate::model::item_tree::{GenericArg, Impl, Item, ItemKind, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type};
 use crate::model::macros::{visit_exprs, visit_macro_exprs};
@@ -240,19 +240,11 @@ impl Hooks for FnHooks {
             cx,
             scope,
             locals: HashMap::new(),
-            pointer_params: HashMap::new(),
+            pointers: Pointers::for_fn(cx, scope, func),
             return_type: unbounded_return(cx, scope, func.sig),
             unsafe_depth: 0,
             out: &mut self.out,
         };
-        for input in &func.sig.inputs {
-            if let syn::FnArg::Typed(param) = input {
-                if let (syn::Pat::Ident(ident), syn::Type::Ptr(ptr)) = (&*param.pat, &*param.ty) {
-                    flow.pointer_params
-                        .insert(ident_text(&ident.ident), (*ptr.elem).clone());
-                }
-            }
-        }
         flow.visit_block(func.block);
         if let Some(tail) = tail_expr(func.block) {
             flow.check_return(tail);
@@ -268,13 +260,14 @@ struct Origin {
     entry_name: String,
 }
 
-struct Flow<'a, 'o> {
-    cx: &'a FileContext<'a>,
+struct Flow<'a, 'b, 'o> {
+    cx: &'a FileContext<'b>,
     scope: &'a BodyScope,
     /// Locals currently holding an unbounded device reference.
     locals: HashMap<String, Origin>,
-    /// Raw pointer parameters and their pointee types, for `&*ptr`.
-    pointer_params: HashMap<String, syn::Type>,
+    /// What the body model knows of the fn's raw pointers; it says which expressions make a
+    /// device reference from one.
+    pointers: Pointers<'a, 'b>,
     /// The return type, when it is a device reference bound to no input of a safe fn.
     return_type: Option<syn::Type>,
     /// How many `unsafe` blocks are around the code being visited.
@@ -282,22 +275,9 @@ struct Flow<'a, 'o> {
     out: &'o mut Vec<Diagnostic>,
 }
 
-impl Flow<'_, '_> {
+impl Flow<'_, '_, '_> {
     fn span(&self, raw: proc_macro2::Span) -> Span {
         self.cx.source.span(raw)
-    }
-
-    /// The device a type names (`&Device`, `Device`, `bindings::device`), if any.
-    fn device_of_type(&self, ty: &syn::Type) -> Option<&DeviceEntry> {
-        let ty = match ty {
-            syn::Type::Reference(reference) => &*reference.elem,
-            other => other,
-        };
-        let res = self.scope.resolve_type(self.cx, ty);
-        self.cx
-            .model
-            .device_abstraction(&res)
-            .or_else(|| self.cx.model.c_device(&res))
     }
 
     /// If `expr` evaluates to an unbounded device reference, where it was made.
@@ -311,104 +291,33 @@ impl Flow<'_, '_> {
                 let ident = path.path.get_ident()?;
                 self.locals.get(&ident_text(ident)).cloned()
             }
-            syn::Expr::Call(call) => self.call_origin(call, expected),
-            syn::Expr::Reference(reference) => self.deref_origin(reference, expected),
             syn::Expr::Try(try_expr) => self.origin_of(&try_expr.expr, expected),
+            syn::Expr::Call(call) if self.wraps_value(call) => {
+                self.origin_of(call.args.first()?, None)
+            }
+            syn::Expr::Call(_) | syn::Expr::Reference(_) => {
+                let expected = expected.map(|ty| lower_type(self.cx.source, ty));
+                let made = self.pointers.made_reference(expr, expected.as_ref())?;
+                Some(Origin {
+                    span: made.span,
+                    what: made.what,
+                    entry_name: made.device,
+                })
+            }
             _ => None,
         }
     }
 
-    fn call_origin(&self, call: &syn::ExprCall, expected: Option<&syn::Type>) -> Option<Origin> {
+    /// `Some(x)` / `Ok(x)`: they carry `x` along.
+    fn wraps_value(&self, call: &syn::ExprCall) -> bool {
         let syn::Expr::Path(callee) = &*call.func else {
-            return None;
+            return false;
         };
         let res = self
             .scope
             .resolve_path(self.cx, &callee.path, Namespace::Values);
-        let model = self.cx.model;
-        // `Some(x)` / `Ok(x)` carry `x` along.
-        if res.is_external(&["core", "option", "Option", "Some"])
+        res.is_external(&["core", "option", "Option", "Some"])
             || res.is_external(&["core", "result", "Result", "Ok"])
-        {
-            return self.origin_of(call.args.first()?, None);
-        }
-        if res.is_external(&["core", "mem", "transmute"]) {
-            let target = turbofish(&callee.path, 1).or(expected)?;
-            let syn::Type::Reference(_) = target else {
-                return None;
-            };
-            let entry = self.device_of_type(target)?;
-            return Some(Origin {
-                span: self.span(call.span()),
-                what: "`transmute`".to_string(),
-                entry_name: entry.short_name.clone(),
-            });
-        }
-        let (owner, method) = match &res {
-            Res::Assoc(def, name) => (Res::Def(*def), name.as_str()),
-            Res::External(path) if path.len() >= 2 => (
-                Res::External(path[..path.len() - 1].to_vec()),
-                path[path.len() - 1].as_str(),
-            ),
-            _ => return None,
-        };
-        if !matches!(method, "from_raw" | "as_ref") {
-            return None;
-        }
-        let entry = model.device_abstraction(&owner)?;
-        Some(Origin {
-            span: self.span(call.span()),
-            what: format!("`{}::{method}`", entry.short_name),
-            entry_name: entry.short_name.clone(),
-        })
-    }
-
-    /// `&*ptr`, `&*ptr.cast()`, `&*ptr.cast::<T>()`, `&*(ptr as *const T)` producing a device reference.
-    fn deref_origin(
-        &self,
-        reference: &syn::ExprReference,
-        expected: Option<&syn::Type>,
-    ) -> Option<Origin> {
-        let syn::Expr::Unary(syn::ExprUnary {
-            op: syn::UnOp::Deref(_),
-            expr: pointer,
-            ..
-        }) = strip_parens(&reference.expr)
-        else {
-            return None;
-        };
-        let pointee = self.pointee_type(strip_parens(pointer));
-        let entry = match (pointee, expected) {
-            (Some(ty), _) => self.device_of_type(&ty),
-            (None, Some(ty)) => self.device_of_type(ty),
-            (None, None) => None,
-        }?;
-        Some(Origin {
-            span: self.span(reference.span()),
-            what: "a raw pointer dereference".to_string(),
-            entry_name: entry.short_name.clone(),
-        })
-    }
-
-    /// The pointee type a pointer expression names by itself, if it does.
-    fn pointee_type(&self, pointer: &syn::Expr) -> Option<syn::Type> {
-        match pointer {
-            syn::Expr::MethodCall(call) if call.method == "cast" || call.method == "cast_mut" => {
-                match call.turbofish.as_ref().and_then(|t| t.args.first()) {
-                    Some(syn::GenericArgument::Type(ty)) => Some(ty.clone()),
-                    _ => None,
-                }
-            }
-            syn::Expr::Cast(cast) => match &*cast.ty {
-                syn::Type::Ptr(ptr) => Some((*ptr.elem).clone()),
-                _ => None,
-            },
-            syn::Expr::Path(path) => {
-                let ident = path.path.get_ident()?;
-                self.pointer_params.get(&ident_text(ident)).cloned()
-            }
-            _ => None,
-        }
     }
 
     fn report(&mut self, at: Span, origin: &Origin, place: String) {
@@ -455,7 +364,7 @@ impl Flow<'_, '_> {
     }
 }
 
-impl<'ast> Visit<'ast> for Flow<'_, '_> {
+impl<'ast> Visit<'ast> for Flow<'_, '_, '_> {
     fn visit_local(&mut self, local: &'ast syn::Local) {
         if let Some(init) = &local.init {
             self.visit_expr(&init.expr);
@@ -467,6 +376,7 @@ impl<'ast> Visit<'ast> for Flow<'_, '_> {
             syn::Pat::Type(typed) => (&*typed.pat, Some(&*typed.ty)),
             other => (other, None),
         };
+        self.pointers.bind_local(local);
         if let syn::Pat::Ident(ident) = pat {
             let name = ident_text(&ident.ident);
             let origin = local
@@ -581,20 +491,6 @@ fn member_name(member: &syn::Member) -> String {
         syn::Member::Named(ident) => ident_text(ident),
         syn::Member::Unnamed(index) => index.index.to_string(),
     }
-}
-
-/// The `index`-th type argument of a path's last segment (`transmute::<_, &Device>`).
-fn turbofish(path: &syn::Path, index: usize) -> Option<&syn::Type> {
-    let syn::PathArguments::AngleBracketed(args) = &path.segments.last()?.arguments else {
-        return None;
-    };
-    args.args
-        .iter()
-        .filter_map(|arg| match arg {
-            syn::GenericArgument::Type(ty) => Some(ty),
-            _ => None,
-        })
-        .nth(index)
 }
 
 /// `&'a Device` inside `Result<&'a Device>` / `Option<…>`: what a returned expression should produce.

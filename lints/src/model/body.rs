@@ -12,7 +12,7 @@ use syn::visit::Visit;
 use crate::lints::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
 use crate::lints::FileContext;
 use crate::model::contracts::{
-    doc_layout, find_safety_comment, indentation, Anchor, CommentSite, Lookup,
+    doc_layout, find_safety_comment, indentation, one_line, Anchor, CommentSite, Lookup,
 };
 use crate::model::def_map::{Namespace, Res};
 use crate::model::item_tree::{FnSig, ItemKind, Param, TypeKind, TypeRef};
@@ -187,6 +187,9 @@ pub(crate) struct FnContract {
     /// short: `safety_doc_missing_refcount` reports it, and the SAFETY comments in its body that
     /// are about the caller's pointer are part of that one finding.
     pub doc_reported: bool,
+    /// The fn makes a device reference from a raw pointer and its own `# Safety` section is a
+    /// liveness contract (see `Model::safety_doc_gaps`): a comment may rely on it.
+    pub doc_accepted: bool,
 }
 
 /// The `# Invariants` of the `Self` type around a block, for comments that cite them.
@@ -248,33 +251,10 @@ impl Hooks for Collector {
             scope,
             collector: self,
             frames: Vec::new(),
-            locals: HashMap::new(),
-            borrowed: HashSet::default(),
+            pointers: Pointers::for_fn(cx, scope, func),
             tail_expected: None,
         };
-        if func
-            .sig
-            .receiver()
-            .is_some_and(|receiver| receiver.reference.is_some())
-        {
-            body.borrowed.insert("self".to_string());
-        }
         let signature = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref());
-        let parameter_class = parameter_class(cx, scope, func);
-        if let Some(signature) = signature {
-            for (name, ty) in &signature.params {
-                if let Some(name) = name {
-                    if matches!(ty.kind, TypeKind::Ref { .. }) {
-                        body.borrowed.insert(name.clone());
-                    }
-                    let mut info = body.pointer_of_type(ty);
-                    if info.pointee.is_some() {
-                        info.provenance = parameter_class(name);
-                    }
-                    body.locals.insert(name.clone(), info);
-                }
-            }
-        }
         // The block that makes the fn's return value may make a reference of the returned type.
         if let (Some(tail), Some(signature)) = (tail_expr(func.block), signature) {
             if let Some(block) = returned_unsafe_block(tail) {
@@ -363,16 +343,19 @@ impl Hooks for Collector {
     }
 }
 
-/// What a raw pointer parameter of the fn is: a caller's pointer in an `unsafe fn` (the stricter
-/// class, also when the fn is a callback too), a callback argument in an `extern "C" fn` the
-/// linted sources register, unknown otherwise.
+/// What a raw pointer parameter of the fn is. In an `extern "C" fn` the linted sources register as
+/// a C callback, other than a teardown one (`release`), a callback argument: the C core calls it
+/// on a registered device. In an `unsafe fn`, a caller's pointer, bound by its `# Safety` section;
+/// when the fn is both, the stricter class wins if Rust code calls it too, and the callback
+/// convention holds when only C does (its `# Safety` then binds no Rust caller). Unknown
+/// otherwise.
 fn parameter_class(
     cx: &FileContext<'_>,
     scope: &BodyScope,
     func: &FnView<'_>,
 ) -> impl Fn(&str) -> Provenance {
     let is_unsafe = func.sig.unsafety.is_some();
-    let role = if func.sig.abi.is_some() && !is_unsafe {
+    let callback = if func.sig.abi.is_some() {
         let impl_self = scope
             .in_impl
             .as_ref()
@@ -382,28 +365,32 @@ fn parameter_class(
             });
         let name = ident_text(&func.sig.ident);
         cx.model
-            .callback_role(cx.source.id, impl_self.as_deref(), &name)
-            .map(str::to_string)
+            .callback(cx.source.id, impl_self.as_deref(), &name)
+            .map(|callback| (callback.role.to_string(), callback.called_from_rust))
     } else {
         None
     };
     move |param: &str| {
         let param = param.to_string();
-        if is_unsafe {
-            return Provenance::CallerPointer { param };
-        }
-        match &role {
-            Some(role) if crate::model::registrations::is_teardown_role(role) => {
-                Provenance::TeardownCallbackArg {
+        match &callback {
+            Some((role, _)) if crate::model::registrations::is_teardown_role(role) => {
+                if is_unsafe {
+                    Provenance::CallerPointer { param }
+                } else {
+                    Provenance::TeardownCallbackArg {
+                        param,
+                        role: role.clone(),
+                    }
+                }
+            }
+            Some((role, called_from_rust)) if !(is_unsafe && *called_from_rust) => {
+                Provenance::CallbackArg {
                     param,
                     role: role.clone(),
                 }
             }
-            Some(role) => Provenance::CallbackArg {
-                param,
-                role: role.clone(),
-            },
-            None => Provenance::Unknown,
+            _ if is_unsafe => Provenance::CallerPointer { param },
+            _ => Provenance::Unknown,
         }
     }
 }
@@ -471,6 +458,30 @@ struct PointerInfo {
     provenance: Provenance,
 }
 
+/// A device reference made from a raw pointer (see [`Pointers::made_reference`]).
+#[derive(Clone, Debug)]
+pub(crate) struct MadeReference {
+    pub span: Span,
+    /// "`device::Device::from_raw`", "`transmute`", "a raw pointer dereference".
+    pub what: String,
+    /// How the fix names the device: `ARef<{device}>`.
+    pub device: String,
+}
+
+/// The `index`-th type argument of a path's last segment (`transmute::<_, &Device>`).
+fn turbofish_type(path: &syn::Path, index: usize) -> Option<&syn::Type> {
+    let syn::PathArguments::AngleBracketed(args) = &path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .nth(index)
+}
+
 /// A node around the code being visited, innermost last. Its tokens become an [`Anchor`] only
 /// when an `unsafe` block is found inside: most nodes of a body hold none.
 #[derive(Clone, Copy)]
@@ -487,10 +498,7 @@ struct Body<'a, 'b> {
     scope: &'a BodyScope,
     collector: &'a mut Collector,
     frames: Vec<Frame>,
-    locals: HashMap<String, PointerInfo>,
-    /// `self` when the receiver is a reference, and the parameters of reference type: places
-    /// whose object a live borrow keeps alive.
-    borrowed: HashSet<String>,
+    pointers: Pointers<'a, 'b>,
     /// Where the `unsafe` block that makes the fn's return value starts, and the return type.
     tail_expected: Option<(u32, TypeRef)>,
 }
@@ -514,6 +522,163 @@ impl Body<'_, '_> {
             body_start,
             is_stmt,
         });
+    }
+
+    /// Records an `unsafe` block: its SAFETY comment, and its refcount-sensitive calls.
+    fn unsafe_block(&mut self, block: &syn::ExprUnsafe) {
+        let body_start = block.unsafe_token.span;
+        let start = outer_attr(&block.attrs).unwrap_or(body_start);
+        let block_span = Span {
+            end: self.span(block.block.brace_token.span.close()).end,
+            ..self.span(start)
+        };
+        let mut anchors = vec![self.anchor(start, body_start)];
+        for frame in self.frames.iter().rev() {
+            anchors.push(self.anchor(frame.start, frame.body_start));
+            if frame.is_stmt {
+                break;
+            }
+        }
+        let open = self.span(block.block.brace_token.span.open()).end as usize;
+        let close = self.span(block.block.brace_token.span.close()).start as usize;
+        let first = block
+            .block
+            .stmts
+            .first()
+            .map_or(close, |stmt| self.span(stmt_start(stmt).0).start as usize);
+        let site = CommentSite {
+            anchors: anchors.clone(),
+            inside: Some(open..first.max(open)),
+            end: Some(block_span.end as usize),
+        };
+        let claimed = &self.collector.claimed;
+        let lookup = find_safety_comment(self.cx.comments, self.cx.source, &site, &|c| {
+            claimed.contains(&c)
+        });
+        if let Some(found) = &lookup.found {
+            self.collector.claimed.insert(found.marker.start);
+        }
+        let expected = self
+            .tail_expected
+            .as_ref()
+            .filter(|(at, _)| *at == block_span.start)
+            .map(|(_, ty)| ty.clone());
+        let mut calls = Calls {
+            body: self,
+            found: Vec::new(),
+            expected,
+            tail: tail_expr(&block.block).map(|tail| tail as *const syn::Expr as usize),
+        };
+        for stmt in &block.block.stmts {
+            calls.visit_stmt(stmt);
+        }
+        let calls = calls.found;
+        if calls.is_empty() {
+            return;
+        }
+        // A new comment goes above the enclosing statement.
+        let outermost = anchors
+            .last()
+            .map_or(block_span.start as usize, |a| a.start);
+        let line = self.cx.comments.line_of(outermost) as usize;
+        let site = Site {
+            kind: SiteKind::Block,
+            unsafe_span: self.span(block.unsafe_token.span),
+            calls,
+            lookup,
+            insert_at: self.cx.source.line_starts()[line],
+            indent: indentation(self.cx.source, line),
+            fn_contract: fn_contract(self.cx, self.scope),
+            invariants: type_invariants(self.cx, self.scope),
+        };
+        self.collector.sites.push(site);
+    }
+}
+
+/// What the code of one fn says about its raw pointers: what each local points to and where it
+/// comes from, and the borrows it holds. Shared by the safety collector and the
+/// `unbounded_device_ref` flow, so that both classify a pointer, a call and a dereference alike.
+pub(crate) struct Pointers<'a, 'b> {
+    cx: &'a FileContext<'b>,
+    scope: &'a BodyScope,
+    locals: HashMap<String, PointerInfo>,
+    /// `self` when the receiver is a reference, and the parameters of reference type: places
+    /// whose object a live borrow keeps alive.
+    borrowed: HashSet<String>,
+}
+
+impl<'a, 'b> Pointers<'a, 'b> {
+    /// The pointers of `func`'s parameters, classified by what the fn is (see
+    /// [`parameter_class`]).
+    pub(crate) fn for_fn(cx: &'a FileContext<'b>, scope: &'a BodyScope, func: &FnView<'_>) -> Self {
+        let mut pointers = Pointers {
+            cx,
+            scope,
+            locals: HashMap::new(),
+            borrowed: HashSet::default(),
+        };
+        if func
+            .sig
+            .receiver()
+            .is_some_and(|receiver| receiver.reference.is_some())
+        {
+            pointers.borrowed.insert("self".to_string());
+        }
+        let signature = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref());
+        let parameter_class = parameter_class(cx, scope, func);
+        if let Some(signature) = signature {
+            for (name, ty) in &signature.params {
+                if let Some(name) = name {
+                    if matches!(ty.kind, TypeKind::Ref { .. }) {
+                        pointers.borrowed.insert(name.clone());
+                    }
+                    let mut info = pointers.pointer_of_type(ty);
+                    if info.pointee.is_some() {
+                        info.provenance = parameter_class(name);
+                    }
+                    pointers.locals.insert(name.clone(), info);
+                }
+            }
+        }
+        pointers
+    }
+
+    /// Records what a `let` binds: the written type says what it points to; the initializer,
+    /// where it comes from.
+    pub(crate) fn bind_local(&mut self, local: &syn::Local) {
+        let (pat, ty) = match &local.pat {
+            syn::Pat::Type(typed) => (&*typed.pat, Some(&*typed.ty)),
+            other => (other, None),
+        };
+        let syn::Pat::Ident(ident) = pat else {
+            return;
+        };
+        let name = ident_text(&ident.ident);
+        let from_init = local
+            .init
+            .as_ref()
+            .map(|init| self.pointer_of(&init.expr))
+            .unwrap_or_default();
+        let info = match ty {
+            Some(ty) => {
+                let lowered = lower_type(self.cx.source, ty);
+                let info = self.pointer_of_type(&lowered);
+                if info.pointee.is_some() {
+                    PointerInfo {
+                        pointee: info.pointee,
+                        ..from_init
+                    }
+                } else {
+                    from_init
+                }
+            }
+            None => from_init,
+        };
+        self.locals.insert(name, info);
+    }
+
+    fn span(&self, raw: proc_macro2::Span) -> Span {
+        self.cx.source.span(raw)
     }
 
     fn pointer_of_type(&self, ty: &TypeRef) -> PointerInfo {
@@ -796,76 +961,6 @@ impl Body<'_, '_> {
         })
     }
 
-    /// Records an `unsafe` block: its SAFETY comment, and its refcount-sensitive calls.
-    fn unsafe_block(&mut self, block: &syn::ExprUnsafe) {
-        let body_start = block.unsafe_token.span;
-        let start = outer_attr(&block.attrs).unwrap_or(body_start);
-        let block_span = Span {
-            end: self.span(block.block.brace_token.span.close()).end,
-            ..self.span(start)
-        };
-        let mut anchors = vec![self.anchor(start, body_start)];
-        for frame in self.frames.iter().rev() {
-            anchors.push(self.anchor(frame.start, frame.body_start));
-            if frame.is_stmt {
-                break;
-            }
-        }
-        let open = self.span(block.block.brace_token.span.open()).end as usize;
-        let close = self.span(block.block.brace_token.span.close()).start as usize;
-        let first = block
-            .block
-            .stmts
-            .first()
-            .map_or(close, |stmt| self.span(stmt_start(stmt).0).start as usize);
-        let site = CommentSite {
-            anchors: anchors.clone(),
-            inside: Some(open..first.max(open)),
-            end: Some(block_span.end as usize),
-        };
-        let claimed = &self.collector.claimed;
-        let lookup = find_safety_comment(self.cx.comments, self.cx.source, &site, &|c| {
-            claimed.contains(&c)
-        });
-        if let Some(found) = &lookup.found {
-            self.collector.claimed.insert(found.marker.start);
-        }
-        let expected = self
-            .tail_expected
-            .as_ref()
-            .filter(|(at, _)| *at == block_span.start)
-            .map(|(_, ty)| ty.clone());
-        let mut calls = Calls {
-            body: self,
-            found: Vec::new(),
-            expected,
-            tail: tail_expr(&block.block).map(|tail| tail as *const syn::Expr as usize),
-        };
-        for stmt in &block.block.stmts {
-            calls.visit_stmt(stmt);
-        }
-        let calls = calls.found;
-        if calls.is_empty() {
-            return;
-        }
-        // A new comment goes above the enclosing statement.
-        let outermost = anchors
-            .last()
-            .map_or(block_span.start as usize, |a| a.start);
-        let line = self.cx.comments.line_of(outermost) as usize;
-        let site = Site {
-            kind: SiteKind::Block,
-            unsafe_span: self.span(block.unsafe_token.span),
-            calls,
-            lookup,
-            insert_at: self.cx.source.line_starts()[line],
-            indent: indentation(self.cx.source, line),
-            fn_contract: fn_contract(self.cx, self.scope),
-            invariants: type_invariants(self.cx, self.scope),
-        };
-        self.collector.sites.push(site);
-    }
-
     /// The refcount-sensitive call a path call makes, if any.
     fn classify_call(&self, call: &syn::ExprCall, callee: &syn::ExprPath) -> Option<SensitiveCall> {
         let cx = self.cx;
@@ -1004,20 +1099,29 @@ impl Body<'_, '_> {
                 Some(sentence) => (sentence, true, None),
                 None => {
                     let raw = model.raw_to_ref(func.sig, &func.scope)?;
-                    let duration = if raw.borrowed {
-                        "for as long as the returned reference exists"
-                    } else {
-                        "for the duration of the call"
-                    };
-                    let sentence = format!(
-                        "{} must be valid, non-null, and have a non-zero reference count {duration}",
-                        arg()
-                    );
-                    (
-                        sentence,
-                        false,
-                        Some(func.item.docs.span.unwrap_or(func.item.name_span)),
-                    )
+                    match (
+                        model.safety_doc_gaps(&raw, &func.item.docs),
+                        func.item.docs.section("Safety"),
+                    ) {
+                        // A liveness contract in other words: its callers are held to it.
+                        (None, Some(section)) => (one_line(section), true, None),
+                        _ => {
+                            let duration = if raw.borrowed {
+                                "for as long as the returned reference exists"
+                            } else {
+                                "for the duration of the call"
+                            };
+                            let sentence = format!(
+                                "{} must be valid, non-null, and have a non-zero reference count {duration}",
+                                arg()
+                            );
+                            (
+                                sentence,
+                                false,
+                                Some(func.item.docs.span.unwrap_or(func.item.name_span)),
+                            )
+                        }
+                    }
                 }
             };
             let kind = match func
@@ -1107,33 +1211,11 @@ impl Body<'_, '_> {
         reference: &syn::ExprReference,
         expected: Option<&TypeRef>,
     ) -> Option<SensitiveCall> {
-        let syn::Expr::Unary(syn::ExprUnary {
-            op: syn::UnOp::Deref(_),
-            expr: pointer,
-            ..
-        }) = strip_parens(&reference.expr)
-        else {
-            return None;
-        };
-        let info = self.pointer_of(strip_parens(pointer));
+        let (pointer, info, device) = self.deref_target(reference, expected)?;
+        // A pointer made from a reference to the same object is no new device reference.
         if info.from_ref {
             return None;
         }
-        let model = self.cx.model;
-        let device = match &info.pointee {
-            Some(pointee) => {
-                let res = model.resolve_type(pointee, &self.scope.types);
-                model.refcounted_device(&res)
-            }
-            None => {
-                let expected = expected?;
-                let (borrowed, _) = model.device_ref_type(expected, &self.scope.types)?;
-                if !borrowed {
-                    return None;
-                }
-                self.expected_device(expected)
-            }
-        }?;
         let arg = self.arg_text(strip_parens(pointer));
         let root = pointer_root(strip_parens(pointer))
             .map(|root| format!("`{root}`"))
@@ -1153,6 +1235,112 @@ impl Body<'_, '_> {
             },
             arg: root,
         })
+    }
+
+    /// `&*ptr` / `&mut *ptr` that makes a reference to a device: the pointer, what is known of
+    /// it, and how to name the device.
+    fn deref_target<'e>(
+        &self,
+        reference: &'e syn::ExprReference,
+        expected: Option<&TypeRef>,
+    ) -> Option<(&'e syn::Expr, PointerInfo, String)> {
+        let syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Deref(_),
+            expr: pointer,
+            ..
+        }) = strip_parens(&reference.expr)
+        else {
+            return None;
+        };
+        let info = self.pointer_of(strip_parens(pointer));
+        let model = self.cx.model;
+        let device = match &info.pointee {
+            Some(pointee) => {
+                let res = model.resolve_type(pointee, &self.scope.types);
+                self.device_name(&res)
+            }
+            None => {
+                let expected = expected?;
+                let (borrowed, _) = model.device_ref_type(expected, &self.scope.types)?;
+                if !borrowed {
+                    return None;
+                }
+                self.expected_device(expected)
+            }
+        }?;
+        Some((pointer, info, device))
+    }
+
+    /// How to name a device type: a refcounted abstraction, or a C device type.
+    fn device_name(&self, res: &Res) -> Option<String> {
+        let model = self.cx.model;
+        model
+            .refcounted_device(res)
+            .or_else(|| model.c_device(res).map(|entry| entry.short_name.clone()))
+    }
+
+    /// The device reference `expr` makes from a raw pointer, with a lifetime nothing checks: a
+    /// borrowing constructor (`Device::from_raw`, an older `as_ref(ptr)`, an `unsafe fn` that
+    /// returns `&'a Self`), `transmute` to a device reference, or `&*ptr`, also of a pointer made
+    /// from a reference. `expected` is the type the context asks for, when it says.
+    pub(crate) fn made_reference(
+        &self,
+        expr: &syn::Expr,
+        expected: Option<&TypeRef>,
+    ) -> Option<MadeReference> {
+        match strip_parens(expr) {
+            syn::Expr::Call(call) => {
+                let syn::Expr::Path(callee) = strip_parens(&call.func) else {
+                    return None;
+                };
+                let res = self
+                    .scope
+                    .resolve_path(self.cx, &callee.path, Namespace::Values);
+                if res.is_external(&["core", "mem", "transmute"]) {
+                    let target = turbofish_type(&callee.path, 1)
+                        .map(|ty| lower_type(self.cx.source, ty))
+                        .or_else(|| expected.cloned())?;
+                    let TypeKind::Ref { referent, .. } = &target.kind else {
+                        return None;
+                    };
+                    let device =
+                        self.device_name(&self.cx.model.resolve_type(referent, &self.scope.types))?;
+                    return Some(MadeReference {
+                        span: self.span(call.span()),
+                        what: "`transmute`".to_string(),
+                        device,
+                    });
+                }
+                let found = self
+                    .classify_call(call, callee)
+                    .filter(|found| found.kind == CallKind::Borrow)?;
+                let owner = match &res {
+                    Res::Assoc(def, _) => Res::Def(*def),
+                    Res::External(path) if path.len() >= 2 => {
+                        Res::External(path[..path.len() - 1].to_vec())
+                    }
+                    _ => Res::Unknown,
+                };
+                let device = self.device_name(&owner).or_else(|| {
+                    let ret = self.cx.model.fn_of(&res)?.sig.ret.clone()?;
+                    self.expected_device(&ret)
+                })?;
+                Some(MadeReference {
+                    span: found.span,
+                    what: format!("`{}`", found.callee),
+                    device,
+                })
+            }
+            syn::Expr::Reference(reference) => {
+                let (_, _, device) = self.deref_target(reference, expected)?;
+                Some(MadeReference {
+                    span: self.span(reference.span()),
+                    what: "a raw pointer dereference".to_string(),
+                    device,
+                })
+            }
+            _ => None,
+        }
     }
 
     /// The device a `&Device`-like expected type names.
@@ -1341,9 +1529,9 @@ impl<'ast> Visit<'ast> for Calls<'_, '_, '_> {
             syn::Expr::Unsafe(_) => return,
             syn::Expr::Call(call) => {
                 if let syn::Expr::Path(callee) = strip_parens(&call.func) {
-                    if let Some(mut found) = self.body.classify_call(call, callee) {
+                    if let Some(mut found) = self.body.pointers.classify_call(call, callee) {
                         if let Some(arg) = call.args.first() {
-                            found.pointer = self.body.pointer_of(arg).provenance;
+                            found.pointer = self.body.pointers.pointer_of(arg).provenance;
                         }
                         self.found.push(found);
                     }
@@ -1352,7 +1540,7 @@ impl<'ast> Visit<'ast> for Calls<'_, '_, '_> {
             syn::Expr::Reference(reference) => {
                 let at = expr as *const syn::Expr as usize;
                 let expected = self.expected.as_ref().filter(|_| Some(at) == self.tail);
-                if let Some(found) = self.body.classify_deref(reference, expected) {
+                if let Some(found) = self.body.pointers.classify_deref(reference, expected) {
                     self.found.push(found);
                 }
             }
@@ -1382,37 +1570,7 @@ impl<'ast> Visit<'ast> for Body<'_, '_> {
 
     fn visit_local(&mut self, local: &'ast syn::Local) {
         syn::visit::visit_local(self, local);
-        let (pat, ty) = match &local.pat {
-            syn::Pat::Type(typed) => (&*typed.pat, Some(&*typed.ty)),
-            other => (other, None),
-        };
-        let syn::Pat::Ident(ident) = pat else {
-            return;
-        };
-        let name = ident_text(&ident.ident);
-        let file = self.cx.source;
-        let from_init = local
-            .init
-            .as_ref()
-            .map(|init| self.pointer_of(&init.expr))
-            .unwrap_or_default();
-        // The written type says what it points to; the initializer, where it comes from.
-        let info = match ty {
-            Some(ty) => {
-                let lowered = lower_type(file, ty);
-                let info = self.pointer_of_type(&lowered);
-                if info.pointee.is_some() {
-                    PointerInfo {
-                        pointee: info.pointee,
-                        ..from_init
-                    }
-                } else {
-                    from_init
-                }
-            }
-            None => from_init,
-        };
-        self.locals.insert(name, info);
+        self.pointers.bind_local(local);
     }
 
     fn visit_expr(&mut self, expr: &'ast syn::Expr) {
@@ -1477,7 +1635,7 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
     } else {
         format!("`fn {}`", f.name)
     };
-    let doc_reported = f.signature.as_ref().is_some_and(|signature| {
+    let doc_gaps = f.signature.as_ref().and_then(|signature| {
         let sig = FnSig {
             generics: Default::default(),
             is_unsafe: f.is_unsafe,
@@ -1494,10 +1652,11 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
             calls: Vec::new(),
             self_field_calls: Vec::new(),
         };
-        model
-            .raw_to_ref(&sig, &scope.types)
-            .is_some_and(|raw| model.safety_doc_gaps(&raw, &f.docs).is_some())
+        let raw = model.raw_to_ref(&sig, &scope.types)?;
+        Some(model.safety_doc_gaps(&raw, &f.docs).is_some())
     });
+    let doc_reported = doc_gaps == Some(true);
+    let doc_accepted = doc_gaps == Some(false) && own.is_some();
     if own.is_some() {
         return Some(FnContract {
             is_unsafe: f.is_unsafe,
@@ -1505,6 +1664,7 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
             doc_span,
             owner: fn_label,
             doc_reported,
+            doc_accepted,
         });
     }
     // A trait method's contract is written on the trait.
@@ -1519,6 +1679,7 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
                     doc_span: span,
                     owner: format!("`{trait_name}::{}`", f.name),
                     doc_reported: false,
+                    doc_accepted: false,
                 });
             }
         }
@@ -1529,6 +1690,7 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
         doc_span: None,
         owner: fn_label,
         doc_reported,
+        doc_accepted,
     })
 }
 

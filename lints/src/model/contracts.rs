@@ -880,7 +880,9 @@ impl Model {
     }
 
     /// What the `# Safety` section of a raw-to-reference `unsafe fn` lacks, if anything: the
-    /// non-zero reference count, and for a borrowed reference, how long it must hold.
+    /// non-zero reference count, and for a borrowed reference, how long it must hold. A borrowed
+    /// reference's section that binds the pointer's validity to the reference's whole lifetime
+    /// lacks nothing.
     pub fn safety_doc_gaps(&self, raw: &RawToRef, docs: &Docs) -> Option<SafetyDocGaps> {
         let vocabulary = &self.contracts.vocabulary;
         let section = docs.section("Safety").map(str::to_string);
@@ -890,12 +892,17 @@ impl Model {
                 refcount: true,
                 duration: raw.borrowed,
             },
-            Some(text) => SafetyDocGaps {
-                refcount: !vocabulary.states_refcount(text),
-                duration: raw.borrowed
-                    && !vocabulary.bounds_duration(text, raw.lifetime.as_deref()),
-                section,
-            },
+            Some(text) => {
+                let bounded = vocabulary.bounds_duration(text, raw.lifetime.as_deref());
+                SafetyDocGaps {
+                    // A borrowed reference's contract that keeps the pointer valid for the whole
+                    // lifetime of the reference ("valid for the duration of `'a`") is a liveness
+                    // contract: the count is how a caller meets it, not a second condition.
+                    refcount: !(vocabulary.states_refcount(text) || (raw.borrowed && bounded)),
+                    duration: raw.borrowed && !bounded,
+                    section,
+                }
+            }
         };
         (gaps.refcount || gaps.duration).then_some(gaps)
     }

@@ -22,6 +22,25 @@ pub use types::Scope;
 use crate::options::Options;
 use crate::source::FileId;
 
+/// One registration of a function as a C callback (see [`Model::callback`]).
+#[derive(Debug)]
+struct CallbackSite {
+    file: FileId,
+    /// The type the path names the function through (`Adapter` in `Adapter::<T>::probe`).
+    owner: Option<String>,
+    role: String,
+    called_in_file: bool,
+}
+
+/// How a function is used as a C callback.
+#[derive(Clone, Copy, Debug)]
+pub struct Callback<'m> {
+    /// The field it is registered in: `probe`, `remove`, `release`.
+    pub role: &'m str,
+    /// Rust code calls it too, so an `unsafe fn`'s `# Safety` binds real callers.
+    pub called_from_rust: bool,
+}
+
 /// A linted file as the model keeps it.
 #[derive(Debug)]
 pub struct ModelFile {
@@ -49,9 +68,8 @@ pub struct Model {
     /// The names a call of a C get/put function can be written with: theirs, and those of the
     /// `use … as` renames of them (see [`Model::may_name_get_put`]).
     get_put_names: HashSet<String>,
-    /// Functions handed to C as callbacks, by function name: the file, the type the path names
-    /// the function through (`Adapter` in `Adapter::<T>::probe_callback`), and the role.
-    callbacks: HashMap<String, Vec<(FileId, Option<String>, String)>>,
+    /// Functions handed to C as callbacks, by function name.
+    callbacks: HashMap<String, Vec<CallbackSite>>,
 }
 
 impl Model {
@@ -91,50 +109,63 @@ impl Model {
         model
     }
 
-    fn index_callbacks(&self) -> HashMap<String, Vec<(FileId, Option<String>, String)>> {
-        let mut callbacks: HashMap<String, Vec<(FileId, Option<String>, String)>> = HashMap::new();
+    fn index_callbacks(&self) -> HashMap<String, Vec<CallbackSite>> {
+        let mut callbacks: HashMap<String, Vec<CallbackSite>> = HashMap::new();
         for file in &self.files {
             for registration in &file.tree.registrations {
                 callbacks
                     .entry(registration.function().to_string())
                     .or_default()
-                    .push((
-                        file.id,
-                        registration.owner().map(str::to_string),
-                        registration.role.clone(),
-                    ));
+                    .push(CallbackSite {
+                        file: file.id,
+                        owner: registration.owner().map(str::to_string),
+                        role: registration.role.clone(),
+                        called_in_file: registration.called_in_file,
+                    });
             }
         }
         callbacks
     }
 
-    /// The role a function is registered with as a C callback (`probe`, `remove`, `release`), if
-    /// the linted sources register it: through its impl's type (`Adapter::<T>::probe_callback`,
-    /// `Self::probe_callback` in an impl of `Adapter`), or by its bare name in its own file. Of
-    /// several roles, a teardown role wins: it is the stricter one.
-    pub fn callback_role(
+    /// How a function is registered as a C callback, if the linted sources register it: through
+    /// its impl's type (`Adapter::<T>::probe_callback`, `Self::probe_callback` in an impl of
+    /// `Adapter`), or by its bare name in its own file. Of several roles, a teardown role wins: it
+    /// is the stricter one.
+    pub fn callback(
         &self,
         file: FileId,
         impl_self: Option<&str>,
         function: &str,
-    ) -> Option<&str> {
+    ) -> Option<Callback<'_>> {
         let candidates = self.callbacks.get(function)?;
-        let mut role = None;
-        for (at, owner, candidate) in candidates {
-            let matches = match (owner.as_deref(), impl_self) {
-                (Some(owner), Some(self_name)) => owner == self_name,
-                (None, _) => *at == file,
-                (Some(_), None) => false,
-            };
-            if !matches {
+        let matches = |site: &CallbackSite| match (site.owner.as_deref(), impl_self) {
+            (Some(owner), Some(self_name)) => owner == self_name,
+            (None, _) => site.file == file,
+            (Some(_), None) => false,
+        };
+        // A registration in the fn's own file names it; one elsewhere only when none does
+        // (`Adapter` is a common name: pci.rs and phy.rs each have theirs).
+        let local = candidates
+            .iter()
+            .any(|site| site.file == file && matches(site));
+        let mut found: Option<Callback<'_>> = None;
+        for site in candidates {
+            if !matches(site) || (local && site.file != file) {
                 continue;
             }
-            if registrations::is_teardown_role(candidate) {
-                return Some(candidate);
-            }
-            role.get_or_insert(candidate.as_str());
+            let called_from_rust =
+                site.called_in_file || found.as_ref().is_some_and(|f| f.called_from_rust);
+            let teardown = registrations::is_teardown_role(&site.role);
+            let role = match &found {
+                Some(previous) if !teardown => previous.role,
+                _ => site.role.as_str(),
+            };
+            found = Some(Callback {
+                role,
+                called_from_rust,
+            });
         }
-        role
+        found
     }
 
     /// Whether a call whose path ends in `name` may resolve to a C get/put function: a cheap test

@@ -19,6 +19,9 @@ pub struct Registration {
     /// The function's path, generic arguments dropped (`["drm", "File", "open_callback"]`), with a
     /// leading `Self` replaced by the name of the impl's self type.
     pub path: Vec<String>,
+    /// The file also calls the function from Rust (`Self::probe_callback(…)`): it has a Rust
+    /// caller, which an `unsafe fn`'s `# Safety` section binds.
+    pub called_in_file: bool,
 }
 
 impl Registration {
@@ -71,9 +74,48 @@ pub fn scan(text: &str, items: &[Item]) -> Vec<Registration> {
                 None => continue,
             }
         }
-        found.push(Registration { role, path });
+        let called_in_file = path
+            .last()
+            .is_some_and(|name| is_called(bytes, name.as_bytes()));
+        found.push(Registration {
+            role,
+            path,
+            called_in_file,
+        });
     }
     found
+}
+
+/// Whether `text` calls `name(…)` (a path or method call), other than in its `fn name(` item.
+fn is_called(bytes: &[u8], name: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&bytes[from..], name) {
+        let start = from + at;
+        let end = start + name.len();
+        from = end;
+        if start > 0 && is_ident_byte(bytes[start - 1]) {
+            continue;
+        }
+        let after = &bytes[end..];
+        let open = after
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map(|i| after[i]);
+        if open != Some(b'(') {
+            continue;
+        }
+        let before = skip_space_back(bytes, start);
+        let word_len = bytes[..before]
+            .iter()
+            .rev()
+            .take_while(|b| is_ident_byte(**b))
+            .count();
+        if &bytes[before - word_len..before] == b"fn" {
+            continue;
+        }
+        return true;
+    }
+    false
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -224,14 +266,38 @@ mod tests {
     use crate::model::macros::MacroCache;
     use crate::source::{FileId, SourceFile};
 
-    fn registrations(text: &str) -> Vec<(String, String)> {
+    fn scanned(text: &str) -> Vec<Registration> {
         let source = SourceFile::new(FileId(0), "a.rs".to_string(), text.to_string());
         let ast = syn::parse_file(text).expect("valid Rust");
         let tree = lower_file(&source, &ast, &MacroCache::default());
         scan(text, &tree.items)
+    }
+
+    fn registrations(text: &str) -> Vec<(String, String)> {
+        scanned(text)
             .into_iter()
             .map(|r| (r.role, r.path.join("::")))
             .collect()
+    }
+
+    #[test]
+    fn a_rust_call_of_a_registered_fn_is_seen() {
+        let text = r#"
+impl Adapter {
+    const OPS: Ops = Ops { probe: Some(Self::probe), remove: Some(Self::remove) };
+    unsafe extern "C" fn probe(p: *mut u8) {}
+    unsafe extern "C" fn remove(p: *mut u8) {}
+    fn direct(p: *mut u8) { unsafe { Self::remove (p) } }
+}
+"#;
+        let called: Vec<(String, bool)> = scanned(text)
+            .into_iter()
+            .map(|r| (r.role, r.called_in_file))
+            .collect();
+        assert_eq!(
+            called,
+            [("probe".to_string(), false), ("remove".to_string(), true)]
+        );
     }
 
     #[test]
