@@ -5,7 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::lints::walk::{BodyScope, Hooks, ImplScope};
 use crate::lints::FileContext;
 use crate::model::def_map::{Namespace, Res};
-use crate::model::devices::DeviceEntry;
+use crate::model::devices::{DeviceEntry, Direction, GetPut};
 use crate::model::lower::ident_text;
 use crate::model::Model;
 use crate::source::Span;
@@ -51,71 +51,16 @@ declare_lint! {
     "a device's reference count is taken or dropped by hand instead of through `ARef`"
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Direction {
-    Get,
-    Put,
+/// A call to a get/put function of the catalogue.
+struct RefcountCall<'m> {
+    function: &'m GetPut,
 }
 
-/// The C type that each known get/put function counts, and whether it takes or drops the reference.
-/// A function of the catalogue's get/put list that is missing here counts an unknown device type.
-const COUNTED: &[(&str, &str, Direction)] = &[
-    ("get_device", "device", Direction::Get),
-    ("put_device", "device", Direction::Put),
-    ("pci_dev_get", "pci_dev", Direction::Get),
-    ("pci_dev_put", "pci_dev", Direction::Put),
-    ("usb_get_dev", "usb_device", Direction::Get),
-    ("usb_put_dev", "usb_device", Direction::Put),
-    ("usb_get_intf", "usb_interface", Direction::Get),
-    ("usb_put_intf", "usb_interface", Direction::Put),
-    ("platform_device_put", "platform_device", Direction::Put),
-    ("drm_dev_get", "drm_device", Direction::Get),
-    ("drm_dev_put", "drm_device", Direction::Put),
-    ("acpi_dev_get", "acpi_device", Direction::Get),
-    ("acpi_dev_put", "acpi_device", Direction::Put),
-    ("of_dev_get", "platform_device", Direction::Get),
-    ("of_dev_put", "platform_device", Direction::Put),
-    ("serdev_device_put", "serdev_device", Direction::Put),
-    ("i2c_get_adapter", "i2c_adapter", Direction::Get),
-    ("i2c_put_adapter", "i2c_adapter", Direction::Put),
-    ("fwctl_get", "fwctl_device", Direction::Get),
-    ("fwctl_put", "fwctl_device", Direction::Put),
-    ("pwmchip_put", "pwm_chip", Direction::Put),
-];
-
-/// A call to a get/put function.
-struct RefcountCall {
-    /// The C function, `pci_dev_get`.
-    function: String,
-    /// The C type it counts, `pci_dev`, when known.
-    c_type: Option<&'static str>,
-    direction: Direction,
-}
-
-impl RefcountCall {
-    fn new(function: &str) -> RefcountCall {
-        match COUNTED.iter().find(|(name, _, _)| *name == function) {
-            Some(&(_, c_type, direction)) => RefcountCall {
-                function: function.to_string(),
-                c_type: Some(c_type),
-                direction,
-            },
-            None => RefcountCall {
-                function: function.to_string(),
-                c_type: None,
-                direction: if function.split('_').any(|word| word == "get") {
-                    Direction::Get
-                } else {
-                    Direction::Put
-                },
-            },
-        }
-    }
-
+impl RefcountCall<'_> {
     /// Whether an abstraction legitimately counts references with this function: it wraps the
     /// counted C type, or the function counts the `struct device` every bus device embeds.
     fn belongs_to(&self, entry: &DeviceEntry) -> bool {
-        match self.c_type {
+        match self.function.c_type.as_deref() {
             None | Some("device") => true,
             Some(c_type) => entry.c_type == c_type,
         }
@@ -139,16 +84,12 @@ impl Hooks for Finder {
         let (Some(in_impl), Some((_, path, _))) = (&scope.in_impl, &imp.trait_) else {
             return;
         };
-        let is_refcount_trait = match &in_impl.trait_res {
-            Some(Res::Unknown) | None => {
-                // Named through an import the model cannot follow (`use kernel::sync::aref::*`).
-                path.segments
-                    .last()
-                    .is_some_and(|segment| segment.ident == "AlwaysRefCounted")
-            }
-            Some(res) => cx.model.is_kernel_item(res, "AlwaysRefCounted"),
-        };
-        if is_refcount_trait {
+        let written = path
+            .segments
+            .last()
+            .map(|segment| ident_text(&segment.ident));
+        let trait_res = in_impl.trait_res.clone().unwrap_or(Res::Unknown);
+        if cx.model.is_refcount_trait(&trait_res, written.as_deref()) {
             self.refcount_impls.push(in_impl.span);
         }
     }
@@ -177,10 +118,10 @@ impl Hooks for Finder {
         else {
             return;
         };
-        if !model.devices.is_get_put(&function) {
+        let Some(function) = model.devices.get_put(&function) else {
             return;
-        }
-        let counted = RefcountCall::new(&function);
+        };
+        let counted = RefcountCall { function };
         if let Some(imp) = &scope.in_impl {
             if self.refcount_impls.contains(&imp.span) || implements_refcount(model, imp, &counted)
             {
@@ -227,19 +168,18 @@ fn implements_refcount(model: &Model, imp: &ImplScope, counted: &RefcountCall) -
 }
 
 fn diagnostic(model: &Model, span: Span, counted: &RefcountCall) -> Diagnostic {
-    let function = &counted.function;
-    let entry = counted
-        .c_type
-        .and_then(|c_type| model.devices.by_c_type(c_type));
+    let function = &counted.function.function;
+    let c_type = counted.function.c_type.as_deref();
+    let entry = c_type.and_then(|c_type| model.devices.by_c_type(c_type));
     let aref = entry.map_or_else(
         || "an `ARef` of the device's Rust abstraction".to_string(),
         |entry| format!("an `ARef<{}>`", entry.short_name),
     );
-    let object = counted.c_type.map_or_else(
+    let object = c_type.map_or_else(
         || "a device".to_string(),
         |c_type| format!("a `struct {c_type}`"),
     );
-    let (message, label, help) = match counted.direction {
+    let (message, label, help) = match counted.function.direction {
         Direction::Get => (
             format!(
                 "manual reference counting on a device: `bindings::{function}` takes a reference that nothing releases automatically"

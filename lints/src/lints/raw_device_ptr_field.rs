@@ -2,7 +2,7 @@ use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::FileContext;
 use crate::model::def_map::{ItemRef, Namespace};
-use crate::model::devices::DeviceEntry;
+use crate::model::devices::{DeviceEntry, Direction};
 use crate::model::item_tree::{Field, Item, ItemKind, TypeKind};
 use crate::model::types::{first_type_arg, Walk};
 use crate::model::{Model, Scope};
@@ -200,8 +200,10 @@ const RELEASE_WORDS: &[&str] = &[
 
 /// A put or unregister function: it drops the reference or undoes the registration the field holds.
 fn is_release_function(model: &Model, name: &str) -> bool {
-    let is_get = name.split('_').any(|word| word == "get");
-    (model.devices.is_get_put(name) && !is_get)
+    model
+        .devices
+        .get_put(name)
+        .is_some_and(|function| function.direction == Direction::Put)
         || name.split('_').any(|word| RELEASE_WORDS.contains(&word))
 }
 

@@ -15,6 +15,7 @@ use crate::model::contracts::{
     doc_layout, find_safety_comment, indentation, one_line, Anchor, CommentSite, Lookup,
 };
 use crate::model::def_map::{Namespace, Res};
+use crate::model::devices::Direction;
 use crate::model::item_tree::{FnSig, ItemKind, Param, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type};
 use crate::model::macros::{visit_macro_exprs, visit_macro_exprs_if, MacroBody, MacroCache};
@@ -272,13 +273,12 @@ impl Hooks for Collector {
         let Some((_, path, _)) = &imp.trait_ else {
             return;
         };
-        let is_refcount_trait = match &in_impl.trait_res {
-            Some(Res::Unknown) | None => path
-                .segments
-                .last()
-                .is_some_and(|segment| segment.ident == "AlwaysRefCounted"),
-            Some(res) => cx.model.is_kernel_item(res, "AlwaysRefCounted"),
-        };
+        let written = path
+            .segments
+            .last()
+            .map(|segment| ident_text(&segment.ident));
+        let trait_res = in_impl.trait_res.clone().unwrap_or(Res::Unknown);
+        let is_refcount_trait = cx.model.is_refcount_trait(&trait_res, written.as_deref());
         if !is_refcount_trait {
             return;
         }
@@ -950,7 +950,9 @@ impl<'a, 'b> Pointers<'a, 'b> {
         }
         let name = &path[1];
         let devices = &self.cx.model.devices;
-        let takes_reference = devices.is_get_put(name) && name.split('_').any(|w| w == "get");
+        let takes_reference = devices
+            .get_put(name)
+            .is_some_and(|function| function.direction == Direction::Get);
         if takes_reference || name.split('_').any(|w| w == "alloc") {
             return Provenance::Owned {
                 source: name.clone(),
@@ -1013,7 +1015,10 @@ impl<'a, 'b> Pointers<'a, 'b> {
             {
                 let name = &path[1];
                 let (span, arg) = (span(), arg());
-                let is_get = name.split('_').any(|w| w == "get");
+                let is_get = model
+                    .devices
+                    .get_put(name)
+                    .is_some_and(|function| function.direction == Direction::Get);
                 return Some(if is_get {
                     SensitiveCall {
                         is_deref: false,

@@ -667,19 +667,22 @@ impl Model {
         types
     }
 
+    /// Whether an impl's trait is the kernel's `AlwaysRefCounted`: as resolved, or by its name
+    /// when the model cannot follow the import (`use kernel::sync::aref::*`). The one place that
+    /// decides it.
+    pub fn is_refcount_trait(&self, trait_res: &Res, written_name: Option<&str>) -> bool {
+        match trait_res {
+            Res::Unknown => written_name == Some("AlwaysRefCounted"),
+            res => self.is_kernel_item(res, "AlwaysRefCounted"),
+        }
+    }
+
     /// An `AlwaysRefCounted` impl whose methods call a device get/put function.
     fn counts_with_device_functions(&self, def: DefId) -> bool {
         self.impls_of(def).any(|(item_ref, imp)| {
             let trait_res = self.impl_trait(item_ref, imp);
-            let is_refcount_trait = match trait_res {
-                Res::Unknown => imp
-                    .trait_path
-                    .as_ref()
-                    .and_then(|p| p.last_name())
-                    .is_some_and(|name| name == "AlwaysRefCounted"),
-                res => self.is_kernel_item(&res, "AlwaysRefCounted"),
-            };
-            is_refcount_trait
+            let written = imp.trait_path.as_ref().and_then(|p| p.last_name());
+            self.is_refcount_trait(&trait_res, written)
                 && imp.items.iter().any(|assoc| match &assoc.kind {
                     ItemKind::Fn(sig) => sig.calls.iter().any(|callee| {
                         callee

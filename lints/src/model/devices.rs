@@ -40,30 +40,63 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
     ("kernel::drm::device::Device", "drm_device", "drm::Device"),
 ];
 
-/// C functions that take or drop a reference on a device.
-pub const BUILT_IN_GET_PUT: &[&str] = &[
-    "get_device",
-    "put_device",
-    "pci_dev_get",
-    "pci_dev_put",
-    "usb_get_dev",
-    "usb_put_dev",
-    "usb_get_intf",
-    "usb_put_intf",
-    "platform_device_put",
-    "drm_dev_get",
-    "drm_dev_put",
-    "acpi_dev_get",
-    "acpi_dev_put",
-    "of_dev_get",
-    "of_dev_put",
-    "serdev_device_put",
-    "i2c_get_adapter",
-    "i2c_put_adapter",
-    "fwctl_get",
-    "fwctl_put",
-    "pwmchip_put",
+/// Whether a C refcount function takes or drops a reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Get,
+    Put,
+}
+
+/// C functions that take or drop a reference on a device: the function, the C type it counts, and
+/// its direction.
+pub const BUILT_IN_GET_PUT: &[(&str, &str, Direction)] = &[
+    ("get_device", "device", Direction::Get),
+    ("put_device", "device", Direction::Put),
+    ("pci_dev_get", "pci_dev", Direction::Get),
+    ("pci_dev_put", "pci_dev", Direction::Put),
+    ("usb_get_dev", "usb_device", Direction::Get),
+    ("usb_put_dev", "usb_device", Direction::Put),
+    ("usb_get_intf", "usb_interface", Direction::Get),
+    ("usb_put_intf", "usb_interface", Direction::Put),
+    ("platform_device_put", "platform_device", Direction::Put),
+    ("drm_dev_get", "drm_device", Direction::Get),
+    ("drm_dev_put", "drm_device", Direction::Put),
+    ("acpi_dev_get", "acpi_device", Direction::Get),
+    ("acpi_dev_put", "acpi_device", Direction::Put),
+    ("of_dev_get", "platform_device", Direction::Get),
+    ("of_dev_put", "platform_device", Direction::Put),
+    ("serdev_device_put", "serdev_device", Direction::Put),
+    ("i2c_get_adapter", "i2c_adapter", Direction::Get),
+    ("i2c_put_adapter", "i2c_adapter", Direction::Put),
+    ("fwctl_get", "fwctl_device", Direction::Get),
+    ("fwctl_put", "fwctl_device", Direction::Put),
+    ("pwmchip_put", "pwm_chip", Direction::Put),
 ];
+
+/// A C function that takes or drops a reference on a device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GetPut {
+    pub function: String,
+    /// The C type it counts, when known (a configured function names none).
+    pub c_type: Option<String>,
+    pub direction: Direction,
+}
+
+impl GetPut {
+    /// A configured function: its direction is read from its name (`widget_get`, `widget_put`).
+    fn configured(function: &str) -> GetPut {
+        let direction = if function.split('_').any(|word| word == "get") {
+            Direction::Get
+        } else {
+            Direction::Put
+        };
+        GetPut {
+            function: function.to_string(),
+            c_type: None,
+            direction,
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 pub struct DeviceCatalogue {
@@ -71,13 +104,20 @@ pub struct DeviceCatalogue {
     by_rust_path: HashMap<String, usize>,
     by_c_type: HashMap<String, usize>,
     by_def: HashMap<DefId, usize>,
-    get_put: Vec<String>,
+    get_put: Vec<GetPut>,
 }
 
 impl DeviceCatalogue {
     pub fn built_in() -> DeviceCatalogue {
         let mut catalogue = DeviceCatalogue {
-            get_put: BUILT_IN_GET_PUT.iter().map(|s| s.to_string()).collect(),
+            get_put: BUILT_IN_GET_PUT
+                .iter()
+                .map(|&(function, c_type, direction)| GetPut {
+                    function: function.to_string(),
+                    c_type: Some(c_type.to_string()),
+                    direction,
+                })
+                .collect(),
             ..DeviceCatalogue::default()
         };
         for (rust_path, c_type, short_name) in BUILT_IN {
@@ -143,14 +183,23 @@ impl DeviceCatalogue {
                 def: None,
             });
         }
-        self.get_put.extend(get_put.iter().cloned());
+        for function in get_put {
+            if self.get_put(function).is_none() {
+                self.get_put.push(GetPut::configured(function));
+            }
+        }
     }
 
     pub fn get_put_functions(&self) -> impl Iterator<Item = &str> {
-        self.get_put.iter().map(String::as_str)
+        self.get_put.iter().map(|f| f.function.as_str())
+    }
+
+    /// The get/put function named `c_function`, if the catalogue knows it.
+    pub fn get_put(&self, c_function: &str) -> Option<&GetPut> {
+        self.get_put.iter().find(|f| f.function == c_function)
     }
 
     pub fn is_get_put(&self, c_function: &str) -> bool {
-        self.get_put.iter().any(|f| f == c_function)
+        self.get_put(c_function).is_some()
     }
 }
