@@ -586,6 +586,40 @@ fn weak_from_raw(comment: &str) -> String {
     )
 }
 
+/// A change that only adds a caller of a constructor whose `# Safety` is weak: the caller is held to
+/// the canonical contract, and its finding (at its own line) names the weak section; the section's
+/// own finding is not this change's.
+#[test]
+fn a_new_caller_of_a_weak_constructor_is_checked() {
+    const COMMENT: &str = "devref::safety_comment_missing_refcount";
+    let repo = Repo::new();
+    let base = weak_from_raw("by the safety requirements, `ptr` is valid.");
+    repo.stage("a.rs", &base);
+    repo.commit("first");
+    repo.write(
+        "a.rs",
+        format!(
+            "{base}fn caller(ptr: *mut bindings::device) {{\n    \
+             // SAFETY: `ptr` is valid, as `from_raw` requires.\n    \
+             let _dev = unsafe {{ from_raw(ptr) }};\n}}\n"
+        ),
+    );
+    let run = repo.devref(&["--diff", "--message-format", "short"]);
+    assert_eq!(
+        run.findings(),
+        [format!("a.rs:12 {COMMENT}")],
+        "{}",
+        run.stderr
+    );
+    let run = repo.devref(&["--diff", "--message-format", "human", "--color", "never"]);
+    assert!(
+        run.stderr
+            .contains("the `# Safety` section of `from_raw` does not state it either"),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_change_to_a_comment_that_is_part_of_a_finding_keeps_the_finding() {
     const DOC: &str = "devref::safety_doc_missing_refcount";

@@ -886,10 +886,9 @@ fn garbled_mail_never_panics() {
     );
 }
 
-/// A patch that changes only the SAFETY comment that relies on a weak `# Safety` section of the
-/// base gets the section's finding: the comment is part of that one problem.
-#[test]
-fn a_patch_to_a_comment_that_is_part_of_a_finding_gets_the_finding() {
+/// A base tree, `tree/a.rs`, with an `unsafe fn from_raw` whose `# Safety` (lines 3 to 5) does not
+/// state the count and a SAFETY comment (line 7) that relies on it.
+fn weak_from_raw_tree() -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
     let tree = temp.path().join("tree");
     std::fs::create_dir_all(&tree).unwrap();
@@ -907,6 +906,14 @@ fn a_patch_to_a_comment_that_is_part_of_a_finding_gets_the_finding() {
          }\n",
     )
     .unwrap();
+    temp
+}
+
+/// A patch that changes only the SAFETY comment that relies on a weak `# Safety` section of the
+/// base gets the section's finding: the comment is part of that one problem.
+#[test]
+fn a_patch_to_a_comment_that_is_part_of_a_finding_gets_the_finding() {
+    let temp = weak_from_raw_tree();
     let patch = "diff --git a/a.rs b/a.rs\n\
                  --- a/a.rs\n\
                  +++ b/a.rs\n\
@@ -939,5 +946,39 @@ fn a_patch_to_a_comment_that_is_part_of_a_finding_gets_the_finding() {
             .contains("> +    // SAFETY: the caller guarantees that `ptr` is valid."),
         "{}",
         email.stdout
+    );
+}
+
+/// A patch that only adds a caller of a constructor whose `# Safety` is weak gets the caller's
+/// finding (held to the canonical contract, the weak section named), not the section's.
+#[test]
+fn a_patch_that_adds_a_caller_of_a_weak_constructor_gets_the_callers_finding() {
+    let temp = weak_from_raw_tree();
+    let patch = "diff --git a/a.rs b/a.rs\n\
+                 --- a/a.rs\n\
+                 +++ b/a.rs\n\
+                 @@ -8,2 +8,6 @@\n     \
+                 unsafe { &*ptr.cast() }\n \
+                 }\n\
+                 +fn caller(ptr: *mut bindings::device) {\n\
+                 +    // SAFETY: `ptr` is valid, as `from_raw` requires.\n\
+                 +    let _dev = unsafe { from_raw(ptr) };\n\
+                 +}\n";
+    std::fs::write(temp.path().join("caller.diff"), patch).unwrap();
+    let run = devref_in(
+        temp.path(),
+        &["--format", "json", "--tree", "tree", "caller.diff"],
+        None,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        findings(&run),
+        owned(&[("1/1", "a.rs:12", "safety_comment_missing_refcount", false)])
+    );
+    assert!(
+        run.stdout
+            .contains("the `# Safety` section of `from_raw` (a.rs:3) does not state it either"),
+        "{}",
+        run.stdout
     );
 }

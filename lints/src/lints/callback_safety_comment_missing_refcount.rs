@@ -19,8 +19,9 @@ declare_lint! {
     ///
     /// The role is taken from where the function is registered, not from its name. A callback
     /// registered as `release` (or `free`, `destroy`) runs when the last reference is gone and is
-    /// not covered: `safety_comment_missing_refcount` judges it. Neither is an `unsafe extern "C"
-    /// fn`: its `# Safety` section is the contract.
+    /// not covered: `safety_comment_missing_refcount` judges it. An `unsafe extern "C" fn` is
+    /// covered when only C calls it; when Rust code calls it too, its `# Safety` section binds
+    /// those callers and is the contract (`safety_comment_missing_refcount` again).
     ///
     /// ### Why is this bad
     /// "The bus only calls probe with a valid pointer" is the convention, not the reason. The

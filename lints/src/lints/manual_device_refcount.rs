@@ -4,9 +4,9 @@ use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
 use crate::lints::walk::{BodyScope, Hooks, ImplScope};
 use crate::lints::FileContext;
-use crate::model::def_map::{Namespace, Res};
+use crate::model::body::get_put_call;
+use crate::model::def_map::Res;
 use crate::model::devices::{DeviceEntry, Direction, GetPut};
-use crate::model::lower::ident_text;
 use crate::model::Model;
 use crate::source::Span;
 
@@ -81,15 +81,10 @@ pub(crate) struct Finder {
 
 impl Hooks for Finder {
     fn on_impl(&mut self, cx: &FileContext<'_>, scope: &BodyScope, imp: &syn::ItemImpl) {
-        let (Some(in_impl), Some((_, path, _))) = (&scope.in_impl, &imp.trait_) else {
+        let Some(in_impl) = &scope.in_impl else {
             return;
         };
-        let written = path
-            .segments
-            .last()
-            .map(|segment| ident_text(&segment.ident));
-        let trait_res = in_impl.trait_res.clone().unwrap_or(Res::Unknown);
-        if cx.model.is_refcount_trait(&trait_res, written.as_deref()) {
+        if in_impl.is_refcount_impl(cx.model, imp) {
             self.refcount_impls.push(in_impl.span);
         }
     }
@@ -105,20 +100,8 @@ impl Hooks for Finder {
         let syn::Expr::Path(callee) = callee else {
             return;
         };
-        if callee.qself.is_some() {
-            return;
-        }
         let model = cx.model;
-        let named = callee.path.segments.last().map(|s| ident_text(&s.ident));
-        if !named.is_some_and(|name| model.may_name_get_put(&name)) {
-            return;
-        }
-        let Some(function) =
-            bindings_function(scope.resolve_path(cx, &callee.path, Namespace::Values))
-        else {
-            return;
-        };
-        let Some(function) = model.devices.get_put(&function) else {
+        let Some(function) = get_put_call(cx, scope, callee) else {
             return;
         };
         let counted = RefcountCall { function };
@@ -130,17 +113,6 @@ impl Hooks for Finder {
         }
         let span = cx.source.span(call.span());
         self.out.push(diagnostic(model, span, &counted));
-    }
-}
-
-/// `get_device` when the callee is `bindings::get_device`, however it was imported.
-fn bindings_function(res: Res) -> Option<String> {
-    match res {
-        Res::External(path) => match <[String; 2]>::try_from(path) {
-            Ok([krate, name]) if krate == "bindings" => Some(name),
-            _ => None,
-        },
-        _ => None,
     }
 }
 

@@ -157,7 +157,7 @@ fn missing(cx: &FileContext<'_>, site: &Site) -> Diagnostic {
             replacement,
             applicability,
         )
-        .with_note("a device whose reference count drops to zero is freed; the comment must say who holds the reference that keeps it alive, and for how long")
+        .with_note("a device may be freed once its reference count drops to zero; the comment must say who holds the reference that keeps it alive, and for how long")
 }
 
 /// How a secondary label names a call's need.

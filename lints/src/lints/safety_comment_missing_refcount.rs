@@ -354,16 +354,19 @@ fn diagnostic(
     for call in &site.calls {
         if let Some(doc) = call.weak_contract {
             let callee = &call.callee;
-            if doc.file == file {
+            let at = cx.model.file(doc.file).name.clone();
+            let at = if doc.file == file {
                 diagnostic = diagnostic.with_secondary(
                     doc,
                     format!("the `# Safety` section of `{callee}` does not state it either"),
                 );
+                format!("{at}:{}", cx.source.line_col(doc.start as usize).line)
             } else {
-                diagnostic = diagnostic.with_note(format!(
-                    "the `# Safety` section of `{callee}` does not state it either (`safety_doc_missing_refcount` reports it there), so the call is held to the canonical contract"
-                ));
-            }
+                at
+            };
+            diagnostic = diagnostic.with_note(format!(
+                "the `# Safety` section of `{callee}` ({at}) does not state it either (`safety_doc_missing_refcount` reports it there), so the call is held to the canonical contract"
+            ));
         }
         if call.precondition.quoted {
             diagnostic = diagnostic.with_note(format!(

@@ -159,7 +159,7 @@ fn diagnostic(
         }
         if gaps.refcount {
             diagnostic = diagnostic.with_note(format!(
-                "the section says: \"{}\"; a valid pointer is not enough: a device is freed when its last reference is dropped, so the reference count must stay non-zero",
+                "the section says: \"{}\"; a valid pointer is not enough: a device may be freed once its last reference is dropped, so the reference count must stay non-zero",
                 quote(section)
             ));
         }

@@ -26,6 +26,13 @@ declare_lint! {
     /// assignment), in a `static`, or returned from a safe function whose signature ties the returned
     /// reference to no input.
     ///
+    /// It also reports a conversion impl that makes a device reference from a borrow without tying
+    /// the two: `impl TryFrom<&device::Device> for &pci::Device` (or `From`). Lifetimes elided in an
+    /// impl header are independent of each other, so safe code can call
+    /// `<&'static pci::Device>::try_from(&dev)` with a short borrow and keep the result past unbind.
+    /// The fix names one lifetime for both: `impl<'a> TryFrom<&'a device::Device> for &'a
+    /// pci::Device`.
+    ///
     /// ### Why is this bad
     /// A reference made from a raw pointer gets whatever lifetime the code asks for; nothing checks it.
     /// Used locally — as the kernel's callback adapters do — that is fine. Stored, it can outlive the

@@ -26,6 +26,21 @@ pub struct ImplScope {
     pub span: Span,
 }
 
+impl ImplScope {
+    /// Whether `imp` (the impl this scope describes) implements the kernel's `AlwaysRefCounted`.
+    pub fn is_refcount_impl(&self, model: &crate::model::Model, imp: &syn::ItemImpl) -> bool {
+        let Some((_, path, _)) = &imp.trait_ else {
+            return false;
+        };
+        let written = path
+            .segments
+            .last()
+            .map(|segment| ident_text(&segment.ident));
+        let trait_res = self.trait_res.clone().unwrap_or(Res::Unknown);
+        model.is_refcount_trait(&trait_res, written.as_deref())
+    }
+}
+
 /// The fn around the code being visited.
 #[derive(Clone, Debug)]
 pub struct FnScope {

@@ -15,7 +15,7 @@ use crate::model::contracts::{
     doc_layout, find_safety_comment, indentation, one_line, Anchor, CommentSite, Lookup,
 };
 use crate::model::def_map::{Namespace, Res};
-use crate::model::devices::Direction;
+use crate::model::devices::{Direction, GetPut};
 use crate::model::item_tree::{FnSig, ItemKind, Param, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type};
 use crate::model::macros::{visit_macro_exprs, visit_macro_exprs_if, MacroBody, MacroCache};
@@ -270,15 +270,7 @@ impl Hooks for Collector {
         let (Some(in_impl), Some(unsafety)) = (&scope.in_impl, &imp.unsafety) else {
             return;
         };
-        let Some((_, path, _)) = &imp.trait_ else {
-            return;
-        };
-        let written = path
-            .segments
-            .last()
-            .map(|segment| ident_text(&segment.ident));
-        let trait_res = in_impl.trait_res.clone().unwrap_or(Res::Unknown);
-        let is_refcount_trait = cx.model.is_refcount_trait(&trait_res, written.as_deref());
+        let is_refcount_trait = in_impl.is_refcount_impl(cx.model, imp);
         if !is_refcount_trait {
             return;
         }
@@ -939,6 +931,19 @@ impl<'a, 'b> Pointers<'a, 'b> {
     /// What a pointer returned by a call of a C function is: a reference the caller now owns (an
     /// allocation's initial reference, a get), or another object the function reaches.
     fn c_call_provenance(&self, callee: &syn::ExprPath) -> Provenance {
+        // A C function is written `bindings::name` or imported by its snake_case name; resolving
+        // every other call (`Ok(…)`, `Self::new(…)`, `T::probe(…)`) would find nothing.
+        let segments = &callee.path.segments;
+        let may_be_c = match segments.len() {
+            1 => segments[0]
+                .ident
+                .to_string()
+                .starts_with(|c: char| c.is_ascii_lowercase() || c == '_'),
+            _ => segments.iter().any(|segment| segment.ident == "bindings"),
+        };
+        if !may_be_c || callee.qself.is_some() {
+            return Provenance::Unknown;
+        }
         let res = self
             .scope
             .resolve_path(self.cx, &callee.path, Namespace::Values);
@@ -1007,18 +1012,11 @@ impl<'a, 'b> Pointers<'a, 'b> {
             }
         }
         // `bindings::get_device`, `bindings::pci_dev_put`, ….
-        if let Res::External(path) = &res {
-            if path.len() == 2
-                && path[0] == "bindings"
-                && model.devices.is_get_put(&path[1])
-                && !contracts.is_lookup_function(&path[1])
-            {
-                let name = &path[1];
+        if let Some(function) = get_put_call(cx, self.scope, callee) {
+            if !contracts.is_lookup_function(&function.function) {
+                let name = &function.function;
                 let (span, arg) = (span(), arg());
-                let is_get = model
-                    .devices
-                    .get_put(name)
-                    .is_some_and(|function| function.direction == Direction::Get);
+                let is_get = function.direction == Direction::Get;
                 return Some(if is_get {
                     SensitiveCall {
                         is_deref: false,
@@ -1316,9 +1314,9 @@ impl<'a, 'b> Pointers<'a, 'b> {
                         device,
                     });
                 }
-                let found = self
-                    .classify_call(call, callee)
-                    .filter(|found| found.kind == CallKind::Borrow)?;
+                if !self.makes_borrow(call, callee, &res) {
+                    return None;
+                }
                 let owner = match &res {
                     Res::Assoc(def, _) => Res::Def(*def),
                     Res::External(path) if path.len() >= 2 => {
@@ -1326,13 +1324,19 @@ impl<'a, 'b> Pointers<'a, 'b> {
                     }
                     _ => Res::Unknown,
                 };
-                let device = self.device_name(&owner).or_else(|| {
-                    let ret = self.cx.model.fn_of(&res)?.sig.ret.clone()?;
-                    self.expected_device(&ret)
-                })?;
+                let method = callee.path.segments.last()?.ident.to_string();
+                // Named by the device it makes (`device::Device::from_raw`), or as written.
+                let (device, what) = match self.device_name(&owner) {
+                    Some(device) => (device.clone(), format!("`{device}::{method}`")),
+                    None => {
+                        let ret = self.cx.model.fn_of(&res)?.sig.ret.clone()?;
+                        let device = self.expected_device(&ret)?;
+                        (device, format!("`{}`", callee_display(callee)))
+                    }
+                };
                 Some(MadeReference {
-                    span: found.span,
-                    what: format!("`{}`", found.callee),
+                    span: self.span(call.span()),
+                    what,
                     device,
                 })
             }
@@ -1346,6 +1350,34 @@ impl<'a, 'b> Pointers<'a, 'b> {
             }
             _ => None,
         }
+    }
+
+    /// Whether a call makes a borrowed device reference from a raw pointer: the calls
+    /// [`Pointers::classify_call`] classifies as `CallKind::Borrow`, found without reading the
+    /// callee's contract (which only the safety lints need). An `unsafe fn` of the linted sources
+    /// that turns a raw device pointer into a borrowed device reference, or a device abstraction's
+    /// `from_raw` / older `as_ref(ptr)` known by name.
+    fn makes_borrow(&self, call: &syn::ExprCall, callee: &syn::ExprPath, res: &Res) -> bool {
+        let model = self.cx.model;
+        let Some(method) = callee.path.segments.last().map(|s| s.ident.to_string()) else {
+            return false;
+        };
+        if let Some(func) = model.fn_of(res) {
+            return model
+                .raw_to_ref(func.sig, &func.scope)
+                .is_some_and(|raw| raw.borrowed);
+        }
+        let owner = match res {
+            Res::Assoc(def, _) => Res::Def(*def),
+            Res::External(path) if path.len() >= 2 => {
+                Res::External(path[..path.len() - 1].to_vec())
+            }
+            _ => return false,
+        };
+        model.device_abstraction(&owner).is_some()
+            && model.contracts.is_device_constructor(&method)
+            && method != "get_device"
+            && !(method == "as_ref" && call.args.first().is_some_and(is_reference_like))
     }
 
     /// The device a `&Device`-like expected type names.
@@ -1426,6 +1458,42 @@ fn display_path(path: &[String]) -> String {
     } else {
         path.join("::")
     }
+}
+
+/// The catalogue's C get/put function a call names (`bindings::pci_dev_get`, also through an
+/// import or a `use … as` rename), if any: the one place that recognises a get/put call.
+pub(crate) fn get_put_call<'m>(
+    cx: &FileContext<'m>,
+    scope: &BodyScope,
+    callee: &syn::ExprPath,
+) -> Option<&'m GetPut> {
+    if callee.qself.is_some() {
+        return None;
+    }
+    let model = cx.model;
+    // Most calls are not get/put calls: a name no get/put function goes by is not resolved.
+    let named = ident_text(&callee.path.segments.last()?.ident);
+    if !model.may_name_get_put(&named) {
+        return None;
+    }
+    let Res::External(path) = scope.resolve_path(cx, &callee.path, Namespace::Values) else {
+        return None;
+    };
+    match <[String; 2]>::try_from(path) {
+        Ok([krate, name]) if krate == "bindings" => model.devices.get_put(&name),
+        _ => None,
+    }
+}
+
+/// A callee as written, without generic arguments: `device::Device::from_raw`.
+fn callee_display(callee: &syn::ExprPath) -> String {
+    callee
+        .path
+        .segments
+        .iter()
+        .map(|segment| ident_text(&segment.ident))
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 /// `self`, `self.x`, `dev`: a place whose own pointer is taken.

@@ -324,13 +324,39 @@ pub struct ModuleNode {
     pub span: Option<Span>,
 }
 
+/// One `field: Some(path)` or `.field = Some(path)`: a function handed to C as a callback (found
+/// by `registrations::scan`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    /// The field the function is stored in: `probe`, `remove`, `release`.
+    pub role: String,
+    /// The function's path, generic arguments dropped (`["drm", "File", "open_callback"]`), with a
+    /// leading `Self` replaced by the name of the impl's self type.
+    pub path: Vec<String>,
+    /// The file also calls the function from Rust (`Self::probe_callback(…)`): it has a Rust
+    /// caller, which an `unsafe fn`'s `# Safety` section binds.
+    pub called_in_file: bool,
+}
+
+impl Registration {
+    pub fn function(&self) -> &str {
+        self.path.last().map_or("", String::as_str)
+    }
+
+    /// The type the function is an associated fn of, as written (`File`, `Adapter`).
+    pub fn owner(&self) -> Option<&str> {
+        let n = self.path.len();
+        (n >= 2).then(|| self.path[n - 2].as_str())
+    }
+}
+
 /// Everything the model needs from one file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ItemTree {
     pub modules: Vec<ModuleNode>,
     pub items: Vec<Item>,
     /// Functions the file hands to C as callbacks, with the field each is stored in.
-    pub registrations: Vec<super::registrations::Registration>,
+    pub registrations: Vec<Registration>,
 }
 
 impl ItemTree {

@@ -8,33 +8,7 @@
 //! fn or a `const` whose body the pruning drops, and the role is a field name, which only the
 //! text next to the function's path says.
 
-use crate::model::item_tree::Item;
-use crate::model::item_tree::ItemKind;
-
-/// One `field: Some(path)` or `.field = Some(path)`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Registration {
-    /// The field the function is stored in: `probe`, `remove`, `release`.
-    pub role: String,
-    /// The function's path, generic arguments dropped (`["drm", "File", "open_callback"]`), with a
-    /// leading `Self` replaced by the name of the impl's self type.
-    pub path: Vec<String>,
-    /// The file also calls the function from Rust (`Self::probe_callback(…)`): it has a Rust
-    /// caller, which an `unsafe fn`'s `# Safety` section binds.
-    pub called_in_file: bool,
-}
-
-impl Registration {
-    pub fn function(&self) -> &str {
-        self.path.last().map_or("", String::as_str)
-    }
-
-    /// The type the function is an associated fn of, as written (`File`, `Adapter`).
-    pub fn owner(&self) -> Option<&str> {
-        let n = self.path.len();
-        (n >= 2).then(|| self.path[n - 2].as_str())
-    }
-}
+use crate::model::item_tree::{Item, ItemKind, Registration};
 
 /// Roles whose callback runs when the object is being torn down, after its last reference is
 /// dropped: a pointer it is given is not kept alive by anyone.
