@@ -1,9 +1,13 @@
 //! The real-corpus regression suite: lint the Rust sources of Linux 7.3 and 6.12 (fetched through
 //! `../shared/corpus/fetch-kernel.sh`) and compare every finding with `tests/corpus/linux-<v>.txt`.
 //!
-//! Each line of an expected list is `file:line: lint -- verdict`. `BLESS=1` rewrites the lists,
-//! keeping the verdicts of findings that are still there and marking new ones `TODO: review`; a list
-//! holding a `TODO` fails, so every finding gets a human verdict before it lands.
+//! Each line of an expected list is `file:line: lint #hash -- verdict`. A finding is matched by its
+//! file, its lint and `hash`, a hash of the text of its flagged line (trimmed), not by the line
+//! number: Debian uploads new point releases of a kernel version, and a line that moved is the same
+//! finding. The line number is there for the reader. `BLESS=1` rewrites the lists, keeping the
+//! verdicts of findings that are still there (and the lists' `#` comments) and marking new ones
+//! `TODO: review`; a list holding a `TODO` fails, so every finding gets a human verdict before it
+//! lands.
 //!
 //! When the package registry cannot be reached the test prints `SKIPPED: kernel corpus unavailable`
 //! and passes; any other failure fails.
@@ -47,35 +51,13 @@ fn check_release(version: &str) {
     let expected = parse_expected(&expected_text);
 
     if std::env::var_os("BLESS").is_some_and(|v| v != "0") {
-        let mut lines = Vec::new();
-        for key in &found {
-            let verdict = expected.get(key).map_or(UNREVIEWED, String::as_str);
-            lines.push(format!("{key} -- {verdict}"));
-        }
-        let mut text = header(version);
-        for line in lines {
-            text.push_str(&line);
-            text.push('\n');
-        }
+        let text = bless(version, &expected_text, &expected, &found);
         std::fs::create_dir_all(expected_path.parent().expect("a parent")).expect("mkdir");
         std::fs::write(&expected_path, text).expect("writing the expected list");
         return;
     }
 
-    let mut problems = Vec::new();
-    for key in &found {
-        if !expected.contains_key(key) {
-            problems.push(format!("new finding: {key}"));
-        }
-    }
-    for (key, verdict) in &expected {
-        if !found.contains(key) {
-            problems.push(format!("finding no longer reported: {key} -- {verdict}"));
-        }
-        if verdict.starts_with("TODO") {
-            problems.push(format!("finding without a verdict: {key}"));
-        }
-    }
+    let problems = compare(&expected, &found);
     println!(
         "Linux {version}: {} findings, {} expected",
         found.len(),
@@ -89,6 +71,110 @@ fn check_release(version: &str) {
     );
 }
 
+/// A finding of the run: where it is, and the key it is matched by.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Found {
+    file: String,
+    line: u64,
+    lint: String,
+    /// The hash of the flagged line's trimmed text, 8 hex digits.
+    hash: String,
+}
+
+impl Found {
+    fn key(&self) -> String {
+        format!("{}: {} #{}", self.file, self.lint, self.hash)
+    }
+
+    fn display(&self) -> String {
+        format!("{}:{}: {} #{}", self.file, self.line, self.lint, self.hash)
+    }
+}
+
+/// An expected line: its key, the line number it was written with, and its verdict.
+#[derive(Clone, Debug)]
+struct Expected {
+    line: String,
+    verdict: String,
+}
+
+/// What differs between the list and the run; findings are matched by key, as many times as the
+/// key occurs.
+fn compare(expected: &BTreeMap<String, Vec<Expected>>, found: &[Found]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for finding in found {
+        let count = seen.entry(finding.key()).or_default();
+        *count += 1;
+        if expected.get(&finding.key()).map_or(0, Vec::len) < *count {
+            problems.push(format!("new finding: {}", finding.display()));
+        }
+    }
+    for (key, entries) in expected {
+        let count = seen.get(key).copied().unwrap_or(0);
+        for entry in entries.iter().skip(count) {
+            problems.push(format!(
+                "finding no longer reported: {} -- {}",
+                entry.line, entry.verdict
+            ));
+        }
+        for entry in entries {
+            if entry.verdict.starts_with("TODO") {
+                problems.push(format!("finding without a verdict: {}", entry.line));
+            }
+        }
+    }
+    problems
+}
+
+/// The list rewritten for `found`: verdicts kept by key, the list's own `#` comments kept (those
+/// above the findings stay above, the rest go below).
+fn bless(
+    version: &str,
+    old_text: &str,
+    expected: &BTreeMap<String, Vec<Expected>>,
+    found: &[Found],
+) -> String {
+    let standard = header(version);
+    let mut above = Vec::new();
+    let mut below = Vec::new();
+    let mut in_findings = false;
+    for line in old_text.lines() {
+        if !line.starts_with('#') {
+            in_findings |= !line.trim().is_empty();
+            continue;
+        }
+        if standard.lines().any(|header| header == line) {
+            continue;
+        }
+        if in_findings {
+            below.push(line);
+        } else {
+            above.push(line);
+        }
+    }
+    let mut used: BTreeMap<String, usize> = BTreeMap::new();
+    let mut text = standard;
+    for line in above {
+        text.push_str(line);
+        text.push('\n');
+    }
+    for finding in found {
+        let index = used.entry(finding.key()).or_default();
+        let verdict = expected
+            .get(&finding.key())
+            .and_then(|entries| entries.get(*index))
+            .map_or(UNREVIEWED, |entry| entry.verdict.as_str());
+        *index += 1;
+        text.push_str(&format!("{} -- {verdict}\n", finding.display()));
+    }
+    for line in below {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
 fn header(version: &str) -> String {
     format!(
         "# devref findings on the Rust sources of Linux {version}, one per line with its verdict.\n\
@@ -96,9 +182,9 @@ fn header(version: &str) -> String {
     )
 }
 
-/// `file:line: lint` of each diagnostic, sorted.
-fn findings(json_lines: &str) -> Vec<String> {
-    let mut found: Vec<String> = json_lines
+/// Each diagnostic of the run, sorted.
+fn findings(json_lines: &str) -> Vec<Found> {
+    let mut found: Vec<Found> = json_lines
         .lines()
         .filter(|line| !line.trim().is_empty())
         .map(|line| {
@@ -108,26 +194,98 @@ fn findings(json_lines: &str) -> Vec<String> {
                 .as_array()
                 .and_then(|spans| spans.iter().find(|s| s["is_primary"] == true))
                 .expect("a primary span");
-            format!(
-                "{}:{}: {}",
-                primary["file_name"].as_str().unwrap_or("?"),
-                primary["line_start"],
-                code.strip_prefix("devref::").unwrap_or(code)
-            )
+            let text = primary["text"][0]["text"].as_str().unwrap_or("");
+            Found {
+                file: primary["file_name"].as_str().unwrap_or("?").to_string(),
+                line: primary["line_start"].as_u64().unwrap_or(0),
+                lint: code.strip_prefix("devref::").unwrap_or(code).to_string(),
+                hash: line_hash(text),
+            }
         })
         .collect();
     found.sort();
     found
 }
 
-fn parse_expected(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .map(|line| match line.split_once(" -- ") {
-            Some((key, verdict)) => (key.trim().to_string(), verdict.trim().to_string()),
-            None => (line.trim().to_string(), UNREVIEWED.to_string()),
-        })
-        .collect()
+/// FNV-1a (32 bits) of the trimmed line: stable across releases and toolchains.
+fn line_hash(text: &str) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in text.trim().bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{hash:08x}")
+}
+
+/// The expected lines by key. A line is `file:line: lint #hash -- verdict`.
+fn parse_expected(text: &str) -> BTreeMap<String, Vec<Expected>> {
+    let mut expected: BTreeMap<String, Vec<Expected>> = BTreeMap::new();
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let (written, verdict) = line
+            .split_once(" -- ")
+            .map_or((line.trim(), UNREVIEWED), |(a, b)| (a.trim(), b.trim()));
+        // `file:line: lint #hash` → `file: lint #hash`.
+        let key = match written.split_once(": ") {
+            Some((place, rest)) => {
+                let file = place.rsplit_once(':').map_or(place, |(file, _)| file);
+                format!("{file}: {rest}")
+            }
+            None => written.to_string(),
+        };
+        expected.entry(key).or_default().push(Expected {
+            line: written.to_string(),
+            verdict: verdict.to_string(),
+        });
+    }
+    expected
+}
+
+#[test]
+fn moved_lines_are_the_same_finding_and_repeated_keys_count() {
+    let found = |line: u64, text: &str| Found {
+        file: "a.rs".to_string(),
+        line,
+        lint: "x".to_string(),
+        hash: line_hash(text),
+    };
+    let hash = line_hash("let p = f();");
+    assert_eq!(hash, line_hash("    let p = f();  "));
+    let expected = parse_expected(&format!(
+        "# note\na.rs:10: x #{hash} -- agree: one\na.rs:20: x #{hash} -- agree: two\n"
+    ));
+    // The same two findings, moved by 5 lines: nothing differs.
+    assert!(compare(
+        &expected,
+        &[found(15, "let p = f();"), found(25, "let p = f();")]
+    )
+    .is_empty());
+    // One of them gone, one new line of text.
+    let problems = compare(
+        &expected,
+        &[found(15, "let p = f();"), found(30, "let q = g();")],
+    );
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].starts_with("new finding: a.rs:30: x #"));
+    assert!(problems[1].starts_with("finding no longer reported: a.rs:20: x #"));
+    // Blessing keeps verdicts by key, in order, and the list's own comments.
+    let text = bless(
+        "9.9",
+        "# note\n",
+        &expected,
+        &[found(15, "let p = f();"), found(25, "let p = f();")],
+    );
+    assert!(
+        text.contains(&format!("a.rs:15: x #{hash} -- agree: one\n")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("a.rs:25: x #{hash} -- agree: two\n")),
+        "{text}"
+    );
+    assert!(text.contains("# note\n"), "{text}");
 }
 
 /// devref skips the function bodies and doc comments that cannot matter (`devref_lints::pruning`);
