@@ -40,6 +40,33 @@ fn given_back_ownership(raw: NonNull<pci::Device>) -> ARef<pci::Device> {
     unsafe { ARef::from_raw(raw) }
 }
 
+// --- Passes: the count and its ownership in other words (hyphens, spaces, case) -----------------
+
+fn ref_hyphen_counted(ptr: *mut bindings::device) -> ARef<Device> {
+    // SAFETY: `ptr` is ref-counted, and the caller's reference keeps it above zero.
+    unsafe { Device::get_device(ptr) }
+}
+
+fn ref_space_count(ptr: *mut bindings::device) -> ARef<Device> {
+    // SAFETY: The Ref Count of `ptr` is non-zero while the bus holds it.
+    unsafe { Device::get_device(ptr) }
+}
+
+fn kref(ptr: *mut bindings::device) -> ARef<Device> {
+    // SAFETY: the device's kref is held by the bus for this call.
+    unsafe { Device::get_device(ptr) }
+}
+
+fn initial_reference(raw: NonNull<pci::Device>) -> ARef<pci::Device> {
+    // SAFETY: `pci_alloc_dev()` handed us the initial reference, and we still own that reference.
+    unsafe { ARef::from_raw(raw) }
+}
+
+fn taken_which_we_own(raw: NonNull<pci::Device>) -> ARef<pci::Device> {
+    // SAFETY: this is the reference taken in `grab`, which we own.
+    unsafe { ARef::from_raw(raw) }
+}
+
 // --- Passes: delegation to a contract that states the reference count ---------------------------
 
 /// Borrows the device for as long as `'a`.
@@ -81,6 +108,17 @@ impl Counted {
 }
 
 // --- Reported -----------------------------------------------------------------------------------
+
+/// Look-alikes of the forms above: "ref" and "count" apart from each other, and an initial value.
+fn ref_and_count_apart(ptr: *mut bindings::device) -> ARef<Device> {
+    // SAFETY: `ptr` is a valid ref; we count on the bus for it.
+    unsafe { Device::get_device(ptr) } //~ safety_comment_missing_refcount
+}
+
+fn initial_value(ptr: *mut bindings::device) -> ARef<Device> {
+    // SAFETY: `ptr` keeps its initial value, a valid device.
+    unsafe { Device::get_device(ptr) } //~ safety_comment_missing_refcount
+}
 
 fn only_valid(ptr: *mut bindings::device) -> ARef<Device> {
     // SAFETY: `ptr` is a valid pointer to a `struct device`.

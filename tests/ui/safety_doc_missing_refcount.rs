@@ -84,6 +84,23 @@ pub unsafe fn counted_valid_during_call(ptr: *mut bindings::device) -> ARef<Devi
     unsafe { Device::get_device(ptr) }
 }
 
+/// # Safety
+///
+/// `ptr` must have a non-zero refcount until the returned reference is last used, i.e. for all of
+/// `'a`.
+pub unsafe fn until_last_used<'a>(ptr: *mut bindings::device) -> &'a Device {
+    // SAFETY: Guaranteed by the safety requirements of the function.
+    unsafe { &*ptr.cast() }
+}
+
+/// # Safety
+///
+/// `ptr` must stay ref-counted (non-zero) throughout `'a`.
+pub unsafe fn throughout_a<'a>(ptr: *mut bindings::device) -> &'a Device {
+    // SAFETY: Guaranteed by the safety requirements of the function.
+    unsafe { &*ptr.cast() }
+}
+
 /// Not a device pointer: out of scope.
 pub unsafe fn not_a_device<'a>(ptr: *mut u8) -> &'a u8 {
     // SAFETY: for the test.

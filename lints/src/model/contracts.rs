@@ -47,6 +47,15 @@ const REFCOUNT: &[&str] = &[
     "reference count*",
     "refcount*",
     "refcnt",
+    // "ref-counted", "ref count": text is split at hyphens and spaces alike.
+    "ref count*",
+    "kref*",
+    "initial reference",
+    "own* that * reference",
+    "own* this * reference",
+    "reference taken",
+    "reference * took",
+    "reference * we own",
     "hold* a * reference",
     "hold* the * reference",
     "own* a * reference",
@@ -111,6 +120,10 @@ const DURATION: &[&str] = &[
     "duration when the returned",
     "lifetime of the reference",
     "while the reference exist*",
+    "for all of {lt}",
+    "throughout {lt}",
+    "until the returned reference is last used",
+    "until * returned reference * last used",
 ];
 
 const HOLDING: &[&str] = &[
