@@ -89,6 +89,49 @@ mod drm {
         Ok(())
     }
 
+    /// Beside the abstraction, but it takes a reference and releases it nowhere: a leak.
+    pub struct Leaker(*mut bindings::drm_device); //~ raw_device_ptr_field
+
+    impl Leaker {
+        pub fn new(raw: *mut bindings::drm_device) -> Self {
+            // SAFETY: `raw` is valid.
+            unsafe { bindings::drm_dev_get(raw) }; //~ manual_device_refcount
+            Self(raw)
+        }
+    }
+
+    /// Beside the abstraction, and its `Drop` puts what `new` took: it owns the count.
+    pub struct Holder(*mut bindings::drm_device);
+
+    impl Holder {
+        pub fn new(raw: *mut bindings::drm_device) -> Self {
+            // SAFETY: `raw` is valid.
+            unsafe { bindings::drm_dev_get(raw) };
+            Self(raw)
+        }
+    }
+
+    impl Drop for Holder {
+        fn drop(&mut self) {
+            // SAFETY: `new` took this reference.
+            unsafe { bindings::drm_dev_put(self.0) };
+        }
+    }
+
+    /// Beside the abstraction, and the fn that takes the reference puts it on its error path.
+    pub struct Tentative;
+
+    impl Tentative {
+        pub fn try_hold(raw: *mut bindings::drm_device) -> Result {
+            // SAFETY: `raw` is valid.
+            unsafe { bindings::drm_dev_get(raw) };
+            init(raw).inspect_err(|_| {
+                // SAFETY: the reference taken above.
+                unsafe { bindings::drm_dev_put(raw) };
+            })
+        }
+    }
+
     /// A free function is not an impl of the abstraction.
     fn release(raw: *mut bindings::drm_device) {
         // SAFETY: the caller owns a reference.

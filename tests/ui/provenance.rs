@@ -319,4 +319,27 @@ fn chip_callers(ptr: *mut bindings::platform_device, parent: &device::Device) {
     let _kept = unsafe { Chip::from_raw(ptr) };
 }
 
+// --- Dereferences of a call chain, and of a pointer cast in its `let` --------------------------
+// Both lints see the same sites: the reference is stored (unbounded_device_ref); the comment is
+// judged by where the pointer comes from.
+
+struct PciHolder<'a> {
+    pdev: &'a pci::Device,
+}
+
+/// From a borrowed `x`: alive by construction for the comment, but stored with `'static`.
+fn from_ref_chain(x: &bindings::pci_dev) -> PciHolder<'static> {
+    // SAFETY: `x` is valid.
+    let pdev = unsafe { &*core::ptr::from_ref(x).cast::<pci::Device>() };
+    PciHolder { pdev } //~ unbounded_device_ref
+}
+
+/// The pointee is known only from the `.cast::<T>()` in the `let`.
+fn cast_in_let(ptr: *mut bindings::pci_dev) -> PciHolder<'static> {
+    let p = ptr.cast::<pci::Device>();
+    // SAFETY: `p` is valid.
+    let pdev = unsafe { &*p }; //~ safety_comment_missing_refcount
+    PciHolder { pdev } //~ unbounded_device_ref
+}
+
 fn use_nonnull(_: NonNull<u8>, _: ARef<device::Device>) {}

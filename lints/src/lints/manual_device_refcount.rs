@@ -2,7 +2,7 @@ use syn::spanned::Spanned;
 
 use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
-use crate::lints::walk::{BodyScope, Hooks, ImplScope};
+use crate::lints::walk::{BodyScope, FnView, Hooks, ImplScope};
 use crate::lints::FileContext;
 use crate::model::body::get_put_call;
 use crate::model::def_map::Res;
@@ -20,8 +20,12 @@ declare_lint! {
     /// Calls are not reported where they implement the counted reference itself: in an
     /// `AlwaysRefCounted` impl, in an impl of the device abstraction that wraps the counted C type (a
     /// `get_device`/`put_device` call is accepted in any device abstraction, since every bus device
-    /// embeds a `struct device`), and in an impl of a type defined in the abstraction's own module,
-    /// such as a registration that releases the first reference on its error path. Functions that are
+    /// embeds a `struct device`), and in an impl of a type defined in the abstraction's own module
+    /// that releases what it takes: a put there is accepted (a registration that releases the first
+    /// reference on its error path), and a get only when the type puts in its `Drop` (or
+    /// `PinnedDrop`) or the same fn puts on an error path; otherwise the reference leaks, and the get
+    /// is reported. The get/put functions, with the C type each counts and its direction, are the
+    /// device catalogue's (`[refcount] get_put` in `devref.toml` adds to it). Functions that are
     /// only named like the C functions (a local `fn get_device`, a local `mod bindings`, a
     /// `dev.get_device()` method) are not reported either. A call whose name comes from a glob import
     /// (`use kernel::bindings::*`) cannot be resolved and is missed.
@@ -77,9 +81,46 @@ pub(crate) struct Finder {
     pub(crate) out: Vec<Diagnostic>,
     /// The `AlwaysRefCounted` impls of the file.
     refcount_impls: Vec<Span>,
+    /// The bodies of the fns that call a put function (on an error path, say).
+    releasing_bodies: Vec<Span>,
 }
 
 impl Hooks for Finder {
+    fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
+        // Only a fn of a type beside a device abstraction needs it; most call no get/put at all.
+        if scope.in_impl.is_none() {
+            return;
+        }
+        struct Puts<'a, 'b> {
+            cx: &'a FileContext<'b>,
+            scope: &'a BodyScope,
+            found: bool,
+        }
+        impl<'ast> syn::visit::Visit<'ast> for Puts<'_, '_> {
+            fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+                if let syn::Expr::Path(callee) = &*call.func {
+                    self.found |= get_put_call(self.cx, self.scope, callee)
+                        .is_some_and(|function| function.direction == Direction::Put);
+                }
+                syn::visit::visit_expr_call(self, call);
+            }
+            fn visit_item(&mut self, _item: &'ast syn::Item) {}
+        }
+        let mut puts = Puts {
+            cx,
+            scope,
+            found: false,
+        };
+        syn::visit::Visit::visit_block(&mut puts, func.block);
+        if puts.found {
+            let body = func.block.brace_token.span;
+            self.releasing_bodies.push(Span {
+                end: cx.source.span(body.close()).end,
+                ..cx.source.span(body.open())
+            });
+        }
+    }
+
     fn on_impl(&mut self, cx: &FileContext<'_>, scope: &BodyScope, imp: &syn::ItemImpl) {
         let Some(in_impl) = &scope.in_impl else {
             return;
@@ -105,38 +146,57 @@ impl Hooks for Finder {
             return;
         };
         let counted = RefcountCall { function };
+        let span = cx.source.span(call.span());
         if let Some(imp) = &scope.in_impl {
-            if self.refcount_impls.contains(&imp.span) || implements_refcount(model, imp, &counted)
+            let releases_here = self
+                .releasing_bodies
+                .iter()
+                .any(|body| body.start <= span.start && span.end <= body.end);
+            if self.refcount_impls.contains(&imp.span)
+                || implements_refcount(model, imp, &counted, releases_here)
             {
                 return;
             }
         }
-        let span = cx.source.span(call.span());
         self.out.push(diagnostic(model, span, &counted));
     }
 }
 
-/// Whether the impl around the call belongs to the abstraction of the counted device.
-fn implements_refcount(model: &Model, imp: &ImplScope, counted: &RefcountCall) -> bool {
+/// Whether the impl around the call belongs to the abstraction of the counted device: the
+/// abstraction itself, or a type beside it in its module that releases what it takes
+/// (`drm::device::UnregisteredDevice` drops the first reference on `drm::device::Device` when
+/// initialisation fails). A get in such a type is exempt only when the type puts in its `Drop`,
+/// or the fn itself puts (`releases_here`, an error path); otherwise the reference leaks.
+fn implements_refcount(
+    model: &Model,
+    imp: &ImplScope,
+    counted: &RefcountCall,
+    releases_here: bool,
+) -> bool {
     if model
         .device_abstraction(&imp.self_res)
         .is_some_and(|entry| counted.belongs_to(entry))
     {
         return true;
     }
-    // A type defined beside the abstraction, in its own module: `drm::device::UnregisteredDevice`
-    // drops the first reference on `drm::device::Device` when initialisation fails.
     let Res::Def(def) = imp.self_res else {
         return false;
     };
     let module = model.def_map.def(def).module;
-    model
+    let beside = model
         .devices
         .entries()
         .iter()
         .filter(|entry| counted.belongs_to(entry))
         .filter_map(|entry| entry.def)
-        .any(|abstraction| model.def_map.def(abstraction).module == module)
+        .any(|abstraction| model.def_map.def(abstraction).module == module);
+    if !beside {
+        return false;
+    }
+    match counted.function.direction {
+        Direction::Put => true,
+        Direction::Get => releases_here || model.puts_in_drop(def),
+    }
 }
 
 fn diagnostic(model: &Model, span: Span, counted: &RefcountCall) -> Diagnostic {

@@ -276,6 +276,28 @@ impl Model {
         }
     }
 
+    /// Whether a `Drop` or `PinnedDrop` impl of the type calls a catalogue put function.
+    pub fn puts_in_drop(&self, def: DefId) -> bool {
+        self.impls_of(def).any(|(item_ref, imp)| {
+            let trait_res = self.impl_trait(item_ref, imp);
+            let written = imp.trait_path.as_ref().and_then(|p| p.last_name());
+            let is_drop = self.is_core_item(&trait_res, "ops", "Drop")
+                || self.is_kernel_item(&trait_res, "PinnedDrop")
+                || (trait_res == Res::Unknown && matches!(written, Some("Drop" | "PinnedDrop")));
+            is_drop
+                && imp.items.iter().any(|assoc| match &assoc.kind {
+                    ItemKind::Fn(sig) => sig.calls.iter().any(|callee| {
+                        callee.last_name().is_some_and(|name| {
+                            self.devices
+                                .get_put(name)
+                                .is_some_and(|f| f.direction == devices::Direction::Put)
+                        })
+                    }),
+                    _ => false,
+                })
+        })
+    }
+
     /// Whether a resolution names an item of the `kernel` crate with this final name
     /// (kernel items move between modules across releases: `types::ARef` became `sync::aref::ARef`).
     pub fn is_kernel_item(&self, res: &Res, name: &str) -> bool {
