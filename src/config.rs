@@ -2,6 +2,7 @@
 //!
 //! ```toml
 //! exclude = ["drivers/staging/**"]
+//! lint_cfg_test = false            # items under #[cfg(test)]: not part of the build
 //!
 //! [lints]
 //! raw_device_ptr_field = "deny"
@@ -37,6 +38,8 @@ pub struct Config {
     pub refcount_vocabulary: Vec<String>,
     pub get_put: Vec<String>,
     pub exclude: Vec<String>,
+    /// Lint items under `#[cfg(test)]` too.
+    pub lint_cfg_test: bool,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +53,8 @@ struct RawConfig {
     refcount: RawRefcount,
     #[serde(default)]
     exclude: Vec<String>,
+    #[serde(default)]
+    lint_cfg_test: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -94,6 +99,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
         refcount_functions: raw.refcount.functions,
         refcount_vocabulary: raw.refcount.vocabulary,
         get_put: raw.refcount.get_put,
+        lint_cfg_test: raw.lint_cfg_test,
         ..Config::default()
     };
     for (name, level) in &raw.lints {

@@ -277,6 +277,7 @@ pub fn options(args: &Args) -> Result<(Options, Vec<String>), String> {
         get_put: config.get_put,
         refcount_functions: config.refcount_functions,
         refcount_vocabulary: config.refcount_vocabulary,
+        lint_cfg_test: config.lint_cfg_test,
         parse_everything: false,
     };
     Ok((options, config.exclude))

@@ -236,3 +236,24 @@ fn lints_and_explain_subcommands() {
             .expect("docs/lints.md");
     assert_eq!(String::from_utf8_lossy(&output.stdout), expected);
 }
+
+#[test]
+fn cfg_test_items_are_left_out_unless_configured() {
+    let code = "use kernel::bindings;\nstruct Kept {\n    dev: *mut bindings::device,\n}\n#[cfg(test)]\nmod tests {\n    struct Test {\n        dev: *mut kernel::bindings::device,\n    }\n}\n#[cfg(all(test, CONFIG_X))]\nstruct AlsoTest {\n    dev: *mut kernel::bindings::device,\n}\n";
+    let quiet = tree(&[("a.rs", code)]);
+    let output = devref(quiet.path(), &["--message-format", "json", "."]);
+    assert_eq!(
+        findings(&output),
+        [("devref::raw_device_ptr_field".into(), "warning".into(), 3)]
+    );
+    let linted = tree(&[("devref.toml", "lint_cfg_test = true\n"), ("a.rs", code)]);
+    let output = devref(linted.path(), &["--message-format", "json", "."]);
+    assert_eq!(
+        findings(&output),
+        [
+            ("devref::raw_device_ptr_field".into(), "warning".into(), 3),
+            ("devref::raw_device_ptr_field".into(), "warning".into(), 8),
+            ("devref::raw_device_ptr_field".into(), "warning".into(), 13),
+        ]
+    );
+}

@@ -553,6 +553,9 @@ fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), B
     }
     match parse_nested(text, within_limits) {
         Ok(mut ast) => {
+            if !options.lint_cfg_test {
+                pruning::strip_cfg_test(&mut ast);
+            }
             // Lowering's macro bodies are dropped with this cache: kept until the lints run, they
             // would all be alive at the peak, while every syntax tree waits for the model.
             let mut tree = lower_file(source, &ast, &MacroCache::default());

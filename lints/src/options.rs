@@ -13,6 +13,9 @@ pub struct Options {
     pub refcount_functions: Vec<String>,
     /// Extra phrases by which a SAFETY comment or doc states the reference count.
     pub refcount_vocabulary: Vec<String>,
+    /// Lint items under `#[cfg(test)]` (`lint_cfg_test = true` in `devref.toml`). They are not
+    /// part of the kernel build, so by default they are left out, like code of another config.
+    pub lint_cfg_test: bool,
     /// Parse every function body and doc comment, and keep every item's syntax, even those
     /// [`crate::pruning`] shows cannot matter; for tests that check that skipping them changes no
     /// result.

@@ -33,6 +33,24 @@ mod bodies;
 
 pub use bodies::{blank, scan_bodies, unneeded_bodies, BodyScan};
 
+#[cfg(test)]
+mod cfg_test_tests {
+    #[test]
+    fn cfg_test_items_are_stripped() {
+        let mut ast: syn::File = syn::parse_str(
+            "struct Kept;\n#[cfg(test)]\nmod tests { struct Gone; }\n#[cfg(all(test, CONFIG_X))]\nfn gone() {}\n\
+             #[cfg(not(test))]\nfn kept() {}\nimpl Kept {\n    #[cfg(test)]\n    fn gone() {}\n    fn kept() {}\n}\n\
+             mod inner { #[cfg(test)] struct Gone; struct Kept; }\n",
+        )
+        .expect("valid Rust");
+        super::strip_cfg_test(&mut ast);
+        let text = quote::quote!(#ast).to_string();
+        assert!(!text.contains("Gone") && !text.contains("gone"), "{text}");
+        assert_eq!(text.matches("Kept").count(), 3, "{text}");
+        assert!(text.contains("fn kept"), "{text}");
+    }
+}
+
 use std::ops::Range;
 
 use crate::comments::scan_line_comment;
@@ -139,6 +157,83 @@ fn next_is_item_name(rest: &[u8], colon: bool) -> bool {
         i += 1;
     }
     rest.get(i) == Some(&b':') && rest.get(i + 1) != Some(&b':')
+}
+
+/// Drops the items under `#[cfg(test)]` (also `#[cfg(all(test, …))]`), and the impl items and
+/// nested module items so marked, before lowering: they are not part of the kernel build.
+pub fn strip_cfg_test(ast: &mut syn::File) {
+    strip_cfg_test_items(&mut ast.items);
+}
+
+fn strip_cfg_test_items(items: &mut Vec<syn::Item>) {
+    items.retain(|item| !is_cfg_test(item_attrs(item)));
+    for item in items {
+        match item {
+            syn::Item::Mod(module) => {
+                if let Some((_, items)) = &mut module.content {
+                    strip_cfg_test_items(items);
+                }
+            }
+            syn::Item::Impl(imp) => imp.items.retain(|item| !is_cfg_test(impl_item_attrs(item))),
+            _ => {}
+        }
+    }
+}
+
+fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
+    match item {
+        syn::Item::Const(i) => &i.attrs,
+        syn::Item::Enum(i) => &i.attrs,
+        syn::Item::ExternCrate(i) => &i.attrs,
+        syn::Item::Fn(i) => &i.attrs,
+        syn::Item::ForeignMod(i) => &i.attrs,
+        syn::Item::Impl(i) => &i.attrs,
+        syn::Item::Macro(i) => &i.attrs,
+        syn::Item::Mod(i) => &i.attrs,
+        syn::Item::Static(i) => &i.attrs,
+        syn::Item::Struct(i) => &i.attrs,
+        syn::Item::Trait(i) => &i.attrs,
+        syn::Item::TraitAlias(i) => &i.attrs,
+        syn::Item::Type(i) => &i.attrs,
+        syn::Item::Union(i) => &i.attrs,
+        syn::Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+fn impl_item_attrs(item: &syn::ImplItem) -> &[syn::Attribute] {
+    match item {
+        syn::ImplItem::Const(i) => &i.attrs,
+        syn::ImplItem::Fn(i) => &i.attrs,
+        syn::ImplItem::Type(i) => &i.attrs,
+        syn::ImplItem::Macro(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+/// `#[cfg(test)]` or `#[cfg(all(test, …))]`: compiled only for tests.
+fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        if !attr.path().is_ident("cfg") {
+            return false;
+        }
+        let Ok(meta) = attr.parse_args::<syn::Meta>() else {
+            return false;
+        };
+        match meta {
+            syn::Meta::Path(path) => path.is_ident("test"),
+            syn::Meta::List(list) if list.path.is_ident("all") => list
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+                )
+                .is_ok_and(|parts| {
+                    parts
+                        .iter()
+                        .any(|part| matches!(part, syn::Meta::Path(path) if path.is_ident("test")))
+                }),
+            _ => false,
+        }
+    })
 }
 
 /// Drops from a lowered file's syntax tree the items that the lints' walk finds nothing in (see

@@ -96,3 +96,22 @@ struct GenericPtr<T> {
 struct Borrowed<'a> {
     dev: &'a device::Device,
 }
+
+/// A marker holds no pointer: `PhantomData<(T, *mut bindings::device)>` stores nothing.
+struct Marker<T> {
+    _marker: core::marker::PhantomData<(T, *mut bindings::device)>,
+    _plain: PhantomData<*const bindings::pci_dev>,
+}
+
+use core::marker::PhantomData;
+
+/// A type of the crate that is only named `PhantomData` does store what it holds.
+mod lookalike {
+    use kernel::bindings;
+
+    pub struct PhantomData<T>(pub T);
+
+    pub struct Holder {
+        pub dev: PhantomData<*mut bindings::device>, //~ raw_device_ptr_field
+    }
+}

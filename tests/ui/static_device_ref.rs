@@ -82,3 +82,8 @@ static NAMES: &[&str] = &["a", "b"];
 fn lookup() -> Option<&'static Device> {
     None
 }
+
+/// A marker holds no reference: a `PhantomData<&'static Device>` field stores nothing.
+struct Marker {
+    _marker: core::marker::PhantomData<&'static Device>,
+}

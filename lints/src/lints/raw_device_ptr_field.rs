@@ -80,7 +80,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
 
 fn device_pointers<'m>(model: &'m Model, field: &Field, scope: &Scope) -> Vec<Finding<'m>> {
     let mut findings = Vec::new();
-    model.walk_type(&field.ty, scope, &mut |site| {
+    model.walk_stored_type(&field.ty, scope, &mut |site| {
         let pointee = match &site.ty.kind {
             TypeKind::Ptr { pointee, .. } => Some((pointee.as_ref(), false)),
             TypeKind::Path(path) => {

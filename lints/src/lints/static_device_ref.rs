@@ -83,7 +83,7 @@ fn owner(item: &Item) -> &str {
 /// Every `&'static` reference to a device abstraction or C device reachable in `ty`.
 pub fn static_device_refs<'m>(model: &'m Model, ty: &TypeRef, scope: &Scope) -> Vec<StaticRef<'m>> {
     let mut found = Vec::new();
-    model.walk_type(ty, scope, &mut |site| {
+    model.walk_stored_type(ty, scope, &mut |site| {
         let TypeKind::Ref {
             lifetime: Some(lifetime),
             referent,

@@ -178,6 +178,29 @@ impl Model {
         self.walk_inner(ty, scope, None, visit, 0, true);
     }
 
+    /// Like [`Model::walk_type`], but only into what a value of the type stores: a `PhantomData<T>`
+    /// holds no `T` (`PhantomData<(T, *mut bindings::device)>` holds no pointer).
+    pub fn walk_stored_type(
+        &self,
+        ty: &TypeRef,
+        scope: &Scope,
+        visit: &mut dyn FnMut(&TypeSite<'_>) -> Walk,
+    ) {
+        self.walk_type(ty, scope, &mut |site| {
+            if let TypeKind::Path(path) = &site.ty.kind {
+                if path.last_name() == Some("PhantomData") {
+                    let res = self.resolve_type_path(path, site.scope);
+                    let phantom = self.is_core_item(&res, "marker", "PhantomData")
+                        || matches!(res, Res::Unknown);
+                    if phantom {
+                        return Walk::Skip;
+                    }
+                }
+            }
+            visit(site)
+        });
+    }
+
     /// Like [`Model::walk_type`], but only what is written: aliases are not looked through.
     pub fn walk_written_type(
         &self,
