@@ -27,8 +27,9 @@ declare_lint! {
     /// is reported. The get/put functions, with the C type each counts and its direction, are the
     /// device catalogue's (`[refcount] get_put` in `devref.toml` adds to it). Functions that are
     /// only named like the C functions (a local `fn get_device`, a local `mod bindings`, a
-    /// `dev.get_device()` method) are not reported either. A call whose name comes from a glob import
-    /// (`use kernel::bindings::*`) cannot be resolved and is missed.
+    /// `dev.get_device()` method) are not reported either. A call whose name comes from `use kernel::bindings::*`
+    /// (or `use bindings::*`) is resolved through that glob; a name from any other glob (`use
+    /// some::module::*` of a crate devref does not lint) cannot be, and is missed.
     ///
     /// ### Why is this bad
     /// A reference taken by hand must be dropped by hand, exactly once, on every path: early returns,

@@ -469,7 +469,18 @@ impl DefMap {
                     Namespace::Types if PRIMITIVES.contains(&first) => {
                         Res::Primitive(first.to_string())
                     }
-                    _ => prelude(first),
+                    _ => match prelude(first) {
+                        // `use kernel::bindings::*`: a C name (snake_case) nothing else defines is
+                        // the bindings crate's. Other external globs (`kernel::prelude::*`) cannot
+                        // be looked into.
+                        Res::Unknown
+                            if first.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                                && self.has_bindings_glob(module) =>
+                        {
+                            Res::External(vec!["bindings".to_string(), first.to_string()])
+                        }
+                        found => found,
+                    },
                 },
                 found => found,
             },
@@ -500,6 +511,13 @@ impl DefMap {
         let mut path = vec!["kernel".to_string()];
         path.extend(rest.iter().map(|s| s.to_string()));
         Some(Res::External(normalize_external(path)))
+    }
+
+    fn has_bindings_glob(&self, module: ModuleId) -> bool {
+        self.module(module)
+            .glob_targets
+            .iter()
+            .any(is_bindings_crate)
     }
 
     fn extern_crate(&self, name: &str) -> Res {
@@ -634,14 +652,19 @@ impl DefMap {
                 let global = entry.import.global;
                 let mut bindings = Vec::new();
                 if entry.import.glob {
-                    let target = self.resolve_names(
+                    let mut target = self.resolve_names(
                         module,
                         &names,
                         global,
                         Namespace::Types,
                         extern_fallback,
                     );
-                    if matches!(target, Res::Module(_) | Res::Def(_)) {
+                    // `use bindings::*;` names the crate itself.
+                    if target == Res::Unknown && extern_fallback && names.len() == 1 {
+                        target = self.extern_crate(names[0]);
+                    }
+                    if matches!(target, Res::Module(_) | Res::Def(_)) || is_bindings_crate(&target)
+                    {
                         bindings.push((Namespace::Types, target));
                     } else if target != Res::Unknown {
                         // An external glob: nothing to look through, but it is resolved.
@@ -670,6 +693,11 @@ impl DefMap {
 }
 
 /// `crate::…`, which a partial kernel crate may resolve outside the linted files.
+/// The `bindings` crate (`kernel::bindings` re-exports it): every C name lives there.
+fn is_bindings_crate(res: &Res) -> bool {
+    matches!(res, Res::External(path) if path.len() == 1 && path[0] == "bindings")
+}
+
 fn is_crate_relative(names: &[&str], global: bool) -> bool {
     !global && names.first() == Some(&"crate")
 }
