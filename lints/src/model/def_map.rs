@@ -513,6 +513,13 @@ impl DefMap {
         Some(Res::External(normalize_external(path)))
     }
 
+    /// The module is in a linted `kernel` crate rooted at its `lib.rs` (a crate made of a lone
+    /// `rust/kernel` file is partial, and `partial_kernel_fallback` answers for it).
+    fn is_whole_kernel_crate(&self, module: ModuleId) -> bool {
+        let krate = &self.crates[self.module(module).krate as usize];
+        krate.name == "kernel" && krate.partial_kernel_path.is_none()
+    }
+
     fn has_bindings_glob(&self, module: ModuleId) -> bool {
         self.module(module)
             .glob_targets
@@ -536,7 +543,17 @@ impl DefMap {
                         .parent
                         .map_or(Res::Unknown, Res::Module);
                 }
-                self.resolve_in_module(*module, name, ns)
+                match self.resolve_in_module(*module, name, ns) {
+                    // A linted `kernel` crate that does not define the name (a patch's part of
+                    // `rust/kernel`, a sparse checkout) still has it: the built-in knowledge of
+                    // the kernel crate answers, as when no part of it is linted.
+                    Res::Unknown if self.is_whole_kernel_crate(*module) => {
+                        let mut path = self.module_path(*module);
+                        path.push(name.to_string());
+                        Res::External(normalize_external(path))
+                    }
+                    found => found,
+                }
             }
             Res::External(path) => {
                 let mut path = path.clone();
