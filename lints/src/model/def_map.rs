@@ -171,7 +171,8 @@ impl DefMap {
             let path = &path_of[&root];
             let krate = map.crates.len() as u32;
             let root_module = map.new_module(krate, None, None, Some(root), 0);
-            let partial_kernel_path = partial_kernel_path(path);
+            let partial_kernel_path =
+                partial_kernel_path(path).or_else(|| kernel_fragment_path(path, tree_of[&root]));
             map.crates.push(CrateData {
                 name: if partial_kernel_path.is_some() {
                     "kernel".to_string()
@@ -926,6 +927,42 @@ fn module_dir(tree: &ItemTree, node: u32, file_path: &Path, mod_rs: bool) -> Pat
         dir.push(name);
     }
     dir
+}
+
+/// A file of the kernel crate that sits elsewhere (a copy, a patch's new file in a scratch
+/// folder): it writes `crate::bindings` but defines no `bindings`, so it is part of the kernel
+/// crate wherever it sits. `device.rs` is then `kernel::device`, as `rust/kernel/device.rs` is.
+fn kernel_fragment_path(path: &Path, tree: &ItemTree) -> Option<Vec<String>> {
+    if path
+        .file_name()
+        .is_some_and(|name| name == "lib.rs" || name == "main.rs")
+    {
+        return None;
+    }
+    let defines_bindings = tree
+        .items
+        .iter()
+        .any(|item| item.name.as_deref() == Some("bindings"));
+    let writes_crate_bindings = tree.items.iter().any(|item| match &item.kind {
+        ItemKind::Use(imports) => imports.iter().any(|import| {
+            !import.global
+                && import.path.first().is_some_and(|first| first == "crate")
+                && import
+                    .path
+                    .get(1)
+                    .is_some_and(|second| second == "bindings")
+        }),
+        _ => false,
+    });
+    if defines_bindings || !writes_crate_bindings {
+        return None;
+    }
+    // `pci/mod.rs` is the module `pci`.
+    let stem = match path.file_stem()?.to_str()? {
+        "mod" => path.parent()?.file_name()?.to_str()?,
+        stem => stem,
+    };
+    Some(vec!["kernel".to_string(), stem.to_string()])
 }
 
 /// `rust/kernel/drm/device.rs` linted without `rust/kernel/lib.rs` is `kernel::drm::device`.
