@@ -87,3 +87,14 @@ fn lookup() -> Option<&'static Device> {
 struct Marker {
     _marker: core::marker::PhantomData<&'static Device>,
 }
+
+// A `static` declared inside a macro whose grammar is known counts as the static it expands to.
+kernel::sync::global_lock! {
+    // SAFETY: Initialized in module initializer before first use.
+    unsafe(uninit) static LOCKED: Mutex<Option<&'static pci::Device<Bound>>> = None; //~ static_device_ref
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: Initialized in module initializer before first use.
+    unsafe(uninit) static COUNTED: Mutex<Option<ARef<pci::Device>>> = None;
+}

@@ -226,8 +226,32 @@ pub fn parse_body(mac: &Macro) -> MacroBody {
     }
     match parse_items.parse2(mac.tokens.clone()) {
         Ok(items) if !items.is_empty() => MacroBody::Items(items),
-        _ => MacroBody::Opaque,
+        // `global_lock! { unsafe(uninit) static X: Mutex<T> = …; }`: a static behind a marker.
+        _ => match parse_items.parse2(strip_static_markers(mac.tokens.clone())) {
+            Ok(items) if !items.is_empty() => MacroBody::Items(items),
+            _ => MacroBody::Opaque,
+        },
     }
+}
+
+/// Drops the `unsafe(…)` marker that `global_lock!` writes before `static`, so that the item
+/// parses as the `static` the macro expands to. Spans are kept.
+fn strip_static_markers(tokens: TokenStream) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    let mut index = 0;
+    while index < trees.len() {
+        let is_marker = matches!(&trees[index], TokenTree::Ident(ident) if ident == "unsafe")
+            && matches!(trees.get(index + 1), Some(TokenTree::Group(group)) if group.delimiter() == proc_macro2::Delimiter::Parenthesis)
+            && matches!(trees.get(index + 2), Some(TokenTree::Ident(ident)) if ident == "static");
+        if is_marker {
+            index += 2;
+            continue;
+        }
+        out.push(trees[index].clone());
+        index += 1;
+    }
+    out.into_iter().collect()
 }
 
 /// `pin_init!(Self { a <- init, b: x, .. })` uses `<-` for in-place fields; rewrite it to `:` so the
