@@ -84,3 +84,21 @@ fn probe_helper(dev: &Device<Core>) -> u32 {
     let _ = helper.dev;
     0
 }
+
+// Lifetime family macros name a family by its member: `ForLt!(X<'static>)` is a `'static` borrow.
+mod families {
+    use kernel::device::Bound;
+    use kernel::pci;
+
+    struct MyData<'bound> {
+        pdev: &'bound pci::Device<Bound>,
+    }
+
+    struct Registration {
+        data: ForLt!(MyData<'static>), //~ device_lifetime_escape
+        generic: ForLt!(for<'a> MyData<'a>),
+        elided: ForLt!(MyData<'_>),
+    }
+
+    type Covariant = CovariantForLt!(MyData<'static>); //~ device_lifetime_escape
+}

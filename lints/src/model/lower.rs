@@ -695,6 +695,10 @@ impl Lowerer<'_> {
             syn::Type::TraitObject(t) => TypeKind::Bounds(self.bounds(&t.bounds)),
             syn::Type::Never(_) => TypeKind::Never,
             syn::Type::Infer(_) => TypeKind::Infer,
+            syn::Type::Macro(m) => match lifetime_family_member(&m.mac) {
+                Some(member) => return self.ty(&member),
+                None => TypeKind::Opaque,
+            },
             _ => TypeKind::Opaque,
         };
         TypeRef { kind, span }
@@ -811,6 +815,23 @@ impl Lowerer<'_> {
 }
 
 /// The identifier without a raw `r#` prefix.
+/// The member type a lifetime family macro names: `T<'a>` in `ForLt!(for<'a> T<'a>)`, `T<'_>` in
+/// `ForLt!(T<'_>)` (also `CovariantForLt!`). The family borrows what its member borrows, so a
+/// `ForLt!(MyData<'static>)` is a `'static` borrow like `MyData<'static>`.
+fn lifetime_family_member(mac: &syn::Macro) -> Option<syn::Type> {
+    let name = mac.path.segments.last()?.ident.to_string();
+    if name != "ForLt" && name != "CovariantForLt" {
+        return None;
+    }
+    let parser = |input: syn::parse::ParseStream<'_>| -> syn::Result<syn::Type> {
+        if input.peek(syn::Token![for]) {
+            let _: syn::BoundLifetimes = input.parse()?;
+        }
+        input.parse()
+    };
+    syn::parse::Parser::parse2(parser, mac.tokens.clone()).ok()
+}
+
 pub fn ident_text(ident: &syn::Ident) -> String {
     let text = ident.to_string();
     match text.strip_prefix("r#") {
