@@ -204,9 +204,9 @@ fn diagnostic(model: &Model, span: Span, counted: &RefcountCall) -> Diagnostic {
     let function = &counted.function.function;
     let c_type = counted.function.c_type.as_deref();
     let entry = c_type.and_then(|c_type| model.devices.by_c_type(c_type));
-    let aref = entry.map_or_else(
+    let aref = entry.and_then(|entry| entry.aref()).map_or_else(
         || "an `ARef` of the device's Rust abstraction".to_string(),
-        |entry| format!("an `ARef<{}>`", entry.short_name),
+        |aref| format!("an `{aref}`"),
     );
     let object = c_type.map_or_else(
         || "a device".to_string(),

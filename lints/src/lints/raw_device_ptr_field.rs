@@ -12,7 +12,15 @@ declare_lint! {
     /// ### What it does
     /// Finds fields of structs, enums and unions that hold a raw pointer to a reference-counted kernel
     /// device (`*mut bindings::device`, `NonNull<bindings::pci_dev>`, …), also inside `Option`, arrays,
-    /// tuples, generic arguments and type aliases.
+    /// tuples, generic arguments and type aliases (not inside `PhantomData`, which stores nothing).
+    ///
+    /// The device C types are those of devref's catalogue: the C types of the Rust abstractions
+    /// (hand-written), and every C type that the kernel's headers define with an embedded
+    /// `struct device` (`i2c_adapter`, `input_dev`, `spi_device`, `net_device`, …), with their
+    /// get/put functions. That second table is generated from the `include/` headers of Linux 7.3 by
+    /// `tools/device_catalogue.py`, which says what it counts as a get or a put; `[devices]` and
+    /// `[refcount] get_put` in `devref.toml` add to both. For a C type that no Rust abstraction wraps,
+    /// the fix names no `ARef<…>` type.
     ///
     /// ### Why is this bad
     /// A raw pointer carries no lifetime and holds no reference count. Nothing stops the struct from
@@ -230,9 +238,16 @@ fn diagnostic(
     } else {
         format!("pointer to `bindings::{c_type}`")
     };
-    let fix = format!("ARef<{}>", finding.entry.short_name);
     let mut diagnostic =
         Diagnostic::lint(&RAW_DEVICE_PTR_FIELD, finding.span, message).with_label(label);
+    let Some(fix) = finding.entry.aref() else {
+        // A C device type the kernel crate has no abstraction of: no `ARef` to name.
+        return diagnostic
+            .with_help(format!(
+                "hold a counted reference instead: an `ARef` of a Rust abstraction of `bindings::{c_type}` that implements `AlwaysRefCounted` with its get/put functions"
+            ))
+            .with_note("an `ARef` owns a reference count on the device, so the device stays allocated for as long as the field exists, even after unbind");
+    };
     let exact_alias = finding.through_alias
         && finding.span == field.ty.span
         && pointer_is_whole_type(model, field, scope);

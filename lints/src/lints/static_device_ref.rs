@@ -133,7 +133,12 @@ fn bound_context(model: &Model, referent: &TypeRef, scope: &Scope) -> Option<&'s
 }
 
 fn diagnostic(place: &str, found: &StaticRef<'_>) -> Diagnostic {
-    let fix = format!("ARef<{}>", found.entry.short_name);
+    let fix = found.entry.aref().unwrap_or_else(|| {
+        format!(
+            "ARef<…>` of a Rust abstraction of `bindings::{}",
+            found.entry.c_type
+        )
+    });
     let message = format!(
         "{place} holds a `&'static` reference to a device, but a device can be unbound and freed while the reference still exists"
     );
@@ -144,10 +149,12 @@ fn diagnostic(place: &str, found: &StaticRef<'_>) -> Diagnostic {
     };
     let mut diagnostic =
         Diagnostic::lint(&STATIC_DEVICE_REF, found.report_span, message).with_label(label);
-    if found.through_alias {
-        diagnostic = diagnostic
-            .with_secondary(found.ref_span, "the `&'static` reference is written here")
-            .with_help(format!("store a counted reference instead: `{fix}`"));
+    if found.through_alias || found.entry.aref().is_none() {
+        if found.through_alias {
+            diagnostic = diagnostic
+                .with_secondary(found.ref_span, "the `&'static` reference is written here");
+        }
+        diagnostic = diagnostic.with_help(format!("store a counted reference instead: `{fix}`"));
     } else {
         diagnostic = diagnostic.with_suggestion(
             "store a counted reference instead",

@@ -126,7 +126,10 @@ fn untied_conversion<'m>(
         trait_name: segment.name.clone(),
         input,
         output: &imp.self_ty,
-        device: entry.short_name.clone(),
+        device: match entry.short_name.as_str() {
+            "" => format!("bindings::{}", entry.c_type),
+            short => short.to_string(),
+        },
     })
 }
 
@@ -335,10 +338,16 @@ impl Flow<'_, '_, '_> {
         let diagnostic = Diagnostic::lint(&UNBOUNDED_DEVICE_REF, at, message)
             .with_label("stored here")
             .with_secondary(origin.span, "reference with an unchecked lifetime made here")
-            .with_help(format!(
-                "store a counted reference instead: convert it with `ARef::from(dev)` or `dev.into()` and keep an `ARef<{}>`",
-                origin.entry_name
-            ))
+            .with_help(match origin.entry_name.strip_prefix("bindings::") {
+                // A C device type with no Rust abstraction: no `ARef` to name.
+                Some(c_type) => format!(
+                    "store a counted reference instead: an `ARef` of a Rust abstraction of `bindings::{c_type}` that implements `AlwaysRefCounted`"
+                ),
+                None => format!(
+                    "store a counted reference instead: convert it with `ARef::from(dev)` or `dev.into()` and keep an `ARef<{}>`",
+                    origin.entry_name
+                ),
+            })
             .with_note("a reference made from a raw pointer may be used only while the caller guarantees the device is alive: within the function, or for a lifetime tied to a borrow");
         self.out.push(diagnostic);
     }

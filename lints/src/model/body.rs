@@ -1277,9 +1277,14 @@ impl<'a, 'b> Pointers<'a, 'b> {
     /// How to name a device type: a refcounted abstraction, or a C device type.
     fn device_name(&self, res: &Res) -> Option<String> {
         let model = self.cx.model;
-        model
-            .refcounted_device(res)
-            .or_else(|| model.c_device(res).map(|entry| entry.short_name.clone()))
+        model.refcounted_device(res).or_else(|| {
+            model
+                .c_device(res)
+                .map(|entry| match entry.short_name.as_str() {
+                    "" => format!("bindings::{}", entry.c_type),
+                    short => short.to_string(),
+                })
+        })
     }
 
     /// The device reference `expr` makes from a raw pointer, with a lifetime nothing checks: a

@@ -16,6 +16,14 @@ pub struct DeviceEntry {
     pub def: Option<DefId>,
 }
 
+impl DeviceEntry {
+    /// The counted reference a fix suggests, `ARef<pci::Device>`; `None` for a C device type that
+    /// has no Rust abstraction to count it with.
+    pub fn aref(&self) -> Option<String> {
+        (!self.short_name.is_empty()).then(|| format!("ARef<{}>", self.short_name))
+    }
+}
+
 /// Built-in pairs for code linted without the `kernel` crate. Several paths may name one abstraction
 /// (re-exports, older kernels).
 const BUILT_IN: &[(&str, &str, &str)] = &[
@@ -71,6 +79,11 @@ pub const BUILT_IN_GET_PUT: &[(&str, &str, Direction)] = &[
     ("fwctl_get", "fwctl_device", Direction::Get),
     ("fwctl_put", "fwctl_device", Direction::Put),
     ("pwmchip_put", "pwm_chip", Direction::Put),
+    // `net_device` is counted by its own functions, named otherwise than the generator finds.
+    ("dev_hold", "net_device", Direction::Get),
+    ("dev_put", "net_device", Direction::Put),
+    ("netdev_hold", "net_device", Direction::Get),
+    ("netdev_put", "net_device", Direction::Put),
 ];
 
 /// A C function that takes or drops a reference on a device.
@@ -128,15 +141,38 @@ impl DeviceCatalogue {
                 def: None,
             });
         }
+        // Every other C type the kernel's headers say embeds a `struct device`, with no Rust
+        // abstraction (yet): see `device_table.rs` for where the table comes from.
+        for (c_type, _header) in super::device_table::C_DEVICES {
+            if catalogue.by_c_type(c_type).is_none() {
+                catalogue.add(DeviceEntry {
+                    rust_path: String::new(),
+                    c_type: c_type.to_string(),
+                    short_name: String::new(),
+                    def: None,
+                });
+            }
+        }
+        for &(function, c_type, direction) in super::device_table::C_GET_PUT {
+            if catalogue.get_put(function).is_none() {
+                catalogue.get_put.push(GetPut {
+                    function: function.to_string(),
+                    c_type: Some(c_type.to_string()),
+                    direction,
+                });
+            }
+        }
         catalogue
     }
 
     /// Adds a pair; a pair for a C type that is already known keeps the first entry's fix spelling.
     pub fn add(&mut self, entry: DeviceEntry) {
         let index = self.entries.len();
-        self.by_rust_path
-            .entry(entry.rust_path.clone())
-            .or_insert(index);
+        if !entry.rust_path.is_empty() {
+            self.by_rust_path
+                .entry(entry.rust_path.clone())
+                .or_insert(index);
+        }
         self.by_c_type.entry(entry.c_type.clone()).or_insert(index);
         if let Some(def) = entry.def {
             self.by_def.entry(def).or_insert(index);
