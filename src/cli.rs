@@ -121,6 +121,11 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
+    /// Take crate roots and names from this `rust-project.json` (`make LLVM=1 rust-analyzer` writes
+    /// one); by default one in a linted folder is used.
+    #[arg(long, value_name = "FILE")]
+    pub project: Option<PathBuf>,
+
     #[command(flatten)]
     pub levels: LevelArgs,
 

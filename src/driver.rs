@@ -82,7 +82,7 @@ pub type WrapJson<'a> = &'a dyn Fn(&SourceFile, Value) -> String;
 
 /// A lint run, shaped by `hooks`.
 pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
-    let (options, config_excludes) = match options(args) {
+    let (mut options, config_excludes) = match options(args) {
         Ok(found) => found,
         Err(message) => {
             eprintln!("error: {message}");
@@ -156,6 +156,14 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
             }
         },
         None => changes.as_ref().map(crate::diff::Changes::reported),
+    };
+    // A `rust-project.json` names the crates: their roots and names.
+    options.crate_roots = match crate::project::crate_roots(args, &sources) {
+        Ok(roots) => roots,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_USAGE;
+        }
     };
     let fix_paths = args
         .fix
@@ -278,6 +286,7 @@ pub fn options(args: &Args) -> Result<(Options, Vec<String>), String> {
         refcount_functions: config.refcount_functions,
         refcount_vocabulary: config.refcount_vocabulary,
         lint_cfg_test: config.lint_cfg_test,
+        crate_roots: Vec::new(),
         parse_everything: false,
     };
     Ok((options, config.exclude))

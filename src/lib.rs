@@ -10,6 +10,7 @@ pub mod driver;
 pub mod fix;
 pub mod formats;
 pub mod hook;
+pub mod project;
 pub mod render;
 pub mod report_only;
 pub mod review;

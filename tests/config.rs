@@ -257,3 +257,74 @@ fn cfg_test_items_are_left_out_unless_configured() {
         ]
     );
 }
+
+/// A `rust-project.json` laid out as `make LLVM=1 rust-analyzer` writes it names the crates: the
+/// crate rooted at `lib/widgets.rs` is `widget_core`, which the driver names (by its path alone it
+/// would be `widgets`).
+#[test]
+fn rust_project_json_names_the_crates() {
+    const PROJECT: &str = r#"{
+  "crates": [
+    {
+      "display_name": "core",
+      "root_module": "/usr/lib/rustlib/src/rust/library/core/src/lib.rs",
+      "deps": [],
+      "cfg": [],
+      "edition": "2021",
+      "env": {},
+      "is_workspace_member": false,
+      "is_proc_macro": false
+    },
+    {
+      "display_name": "widget_core",
+      "root_module": "lib/widgets.rs",
+      "deps": [{"crate": 0, "name": "core"}],
+      "cfg": ["CONFIG_WIDGET"],
+      "edition": "2021",
+      "env": {"RUST_MODFILE": "This is only for rust-analyzer"},
+      "is_workspace_member": true,
+      "is_proc_macro": false
+    },
+    {
+      "display_name": "widget_driver",
+      "root_module": "drivers/widget_driver.rs",
+      "deps": [{"crate": 0, "name": "core"}, {"crate": 1, "name": "widget_core"}],
+      "cfg": [],
+      "edition": "2021",
+      "env": {},
+      "is_workspace_member": true,
+      "is_proc_macro": false
+    }
+  ],
+  "sysroot": "/usr/lib/rustlib",
+  "sysroot_src": "/usr/lib/rustlib/src/rust/library"
+}
+"#;
+    let files = [
+        (
+            "lib/widgets.rs",
+            "use kernel::bindings;\nuse kernel::types::Opaque;\n#[repr(transparent)]\npub struct Device(Opaque<bindings::widget_device>);\nimpl AsRef<kernel::device::Device> for Device {\n    fn as_ref(&self) -> &kernel::device::Device {\n        // SAFETY: `dev` is embedded in `self`, which the borrow keeps alive.\n        unsafe { kernel::device::Device::from_raw(&raw mut (*self.0.get()).dev) }\n    }\n}\n",
+        ),
+        (
+            "drivers/widget_driver.rs",
+            "struct Data {\n    widget: &'static widget_core::Device,\n}\n",
+        ),
+    ];
+    let guessed = tree(&files);
+    let output = devref(guessed.path(), &["--message-format", "json", "."]);
+    assert_eq!(findings(&output), []);
+    let mut with_project = files.to_vec();
+    with_project.push(("rust-project.json", PROJECT));
+    let named = tree(&with_project);
+    let output = devref(named.path(), &["--message-format", "json", "."]);
+    assert_eq!(
+        findings(&output),
+        [("devref::static_device_ref".into(), "error".into(), 2)]
+    );
+    // Named on the command line instead; a file that is no project is an error.
+    let output = devref(
+        guessed.path(),
+        &["--message-format", "json", "--project", "missing.json", "."],
+    );
+    assert_eq!(output.status.code(), Some(2));
+}

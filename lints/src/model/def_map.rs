@@ -144,6 +144,9 @@ pub struct FileInput<'a> {
     pub id: FileId,
     pub path: &'a str,
     pub tree: &'a ItemTree,
+    /// The crate this file is the root of, by a `rust-project.json`; guessed from the path when
+    /// `None`.
+    pub crate_name: Option<&'a str>,
 }
 
 impl DefMap {
@@ -160,6 +163,10 @@ impl DefMap {
             .collect();
 
         let claims = claim_module_files(files, &by_path, &path_of);
+        let named: HashMap<FileId, &str> = files
+            .iter()
+            .filter_map(|f| Some((f.id, f.crate_name?)))
+            .collect();
         let mut roots: Vec<FileId> = files
             .iter()
             .map(|f| f.id)
@@ -171,16 +178,25 @@ impl DefMap {
             let path = &path_of[&root];
             let krate = map.crates.len() as u32;
             let root_module = map.new_module(krate, None, None, Some(root), 0);
-            let partial_kernel_path =
-                partial_kernel_path(path).or_else(|| kernel_fragment_path(path, tree_of[&root]));
+            let (name, is_library, partial_kernel_path) = match named.get(&root) {
+                // Named by the project: a crate others can name, whatever its file is called.
+                Some(name) => (name.to_string(), true, None),
+                None => {
+                    let partial_kernel_path = partial_kernel_path(path)
+                        .or_else(|| kernel_fragment_path(path, tree_of[&root]));
+                    let name = if partial_kernel_path.is_some() {
+                        "kernel".to_string()
+                    } else {
+                        crate_name(path)
+                    };
+                    let is_library = path.file_name().is_some_and(|name| name == "lib.rs");
+                    (name, is_library, partial_kernel_path)
+                }
+            };
             map.crates.push(CrateData {
-                name: if partial_kernel_path.is_some() {
-                    "kernel".to_string()
-                } else {
-                    crate_name(path)
-                },
+                name,
                 root: root_module,
-                is_library: path.file_name().is_some_and(|name| name == "lib.rs"),
+                is_library,
                 partial_kernel_path,
             });
             map.populate(root, 0, root_module, &tree_of, &claims);

@@ -78,12 +78,18 @@ pub struct Model {
 impl Model {
     /// `files` must be indexed by their `FileId`.
     pub fn build(files: Vec<ModelFile>, options: &Options) -> Model {
+        let crate_of: HashMap<&str, &str> = options
+            .crate_roots
+            .iter()
+            .map(|(file, krate)| (file.as_str(), krate.as_str()))
+            .collect();
         let inputs: Vec<FileInput<'_>> = files
             .iter()
             .map(|f| FileInput {
                 id: f.id,
                 path: &f.name,
                 tree: &f.tree,
+                crate_name: crate_of.get(f.name.as_str()).copied(),
             })
             .collect();
         let def_map = DefMap::build(&inputs);

@@ -1,0 +1,75 @@
+//! `rust-project.json`: the crate graph that `make LLVM=1 rust-analyzer` writes for the kernel.
+//!
+//! When one is found (`--project FILE`, or `rust-project.json` in a linted folder), the crates it
+//! names get their names from it, not from their paths: a crate rooted at `samples/rust/x.rs` or
+//! `drivers/gpu/nova-core/nova_core.rs` is the crate the build makes, and one that other crates
+//! depend on can be named by them even when its root is no `lib.rs`. Files it does not name keep
+//! the guessed names. Its `cfg`s and editions are not read: devref takes every `#[cfg]` but
+//! `#[cfg(test)]` as set.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::Args;
+use crate::discover::Found;
+
+#[derive(Deserialize)]
+struct Project {
+    crates: Vec<Crate>,
+}
+
+#[derive(Deserialize)]
+struct Crate {
+    root_module: PathBuf,
+    display_name: Option<String>,
+}
+
+/// `(linted file name, crate name)` of each linted file that the project names as a crate root.
+pub fn crate_roots(
+    args: &Args,
+    sources: &[(String, Found)],
+) -> Result<Vec<(String, String)>, String> {
+    let Some(file) = project_file(args) else {
+        return Ok(Vec::new());
+    };
+    let text = std::fs::read_to_string(&file)
+        .map_err(|error| format!("cannot read `{}`: {error}", file.display()))?;
+    let project: Project = serde_json::from_str(&text)
+        .map_err(|error| format!("`{}` is no rust-project.json: {error}", file.display()))?;
+    let base = file.parent().unwrap_or(Path::new("."));
+    let mut names: HashMap<PathBuf, String> = HashMap::new();
+    for krate in project.crates {
+        let Some(name) = krate.display_name else {
+            continue;
+        };
+        let root = base.join(&krate.root_module);
+        // Roots outside the linted tree (the sysroot's `core`) do not canonicalize, and need not.
+        if let Ok(root) = root.canonicalize() {
+            names.insert(root, name.replace('-', "_"));
+        }
+    }
+    Ok(sources
+        .iter()
+        .filter_map(|(name, found)| {
+            let Found::File(path) = found else {
+                return None;
+            };
+            let krate = names.get(&path.canonicalize().ok()?)?;
+            Some((name.clone(), krate.clone()))
+        })
+        .collect())
+}
+
+/// `--project FILE`, or the first `rust-project.json` in a linted folder.
+fn project_file(args: &Args) -> Option<PathBuf> {
+    if let Some(file) = &args.project {
+        return Some(file.clone());
+    }
+    args.paths
+        .iter()
+        .filter(|path| path.is_dir())
+        .map(|dir| dir.join("rust-project.json"))
+        .find(|candidate| candidate.is_file())
+}
