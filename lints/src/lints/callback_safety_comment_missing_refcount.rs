@@ -28,6 +28,13 @@ declare_lint! {
     /// reason is that the core holds a reference for the duration of the callback; saying so lets
     /// a reviewer check that the reference made here does not outlive the call.
     ///
+    /// ### Known problems
+    /// A callback is known only from a registration the linted files write as `field:
+    /// Some(path)` or `.field = Some(path)` (also inside `if … { Some(path) } else { None }`). A
+    /// function registered in a file that is not linted (a pre-commit run of one file), or passed
+    /// as an argument (`request_irq(…, Some(handler), …)`), has no role, and its comments are
+    /// `safety_comment_missing_refcount`'s.
+    ///
     /// ### Example
     /// ```rust,ignore
     /// // SAFETY: The PCI bus only ever calls the probe callback with a valid pointer to a

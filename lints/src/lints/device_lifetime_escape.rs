@@ -23,6 +23,12 @@ declare_lint! {
     /// `Devres<…>` and `DevresLt<…>` are not reported: they drop what they hold when the device is
     /// unbound. Nor is `impl ForLt for X<'static>`, where `X<'static>` only names the lifetime family.
     ///
+    /// ### Known problems
+    /// A `'static` that reaches a device borrow through a generic parameter chosen elsewhere
+    /// (`Registration<F>` with `F = ForLt!(X<'static>)` in another crate), or through
+    /// `PhantomData<F::Of<'a>>`, is not followed. Type-position macros other than `ForLt!` and
+    /// `CovariantForLt!` are opaque.
+    ///
     /// ### Example
     /// ```rust,ignore
     /// struct MyData<'bound> {

@@ -38,6 +38,11 @@ declare_lint! {
     /// dropping it releases that reference, and the device stays allocated for as long as the `ARef`
     /// exists.
     ///
+    /// ### Known problems
+    /// Only the get/put functions of the catalogue are known (see `raw_device_ptr_field`): a C
+    /// type defined in a header outside `include/` (`drivers/nvmem/internals.h`) is missed unless
+    /// `[refcount] get_put` names its functions. Calls through function pointers are not seen.
+    ///
     /// ### Example
     /// ```rust,ignore
     /// // SAFETY: `pdev` is a valid PCI device.

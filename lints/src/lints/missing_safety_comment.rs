@@ -29,6 +29,10 @@ declare_lint! {
     /// last reference is dropped is freed. Without a SAFETY comment nobody has checked, or can
     /// check in review, who holds that reference and for how long.
     ///
+    /// ### Known problems
+    /// A call is refcount-sensitive when devref can name its callee: a method call on a value
+    /// whose type needs inference (`dev.from_raw(…)` through a trait) is not classified.
+    ///
     /// ### Example
     /// ```rust,ignore
     /// let dev = unsafe { device::Device::from_raw(ptr) };

@@ -33,6 +33,11 @@ declare_lint! {
     /// unregister function. Function-pointer parameters and `Opaque<bindings::X>` are not pointers to a
     /// device either.
     ///
+    /// ### Known problems
+    /// A pointer hidden behind a generic parameter (`Holder<*mut bindings::device>` where
+    /// `Holder<T>` stores a `T`) is reported only where the argument is written, not where the
+    /// generic type is defined. C types outside the catalogue are not known.
+    ///
     /// ### Example
     /// ```rust,ignore
     /// struct MyData {

@@ -57,6 +57,15 @@ declare_lint! {
     /// someone holds a reference. The comment must say who, and for how long: that is what a
     /// reviewer needs to check.
     ///
+    /// ### Known problems
+    /// Provenance is followed through `let` bindings, casts, `addr_of!`/`&raw`, `container_of!`,
+    /// field reads and C calls in one function; a pointer returned by a Rust method whose type
+    /// needs inference (`(**self).as_ref().as_raw()`) is unknown and judged by the comment's
+    /// words alone. A pointer stored in the field of a C struct that points back to the object
+    /// containing `self` (`(*self.as_raw()).chip` of a `pwm_device` inside its `pwm_chip`) is read
+    /// as another object. The phrases are a vocabulary, not a proof: `[refcount] vocabulary` in
+    /// `devref.toml` adds to it.
+    ///
     /// ### Example
     /// ```rust,ignore
     /// // SAFETY: `bindings::drm_device::dev` is valid as long as the DRM device itself is valid.

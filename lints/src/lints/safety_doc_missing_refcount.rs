@@ -26,6 +26,11 @@ declare_lint! {
     /// the count stays non-zero, and for a borrowed reference, for as long as that reference exists.
     /// Callers can only uphold what the contract spells out.
     ///
+    /// ### Known problems
+    /// Only an `unsafe fn` that takes a raw device pointer and returns a device reference is
+    /// checked; one that returns the reference inside a type devref cannot see through (a
+    /// generic wrapper of another crate) is not.
+    ///
     /// ### Example
     /// ```rust,ignore
     /// /// # Safety

@@ -20,6 +20,11 @@ declare_lint! {
     /// `Bound` or `Core` reference is valid only while the driver is bound, so storing one as
     /// `'static` is wrong even before the device is freed.
     ///
+    /// ### Known problems
+    /// Items declared inside macro invocations are seen only where the macro's body parses as
+    /// items (`global_lock!` too); a `'static` device reference chosen through a generic parameter
+    /// elsewhere is not followed.
+    ///
     /// ### Example
     /// ```rust,ignore
     /// struct MyData {

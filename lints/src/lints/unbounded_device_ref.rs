@@ -38,6 +38,11 @@ declare_lint! {
     /// Used locally — as the kernel's callback adapters do — that is fine. Stored, it can outlive the
     /// driver's remove/unbind, and the device may be freed under it.
     ///
+    /// ### Known problems
+    /// References are followed within one function, through `let` bindings and moves, not into
+    /// the functions they are passed to; a closure that captures one is not followed either.
+    /// Conversion impls other than `TryFrom` and `From` are not checked.
+    ///
     /// ### Example
     /// ```rust,ignore
     /// let dev = unsafe { Device::from_raw(ptr) };
