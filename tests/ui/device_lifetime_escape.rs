@@ -101,4 +101,19 @@ mod families {
     }
 
     type Covariant = CovariantForLt!(MyData<'static>); //~ device_lifetime_escape
+
+    struct Plain<'x> {
+        n: &'x u32,
+    }
+
+    /// A lifetime that instantiates a type parameter's family: it reaches a device when the family
+    /// does, which only an instantiation says.
+    struct Generic<'a, F: ForLt> {
+        _data: core::marker::PhantomData<F::Of<'a>>,
+    }
+
+    struct Holder {
+        devices: Generic<'static, ForLt!(MyData<'_>)>, //~ device_lifetime_escape
+        numbers: Generic<'static, ForLt!(Plain<'_>)>,
+    }
 }

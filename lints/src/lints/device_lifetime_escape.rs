@@ -1,9 +1,9 @@
 use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
 use crate::lints::FileContext;
-use crate::model::def_map::{Namespace, Res};
-use crate::model::item_tree::{Item, ItemKind, TypeKind, TypeRef};
-use crate::model::lifetimes::{lifetime_args, DeviceLifetime};
+use crate::model::def_map::{DefId, Namespace, Res};
+use crate::model::item_tree::{GenericArg, Item, ItemKind, TypeKind, TypeRef};
+use crate::model::lifetimes::{lifetime_args, DeviceLifetime, FamilyLifetime};
 use crate::model::types::Walk;
 use crate::model::{Model, Scope};
 
@@ -19,6 +19,10 @@ declare_lint! {
     /// refuses any use after remove/unbind. Writing `'static` there throws that guarantee away: the data
     /// claims the device lives forever, and nothing stops it from being used after the device is unbound
     /// and freed.
+    ///
+    /// A lifetime that instantiates a type parameter's lifetime family (`struct Generic<'a, F:
+    /// ForLt> { _p: PhantomData<F::Of<'a>> }`) carries a device when the family does:
+    /// `Generic<'static, ForLt!(MyData<'_>)>` is reported, `ForLt!(MyData<'static>)` too.
     ///
     /// `Devres<…>` and `DevresLt<…>` are not reported: they drop what they hold when the device is
     /// unbound. Nor is `impl ForLt for X<'static>`, where `X<'static>` only names the lifetime family.
@@ -110,8 +114,78 @@ fn check_type(model: &Model, ty: &TypeRef, scope: &Scope, out: &mut Vec<Diagnost
                 out.push(diagnostic(model, name, site.ty, carried));
             }
         }
+        // `Registration<'static, ForLt!(MyData<'_>)>`: the family the lifetime instantiates
+        // borrows a device.
+        let type_args: Vec<&TypeRef> = path
+            .segments
+            .last()
+            .map(|segment| {
+                segment
+                    .args
+                    .iter()
+                    .filter_map(|arg| match arg {
+                        GenericArg::Type(ty) => Some(ty),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for family in model.family_lifetimes(def) {
+            if args.get(family.param) != Some(&"static") {
+                continue;
+            }
+            let Some(member) = type_args.get(family.family) else {
+                continue;
+            };
+            let Res::Def(member_def) = model.resolve_type(member, site.scope) else {
+                continue;
+            };
+            if let Some(carried) = model.device_lifetimes(member_def).first() {
+                out.push(family_diagnostic(
+                    model, def, site.ty, family, member_def, carried,
+                ));
+            }
+        }
         Walk::Descend
     });
+}
+
+fn family_diagnostic(
+    model: &Model,
+    def: DefId,
+    at: &TypeRef,
+    family: &FamilyLifetime,
+    member: DefId,
+    carried: &DeviceLifetime,
+) -> Diagnostic {
+    let name = &model.def_map.def(def).name;
+    let member_name = &model.def_map.def(member).name;
+    let generics = match &model.item(model.def_map.def(def).item).kind {
+        ItemKind::Adt(adt) => Some(&adt.generics),
+        _ => None,
+    };
+    let lifetime = generics
+        .and_then(|g| g.lifetimes.get(family.param))
+        .map_or_else(|| "_".to_string(), |l| format!("'{l}"));
+    let param = generics
+        .and_then(|g| g.types.get(family.family))
+        .cloned()
+        .unwrap_or_else(|| "_".to_string());
+    let holder = carried.chain.last().expect("a chain has at least one link");
+    let message = format!(
+        "`{name}` instantiates the lifetime family `{param}` (`{member_name}`, which borrows a device) with `'static` through `{lifetime}`, so that borrow outlives the driver's unbind"
+    );
+    Diagnostic::lint(&DEVICE_LIFETIME_ESCAPE, at.span, message)
+        .with_label(format!("`{lifetime}` is `'static` here"))
+        .with_secondary(
+            family.link.field_span,
+            format!("`{param}::Of<{lifetime}>` is made here"),
+        )
+        .with_secondary(holder.field_span, "the device reference the family borrows")
+        .with_help(format!(
+            "keep `{lifetime}` tied to the binding (a lifetime parameter such as the `'bound` of `type Data<'bound>`), or hold the device as an `ARef`"
+        ))
+        .with_note("the lifetime is what makes the compiler reject uses of the device after remove/unbind")
 }
 
 fn diagnostic(model: &Model, name: &str, at: &TypeRef, carried: &DeviceLifetime) -> Diagnostic {

@@ -28,6 +28,18 @@ pub struct DeviceLifetime {
     pub chain: Vec<ChainLink>,
 }
 
+/// A lifetime parameter that instantiates a type parameter's lifetime family:
+/// `struct Registration<'a, F: ForLt> { _p: PhantomData<F::Of<'a>> }`. It reaches a device when the
+/// family does (`F = ForLt!(MyData<'_>)`), which only an instantiation says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FamilyLifetime {
+    /// Index among the type's lifetime parameters.
+    pub param: usize,
+    /// Index among the type's type parameters: the family.
+    pub family: usize,
+    pub link: ChainLink,
+}
+
 /// Bounded so that pathological type graphs cannot loop.
 const MAX_ROUNDS: usize = 32;
 
@@ -128,6 +140,67 @@ impl Model {
             });
         }
         found
+    }
+
+    /// The family lifetimes of every struct and enum (see [`FamilyLifetime`]).
+    pub(super) fn compute_family_lifetimes(&self) -> HashMap<DefId, Vec<FamilyLifetime>> {
+        let mut families: HashMap<DefId, Vec<FamilyLifetime>> = HashMap::new();
+        for index in 0..self.def_map.defs.len() as u32 {
+            let def = DefId(index);
+            let data = self.def_map.def(def);
+            let item = self.item(data.item);
+            let ItemKind::Adt(adt) = &item.kind else {
+                continue;
+            };
+            if adt.generics.lifetimes.is_empty() || adt.generics.types.is_empty() {
+                continue;
+            }
+            let Some(scope) = self.item_scope(data.item.file, item) else {
+                continue;
+            };
+            for field in adt.fields() {
+                self.walk_type(&field.ty, &scope, &mut |site| {
+                    let TypeKind::Path(path) = &site.ty.kind else {
+                        return Walk::Descend;
+                    };
+                    // `F::Of<'a>` or `<F as ForLt>::Of<'a>`.
+                    let family = match (&path.qself, path.segments.as_slice()) {
+                        (Some(qself), [.., last]) if last.name == "Of" => match &qself.kind {
+                            TypeKind::Path(inner) if inner.segments.len() == 1 => {
+                                Some(inner.segments[0].name.as_str())
+                            }
+                            _ => None,
+                        },
+                        (None, [first, last]) if last.name == "Of" => Some(first.name.as_str()),
+                        _ => None,
+                    };
+                    let Some(family) =
+                        family.and_then(|name| adt.generics.types.iter().position(|t| t == name))
+                    else {
+                        return Walk::Descend;
+                    };
+                    for arg in lifetime_args(path) {
+                        if let Some(param) = adt.generics.lifetimes.iter().position(|l| l == arg) {
+                            families.entry(def).or_default().push(FamilyLifetime {
+                                param,
+                                family,
+                                link: ChainLink {
+                                    def,
+                                    field: field.display_name(),
+                                    field_span: field.span,
+                                },
+                            });
+                        }
+                    }
+                    Walk::Skip
+                });
+            }
+        }
+        families
+    }
+
+    pub fn family_lifetimes(&self, def: DefId) -> &[FamilyLifetime] {
+        self.family_lifetimes.get(&def).map_or(&[], Vec::as_slice)
     }
 
     /// `Devres<T>` and `DevresLt<F>` drop what they hold when the device is unbound, so it cannot

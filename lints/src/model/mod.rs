@@ -68,6 +68,8 @@ pub struct Model {
     impls_by_self: HashMap<DefId, Vec<ItemRef>>,
     /// Lifetime parameters of local types that reach a device reference.
     device_lifetimes: HashMap<DefId, Vec<lifetimes::DeviceLifetime>>,
+    /// Lifetime parameters of local types that instantiate a type parameter's lifetime family.
+    family_lifetimes: HashMap<DefId, Vec<lifetimes::FamilyLifetime>>,
     /// The names a call of a C get/put function can be written with: theirs, and those of the
     /// `use … as` renames of them (see [`Model::may_name_get_put`]).
     get_put_names: HashSet<String>,
@@ -106,6 +108,7 @@ impl Model {
             options: options.clone(),
             impls_by_self: HashMap::new(),
             device_lifetimes: HashMap::new(),
+            family_lifetimes: HashMap::new(),
             get_put_names: HashSet::default(),
             callbacks: HashMap::new(),
         };
@@ -113,6 +116,7 @@ impl Model {
         model.derive_devices();
         model.refcounted = model.compute_refcounted_types();
         model.device_lifetimes = model.compute_device_lifetimes();
+        model.family_lifetimes = model.compute_family_lifetimes();
         model.get_put_names = model.compute_get_put_names();
         model.callbacks = model.index_callbacks();
         model
