@@ -2,10 +2,10 @@
 //!
 //! When one is found (`--project FILE`, or `rust-project.json` in a linted folder), the crates it
 //! names get their names from it, not from their paths: a crate rooted at `samples/rust/x.rs` or
-//! `drivers/gpu/nova-core/nova_core.rs` is the crate the build makes, and one that other crates
-//! depend on can be named by them even when its root is no `lib.rs`. Files it does not name keep
-//! the guessed names. Its `cfg`s and editions are not read: devref takes every `#[cfg]` but
-//! `#[cfg(test)]` as set.
+//! `drivers/gpu/nova-core/nova_core.rs` is the crate the build makes. A crate that another crate
+//! depends on can be named by the others even when its root is no `lib.rs`, and one that nothing
+//! depends on cannot, even when it is. Files it does not name keep the guessed names. Its `cfg`s
+//! and editions are not read: devref takes every `#[cfg]` but `#[cfg(test)]` as set.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,13 +24,22 @@ struct Project {
 struct Crate {
     root_module: PathBuf,
     display_name: Option<String>,
+    #[serde(default)]
+    deps: Vec<Dep>,
 }
 
-/// `(linted file name, crate name)` of each linted file that the project names as a crate root.
+#[derive(Deserialize)]
+struct Dep {
+    #[serde(rename = "crate")]
+    index: usize,
+}
+
+/// `(linted file name, crate name, whether a crate depends on it)` of each linted file that the
+/// project names as a crate root.
 pub fn crate_roots(
     args: &Args,
     sources: &[(String, Found)],
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Vec<(String, String, bool)>, String> {
     let Some(file) = project_file(args) else {
         return Ok(Vec::new());
     };
@@ -39,15 +48,20 @@ pub fn crate_roots(
     let project: Project = serde_json::from_str(&text)
         .map_err(|error| format!("`{}` is no rust-project.json: {error}", file.display()))?;
     let base = file.parent().unwrap_or(Path::new("."));
-    let mut names: HashMap<PathBuf, String> = HashMap::new();
-    for krate in project.crates {
+    let depended_on: std::collections::HashSet<usize> = project
+        .crates
+        .iter()
+        .flat_map(|krate| krate.deps.iter().map(|dep| dep.index))
+        .collect();
+    let mut names: HashMap<PathBuf, (String, bool)> = HashMap::new();
+    for (index, krate) in project.crates.into_iter().enumerate() {
         let Some(name) = krate.display_name else {
             continue;
         };
         let root = base.join(&krate.root_module);
         // Roots outside the linted tree (the sysroot's `core`) do not canonicalize, and need not.
         if let Ok(root) = root.canonicalize() {
-            names.insert(root, name.replace('-', "_"));
+            names.insert(root, (name.replace('-', "_"), depended_on.contains(&index)));
         }
     }
     Ok(sources
@@ -56,8 +70,8 @@ pub fn crate_roots(
             let Found::File(path) = found else {
                 return None;
             };
-            let krate = names.get(&path.canonicalize().ok()?)?;
-            Some((name.clone(), krate.clone()))
+            let (krate, library) = names.get(&path.canonicalize().ok()?)?;
+            Some((name.clone(), krate.clone(), *library))
         })
         .collect())
 }

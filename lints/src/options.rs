@@ -17,9 +17,9 @@ pub struct Options {
     /// part of the kernel build, so by default they are left out, like code of another config.
     pub lint_cfg_test: bool,
     /// Crate roots named by a `rust-project.json` (`make LLVM=1 rust-analyzer` writes one): the
-    /// linted file's name and the crate's name. Other crates' roots and names are guessed from
-    /// their paths.
-    pub crate_roots: Vec<(String, String)>,
+    /// linted file's name, the crate's name, and whether another crate depends on it (and so can
+    /// name it). Other crates' roots and names are guessed from their paths.
+    pub crate_roots: Vec<(String, String, bool)>,
     /// Parse every function body and doc comment, and keep every item's syntax, even those
     /// [`crate::pruning`] shows cannot matter; for tests that check that skipping them changes no
     /// result.

@@ -144,9 +144,9 @@ pub struct FileInput<'a> {
     pub id: FileId,
     pub path: &'a str,
     pub tree: &'a ItemTree,
-    /// The crate this file is the root of, by a `rust-project.json`; guessed from the path when
-    /// `None`.
-    pub crate_name: Option<&'a str>,
+    /// The crate this file is the root of, by a `rust-project.json`, and whether another crate
+    /// depends on it; guessed from the path when `None`.
+    pub crate_name: Option<(&'a str, bool)>,
 }
 
 impl DefMap {
@@ -163,7 +163,7 @@ impl DefMap {
             .collect();
 
         let claims = claim_module_files(files, &by_path, &path_of);
-        let named: HashMap<FileId, &str> = files
+        let named: HashMap<FileId, (&str, bool)> = files
             .iter()
             .filter_map(|f| Some((f.id, f.crate_name?)))
             .collect();
@@ -179,8 +179,9 @@ impl DefMap {
             let krate = map.crates.len() as u32;
             let root_module = map.new_module(krate, None, None, Some(root), 0);
             let (name, is_library, partial_kernel_path) = match named.get(&root) {
-                // Named by the project: a crate others can name, whatever its file is called.
-                Some(name) => (name.to_string(), true, None),
+                // Named by the project: others can name it when they depend on it, whatever its
+                // file is called.
+                Some((name, library)) => (name.to_string(), *library, None),
                 None => {
                     let partial_kernel_path = partial_kernel_path(path)
                         .or_else(|| kernel_fragment_path(path, tree_of[&root]));

@@ -80,10 +80,10 @@ pub struct Model {
 impl Model {
     /// `files` must be indexed by their `FileId`.
     pub fn build(files: Vec<ModelFile>, options: &Options) -> Model {
-        let crate_of: HashMap<&str, &str> = options
+        let crate_of: HashMap<&str, (&str, bool)> = options
             .crate_roots
             .iter()
-            .map(|(file, krate)| (file.as_str(), krate.as_str()))
+            .map(|(file, krate, library)| (file.as_str(), (krate.as_str(), *library)))
             .collect();
         let inputs: Vec<FileInput<'_>> = files
             .iter()
