@@ -166,7 +166,7 @@ pub fn strip_cfg_test(ast: &mut syn::File) {
 }
 
 fn strip_cfg_test_items(items: &mut Vec<syn::Item>) {
-    items.retain(|item| !is_cfg_test(item_attrs(item)));
+    items.retain(|item| !is_cfg_test(spans::item_attrs(item).unwrap_or(&[])));
     for item in items {
         match item {
             syn::Item::Mod(module) => {
@@ -177,27 +177,6 @@ fn strip_cfg_test_items(items: &mut Vec<syn::Item>) {
             syn::Item::Impl(imp) => imp.items.retain(|item| !is_cfg_test(impl_item_attrs(item))),
             _ => {}
         }
-    }
-}
-
-fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
-    match item {
-        syn::Item::Const(i) => &i.attrs,
-        syn::Item::Enum(i) => &i.attrs,
-        syn::Item::ExternCrate(i) => &i.attrs,
-        syn::Item::Fn(i) => &i.attrs,
-        syn::Item::ForeignMod(i) => &i.attrs,
-        syn::Item::Impl(i) => &i.attrs,
-        syn::Item::Macro(i) => &i.attrs,
-        syn::Item::Mod(i) => &i.attrs,
-        syn::Item::Static(i) => &i.attrs,
-        syn::Item::Struct(i) => &i.attrs,
-        syn::Item::Trait(i) => &i.attrs,
-        syn::Item::TraitAlias(i) => &i.attrs,
-        syn::Item::Type(i) => &i.attrs,
-        syn::Item::Union(i) => &i.attrs,
-        syn::Item::Use(i) => &i.attrs,
-        _ => &[],
     }
 }
 

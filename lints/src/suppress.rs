@@ -12,7 +12,7 @@ use crate::comments::{CommentIndex, DocStyle};
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Origin};
 use crate::lint::{Group, Lint};
-use crate::model::spans::{self, Tokens};
+use crate::model::spans::{self, item_attrs, Tokens};
 use crate::source::{SourceFile, Span};
 
 declare_lint! {
@@ -376,27 +376,6 @@ impl<'ast> Visit<'ast> for AttrCollector<'_> {
         self.attributes(&arm.attrs, || Tokens::one(arm.span()));
         syn::visit::visit_arm(self, arm);
     }
-}
-
-fn item_attrs(item: &syn::Item) -> Option<&[syn::Attribute]> {
-    Some(match item {
-        syn::Item::Const(i) => &i.attrs,
-        syn::Item::Enum(i) => &i.attrs,
-        syn::Item::ExternCrate(i) => &i.attrs,
-        syn::Item::Fn(i) => &i.attrs,
-        syn::Item::ForeignMod(i) => &i.attrs,
-        syn::Item::Impl(i) => &i.attrs,
-        syn::Item::Macro(i) => &i.attrs,
-        syn::Item::Mod(i) => &i.attrs,
-        syn::Item::Static(i) => &i.attrs,
-        syn::Item::Struct(i) => &i.attrs,
-        syn::Item::Trait(i) => &i.attrs,
-        syn::Item::TraitAlias(i) => &i.attrs,
-        syn::Item::Type(i) => &i.attrs,
-        syn::Item::Union(i) => &i.attrs,
-        syn::Item::Use(i) => &i.attrs,
-        _ => return None,
-    })
 }
 
 fn expr_attrs(expr: &syn::Expr) -> Option<&[syn::Attribute]> {

@@ -91,6 +91,13 @@ impl AsRef<device::Device> for Widget {
 }
 
 impl Widget {
+    /// A projection returned with a lifetime no input has: the borrow keeps it alive only while
+    /// `&self` lives, so the comment must say what keeps it alive after.
+    unsafe fn untied<'a>(&self) -> &'a device::Device {
+        // SAFETY: `dev` points to a valid `struct device`.
+        unsafe { device::Device::from_raw(core::ptr::addr_of_mut!((*self.as_raw()).dev)) } //~ safety_comment_missing_refcount
+    }
+
     fn inc(&self) {
         // SAFETY: `self.as_raw()` is valid.
         unsafe { bindings::pci_dev_get(self.as_raw()) };

@@ -2,8 +2,8 @@ use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
 use crate::lints::FileContext;
 use crate::model::def_map::{DefId, Namespace, Res};
-use crate::model::item_tree::{GenericArg, Item, ItemKind, TypeKind, TypeRef};
-use crate::model::lifetimes::{lifetime_args, DeviceLifetime, FamilyLifetime};
+use crate::model::item_tree::{Item, ItemKind, TypeKind, TypeRef};
+use crate::model::lifetimes::{lifetime_args, type_args, DeviceLifetime, FamilyLifetime};
 use crate::model::types::Walk;
 use crate::model::{Model, Scope};
 
@@ -116,20 +116,7 @@ fn check_type(model: &Model, ty: &TypeRef, scope: &Scope, out: &mut Vec<Diagnost
         }
         // `Registration<'static, ForLt!(MyData<'_>)>`: the family the lifetime instantiates
         // borrows a device.
-        let type_args: Vec<&TypeRef> = path
-            .segments
-            .last()
-            .map(|segment| {
-                segment
-                    .args
-                    .iter()
-                    .filter_map(|arg| match arg {
-                        GenericArg::Type(ty) => Some(ty),
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let type_args = type_args(path);
         for family in model.family_lifetimes(def) {
             if args.get(family.param) != Some(&"static") {
                 continue;

@@ -3,7 +3,7 @@ use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::missing_safety_comment::{call_label, capitalize, refcount_sentence};
 use crate::lints::FileContext;
-use crate::model::body::{sites_of, CallKind, Provenance, Site, SiteKind};
+use crate::model::body::{sites_of, CallKind, Provenance, RefLifetime, Site, SiteKind};
 use crate::model::contracts::{one_line, SafetyComment, Vocabulary};
 use crate::model::Model;
 use crate::source::Span;
@@ -140,7 +140,14 @@ fn judge(model: &Model, site: &Site, found: &SafetyComment) -> Option<Failure> {
     let doc_reported = site.fn_contract.as_ref().is_some_and(|c| c.doc_reported);
     for (index, call) in site.calls.iter().enumerate() {
         let gap = match &call.pointer {
-            pointer if pointer.is_live_borrow() => continue,
+            // Alive by construction, unless the fn returns it through a signature that ties it to
+            // no borrow: then the comment must say what keeps it alive.
+            pointer
+                if pointer.is_live_borrow()
+                    && call.lifetime != Some(RefLifetime::Returned { tied: false }) =>
+            {
+                continue
+            }
             Provenance::CallbackArg { .. } => continue,
             Provenance::CallerPointer { .. } if doc_reported => continue,
             Provenance::Owned { source } => {

@@ -7,13 +7,12 @@ use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
 use crate::lints::FileContext;
-use crate::model::body::Pointers;
+use crate::model::body::{untied_return, Pointers};
 use crate::model::contracts::one_line;
 use crate::model::def_map::{Namespace, Res};
 use crate::model::item_tree::{GenericArg, Impl, Item, ItemKind, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type};
 use crate::model::macros::{visit_exprs, visit_macro_exprs};
-use crate::model::types::Walk;
 use crate::model::{Model, Scope};
 use crate::source::{SourceFile, Span};
 
@@ -256,7 +255,12 @@ impl Hooks for FnHooks {
             scope,
             locals: HashMap::new(),
             pointers: Pointers::for_fn(cx, scope, func),
-            return_type: unbounded_return(cx, scope, func.sig),
+            // An `unsafe fn`'s caller promises what its return lifetime needs.
+            return_type: if func.sig.unsafety.is_some() {
+                None
+            } else {
+                untied_return(cx, scope, func.sig)
+            },
             unsafe_depth: 0,
             out: &mut self.out,
         };
@@ -530,81 +534,4 @@ fn expected_reference(ty: &syn::Type) -> Option<syn::Type> {
         }
         _ => None,
     }
-}
-
-/// The return type of a safe fn when it holds a device reference whose lifetime no input bounds:
-/// `'static`, or a named lifetime that appears in no parameter (`fn get<'a>(p: *mut …) -> &'a Device`).
-fn unbounded_return(
-    cx: &FileContext<'_>,
-    scope: &BodyScope,
-    sig: &syn::Signature,
-) -> Option<syn::Type> {
-    if sig.unsafety.is_some() {
-        return None;
-    }
-    let syn::ReturnType::Type(_, ret) = &sig.output else {
-        return None;
-    };
-    let file = cx.source;
-    let model = cx.model;
-    // The lifetimes of the device references the return type holds (`None`: elided). Most fns
-    // return none, and then their parameters need no look.
-    let mut device_refs: Vec<Option<String>> = Vec::new();
-    let lowered = lower_type(file, ret);
-    model.walk_written_type(&lowered, &scope.types, &mut |site| {
-        let TypeKind::Ref {
-            lifetime, referent, ..
-        } = &site.ty.kind
-        else {
-            return Walk::Descend;
-        };
-        let res = model.resolve_type(referent, site.scope);
-        if model.device_abstraction(&res).is_some() || model.c_device(&res).is_some() {
-            device_refs.push(lifetime.clone());
-        }
-        Walk::Skip
-    });
-    if device_refs.is_empty() {
-        return None;
-    }
-    let mut input_lifetimes: Vec<String> = Vec::new();
-    let mut has_borrowed_input = false;
-    for input in &sig.inputs {
-        match input {
-            syn::FnArg::Receiver(receiver) => {
-                has_borrowed_input |= receiver.reference.is_some();
-                if let Some((_, Some(lifetime))) = &receiver.reference {
-                    input_lifetimes.push(lifetime.ident.to_string());
-                }
-            }
-            syn::FnArg::Typed(param) => {
-                let lowered = lower_type(file, &param.ty);
-                model.walk_written_type(&lowered, &scope.types, &mut |site| {
-                    if let TypeKind::Ref { lifetime, .. } = &site.ty.kind {
-                        has_borrowed_input = true;
-                        if let Some(lifetime) = lifetime {
-                            input_lifetimes.push(lifetime.clone());
-                        }
-                    }
-                    if let TypeKind::Path(path) = &site.ty.kind {
-                        for segment in &path.segments {
-                            for arg in &segment.args {
-                                if let crate::model::item_tree::GenericArg::Lifetime(l) = arg {
-                                    input_lifetimes.push(l.clone());
-                                }
-                            }
-                        }
-                    }
-                    Walk::Descend
-                });
-            }
-        }
-    }
-    let unbounded = device_refs.iter().any(|lifetime| match lifetime {
-        Some(l) if l == "static" => true,
-        Some(l) => !input_lifetimes.contains(l),
-        // Elided: bound to the borrowed input, if there is exactly the usual one.
-        None => !has_borrowed_input,
-    });
-    unbounded.then(|| (**ret).clone())
 }

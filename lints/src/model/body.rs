@@ -20,7 +20,7 @@ use crate::model::item_tree::{FnSig, ItemKind, Param, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type};
 use crate::model::macros::{visit_macro_exprs, visit_macro_exprs_if, MacroBody, MacroCache};
 use crate::model::spans::{self, expr_start, outer_attr, stmt_start};
-use crate::model::types::first_type_arg;
+use crate::model::types::{first_type_arg, Walk};
 use crate::model::Model;
 use crate::source::Span;
 
@@ -161,6 +161,19 @@ pub(crate) struct SensitiveCall {
     /// The callee's docs, when its `# Safety` section does not state what the precondition
     /// says (the precondition is then the canonical one).
     pub weak_contract: Option<Span>,
+    /// For a call or dereference that makes a borrowed device reference: how long it lives.
+    pub lifetime: Option<RefLifetime>,
+}
+
+/// How long a device reference made from a raw pointer lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RefLifetime {
+    /// Bound to a local or used in place: confined to the call, unless it is stored, which
+    /// `unbounded_device_ref`'s flow reports.
+    Local,
+    /// The fn's returned value: `tied` when the signature ties its lifetime to a borrowed input
+    /// (`fn as_ref(&self) -> &Device`), not when it is `'static` or a lifetime no input has.
+    Returned { tied: bool },
 }
 
 impl SensitiveCall {
@@ -254,6 +267,7 @@ impl Hooks for Collector {
             frames: Vec::new(),
             pointers: Pointers::for_fn(cx, scope, func),
             tail_expected: None,
+            returns_untied: untied_return(cx, scope, func.sig).is_some(),
         };
         let signature = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref());
         // The block that makes the fn's return value may make a reference of the returned type.
@@ -320,6 +334,7 @@ impl Hooks for Collector {
                 is_deref: false,
                 pointer: Provenance::Unknown,
                 weak_contract: None,
+                lifetime: None,
                 span: unsafe_span,
                 kind: CallKind::Derived,
                 callee: format!("AlwaysRefCounted for {type_name}"),
@@ -493,6 +508,8 @@ struct Body<'a, 'b> {
     pointers: Pointers<'a, 'b>,
     /// Where the `unsafe` block that makes the fn's return value starts, and the return type.
     tail_expected: Option<(u32, TypeRef)>,
+    /// The signature ties no input to the device reference the fn returns.
+    returns_untied: bool,
 }
 
 impl Body<'_, '_> {
@@ -555,6 +572,7 @@ impl Body<'_, '_> {
             .as_ref()
             .filter(|(at, _)| *at == block_span.start)
             .map(|(_, ty)| ty.clone());
+        let returned = expected.is_some();
         let mut calls = Calls {
             body: self,
             found: Vec::new(),
@@ -564,7 +582,18 @@ impl Body<'_, '_> {
         for stmt in &block.block.stmts {
             calls.visit_stmt(stmt);
         }
-        let calls = calls.found;
+        let mut calls = calls.found;
+        for call in &mut calls {
+            if call.kind == CallKind::Borrow {
+                call.lifetime = Some(if returned {
+                    RefLifetime::Returned {
+                        tied: !self.returns_untied,
+                    }
+                } else {
+                    RefLifetime::Local
+                });
+            }
+        }
         if calls.is_empty() {
             return;
         }
@@ -997,6 +1026,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
                     is_deref: false,
                     pointer: Provenance::Unknown,
                     weak_contract: None,
+                    lifetime: None,
                     span: span(),
                     kind: CallKind::Derived,
                     callee: display_path(&path),
@@ -1022,6 +1052,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
                         is_deref: false,
                         pointer: Provenance::Unknown,
                         weak_contract: None,
+                        lifetime: None,
                         span,
                         kind: CallKind::Get,
                         callee: format!("bindings::{name}"),
@@ -1059,6 +1090,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
                 is_deref: false,
                 pointer: Provenance::Unknown,
                 weak_contract: None,
+                lifetime: None,
                 span,
                 kind: CallKind::TakeOver,
                 callee: format!("ARef::<{pointee}>::{method}"),
@@ -1146,6 +1178,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
                 arg: arg(),
                 precondition: Precondition { sentence, quoted },
                 weak_contract,
+                lifetime: None,
             });
         }
         // An abstraction outside the linted sources: known by name.
@@ -1178,6 +1211,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
             is_deref: false,
             pointer: Provenance::Unknown,
             weak_contract: None,
+            lifetime: None,
             span,
             kind,
             callee: display,
@@ -1227,6 +1261,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
             is_deref: true,
             pointer: info.provenance.clone(),
             weak_contract: None,
+            lifetime: None,
             span: self.span(reference.span()),
             kind: CallKind::Borrow,
             callee: format!("a `&{device}`"),
@@ -1443,6 +1478,7 @@ fn put_call(span: Span, callee: String, arg: String) -> SensitiveCall {
         is_deref: false,
         pointer: Provenance::Unknown,
         weak_contract: None,
+        lifetime: None,
         span,
         kind: CallKind::Put,
         precondition: Precondition {
@@ -1828,4 +1864,79 @@ fn type_invariants(cx: &FileContext<'_>, scope: &BodyScope) -> Option<TypeInvari
         section,
         doc_span: doc_span.or(Some(item.name_span)),
     })
+}
+
+/// The return type of a fn when it holds a device reference whose lifetime no input bounds:
+/// `'static`, or a named lifetime that appears in no parameter (`fn get<'a>(p: *mut …) -> &'a
+/// Device`), or an elided one with no borrowed input.
+pub(crate) fn untied_return(
+    cx: &FileContext<'_>,
+    scope: &BodyScope,
+    sig: &syn::Signature,
+) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ret) = &sig.output else {
+        return None;
+    };
+    let file = cx.source;
+    let model = cx.model;
+    // The lifetimes of the device references the return type holds (`None`: elided). Most fns
+    // return none, and then their parameters need no look.
+    let mut device_refs: Vec<Option<String>> = Vec::new();
+    let lowered = lower_type(file, ret);
+    model.walk_written_type(&lowered, &scope.types, &mut |site| {
+        let TypeKind::Ref {
+            lifetime, referent, ..
+        } = &site.ty.kind
+        else {
+            return Walk::Descend;
+        };
+        let res = model.resolve_type(referent, site.scope);
+        if model.device_abstraction(&res).is_some() || model.c_device(&res).is_some() {
+            device_refs.push(lifetime.clone());
+        }
+        Walk::Skip
+    });
+    if device_refs.is_empty() {
+        return None;
+    }
+    let mut input_lifetimes: Vec<String> = Vec::new();
+    let mut has_borrowed_input = false;
+    for input in &sig.inputs {
+        match input {
+            syn::FnArg::Receiver(receiver) => {
+                has_borrowed_input |= receiver.reference.is_some();
+                if let Some((_, Some(lifetime))) = &receiver.reference {
+                    input_lifetimes.push(lifetime.ident.to_string());
+                }
+            }
+            syn::FnArg::Typed(param) => {
+                let lowered = lower_type(file, &param.ty);
+                model.walk_written_type(&lowered, &scope.types, &mut |site| {
+                    if let TypeKind::Ref { lifetime, .. } = &site.ty.kind {
+                        has_borrowed_input = true;
+                        if let Some(lifetime) = lifetime {
+                            input_lifetimes.push(lifetime.clone());
+                        }
+                    }
+                    if let TypeKind::Path(path) = &site.ty.kind {
+                        for segment in &path.segments {
+                            for arg in &segment.args {
+                                if let crate::model::item_tree::GenericArg::Lifetime(l) = arg {
+                                    input_lifetimes.push(l.clone());
+                                }
+                            }
+                        }
+                    }
+                    Walk::Descend
+                });
+            }
+        }
+    }
+    let unbounded = device_refs.iter().any(|lifetime| match lifetime {
+        Some(l) if l == "static" => true,
+        Some(l) => !input_lifetimes.contains(l),
+        // Elided: bound to the borrowed input, if there is exactly the usual one.
+        None => !has_borrowed_input,
+    });
+    unbounded.then(|| (**ret).clone())
 }

@@ -220,6 +220,23 @@ impl Model {
     }
 }
 
+/// The type arguments of a path's last segment, in order (`Generic<'a, F>` gives `[F]`).
+pub fn type_args(path: &super::item_tree::PathRef) -> Vec<&super::item_tree::TypeRef> {
+    path.segments
+        .last()
+        .map(|segment| {
+            segment
+                .args
+                .iter()
+                .filter_map(|arg| match arg {
+                    GenericArg::Type(ty) => Some(ty),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The lifetime arguments of a path's last segment, in order (`MyData<'a, T>` gives `["a"]`).
 pub fn lifetime_args(path: &super::item_tree::PathRef) -> Vec<&str> {
     path.segments
