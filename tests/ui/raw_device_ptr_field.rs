@@ -115,3 +115,12 @@ mod lookalike {
         pub dev: PhantomData<*mut bindings::device>, //~ raw_device_ptr_field
     }
 }
+
+/// Not part of the kernel build: items under `#[cfg(test)]` are left out by default
+/// (`lint_cfg_test = true` in `devref.toml` lints them).
+#[cfg(test)]
+mod tests {
+    struct TestOnly {
+        dev: *mut kernel::bindings::device,
+    }
+}
