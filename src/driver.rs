@@ -158,13 +158,14 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
         None => changes.as_ref().map(crate::diff::Changes::reported),
     };
     // A `rust-project.json` names the crates: their roots and names.
-    options.crate_roots = match crate::project::crate_roots(args, &sources) {
-        Ok(roots) => roots,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
-    };
+    options.crate_roots =
+        match crate::project::crate_roots(args.project.as_deref(), &args.paths, &sources) {
+            Ok(roots) => roots,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return EXIT_USAGE;
+            }
+        };
     let fix_paths = args
         .fix
         .then(|| crate::fix::fixable_paths(&sources, reported.as_ref()));

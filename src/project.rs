@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cli::Args;
 use crate::discover::Found;
 
 #[derive(Deserialize)]
@@ -37,10 +36,11 @@ struct Dep {
 /// `(linted file name, crate name, whether a crate depends on it)` of each linted file that the
 /// project names as a crate root.
 pub fn crate_roots(
-    args: &Args,
+    project: Option<&Path>,
+    paths: &[PathBuf],
     sources: &[(String, Found)],
 ) -> Result<Vec<(String, String, bool)>, String> {
-    let Some(file) = project_file(args) else {
+    let Some(file) = project_file(project, paths) else {
         return Ok(Vec::new());
     };
     let text = std::fs::read_to_string(&file)
@@ -77,11 +77,11 @@ pub fn crate_roots(
 }
 
 /// `--project FILE`, or the first `rust-project.json` in a linted folder.
-fn project_file(args: &Args) -> Option<PathBuf> {
-    if let Some(file) = &args.project {
-        return Some(file.clone());
+fn project_file(project: Option<&Path>, paths: &[PathBuf]) -> Option<PathBuf> {
+    if let Some(file) = project {
+        return Some(file.to_path_buf());
     }
-    args.paths
+    paths
         .iter()
         .filter(|path| path.is_dir())
         .map(|dir| dir.join("rust-project.json"))

@@ -154,6 +154,11 @@ impl DeviceCatalogue {
             }
         }
         for &(function, c_type, direction) in super::device_table::C_GET_PUT {
+            let direction = if direction == "get" {
+                Direction::Get
+            } else {
+                Direction::Put
+            };
             if catalogue.get_put(function).is_none() {
                 catalogue.get_put.push(GetPut {
                     function: function.to_string(),
