@@ -7,7 +7,7 @@ use codespan_reporting::diagnostic::{
     Diagnostic as CsDiagnostic, Label as CsLabel, LabelStyle, Severity,
 };
 use codespan_reporting::files::{Error as FilesError, Files};
-use codespan_reporting::term::termcolor::{Color, ColorSpec, NoColor, WriteColor};
+use codespan_reporting::term::termcolor::{Buffer, Color, ColorSpec, NoColor, WriteColor};
 use codespan_reporting::term::{self, Chars, Config, Styles, StylesWriter, WriteStyle};
 use devref_lints::{Diagnostic, FileId, Level, SourceFile, Span};
 use serde_json::{json, Value};
@@ -31,11 +31,46 @@ fn write_human(
     with_summary: bool,
 ) -> io::Result<()> {
     let styles = rustc_styles();
-    let mut writer = RustcLook::new(StylesWriter::new(out, &styles));
     for diagnostic in diagnostics {
-        writer.start_diagnostic();
-        emit(diagnostic, files, &mut writer)?;
+        let blocks = suggestion_blocks(diagnostic, files);
+        if blocks.is_empty() {
+            let mut writer = RustcLook::new(StylesWriter::new(&mut *out, &styles));
+            emit(diagnostic, files, &mut writer)?;
+            writer.flush()?;
+            continue;
+        }
+        // codespan ends a diagnostic with a blank line; the suggestion blocks go before it, as
+        // rustc prints them.
+        let mut buffer = if out.supports_color() {
+            Buffer::ansi()
+        } else {
+            Buffer::no_color()
+        };
+        {
+            let mut writer = RustcLook::new(StylesWriter::new(&mut buffer, &styles));
+            emit(diagnostic, files, &mut writer)?;
+            writer.flush()?;
+        }
+        let mut bytes = buffer.into_inner();
+        if bytes.ends_with(b"\n\n") {
+            bytes.pop();
+        }
+        out.write_all(&bytes)?;
+        // The gutter is as wide as the snippet's above it.
+        let snippet_width = std::iter::once(diagnostic.primary)
+            .chain(diagnostic.secondary.iter().map(|label| label.span))
+            .filter_map(|span| {
+                let file = file(files, span.file)?;
+                Some(file.line_index(clamp(file, span).end) + 1)
+            })
+            .max()
+            .map_or(1, |line| line.to_string().len());
+        for block in &blocks {
+            write_block(out, block, snippet_width)?;
+        }
+        writeln!(out)?;
     }
+    let mut writer = RustcLook::new(StylesWriter::new(out, &styles));
     if let Some((level, message)) = summary(diagnostics).filter(|_| with_summary) {
         writer.set_header(severity(level))?;
         write!(writer, "{}", level.diagnostic_word())?;
@@ -277,13 +312,18 @@ fn to_codespan(diagnostic: &Diagnostic, files: &[SourceFile]) -> CsDiagnostic<Fi
             &secondary.message,
         ));
     }
-    let helps = diagnostic.helps.iter().map(|help| match &help.suggestion {
-        Some(suggestion) if !suggestion.replacement.is_empty() => {
-            let replacement = one_line(&suggestion.replacement);
-            sub_message("help", &format!("{}: `{replacement}`", help.message))
-        }
-        _ => sub_message("help", &help.message),
-    });
+    // A help whose suggestion can be shown as a block is shown after the notes, as rustc does.
+    let helps = diagnostic
+        .helps
+        .iter()
+        .filter(|help| block_of(help, files).is_none())
+        .map(|help| match &help.suggestion {
+            Some(suggestion) if !suggestion.replacement.is_empty() => {
+                let replacement = one_line(&suggestion.replacement);
+                sub_message("help", &format!("{}: `{replacement}`", help.message))
+            }
+            _ => sub_message("help", &help.message),
+        });
     let notes = diagnostic
         .notes
         .iter()
@@ -293,6 +333,123 @@ fn to_codespan(diagnostic: &Diagnostic, files: &[SourceFile]) -> CsDiagnostic<Fi
         .with_message(&diagnostic.message)
         .with_labels(labels)
         .with_notes(helps.chain(notes).collect())
+}
+
+/// A suggestion as rustc shows it under `help:`: the lines it changes, numbered, each marked `|`
+/// (as it was), `+` (added) or `~` (changed).
+struct Block {
+    message: String,
+    lines: Vec<(usize, char, String)>,
+}
+
+fn suggestion_blocks(diagnostic: &Diagnostic, files: &[SourceFile]) -> Vec<Block> {
+    diagnostic
+        .helps
+        .iter()
+        .filter_map(|help| block_of(help, files))
+        .collect()
+}
+
+/// The block of a help whose suggestion adds or changes whole lines (a comment, a doc line, a
+/// rewritten header); a short edit inside one line stays on the help line.
+fn block_of(help: &devref_lints::Help, files: &[SourceFile]) -> Option<Block> {
+    let suggestion = help.suggestion.as_ref()?;
+    let file = file(files, suggestion.span.file)?;
+    let range = clamp(file, suggestion.span);
+    let text = &file.text;
+    let first = file.line_index(range.start);
+    let last = file.line_index(range.end);
+    let start = file.line_range(first).start;
+    let end = file.line_range(last).end.max(range.end);
+    let old = &text[start..end];
+    let new = format!(
+        "{}{}{}",
+        &text[start..range.start],
+        suggestion.replacement,
+        &text[range.end..end]
+    );
+    let old_lines: Vec<&str> = old.trim_end_matches('\n').split('\n').collect();
+    let new_lines: Vec<&str> = new.trim_end_matches('\n').split('\n').collect();
+    if new_lines.len() == 1 && old_lines.len() == 1 {
+        return None;
+    }
+    // Old lines kept in order are context; the rest of the new lines are added, or changed when
+    // an old line did not survive.
+    let mut kept = vec![false; new_lines.len()];
+    let mut next = 0;
+    let mut lost = false;
+    for old_line in &old_lines {
+        match new_lines[next..].iter().position(|line| line == old_line) {
+            Some(at) => {
+                kept[next + at] = true;
+                next += at + 1;
+            }
+            None => lost = true,
+        }
+    }
+    let mark = if lost { '~' } else { '+' };
+    let lines = new_lines
+        .iter()
+        .enumerate()
+        .map(|(index, line)| {
+            let marker = if kept[index] { '|' } else { mark };
+            (first + 1 + index, marker, line.trim_end().to_string())
+        })
+        .collect();
+    Some(Block {
+        message: help.message.clone(),
+        lines,
+    })
+}
+
+fn write_block(out: &mut dyn WriteColor, block: &Block, snippet_width: usize) -> io::Result<()> {
+    let width = block
+        .lines
+        .last()
+        .map_or(1, |(number, _, _)| number.to_string().len())
+        .max(snippet_width);
+    let gutter = ColorSpec::new()
+        .set_fg(Some(Color::Blue))
+        .set_bold(true)
+        .set_intense(true)
+        .clone();
+    out.set_color(
+        ColorSpec::new()
+            .set_fg(Some(Color::Cyan))
+            .set_bold(true)
+            .set_intense(true),
+    )?;
+    write!(out, "help")?;
+    out.set_color(ColorSpec::new().set_bold(true))?;
+    write!(out, ": {}", block.message)?;
+    out.reset()?;
+    writeln!(out)?;
+    out.set_color(&gutter)?;
+    write!(out, "{:width$} |", "")?;
+    out.reset()?;
+    writeln!(out)?;
+    for (number, marker, line) in &block.lines {
+        out.set_color(&gutter)?;
+        write!(out, "{number:<width$}")?;
+        out.reset()?;
+        write!(out, " ")?;
+        match marker {
+            '+' => out.set_color(ColorSpec::new().set_fg(Some(Color::Green)).set_bold(true))?,
+            '~' => out.set_color(ColorSpec::new().set_fg(Some(Color::Yellow)).set_bold(true))?,
+            _ => out.set_color(&gutter)?,
+        }
+        write!(out, "{marker}")?;
+        out.reset()?;
+        if line.is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, " {line}")?;
+        }
+    }
+    out.set_color(&gutter)?;
+    write!(out, "{:width$} |", "")?;
+    out.reset()?;
+    writeln!(out)
 }
 
 /// `help: <message>` for codespan's `= ` line; further lines of the message are indented to
@@ -454,11 +611,6 @@ impl<W: WriteStyle> RustcLook<W> {
             label_selected: false,
             locus_shown: false,
         }
-    }
-
-    /// Starts a diagnostic: its first file gets `-->` again.
-    fn start_diagnostic(&mut self) {
-        self.locus_shown = false;
     }
 
     fn visible(&mut self, word: &[u8]) -> io::Result<()> {
@@ -828,10 +980,14 @@ warning[devref::raw_device_ptr_field]: field
 2 |     x: u32,
   |     ^^^^^^
   |
-  = help: add a field: `x: u32, y: u8`
   = help: remove it
   = note: first line
           second line
+help: add a field
+  |
+2 |     x: u32,
+3 +     y: u8,
+  |
 
 "
         );
