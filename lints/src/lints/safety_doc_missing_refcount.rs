@@ -190,10 +190,11 @@ fn diagnostic(
         )
     };
     let help = if gaps.section.is_some() {
-        format!("add to the `# Safety` section: \"{sentence}\"")
+        "add the reference count to the `# Safety` section"
     } else {
-        format!("add a `# Safety` section: \"{sentence}\"")
+        "add a `# Safety` section that states the reference count"
     };
+    // The sentence is shown once: in the suggested lines, or on the help line without them.
     match insertion(cx, item, layout.as_ref(), gaps.section.is_some(), &sentence) {
         Some((at, text)) => diagnostic.with_suggestion(
             help,
@@ -201,7 +202,7 @@ fn diagnostic(
             text,
             Applicability::MachineApplicable,
         ),
-        None => diagnostic.with_help(help),
+        None => diagnostic.with_help(format!("{help}: \"{sentence}\"")),
     }
 }
 
