@@ -222,34 +222,26 @@ impl Model {
 
 /// The type arguments of a path's last segment, in order (`Generic<'a, F>` gives `[F]`).
 pub fn type_args(path: &super::item_tree::PathRef) -> Vec<&super::item_tree::TypeRef> {
-    path.segments
-        .last()
-        .map(|segment| {
-            segment
-                .args
-                .iter()
-                .filter_map(|arg| match arg {
-                    GenericArg::Type(ty) => Some(ty),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    last_segment_args(path, |arg| match arg {
+        GenericArg::Type(ty) => Some(ty),
+        _ => None,
+    })
 }
 
 /// The lifetime arguments of a path's last segment, in order (`MyData<'a, T>` gives `["a"]`).
 pub fn lifetime_args(path: &super::item_tree::PathRef) -> Vec<&str> {
+    last_segment_args(path, |arg| match arg {
+        GenericArg::Lifetime(lifetime) => Some(lifetime.as_str()),
+        _ => None,
+    })
+}
+
+fn last_segment_args<'p, T>(
+    path: &'p super::item_tree::PathRef,
+    pick: impl Fn(&'p GenericArg) -> Option<T>,
+) -> Vec<T> {
     path.segments
         .last()
-        .map(|segment| {
-            segment
-                .args
-                .iter()
-                .filter_map(|arg| match arg {
-                    GenericArg::Lifetime(lifetime) => Some(lifetime.as_str()),
-                    _ => None,
-                })
-                .collect()
-        })
+        .map(|segment| segment.args.iter().filter_map(pick).collect())
         .unwrap_or_default()
 }
