@@ -11,7 +11,7 @@ use crate::model::body::{untied_return, Pointers};
 use crate::model::contracts::one_line;
 use crate::model::def_map::{Namespace, Res};
 use crate::model::item_tree::{GenericArg, Impl, Item, ItemKind, TypeKind, TypeRef};
-use crate::model::lower::{ident_text, lower_type};
+use crate::model::lower::{ident_text, lower_type, member_text};
 use crate::model::macros::{visit_exprs, visit_macro_exprs};
 use crate::model::{Model, Scope};
 use crate::source::{SourceFile, Span};
@@ -443,7 +443,7 @@ impl<'ast> Visit<'ast> for Flow<'_, '_, '_> {
             }
             syn::Expr::Field(field) => {
                 if let Some(origin) = origin {
-                    let member = member_name(&field.member);
+                    let member = member_text(&field.member);
                     let at = self.span(assign.right.span());
                     self.report(at, &origin, format!("field `{member}`"));
                 }
@@ -457,7 +457,7 @@ impl<'ast> Visit<'ast> for Flow<'_, '_, '_> {
         for field in &literal.fields {
             self.visit_expr(&field.expr);
             if let Some(origin) = self.origin_of(&field.expr, None) {
-                let member = member_name(&field.member);
+                let member = member_text(&field.member);
                 let at = self.span(field.expr.span());
                 self.report(at, &origin, format!("field `{member}`"));
             }
@@ -508,13 +508,6 @@ impl<'ast> Visit<'ast> for Flow<'_, '_, '_> {
         if let Some(body) = macros.body_if(mac, self.cx.source, wanted) {
             visit_exprs(self, &body);
         }
-    }
-}
-
-fn member_name(member: &syn::Member) -> String {
-    match member {
-        syn::Member::Named(ident) => ident_text(ident),
-        syn::Member::Unnamed(index) => index.index.to_string(),
     }
 }
 

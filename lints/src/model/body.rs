@@ -17,7 +17,7 @@ use crate::model::contracts::{
 use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::{Direction, GetPut};
 use crate::model::item_tree::{FnSig, ItemKind, Param, TypeKind, TypeRef};
-use crate::model::lower::{ident_text, lower_type};
+use crate::model::lower::{ident_text, lower_type, member_text};
 use crate::model::macros::{visit_macro_exprs, visit_macro_exprs_if, MacroBody, MacroCache};
 use crate::model::spans::{self, expr_start, outer_attr, stmt_start};
 use crate::model::types::{first_type_arg, Walk};
@@ -267,14 +267,18 @@ impl Hooks for Collector {
             frames: Vec::new(),
             pointers: Pointers::for_fn(cx, scope, func),
             tail_expected: None,
-            returns_untied: untied_return(cx, scope, func.sig).is_some(),
         };
         let signature = scope.in_fn.as_ref().and_then(|f| f.signature.as_ref());
-        // The block that makes the fn's return value may make a reference of the returned type.
+        // The block that makes the fn's return value may make a reference of the returned type,
+        // tied to an input by the signature or not.
         if let (Some(tail), Some(signature)) = (tail_expr(func.block), signature) {
             if let Some(block) = returned_unsafe_block(tail) {
                 let start = cx.source.span(block).start;
-                body.tail_expected = signature.ret.clone().map(|ret| (start, ret));
+                body.tail_expected = signature.ret.clone().map(|ret| ReturnedBlock {
+                    start,
+                    ty: ret,
+                    untied: untied_return(cx, scope, func.sig).is_some(),
+                });
             }
         }
         body.visit_block(func.block);
@@ -416,16 +420,8 @@ fn refcount_functions(
     impl<'ast> Visit<'ast> for Calls<'_, '_> {
         fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
             if let syn::Expr::Path(callee) = &*call.func {
-                if let Res::External(path) =
-                    self.scope
-                        .resolve_path(self.cx, &callee.path, Namespace::Values)
-                {
-                    if path.len() == 2
-                        && path[0] == "bindings"
-                        && self.cx.model.devices.is_get_put(&path[1])
-                    {
-                        self.found.push(path[1].clone());
-                    }
+                if let Some(function) = get_put_call(self.cx, self.scope, callee) {
+                    self.found.push(function.function.clone());
                 }
             }
             syn::visit::visit_expr_call(self, call);
@@ -506,10 +502,18 @@ struct Body<'a, 'b> {
     collector: &'a mut Collector,
     frames: Vec<Frame>,
     pointers: Pointers<'a, 'b>,
-    /// Where the `unsafe` block that makes the fn's return value starts, and the return type.
-    tail_expected: Option<(u32, TypeRef)>,
+    /// The `unsafe` block that makes the fn's return value.
+    tail_expected: Option<ReturnedBlock>,
+}
+
+/// The `unsafe` block that makes a fn's return value.
+struct ReturnedBlock {
+    /// Where it starts.
+    start: u32,
+    /// The fn's return type.
+    ty: TypeRef,
     /// The signature ties no input to the device reference the fn returns.
-    returns_untied: bool,
+    untied: bool,
 }
 
 impl Body<'_, '_> {
@@ -567,11 +571,12 @@ impl Body<'_, '_> {
         if let Some(found) = &lookup.found {
             self.collector.claimed.insert(found.marker.start);
         }
-        let expected = self
+        let returned = self
             .tail_expected
             .as_ref()
-            .filter(|(at, _)| *at == block_span.start)
-            .map(|(_, ty)| ty.clone());
+            .filter(|returned| returned.start == block_span.start);
+        let untied = returned.is_some_and(|returned| returned.untied);
+        let expected = returned.map(|returned| returned.ty.clone());
         let returned = expected.is_some();
         let mut calls = Calls {
             body: self,
@@ -586,9 +591,7 @@ impl Body<'_, '_> {
         for call in &mut calls {
             if call.kind == CallKind::Borrow {
                 call.lifetime = Some(if returned {
-                    RefLifetime::Returned {
-                        tied: !self.returns_untied,
-                    }
+                    RefLifetime::Returned { tied: !untied }
                 } else {
                     RefLifetime::Local
                 });
@@ -1042,7 +1045,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
             }
         }
         // `bindings::get_device`, `bindings::pci_dev_put`, ….
-        if let Some(function) = get_put_call(cx, self.scope, callee) {
+        if let Some(function) = get_put_of(model, &res) {
             if !contracts.is_lookup_function(&function.function) {
                 let name = &function.function;
                 let (span, arg) = (span(), arg());
@@ -1073,13 +1076,9 @@ impl<'a, 'b> Pointers<'a, 'b> {
                 });
             }
         }
-        let (owner, method) = match &res {
-            Res::Assoc(def, name) => (Res::Def(*def), name.clone()),
-            Res::External(path) if path.len() >= 2 => (
-                Res::External(path[..path.len() - 1].to_vec()),
-                path[path.len() - 1].clone(),
-            ),
-            Res::Def(_) => (Res::Unknown, String::new()),
+        let (owner, method) = match (&res, callee_owner(&res)) {
+            (_, Some(owner)) => owner,
+            (Res::Def(_), None) => (Res::Unknown, String::new()),
             _ => return None,
         };
         // `ARef::from_raw(ptr)` of a device.
@@ -1187,25 +1186,12 @@ impl<'a, 'b> Pointers<'a, 'b> {
         if contracts.is_release_method(&method) {
             return Some(put_call(span(), display, arg()));
         }
-        if !contracts.is_device_constructor(&method) {
-            return None;
-        }
-        // `Device::as_ref(&pdev)` / `Device::as_ref(self)` is `AsRef::as_ref` on a reference, not
-        // the older kernels' `as_ref(ptr)`.
-        if method == "as_ref" && call.args.first().is_some_and(is_reference_like) {
-            return None;
-        }
+        let kind = self.constructor_kind(&owner, &method, call)?;
         let (span, arg) = (span(), arg());
-        let (kind, sentence) = if method == "get_device" {
-            (
-                CallKind::Counted,
-                format!("{arg} must be valid, non-null, and have a non-zero reference count for the duration of the call"),
-            )
+        let sentence = if kind == CallKind::Counted {
+            format!("{arg} must be valid, non-null, and have a non-zero reference count for the duration of the call")
         } else {
-            (
-                CallKind::Borrow,
-                format!("{arg} must be valid, non-null, and have a non-zero reference count for as long as the returned reference exists"),
-            )
+            format!("{arg} must be valid, non-null, and have a non-zero reference count for as long as the returned reference exists")
         };
         Some(SensitiveCall {
             is_deref: false,
@@ -1221,6 +1207,28 @@ impl<'a, 'b> Pointers<'a, 'b> {
                 quoted: false,
             },
         })
+    }
+
+    /// What a device abstraction's constructor outside the linted sources makes, known by name:
+    /// a counted reference (`get_device`) or a borrowed one (`from_raw`, the older kernels'
+    /// `as_ref(ptr)`; `Device::as_ref(&pdev)` is `AsRef::as_ref` on a reference, and makes none).
+    fn constructor_kind(
+        &self,
+        owner: &Res,
+        method: &str,
+        call: &syn::ExprCall,
+    ) -> Option<CallKind> {
+        let model = self.cx.model;
+        if model.device_abstraction(owner).is_none()
+            || !model.contracts.is_device_constructor(method)
+        {
+            return None;
+        }
+        match method {
+            "get_device" => Some(CallKind::Counted),
+            "as_ref" if call.args.first().is_some_and(is_reference_like) => None,
+            _ => Some(CallKind::Borrow),
+        }
     }
 
     /// The device type `ARef::from_raw` makes an `ARef` of, when the code says.
@@ -1354,17 +1362,10 @@ impl<'a, 'b> Pointers<'a, 'b> {
                         device,
                     });
                 }
-                if !self.makes_borrow(call, callee, &res) {
+                if !self.makes_borrow(call, &res) {
                     return None;
                 }
-                let owner = match &res {
-                    Res::Assoc(def, _) => Res::Def(*def),
-                    Res::External(path) if path.len() >= 2 => {
-                        Res::External(path[..path.len() - 1].to_vec())
-                    }
-                    _ => Res::Unknown,
-                };
-                let method = callee.path.segments.last()?.ident.to_string();
+                let (owner, method) = callee_owner(&res).unwrap_or((Res::Unknown, String::new()));
                 // Named by the device it makes (`device::Device::from_raw`), or as written.
                 let (device, what) = match self.device_name(&owner) {
                     Some(device) => (device.clone(), format!("`{device}::{method}`")),
@@ -1397,27 +1398,16 @@ impl<'a, 'b> Pointers<'a, 'b> {
     /// callee's contract (which only the safety lints need). An `unsafe fn` of the linted sources
     /// that turns a raw device pointer into a borrowed device reference, or a device abstraction's
     /// `from_raw` / older `as_ref(ptr)` known by name.
-    fn makes_borrow(&self, call: &syn::ExprCall, callee: &syn::ExprPath, res: &Res) -> bool {
+    fn makes_borrow(&self, call: &syn::ExprCall, res: &Res) -> bool {
         let model = self.cx.model;
-        let Some(method) = callee.path.segments.last().map(|s| s.ident.to_string()) else {
-            return false;
-        };
         if let Some(func) = model.fn_of(res) {
             return model
                 .raw_to_ref(func.sig, &func.scope)
                 .is_some_and(|raw| raw.borrowed);
         }
-        let owner = match res {
-            Res::Assoc(def, _) => Res::Def(*def),
-            Res::External(path) if path.len() >= 2 => {
-                Res::External(path[..path.len() - 1].to_vec())
-            }
-            _ => return false,
-        };
-        model.device_abstraction(&owner).is_some()
-            && model.contracts.is_device_constructor(&method)
-            && method != "get_device"
-            && !(method == "as_ref" && call.args.first().is_some_and(is_reference_like))
+        callee_owner(res).is_some_and(|(owner, method)| {
+            self.constructor_kind(&owner, &method, call) == Some(CallKind::Borrow)
+        })
     }
 
     /// The device a `&Device`-like expected type names.
@@ -1426,14 +1416,14 @@ impl<'a, 'b> Pointers<'a, 'b> {
         let mut found = None;
         model.walk_type(expected, &self.scope.types, &mut |site| {
             if found.is_some() {
-                return crate::model::types::Walk::Skip;
+                return Walk::Skip;
             }
             if let TypeKind::Ref { referent, .. } = &site.ty.kind {
                 let res = model.resolve_type(referent, site.scope);
                 found = model.refcounted_device(&res);
-                return crate::model::types::Walk::Skip;
+                return Walk::Skip;
             }
-            crate::model::types::Walk::Descend
+            Walk::Descend
         });
         found
     }
@@ -1517,11 +1507,31 @@ pub(crate) fn get_put_call<'m>(
     if !model.may_name_get_put(&named) {
         return None;
     }
-    let Res::External(path) = scope.resolve_path(cx, &callee.path, Namespace::Values) else {
-        return None;
-    };
-    match <[String; 2]>::try_from(path) {
-        Ok([krate, name]) if krate == "bindings" => model.devices.get_put(&name),
+    get_put_of(
+        model,
+        &scope.resolve_path(cx, &callee.path, Namespace::Values),
+    )
+}
+
+/// The catalogue's get/put function a resolved callee is.
+fn get_put_of<'m>(model: &'m Model, res: &Res) -> Option<&'m GetPut> {
+    match res {
+        Res::External(path) if path.len() == 2 && path[0] == "bindings" => {
+            model.devices.get_put(&path[1])
+        }
+        _ => None,
+    }
+}
+
+/// What a resolved callee is an associated fn of, and its name: `(Device, "from_raw")` for
+/// `Device::from_raw`, through a local type or a path outside the linted sources.
+fn callee_owner(res: &Res) -> Option<(Res, String)> {
+    match res {
+        Res::Assoc(def, name) => Some((Res::Def(*def), name.clone())),
+        Res::External(path) if path.len() >= 2 => Some((
+            Res::External(path[..path.len() - 1].to_vec()),
+            path[path.len() - 1].clone(),
+        )),
         _ => None,
     }
 }
@@ -1548,13 +1558,6 @@ fn is_place(expr: &syn::Expr) -> bool {
 }
 
 /// The local a pointer expression starts from: `ptr` in `ptr.cast::<T>()`.
-fn member_text(member: &syn::Member) -> String {
-    match member {
-        syn::Member::Named(ident) => ident_text(ident),
-        syn::Member::Unnamed(index) => index.index.to_string(),
-    }
-}
-
 fn pointer_root(expr: &syn::Expr) -> Option<String> {
     match expr {
         syn::Expr::Path(path) => path.path.get_ident().map(ident_text),
@@ -1592,10 +1595,7 @@ fn embedded_field(macros: &MacroCache, expr: &syn::Expr) -> Option<String> {
         syn::Expr::RawAddr(raw) => embedded_field(macros, &raw.expr),
         syn::Expr::Reference(reference) => embedded_field(macros, &reference.expr),
         syn::Expr::MethodCall(call) => embedded_field(macros, &call.receiver),
-        syn::Expr::Field(field) => match &field.member {
-            syn::Member::Named(ident) => Some(ident_text(ident)),
-            syn::Member::Unnamed(index) => Some(index.index.to_string()),
-        },
+        syn::Expr::Field(field) => Some(member_text(&field.member)),
         syn::Expr::Macro(mac) => {
             let body = macros.body(&mac.mac);
             let MacroBody::Exprs(exprs) = &*body else {

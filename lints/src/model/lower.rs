@@ -832,6 +832,14 @@ fn lifetime_family_member(mac: &syn::Macro) -> Option<syn::Type> {
     syn::parse::Parser::parse2(parser, mac.tokens.clone()).ok()
 }
 
+/// A field's name as written: `dev`, or `0` for a tuple field.
+pub fn member_text(member: &syn::Member) -> String {
+    match member {
+        syn::Member::Named(ident) => ident_text(ident),
+        syn::Member::Unnamed(index) => index.index.to_string(),
+    }
+}
+
 pub fn ident_text(ident: &syn::Ident) -> String {
     let text = ident.to_string();
     match text.strip_prefix("r#") {
