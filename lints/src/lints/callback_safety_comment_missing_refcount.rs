@@ -1,11 +1,10 @@
-use crate::comments::CommentKind;
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::missing_safety_comment::call_label;
+use crate::lints::safety_comment_missing_refcount::comment_addition;
 use crate::lints::FileContext;
 use crate::model::body::{sites_of, Provenance, SensitiveCall};
 use crate::model::contracts::SafetyComment;
-use crate::source::Span;
 
 declare_lint! {
     /// ### What it does
@@ -83,8 +82,6 @@ fn diagnostic(cx: &FileContext<'_>, call: &SensitiveCall, found: &SafetyComment)
     let sentence = format!(
         "The caller of the `{role}` callback holds a reference to `{param}` for the duration of the call."
     );
-    let file = cx.source.id;
-    let last = found.last();
     let diagnostic = Diagnostic::lint(
         &CALLBACK_SAFETY_COMMENT_MISSING_REFCOUNT,
         call.span,
@@ -92,26 +89,14 @@ fn diagnostic(cx: &FileContext<'_>, call: &SensitiveCall, found: &SafetyComment)
     )
     .with_label(call_label(call))
     .with_secondary(
-        found.span(file),
+        found.span(cx.source.id),
         "this comment says the pointer is valid, not who keeps the device alive",
     );
-    let is_line = last.kind == CommentKind::Line;
-    let at = if last.terminated && !is_line {
-        last.end as usize - 2
-    } else {
-        last.end as usize
-    };
-    let replacement = if is_line {
-        let line = cx.comments.line_of(last.start as usize) as usize;
-        let column = last.start as usize - cx.source.line_starts()[line];
-        format!("\n{}// {sentence}", " ".repeat(column))
-    } else {
-        format!("{sentence} ")
-    };
+    let (at, replacement) = comment_addition(cx, found, &sentence);
     diagnostic
         .with_suggestion(
             "say that the caller holds a reference",
-            Span::new(file, at..at),
+            at,
             replacement,
             Applicability::MaybeIncorrect,
         )

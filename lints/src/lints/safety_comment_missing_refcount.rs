@@ -135,7 +135,7 @@ fn judge(model: &Model, site: &Site, found: &SafetyComment) -> Option<Failure> {
             return None;
         }
         return Some(contract_failure(vocabulary, site, text, 0, Gap::Refcount))
-            .filter(|failure| !failure.relies_on_a_stating_contract());
+            .filter(|failure| !failure.stated);
     }
     let doc_reported = site.fn_contract.as_ref().is_some_and(|c| c.doc_reported);
     for (index, call) in site.calls.iter().enumerate() {
@@ -173,23 +173,16 @@ fn judge(model: &Model, site: &Site, found: &SafetyComment) -> Option<Failure> {
             }
         };
         let failure = contract_failure(vocabulary, site, text, index, gap);
-        if !failure.relies_on_a_stating_contract() {
+        if !failure.stated {
             return Some(failure);
         }
     }
     None
 }
 
-impl Failure {
-    /// The comment delegates to, or cites, a contract that does state the count: that passes.
-    fn relies_on_a_stating_contract(&self) -> bool {
-        self.stated
-    }
-}
-
 /// The failure of a comment that does not state what `call` needs by itself: with the contracts
 /// it relies on that do not state it either. A comment whose contract states it passes
-/// (`relies_on_a_stating_contract`).
+/// (`Failure::stated`).
 fn contract_failure(
     vocabulary: &Vocabulary,
     site: &Site,
@@ -434,7 +427,6 @@ fn diagnostic(
     } else {
         Applicability::MaybeIncorrect
     };
-    let last = found.last();
     let help = match failure.gap {
         Gap::Holder => "say who holds the reference that keeps it alive, and for how long",
         Gap::Source(_) => "say where the reference this code gives up comes from",
@@ -448,6 +440,20 @@ fn diagnostic(
         }
         Gap::Refcount => "say what keeps the reference count non-zero",
     };
+    let (at, replacement) = comment_addition(cx, found, &sentence);
+    diagnostic = diagnostic.with_suggestion(help, at, replacement, applicability);
+    diagnostic.with_note("a device's reference count is what keeps it valid: a pointer may be used only while someone holds a reference, so the comment must say who does, and for how long")
+}
+
+/// Where and what to add so that `sentence` ends the comment: new `//` (or `///`) lines after a
+/// line comment, in its column and wrapped at 100 columns, or text before a block comment's `*/`.
+pub(crate) fn comment_addition(
+    cx: &FileContext<'_>,
+    found: &SafetyComment,
+    sentence: &str,
+) -> (Span, String) {
+    let file = cx.source.id;
+    let last = found.last();
     match last.kind {
         CommentKind::Line => {
             let line = cx.comments.line_of(last.start as usize) as usize;
@@ -455,18 +461,11 @@ fn diagnostic(
             let indent = " ".repeat(column);
             let marker = if last.is_doc() { "///" } else { "//" };
             let mut replacement = String::new();
-            for text_line in wrap(
-                &sentence,
-                100usize.saturating_sub(column + marker.len() + 1),
-            ) {
+            for text_line in wrap(sentence, 100usize.saturating_sub(column + marker.len() + 1)) {
                 replacement.push_str(&format!("\n{indent}{marker} {text_line}"));
             }
-            diagnostic = diagnostic.with_suggestion(
-                help,
-                Span::new(file, last.end as usize..last.end as usize),
-                replacement,
-                applicability,
-            );
+            let end = last.end as usize;
+            (Span::new(file, end..end), replacement)
         }
         CommentKind::Block => {
             let at = if last.terminated {
@@ -474,15 +473,9 @@ fn diagnostic(
             } else {
                 last.end as usize
             };
-            diagnostic = diagnostic.with_suggestion(
-                help,
-                Span::new(file, at..at),
-                format!("{sentence} "),
-                applicability,
-            );
+            (Span::new(file, at..at), format!("{sentence} "))
         }
     }
-    diagnostic.with_note("a device's reference count is what keeps it valid: a pointer may be used only while someone holds a reference, so the comment must say who does, and for how long")
 }
 
 /// Words of `text` in lines of at most `width` characters.
