@@ -19,21 +19,11 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 
 use def_map::{DefId, DefMap, FileInput, ItemRef, ModuleId, Namespace, Res};
 use devices::{DeviceCatalogue, DeviceEntry};
-use item_tree::{Adt, Impl, Item, ItemKind, ItemTree, TypeKind};
+use item_tree::{Adt, Impl, Item, ItemKind, ItemTree, Registration, TypeKind};
 pub use types::Scope;
 
 use crate::options::Options;
 use crate::source::FileId;
-
-/// One registration of a function as a C callback (see [`Model::callback`]).
-#[derive(Debug)]
-struct CallbackSite {
-    file: FileId,
-    /// The type the path names the function through (`Adapter` in `Adapter::<T>::probe`).
-    owner: Option<String>,
-    role: String,
-    called_in_file: bool,
-}
 
 /// How a function is used as a C callback.
 #[derive(Clone, Copy, Debug)]
@@ -73,8 +63,8 @@ pub struct Model {
     /// The names a call of a C get/put function can be written with: theirs, and those of the
     /// `use … as` renames of them (see [`Model::may_name_get_put`]).
     get_put_names: HashSet<String>,
-    /// Functions handed to C as callbacks, by function name.
-    callbacks: HashMap<String, Vec<CallbackSite>>,
+    /// Functions handed to C as callbacks, by function name, with the file that registers them.
+    callbacks: HashMap<String, Vec<(FileId, Registration)>>,
 }
 
 impl Model {
@@ -122,19 +112,14 @@ impl Model {
         model
     }
 
-    fn index_callbacks(&self) -> HashMap<String, Vec<CallbackSite>> {
-        let mut callbacks: HashMap<String, Vec<CallbackSite>> = HashMap::new();
+    fn index_callbacks(&self) -> HashMap<String, Vec<(FileId, Registration)>> {
+        let mut callbacks: HashMap<String, Vec<(FileId, Registration)>> = HashMap::new();
         for file in &self.files {
             for registration in &file.tree.registrations {
                 callbacks
                     .entry(registration.function().to_string())
                     .or_default()
-                    .push(CallbackSite {
-                        file: file.id,
-                        owner: registration.owner().map(str::to_string),
-                        role: registration.role.clone(),
-                        called_in_file: registration.called_in_file,
-                    });
+                    .push((file.id, registration.clone()));
             }
         }
         callbacks
@@ -142,43 +127,42 @@ impl Model {
 
     /// How a function is registered as a C callback, if the linted sources register it: through
     /// its impl's type (`Adapter::<T>::probe_callback`, `Self::probe_callback` in an impl of
-    /// `Adapter`), or by its bare name in its own file. Of several roles, a teardown role wins: it
-    /// is the stricter one.
+    /// `Adapter`), or by its bare name in its own file. A registration in the fn's own file names
+    /// it; one elsewhere only when none does (`Adapter` is a common name: pci.rs and phy.rs each
+    /// have theirs). Of several roles, a teardown role wins: it is the stricter one.
     pub fn callback(
         &self,
         file: FileId,
         impl_self: Option<&str>,
         function: &str,
     ) -> Option<Callback<'_>> {
-        let candidates = self.callbacks.get(function)?;
-        let matches = |site: &CallbackSite| match (site.owner.as_deref(), impl_self) {
+        let matches = |(at, registration): &&(FileId, Registration)| match (
+            registration.owner(),
+            impl_self,
+        ) {
             (Some(owner), Some(self_name)) => owner == self_name,
-            (None, _) => site.file == file,
+            (None, _) => *at == file,
             (Some(_), None) => false,
         };
-        // A registration in the fn's own file names it; one elsewhere only when none does
-        // (`Adapter` is a common name: pci.rs and phy.rs each have theirs).
-        let local = candidates
+        let candidates = self.callbacks.get(function)?;
+        let local = candidates.iter().filter(matches).any(|(at, _)| *at == file);
+        let sites: Vec<&Registration> = candidates
             .iter()
-            .any(|site| site.file == file && matches(site));
-        let mut found: Option<Callback<'_>> = None;
-        for site in candidates {
-            if !matches(site) || (local && site.file != file) {
-                continue;
-            }
-            let called_from_rust =
-                site.called_in_file || found.as_ref().is_some_and(|f| f.called_from_rust);
-            let teardown = registrations::is_teardown_role(&site.role);
-            let role = match &found {
-                Some(previous) if !teardown => previous.role,
-                _ => site.role.as_str(),
-            };
-            found = Some(Callback {
-                role,
-                called_from_rust,
-            });
-        }
-        found
+            .filter(matches)
+            .filter(|(at, _)| !local || *at == file)
+            .map(|(_, registration)| registration)
+            .collect();
+        let first = sites.first()?;
+        let role = sites
+            .iter()
+            .find(|site| registrations::is_teardown_role(&site.role))
+            .unwrap_or(first)
+            .role
+            .as_str();
+        Some(Callback {
+            role,
+            called_from_rust: sites.iter().any(|site| site.called_in_file),
+        })
     }
 
     /// Whether a call whose path ends in `name` may resolve to a C get/put function: a cheap test
