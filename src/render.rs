@@ -32,15 +32,12 @@ fn write_human(
 ) -> io::Result<()> {
     let styles = rustc_styles();
     for diagnostic in diagnostics {
-        let blocks = suggestion_blocks(diagnostic, files);
-        if blocks.is_empty() {
-            let mut writer = RustcLook::new(StylesWriter::new(&mut *out, &styles));
-            emit(diagnostic, files, &mut writer)?;
-            writer.flush()?;
-            continue;
-        }
-        // codespan ends a diagnostic with a blank line; the suggestion blocks go before it, as
-        // rustc prints them.
+        // The helps whose suggestion is shown as a block of lines, after the notes.
+        let blocks: Vec<Option<Block>> = diagnostic
+            .helps
+            .iter()
+            .map(|help| block_of(help, files))
+            .collect();
         let mut buffer = if out.supports_color() {
             Buffer::ansi()
         } else {
@@ -48,15 +45,20 @@ fn write_human(
         };
         {
             let mut writer = RustcLook::new(StylesWriter::new(&mut buffer, &styles));
-            emit(diagnostic, files, &mut writer)?;
+            emit(diagnostic, files, &blocks, &mut writer)?;
             writer.flush()?;
         }
         let mut bytes = buffer.into_inner();
+        if blocks.iter().all(Option::is_none) {
+            out.write_all(&bytes)?;
+            continue;
+        }
+        // codespan ends a diagnostic with a blank line; the blocks go before it, as rustc prints
+        // them, with a gutter as wide as the snippet's above.
         if bytes.ends_with(b"\n\n") {
             bytes.pop();
         }
         out.write_all(&bytes)?;
-        // The gutter is as wide as the snippet's above it.
         let snippet_width = std::iter::once(diagnostic.primary)
             .chain(diagnostic.secondary.iter().map(|label| label.span))
             .filter_map(|span| {
@@ -65,7 +67,7 @@ fn write_human(
             })
             .max()
             .map_or(1, |line| line.to_string().len());
-        for block in &blocks {
+        for block in blocks.iter().flatten() {
             write_block(out, block, snippet_width)?;
         }
         writeln!(out)?;
@@ -280,21 +282,31 @@ pub(crate) fn clamp(file: &SourceFile, span: Span) -> Range<usize> {
     start..end
 }
 
-fn emit(diagnostic: &Diagnostic, files: &[SourceFile], out: &mut dyn WriteStyle) -> io::Result<()> {
+/// `blocks[i]` is the block of `diagnostic.helps[i]` when it is shown as one, not on a help line.
+fn emit(
+    diagnostic: &Diagnostic,
+    files: &[SourceFile],
+    blocks: &[Option<Block>],
+    out: &mut dyn WriteStyle,
+) -> io::Result<()> {
     let config = Config {
         chars: rustc_chars(),
         ..Config::default()
     };
     let db = Db(files);
-    term::emit_to_write_style(out, &config, &db, &to_codespan(diagnostic, files)).map_err(|error| {
-        match error {
+    term::emit_to_write_style(out, &config, &db, &to_codespan(diagnostic, files, blocks)).map_err(
+        |error| match error {
             FilesError::Io(error) => error,
             error => io::Error::other(error.to_string()),
-        }
-    })
+        },
+    )
 }
 
-fn to_codespan(diagnostic: &Diagnostic, files: &[SourceFile]) -> CsDiagnostic<FileId> {
+fn to_codespan(
+    diagnostic: &Diagnostic,
+    files: &[SourceFile],
+    blocks: &[Option<Block>],
+) -> CsDiagnostic<FileId> {
     let label = |style, span: Span, message: &str| {
         let file = file(files, span.file)?;
         Some(CsLabel::new(style, span.file, clamp(file, span)).with_message(message))
@@ -316,8 +328,9 @@ fn to_codespan(diagnostic: &Diagnostic, files: &[SourceFile]) -> CsDiagnostic<Fi
     let helps = diagnostic
         .helps
         .iter()
-        .filter(|help| block_of(help, files).is_none())
-        .map(|help| match &help.suggestion {
+        .zip(blocks)
+        .filter(|(_, block)| block.is_none())
+        .map(|(help, _)| match &help.suggestion {
             Some(suggestion) if !suggestion.replacement.is_empty() => {
                 let replacement = one_line(&suggestion.replacement);
                 sub_message("help", &format!("{}: `{replacement}`", help.message))
@@ -340,14 +353,6 @@ fn to_codespan(diagnostic: &Diagnostic, files: &[SourceFile]) -> CsDiagnostic<Fi
 struct Block {
     message: String,
     lines: Vec<(usize, char, String)>,
-}
-
-fn suggestion_blocks(diagnostic: &Diagnostic, files: &[SourceFile]) -> Vec<Block> {
-    diagnostic
-        .helps
-        .iter()
-        .filter_map(|help| block_of(help, files))
-        .collect()
 }
 
 /// The block of a help whose suggestion adds or changes whole lines (a comment, a doc line, a
