@@ -2,7 +2,7 @@ use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
 use crate::lints::FileContext;
 use crate::model::def_map::{DefId, Namespace, Res};
-use crate::model::item_tree::{Item, ItemKind, TypeKind, TypeRef};
+use crate::model::item_tree::{Generics, ItemKind, TypeKind, TypeRef};
 use crate::model::lifetimes::{lifetime_args, type_args, DeviceLifetime, FamilyLifetime};
 use crate::model::types::Walk;
 use crate::model::{Model, Scope};
@@ -147,14 +147,8 @@ fn family_diagnostic(
 ) -> Diagnostic {
     let name = &model.def_map.def(def).name;
     let member_name = &model.def_map.def(member).name;
-    let generics = match &model.item(model.def_map.def(def).item).kind {
-        ItemKind::Adt(adt) => Some(&adt.generics),
-        _ => None,
-    };
-    let lifetime = generics
-        .and_then(|g| g.lifetimes.get(family.param))
-        .map_or_else(|| "_".to_string(), |l| format!("'{l}"));
-    let param = generics
+    let lifetime = lifetime_name(model, def, family.param);
+    let param = generics(model, def)
         .and_then(|g| g.types.get(family.family))
         .cloned()
         .unwrap_or_else(|| "_".to_string());
@@ -162,13 +156,33 @@ fn family_diagnostic(
     let message = format!(
         "`{name}` instantiates the lifetime family `{param}` (`{member_name}`, which borrows a device) with `'static` through `{lifetime}`, so that borrow outlives the driver's unbind"
     );
-    Diagnostic::lint(&DEVICE_LIFETIME_ESCAPE, at.span, message)
+    let diagnostic = Diagnostic::lint(&DEVICE_LIFETIME_ESCAPE, at.span, message)
         .with_label(format!("`{lifetime}` is `'static` here"))
         .with_secondary(
             family.link.field_span,
             format!("`{param}::Of<{lifetime}>` is made here"),
         )
-        .with_secondary(holder.field_span, "the device reference the family borrows")
+        .with_secondary(holder.field_span, "the device reference the family borrows");
+    with_fix(diagnostic, &lifetime)
+}
+
+fn generics(model: &Model, def: DefId) -> Option<&Generics> {
+    match &model.item(model.def_map.def(def).item).kind {
+        ItemKind::Adt(adt) => Some(&adt.generics),
+        _ => None,
+    }
+}
+
+/// `'bound`: the type's lifetime parameter at `index`.
+fn lifetime_name(model: &Model, def: DefId, index: usize) -> String {
+    generics(model, def)
+        .and_then(|g| g.lifetimes.get(index))
+        .map_or_else(|| "_".to_string(), |l| format!("'{l}"))
+}
+
+/// What to do instead, and why the lifetime matters.
+fn with_fix(diagnostic: Diagnostic, lifetime: &str) -> Diagnostic {
+    diagnostic
         .with_help(format!(
             "keep `{lifetime}` tied to the binding (a lifetime parameter such as the `'bound` of `type Data<'bound>`), or hold the device as an `ARef`"
         ))
@@ -176,15 +190,7 @@ fn family_diagnostic(
 }
 
 fn diagnostic(model: &Model, name: &str, at: &TypeRef, carried: &DeviceLifetime) -> Diagnostic {
-    let item: &Item = model.item(model.def_map.def(carried.chain[0].def).item);
-    let lifetime = match &item.kind {
-        ItemKind::Adt(adt) => adt
-            .generics
-            .lifetimes
-            .get(carried.param)
-            .map_or_else(|| "_".to_string(), |l| format!("'{l}")),
-        _ => "_".to_string(),
-    };
+    let lifetime = lifetime_name(model, carried.chain[0].def, carried.param);
     let holder = carried.chain.last().expect("a chain has at least one link");
     let message = format!(
         "`{name}` borrows a device through `{lifetime}`, and instantiating it with `'static` lets that borrow outlive the driver's unbind"
@@ -206,9 +212,5 @@ fn diagnostic(model: &Model, name: &str, at: &TypeRef, carried: &DeviceLifetime)
             path.join(" → ")
         ));
     }
-    diagnostic
-        .with_help(format!(
-            "keep `{lifetime}` tied to the binding (a lifetime parameter such as the `'bound` of `type Data<'bound>`), or hold the device as an `ARef`"
-        ))
-        .with_note("the lifetime is what makes the compiler reject uses of the device after remove/unbind")
+    with_fix(diagnostic, &lifetime)
 }
