@@ -4,7 +4,7 @@ use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
 use crate::lints::walk::{BodyScope, FnView, Hooks, ImplScope};
 use crate::lints::FileContext;
-use crate::model::body::get_put_call;
+use crate::model::body::{get_put_call, get_put_calls_in};
 use crate::model::def_map::Res;
 use crate::model::devices::{DeviceEntry, Direction, GetPut};
 use crate::model::Model;
@@ -93,32 +93,15 @@ pub(crate) struct Finder {
 
 impl Hooks for Finder {
     fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
-        // Only a fn of a type beside a device abstraction needs it; most call no get/put at all.
-        if scope.in_impl.is_none() {
+        // Only a fn of an impl can be a type's error path, and a get/put call is unsafe: most
+        // fns need no look.
+        if scope.in_impl.is_none() || !(func.holds_unsafe || func.sig.unsafety.is_some()) {
             return;
         }
-        struct Puts<'a, 'b> {
-            cx: &'a FileContext<'b>,
-            scope: &'a BodyScope,
-            found: bool,
-        }
-        impl<'ast> syn::visit::Visit<'ast> for Puts<'_, '_> {
-            fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-                if let syn::Expr::Path(callee) = &*call.func {
-                    self.found |= get_put_call(self.cx, self.scope, callee)
-                        .is_some_and(|function| function.direction == Direction::Put);
-                }
-                syn::visit::visit_expr_call(self, call);
-            }
-            fn visit_item(&mut self, _item: &'ast syn::Item) {}
-        }
-        let mut puts = Puts {
-            cx,
-            scope,
-            found: false,
-        };
-        syn::visit::Visit::visit_block(&mut puts, func.block);
-        if puts.found {
+        let puts = get_put_calls_in(cx, scope, func.block)
+            .iter()
+            .any(|function| function.direction == Direction::Put);
+        if puts {
             let body = func.block.brace_token.span;
             self.releasing_bodies.push(Span {
                 end: cx.source.span(body.close()).end,

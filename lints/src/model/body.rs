@@ -412,43 +412,53 @@ fn refcount_functions(
     scope: &BodyScope,
     imp: &syn::ItemImpl,
 ) -> (Option<String>, Option<String>) {
-    struct Calls<'a, 'b> {
-        cx: &'a FileContext<'b>,
-        scope: &'a BodyScope,
-        found: Vec<String>,
-    }
-    impl<'ast> Visit<'ast> for Calls<'_, '_> {
-        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
-            if let syn::Expr::Path(callee) = &*call.func {
-                if let Some(function) = get_put_call(self.cx, self.scope, callee) {
-                    self.found.push(function.function.clone());
-                }
-            }
-            syn::visit::visit_expr_call(self, call);
-        }
-    }
     let mut get = None;
     let mut put = None;
     for item in &imp.items {
         let syn::ImplItem::Fn(func) = item else {
             continue;
         };
-        let mut calls = Calls {
-            cx,
-            scope,
-            found: Vec::new(),
-        };
-        calls.visit_block(&func.block);
-        let name = ident_text(&func.sig.ident);
-        if let Some(first) = calls.found.into_iter().next() {
-            match name.as_str() {
-                "inc_ref" => get = Some(first),
-                "dec_ref" => put = Some(first),
-                _ => {}
-            }
+        let first = get_put_calls_in(cx, scope, &func.block)
+            .first()
+            .map(|function| function.function.clone());
+        match ident_text(&func.sig.ident).as_str() {
+            "inc_ref" => get = first.or(get),
+            "dec_ref" => put = first.or(put),
+            _ => {}
         }
     }
     (get, put)
+}
+
+/// The catalogue's get/put functions a fn body calls, in order (closures included; nested items,
+/// which are fns of their own, and macro arguments not).
+pub(crate) fn get_put_calls_in<'m>(
+    cx: &FileContext<'m>,
+    scope: &BodyScope,
+    block: &syn::Block,
+) -> Vec<&'m GetPut> {
+    struct Calls<'a, 'm> {
+        cx: &'a FileContext<'m>,
+        scope: &'a BodyScope,
+        found: Vec<&'m GetPut>,
+    }
+    impl<'ast> Visit<'ast> for Calls<'_, '_> {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let syn::Expr::Path(callee) = &*call.func {
+                self.found.extend(get_put_call(self.cx, self.scope, callee));
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+
+        fn visit_item(&mut self, _item: &'ast syn::Item) {}
+    }
+    let mut calls = Calls {
+        cx,
+        scope,
+        found: Vec::new(),
+    };
+    calls.visit_block(block);
+    calls.found
 }
 
 /// What is known of a raw pointer local: what it points to, whether it was made from a
