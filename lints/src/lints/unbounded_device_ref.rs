@@ -130,10 +130,7 @@ fn untied_conversion<'m>(
         trait_name: segment.name.clone(),
         input,
         output: &imp.self_ty,
-        device: match entry.short_name.as_str() {
-            "" => format!("bindings::{}", entry.c_type),
-            short => short.to_string(),
-        },
+        device: entry.display_name(),
     })
 }
 

@@ -15,7 +15,7 @@ use crate::model::contracts::{
     doc_layout, find_safety_comment, indentation, one_line, Anchor, CommentSite, Lookup,
 };
 use crate::model::def_map::{Namespace, Res};
-use crate::model::devices::{Direction, GetPut};
+use crate::model::devices::{DeviceEntry, Direction, GetPut};
 use crate::model::item_tree::{FnSig, ItemKind, Param, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type, member_text};
 use crate::model::macros::{visit_macro_exprs, visit_macro_exprs_if, MacroBody, MacroCache};
@@ -1330,14 +1330,9 @@ impl<'a, 'b> Pointers<'a, 'b> {
     /// How to name a device type: a refcounted abstraction, or a C device type.
     fn device_name(&self, res: &Res) -> Option<String> {
         let model = self.cx.model;
-        model.refcounted_device(res).or_else(|| {
-            model
-                .c_device(res)
-                .map(|entry| match entry.short_name.as_str() {
-                    "" => format!("bindings::{}", entry.c_type),
-                    short => short.to_string(),
-                })
-        })
+        model
+            .refcounted_device(res)
+            .or_else(|| model.c_device(res).map(DeviceEntry::display_name))
     }
 
     /// The device reference `expr` makes from a raw pointer, with a lifetime nothing checks: a

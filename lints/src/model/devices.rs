@@ -22,6 +22,15 @@ impl DeviceEntry {
     pub fn aref(&self) -> Option<String> {
         (!self.short_name.is_empty()).then(|| format!("ARef<{}>", self.short_name))
     }
+
+    /// How a message names the device type: `pci::Device`, or `bindings::input_dev` for a C type
+    /// no abstraction wraps.
+    pub fn display_name(&self) -> String {
+        match self.short_name.as_str() {
+            "" => format!("bindings::{}", self.c_type),
+            short => short.to_string(),
+        }
+    }
 }
 
 /// Built-in pairs for code linted without the `kernel` crate. Several paths may name one abstraction
@@ -122,17 +131,28 @@ pub struct DeviceCatalogue {
 
 impl DeviceCatalogue {
     pub fn built_in() -> DeviceCatalogue {
-        let mut catalogue = DeviceCatalogue {
-            get_put: BUILT_IN_GET_PUT
+        let mut catalogue = DeviceCatalogue::default();
+        // The hand-written functions first: the generated table does not override them.
+        let generated =
+            super::device_table::C_GET_PUT
                 .iter()
-                .map(|&(function, c_type, direction)| GetPut {
+                .map(|&(function, c_type, direction)| {
+                    let direction = if direction == "get" {
+                        Direction::Get
+                    } else {
+                        Direction::Put
+                    };
+                    (function, c_type, direction)
+                });
+        for (function, c_type, direction) in BUILT_IN_GET_PUT.iter().copied().chain(generated) {
+            if catalogue.get_put(function).is_none() {
+                catalogue.get_put.push(GetPut {
                     function: function.to_string(),
                     c_type: Some(c_type.to_string()),
                     direction,
-                })
-                .collect(),
-            ..DeviceCatalogue::default()
-        };
+                });
+            }
+        }
         for (rust_path, c_type, short_name) in BUILT_IN {
             catalogue.add(DeviceEntry {
                 rust_path: rust_path.to_string(),
@@ -150,20 +170,6 @@ impl DeviceCatalogue {
                     c_type: c_type.to_string(),
                     short_name: String::new(),
                     def: None,
-                });
-            }
-        }
-        for &(function, c_type, direction) in super::device_table::C_GET_PUT {
-            let direction = if direction == "get" {
-                Direction::Get
-            } else {
-                Direction::Put
-            };
-            if catalogue.get_put(function).is_none() {
-                catalogue.get_put.push(GetPut {
-                    function: function.to_string(),
-                    c_type: Some(c_type.to_string()),
-                    direction,
                 });
             }
         }
