@@ -174,19 +174,11 @@ fn strip_cfg_test_items(items: &mut Vec<syn::Item>) {
                     strip_cfg_test_items(items);
                 }
             }
-            syn::Item::Impl(imp) => imp.items.retain(|item| !is_cfg_test(impl_item_attrs(item))),
+            syn::Item::Impl(imp) => imp
+                .items
+                .retain(|item| !is_cfg_test(spans::impl_item_attrs(item).unwrap_or(&[]))),
             _ => {}
         }
-    }
-}
-
-fn impl_item_attrs(item: &syn::ImplItem) -> &[syn::Attribute] {
-    match item {
-        syn::ImplItem::Const(i) => &i.attrs,
-        syn::ImplItem::Fn(i) => &i.attrs,
-        syn::ImplItem::Type(i) => &i.attrs,
-        syn::ImplItem::Macro(i) => &i.attrs,
-        _ => &[],
     }
 }
 

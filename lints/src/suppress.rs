@@ -12,7 +12,7 @@ use crate::comments::{CommentIndex, DocStyle};
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Origin};
 use crate::lint::{Group, Lint};
-use crate::model::spans::{self, item_attrs, Tokens};
+use crate::model::spans::{self, impl_item_attrs, item_attrs, Tokens};
 use crate::source::{SourceFile, Span};
 
 declare_lint! {
@@ -322,14 +322,9 @@ impl<'ast> Visit<'ast> for AttrCollector<'_> {
     }
 
     fn visit_impl_item(&mut self, item: &'ast syn::ImplItem) {
-        let attrs = match item {
-            syn::ImplItem::Const(i) => &i.attrs,
-            syn::ImplItem::Fn(i) => &i.attrs,
-            syn::ImplItem::Type(i) => &i.attrs,
-            syn::ImplItem::Macro(i) => &i.attrs,
-            _ => return syn::visit::visit_impl_item(self, item),
-        };
-        self.attributes(attrs, || spans::impl_item(item));
+        if let Some(attrs) = impl_item_attrs(item) {
+            self.attributes(attrs, || spans::impl_item(item));
+        }
         syn::visit::visit_impl_item(self, item);
     }
 

@@ -405,6 +405,17 @@ pub(crate) fn item_attrs(item: &syn::Item) -> Option<&[syn::Attribute]> {
     })
 }
 
+/// The attributes of an impl item, when its kind has any.
+pub(crate) fn impl_item_attrs(item: &syn::ImplItem) -> Option<&[syn::Attribute]> {
+    Some(match item {
+        syn::ImplItem::Const(i) => &i.attrs,
+        syn::ImplItem::Fn(i) => &i.attrs,
+        syn::ImplItem::Type(i) => &i.attrs,
+        syn::ImplItem::Macro(i) => &i.attrs,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
