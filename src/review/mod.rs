@@ -1016,11 +1016,10 @@ impl Series<'_> {
             let Some(file) = analysis.files.get(diagnostic.primary.file.0 as usize) else {
                 continue;
             };
-            let Some(Entry::File(image)) = self.files.get(&file.name) else {
+            let Some(image) = self.touched_image(file) else {
                 continue;
             };
-            let range = clamp(file, diagnostic.primary);
-            let line = image.lines.get(file.line_index(range.start));
+            let line = image.line_at(file, diagnostic.primary);
             let (key, owner) = match (diagnostic.origin, line) {
                 (Origin::Input, _) => {
                     let key = Key::Input(file.name.clone());
@@ -1057,12 +1056,23 @@ impl Series<'_> {
     fn anchor_origin(&self, files: &[SourceFile], diagnostic: &Diagnostic) -> Option<usize> {
         diagnostic.anchors.iter().find_map(|span| {
             let file = files.get(span.file.0 as usize)?;
-            let Some(Entry::File(image)) = self.files.get(&file.name) else {
-                return None;
-            };
-            let range = clamp(file, *span);
-            image.lines.get(file.line_index(range.start))?.origin
+            self.touched_image(file)?.line_at(file, *span)?.origin
         })
+    }
+
+    /// The series' text of `file`, when a patch so far touched it and did not delete it.
+    fn touched_image(&self, file: &SourceFile) -> Option<&Image> {
+        match self.files.get(&file.name) {
+            Some(Entry::File(image)) => Some(image),
+            _ => None,
+        }
+    }
+}
+
+impl Image {
+    /// The line where `span` starts.
+    fn line_at(&self, file: &SourceFile, span: devref_lints::Span) -> Option<&patch::Line> {
+        self.lines.get(file.line_index(clamp(file, span).start))
     }
 }
 
