@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Compares the machine-readable outputs of two devref builds.
+
+Usage: tools/compare-outputs.py BASE_BIN_DIR NEW_BIN_DIR [KERNEL_TREE]
+
+Each BIN_DIR holds a `devref` and a `cargo-devref` binary. Both builds are run with --no-cache on
+every UI case of tests/ui (with its `//@ args:`), on examples/driver-tree, and on KERNEL_TREE's
+`rust drivers samples` when given, in the formats json and sarif; `cargo devref` runs on the cargo
+package of tests/ui/cargo_layout with --message-format json. The outputs are compared as data: key
+order is ignored and every `rendered` field is left out (the human rendering is not a data field).
+Prints each difference and exits 1 when there is one.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def strip_rendered(value):
+    if isinstance(value, dict):
+        return {k: strip_rendered(v) for k, v in value.items() if k != "rendered"}
+    if isinstance(value, list):
+        return [strip_rendered(v) for v in value]
+    return value
+
+
+def normalize(text):
+    """JSON lines or one JSON document, as canonical lines."""
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        docs = [json.loads(text)]
+    except json.JSONDecodeError:
+        docs = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [json.dumps(strip_rendered(doc), sort_keys=True) for doc in docs]
+
+
+def run(binary, args, cwd):
+    proc = subprocess.run(
+        [binary, *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"}
+    )
+    return proc.returncode, normalize(proc.stdout)
+
+
+def case_args(case):
+    if case.is_file():
+        first = case.read_text(errors="replace").splitlines()[:1]
+        if first and first[0].startswith("//@ args:"):
+            return first[0][len("//@ args:") :].split()
+    return []
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        sys.exit(__doc__)
+    base, new = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
+    runs = []
+    for case in sorted((ROOT / "tests/ui").iterdir()):
+        if case.is_dir() or case.suffix == ".rs":
+            runs.append((ROOT, [*case_args(case), str(case.relative_to(ROOT))]))
+    runs.append((ROOT, ["examples/driver-tree"]))
+    if len(sys.argv) == 4:
+        tree = Path(sys.argv[3])
+        runs.append(
+            (tree, ["-W", "callback_safety_comment_missing_refcount", "rust", "drivers", "samples"])
+        )
+    differences = 0
+    compared = 0
+    for cwd, args in runs:
+        for fmt in ("json", "sarif"):
+            full = ["--no-cache", "--message-format", fmt, *args]
+            a = run(base / "devref", full, cwd)
+            b = run(new / "devref", full, cwd)
+            compared += len(a[1])
+            if a != b:
+                differences += 1
+                print(f"DIFFERENT: devref {' '.join(full)} (in {cwd})")
+                report(a, b)
+    package = ROOT / "tests/ui/cargo_layout/widget-driver"
+    full = ["devref", "--no-cache", "--message-format", "json", "--workspace", "--all-targets"]
+    a = run(base / "cargo-devref", full, package)
+    b = run(new / "cargo-devref", full, package)
+    compared += len(a[1])
+    if a != b:
+        differences += 1
+        print(f"DIFFERENT: cargo {' '.join(full)} (in {package})")
+        report(a, b)
+    print(f"{len(runs) * 2 + 1} runs, {compared} output records, {differences} runs differ")
+    sys.exit(1 if differences else 0)
+
+
+def report(a, b):
+    if a[0] != b[0]:
+        print(f"  exit code {a[0]} -> {b[0]}")
+    only_a = [line for line in a[1] if line not in b[1]]
+    only_b = [line for line in b[1] if line not in a[1]]
+    for line in only_a[:5]:
+        print(f"  - {line[:600]}")
+    for line in only_b[:5]:
+        print(f"  + {line[:600]}")
+    if not only_a and not only_b:
+        print("  (same records, different order)")
+
+
+if __name__ == "__main__":
+    main()
