@@ -7,9 +7,7 @@
 //! A panic while parsing, lowering or linting one file is caught and reported as an error on that
 //! file; the other files' results are kept.
 
-use std::any::Any;
 use std::ops::Range;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -20,13 +18,15 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::Origin;
 use crate::levels::LevelSpec;
 use crate::lint::{Group, Level};
-use crate::lints::{FileContext, ALL};
+use crate::lints::check_file;
 use crate::model::def_map::{declared_module_files, ModuleFile};
+use crate::model::file_context::FileContext;
 use crate::model::item_tree::ItemTree;
 use crate::model::lower::lower_file;
 use crate::model::macros::MacroCache;
 use crate::model::{Model, ModelFile};
 use crate::options::Options;
+use crate::panics::{catch_panic, panic_message};
 use crate::pruning;
 use crate::source::{blank_prefix, FileId, SourceFile, Span};
 use crate::suppress::{Suppressions, Target};
@@ -202,7 +202,7 @@ pub fn analyze_with(
                 tree: tree.unwrap_or_default(),
             })
             .collect();
-        match catch_panic(|| Model::build(model_files, options)) {
+        match catch_panic(|| Model::build(model_files, &options.model_config())) {
             Ok(model) => {
                 let model = Arc::new(model);
                 if teardown == Teardown::Exit {
@@ -390,15 +390,10 @@ fn worker(
         let source = &files[id.0 as usize];
         let comments = comments.unwrap_or_else(|| comment_index(source));
         let cx = FileContext::new(source, &file.ast, &comments, &model, &file.macros);
-        let mut file_diagnostics = Vec::new();
-        for pass in ALL {
-            // A lint that panics keeps what it found before, and the other lints still run.
-            let mut found = Vec::new();
-            let outcome = catch_panic(|| (pass.check)(&cx, &mut found));
-            file_diagnostics.append(&mut found);
-            if let Err(message) = outcome {
-                file_diagnostics.push(internal_error(cx.source, Some(pass.lint.name), &message));
-            }
+        let sink = check_file(&cx);
+        let mut file_diagnostics = sink.diagnostics;
+        for (lint, message) in sink.panics {
+            file_diagnostics.push(internal_error(cx.source, Some(lint.name), &message));
         }
         let suppressions =
             Suppressions::collect(cx.source, cx.ast, cx.comments, &suppression_target);
@@ -582,21 +577,6 @@ fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), B
     }
 }
 
-/// Runs `f`, turning a panic into its message.
-fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| panic_message(payload.as_ref()))
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        (*message).to_string()
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message.clone()
-    } else {
-        "panic with a non-string payload".to_string()
-    }
-}
-
 /// The error reported on a file whose analysis panicked.
 fn internal_error(source: &SourceFile, lint: Option<&str>, message: &str) -> Diagnostic {
     let during = match lint {
@@ -658,24 +638,6 @@ mod tests {
             name: name.to_string(),
             content: Ok(text.to_string()),
         }
-    }
-
-    #[test]
-    fn a_panic_becomes_its_message() {
-        assert_eq!(catch_panic(|| 7), Ok(7));
-        assert_eq!(
-            catch_panic(|| -> () { panic!("static message") }),
-            Err("static message".to_string())
-        );
-        let index = 3;
-        assert_eq!(
-            catch_panic(|| -> () { panic!("formatted {index}") }),
-            Err("formatted 3".to_string())
-        );
-        assert_eq!(
-            catch_panic(|| std::panic::panic_any(42_u8)),
-            Err("panic with a non-string payload".to_string())
-        );
     }
 
     #[test]

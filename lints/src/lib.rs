@@ -12,6 +12,7 @@ pub mod lint;
 pub mod lints;
 pub mod model;
 pub mod options;
+pub mod panics;
 pub mod pruning;
 pub mod source;
 pub mod suppress;

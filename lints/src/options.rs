@@ -25,3 +25,16 @@ pub struct Options {
     /// result.
     pub parse_everything: bool,
 }
+
+impl Options {
+    /// What the model needs of the options (not the levels: those are applied to its findings).
+    pub fn model_config(&self) -> crate::model::ModelConfig<'_> {
+        crate::model::ModelConfig {
+            devices: &self.devices,
+            get_put: &self.get_put,
+            refcount_functions: &self.refcount_functions,
+            refcount_vocabulary: &self.refcount_vocabulary,
+            crate_roots: &self.crate_roots,
+        }
+    }
+}

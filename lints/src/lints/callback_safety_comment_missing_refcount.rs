@@ -2,9 +2,10 @@ use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::missing_safety_comment::call_label;
 use crate::lints::safety_comment_missing_refcount::comment_addition;
-use crate::lints::FileContext;
-use crate::model::body::{sites_of, Provenance, SensitiveCall};
+use crate::model::body::sites_of;
 use crate::model::contracts::SafetyComment;
+use crate::model::file_context::FileContext;
+use crate::model::sites::{Provenance, SensitiveCall};
 
 declare_lint! {
     /// ### What it does

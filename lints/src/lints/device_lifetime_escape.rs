@@ -1,7 +1,7 @@
 use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
-use crate::lints::FileContext;
 use crate::model::def_map::{DefId, Namespace, Res};
+use crate::model::file_context::FileContext;
 use crate::model::item_tree::{Generics, ItemKind, TypeKind, TypeRef};
 use crate::model::lifetimes::{lifetime_args, type_args, DeviceLifetime, FamilyLifetime};
 use crate::model::types::Walk;

@@ -2,11 +2,11 @@ use syn::spanned::Spanned;
 
 use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
-use crate::lints::walk::{BodyScope, FnView, Hooks, ImplScope};
-use crate::lints::FileContext;
 use crate::model::body::{get_put_call, get_put_calls_in};
 use crate::model::def_map::Res;
 use crate::model::devices::{DeviceEntry, Direction, GetPut};
+use crate::model::file_context::FileContext;
+use crate::model::walk::{BodyScope, FnView, Hooks, ImplScope};
 use crate::model::Model;
 use crate::source::Span;
 
@@ -77,14 +77,10 @@ impl RefcountCall<'_> {
     }
 }
 
-pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-    out.extend_from_slice(&cx.walked().manual_device_refcount);
-}
-
 /// This lint's part of the shared walk.
 #[derive(Default)]
 pub(crate) struct Finder {
-    pub(crate) out: Vec<Diagnostic>,
+    out: Vec<Diagnostic>,
     /// The `AlwaysRefCounted` impls of the file.
     refcount_impls: Vec<Span>,
     /// The bodies of the fns that call a put function (on an error path, say).
@@ -92,6 +88,10 @@ pub(crate) struct Finder {
 }
 
 impl Hooks for Finder {
+    fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.out)
+    }
+
     fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
         // Only a fn of an impl can be a type's error path, and a get/put call is unsafe: most
         // fns need no look.

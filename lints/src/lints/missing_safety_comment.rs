@@ -1,8 +1,9 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::lints::FileContext;
-use crate::model::body::{sites_of, CallKind, SensitiveCall, Site, SiteKind};
+use crate::model::body::sites_of;
 use crate::model::contracts::one_line;
+use crate::model::file_context::FileContext;
+use crate::model::sites::{CallKind, SensitiveCall, Site, SiteKind};
 use crate::source::Span;
 
 declare_lint! {

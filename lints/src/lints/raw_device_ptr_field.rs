@@ -1,10 +1,10 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::lints::FileContext;
 use crate::model::def_map::{ItemRef, Namespace};
 use crate::model::devices::{DeviceEntry, Direction};
+use crate::model::file_context::FileContext;
 use crate::model::item_tree::{Field, Item, ItemKind, TypeKind};
-use crate::model::types::{first_type_arg, Walk};
+use crate::model::types::Walk;
 use crate::model::{Model, Scope};
 use crate::source::Span;
 
@@ -99,7 +99,7 @@ fn device_pointers<'m>(model: &'m Model, field: &Field, scope: &Scope) -> Vec<Fi
             TypeKind::Path(path) => {
                 let res = model.resolve_type_path(path, site.scope);
                 if model.is_core_item(&res, "ptr", "NonNull") {
-                    first_type_arg(path).map(|inner| (inner, true))
+                    path.first_type_arg().map(|inner| (inner, true))
                 } else {
                     None
                 }

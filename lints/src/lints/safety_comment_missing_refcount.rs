@@ -2,9 +2,10 @@ use crate::comments::CommentKind;
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::missing_safety_comment::{call_label, capitalize, refcount_sentence};
-use crate::lints::FileContext;
-use crate::model::body::{sites_of, CallKind, Provenance, RefLifetime, Site, SiteKind};
+use crate::model::body::sites_of;
 use crate::model::contracts::{one_line, SafetyComment, Vocabulary};
+use crate::model::file_context::FileContext;
+use crate::model::sites::{CallKind, Provenance, RefLifetime, Site, SiteKind};
 use crate::model::Model;
 use crate::source::Span;
 

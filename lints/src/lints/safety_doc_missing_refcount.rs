@@ -1,11 +1,12 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::lints::FileContext;
-use crate::model::body::{sites_of, Provenance};
+use crate::model::body::sites_of;
 use crate::model::contracts::{
     doc_layout, doc_lines, indentation, one_line, RawToRef, SafetyDocGaps,
 };
+use crate::model::file_context::FileContext;
 use crate::model::item_tree::{FnSig, Item, ItemKind};
+use crate::model::sites::Provenance;
 use crate::model::Scope;
 use crate::source::Span;
 

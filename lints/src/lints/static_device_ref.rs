@@ -1,7 +1,7 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::lints::FileContext;
 use crate::model::devices::DeviceEntry;
+use crate::model::file_context::FileContext;
 use crate::model::item_tree::{GenericArg, Item, ItemKind, TypeKind, TypeRef};
 use crate::model::types::Walk;
 use crate::model::{Model, Scope};

@@ -5,14 +5,14 @@ use syn::visit::Visit;
 
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::lints::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
-use crate::lints::FileContext;
 use crate::model::body::{untied_return, Pointers};
 use crate::model::contracts::one_line;
 use crate::model::def_map::{Namespace, Res};
+use crate::model::file_context::FileContext;
 use crate::model::item_tree::{GenericArg, Impl, Item, ItemKind, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type, member_text};
 use crate::model::macros::{visit_exprs, visit_macro_exprs};
+use crate::model::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
 use crate::model::{Model, Scope};
 use crate::source::{SourceFile, Span};
 
@@ -71,7 +71,6 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
             out.push(untied_conversion_diagnostic(cx, item, imp, &found));
         }
     }
-    out.extend_from_slice(&cx.walked().unbounded_device_ref);
 }
 
 /// `impl TryFrom<&A> for &Device`: a conversion that makes a device reference from a borrow.
@@ -238,10 +237,14 @@ fn tied_header(
 /// This lint's part of the shared walk.
 #[derive(Default)]
 pub(crate) struct FnHooks {
-    pub(crate) out: Vec<Diagnostic>,
+    out: Vec<Diagnostic>,
 }
 
 impl Hooks for FnHooks {
+    fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.out)
+    }
+
     fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
         // Every origin (`from_raw`, `as_ref`, `transmute`, `&*ptr`) is unsafe to call.
         if !func.holds_unsafe && func.sig.unsafety.is_none() {

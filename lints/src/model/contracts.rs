@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use super::def_map::{DefId, ItemRef, Res};
 use super::item_tree::{Docs, FnSig, Item, ItemKind, TypeKind, TypeRef};
-use super::types::{first_type_arg, Walk};
+use super::types::Walk;
 use super::{Model, Scope};
 use crate::comments::{Comment, CommentIndex, CommentKind, DocStyle};
 use crate::source::{SourceFile, Span};
@@ -821,7 +821,7 @@ impl Model {
                 if !self.is_core_item(&res, "ptr", "NonNull") {
                     return None;
                 }
-                first_type_arg(path)?.clone()
+                path.first_type_arg()?.clone()
             }
             _ => return None,
         };
@@ -853,7 +853,7 @@ impl Model {
                 TypeKind::Path(path) => {
                     let res = self.resolve_type_path(path, site.scope);
                     if self.is_kernel_item(&res, "ARef") {
-                        if let Some(inner) = first_type_arg(path) {
+                        if let Some(inner) = path.first_type_arg() {
                             let inner_res = self.resolve_type(inner, site.scope);
                             if self.refcounted_device(&inner_res).is_some() {
                                 found = Some((false, None));

@@ -66,6 +66,14 @@ pub struct PathRef {
 }
 
 impl PathRef {
+    /// The first type argument of the last segment: `T` in `ARef<T>`.
+    pub fn first_type_arg(&self) -> Option<&TypeRef> {
+        self.segments.last()?.args.iter().find_map(|arg| match arg {
+            GenericArg::Type(ty) => Some(ty),
+            _ => None,
+        })
+    }
+
     /// See [`TypeRef::has_lifetime_arg`].
     pub fn has_lifetime_arg(&self, name: &str) -> bool {
         self.qself

@@ -7,22 +7,25 @@ pub mod def_map;
 #[rustfmt::skip]
 pub mod device_table;
 pub mod devices;
+pub mod file_context;
 pub mod item_tree;
 pub mod lifetimes;
 pub mod lower;
 pub mod macros;
 pub mod registrations;
+pub mod scope;
+pub mod sites;
 pub mod spans;
 pub mod types;
+pub mod walk;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 use def_map::{DefId, DefMap, FileInput, ItemRef, ModuleId, Namespace, Res};
 use devices::{DeviceCatalogue, DeviceEntry};
 use item_tree::{Adt, Impl, Item, ItemKind, ItemTree, Registration, TypeKind};
-pub use types::Scope;
+pub use scope::Scope;
 
-use crate::options::Options;
 use crate::source::FileId;
 
 /// How a function is used as a C callback.
@@ -32,6 +35,18 @@ pub struct Callback<'m> {
     pub role: &'m str,
     /// Rust code calls it too, so an `unsafe fn`'s `# Safety` binds real callers.
     pub called_from_rust: bool,
+}
+
+/// What the model is built with beyond the files: the user's additions to the built-in device
+/// catalogue and refcount contracts, and the crate roots a `rust-project.json` names (see
+/// [`crate::options::Options`], whose fields these are).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ModelConfig<'a> {
+    pub devices: &'a [(String, String)],
+    pub get_put: &'a [String],
+    pub refcount_functions: &'a [String],
+    pub refcount_vocabulary: &'a [String],
+    pub crate_roots: &'a [(String, String, bool)],
 }
 
 /// A linted file as the model keeps it.
@@ -45,8 +60,6 @@ pub struct ModelFile {
 #[derive(Debug)]
 pub struct Model {
     pub files: Vec<ModelFile>,
-    /// The configuration the analysis runs with (refcount vocabulary and functions included).
-    pub options: Options,
     pub def_map: DefMap,
     pub devices: DeviceCatalogue,
     /// Refcount safety contracts: vocabulary and built-in refcount-sensitive functions.
@@ -69,8 +82,8 @@ pub struct Model {
 
 impl Model {
     /// `files` must be indexed by their `FileId`.
-    pub fn build(files: Vec<ModelFile>, options: &Options) -> Model {
-        let crate_of: HashMap<&str, (&str, bool)> = options
+    pub fn build(files: Vec<ModelFile>, config: &ModelConfig<'_>) -> Model {
+        let crate_of: HashMap<&str, (&str, bool)> = config
             .crate_roots
             .iter()
             .map(|(file, krate, library)| (file.as_str(), (krate.as_str(), *library)))
@@ -86,16 +99,15 @@ impl Model {
             .collect();
         let def_map = DefMap::build(&inputs);
         let mut devices = DeviceCatalogue::built_in();
-        devices.extend(&options.devices, &options.get_put);
+        devices.extend(config.devices, config.get_put);
         let mut contracts = contracts::Contracts::built_in();
-        contracts.extend(&options.refcount_functions, &options.refcount_vocabulary);
+        contracts.extend(config.refcount_functions, config.refcount_vocabulary);
         let mut model = Model {
             files,
             def_map,
             devices,
             contracts,
             refcounted: contracts::RefcountedTypes::default(),
-            options: options.clone(),
             impls_by_self: HashMap::new(),
             device_lifetimes: HashMap::new(),
             family_lifetimes: HashMap::new(),
@@ -374,7 +386,7 @@ impl Model {
             if !self.is_kernel_item(&res, "Opaque") {
                 return None;
             }
-            let inner = types::first_type_arg(path)?;
+            let inner = path.first_type_arg()?;
             match self.resolve_type(inner, &scope) {
                 Res::External(p) if p.len() == 2 && p[0] == "bindings" => Some(p[1].clone()),
                 _ => None,
@@ -393,7 +405,7 @@ impl Model {
                 let target = imp
                     .trait_path
                     .as_ref()
-                    .and_then(|p| types::first_type_arg(p));
+                    .and_then(item_tree::PathRef::first_type_arg);
                 return target.is_some_and(|t| {
                     let res = self.resolve_type(t, &scope);
                     self.devices

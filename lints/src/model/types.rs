@@ -1,39 +1,13 @@
 //! Resolving written types: scopes, generic parameters, `Self`, and type aliases.
 
-use super::def_map::{ModuleId, Namespace, Res};
-use super::item_tree::{GenericArg, Generics, ItemKind, PathRef, TypeKind, TypeRef};
+use super::def_map::{Namespace, Res};
+use super::item_tree::{GenericArg, ItemKind, PathRef, TypeKind, TypeRef};
+use super::scope::Scope;
 use super::Model;
 use crate::source::Span;
 
 /// Alias chains longer than this are treated as unresolved (and cycles end here).
 const MAX_ALIAS_DEPTH: usize = 16;
-
-/// Where a type is written: its module, the generic parameters in scope, `Self`, and the arguments
-/// substituted for an alias's parameters while looking through it.
-#[derive(Clone, Debug)]
-pub struct Scope {
-    pub module: ModuleId,
-    pub type_params: Vec<String>,
-    pub self_ty: Option<Box<(TypeRef, ModuleId)>>,
-    pub substitutions: Vec<(String, TypeRef, Scope)>,
-    alias_depth: usize,
-}
-
-impl Scope {
-    pub fn new(module: ModuleId) -> Scope {
-        Scope {
-            module,
-            type_params: Vec::new(),
-            self_ty: None,
-            substitutions: Vec::new(),
-            alias_depth: 0,
-        }
-    }
-
-    pub fn add_generics(&mut self, generics: &Generics) {
-        self.type_params.extend(generics.types.iter().cloned());
-    }
-}
 
 /// What to do after visiting a type node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,13 +24,6 @@ pub struct TypeSite<'t> {
     pub report_span: Span,
     /// True once the walk has gone through a type alias.
     pub through_alias: bool,
-}
-
-pub fn first_type_arg(path: &PathRef) -> Option<&TypeRef> {
-    path.segments.last()?.args.iter().find_map(|arg| match arg {
-        GenericArg::Type(ty) => Some(ty),
-        _ => None,
-    })
 }
 
 impl Model {

@@ -1,18 +1,21 @@
 //! Walking a file's syntax with the scope lints need: the module, the enclosing impl and fn, generics
 //! and `Self`, and macro arguments that parse as code.
 //!
-//! Lints implement [`Hooks`]; [`walk_file`] drives them. Nodes parsed from macro arguments are
-//! temporaries, so hooks get plain references and must not keep them.
+//! Hooks (a lint's, or the body model's collector) implement [`Hooks`]; [`walk_file`] drives them
+//! all in one walk. A hook that panics is called no more, and the others go on. Nodes parsed from
+//! macro arguments are temporaries, so hooks get plain references and must not keep them.
 
 use syn::visit::Visit;
 
-use super::FileContext;
+use crate::diagnostic::Diagnostic;
 use crate::model::def_map::{ModuleId, Namespace, Res};
+use crate::model::file_context::FileContext;
 use crate::model::item_tree::{Docs, TypeRef};
 use crate::model::lower::{ident_text, lower_docs, lower_path, lower_type};
 use crate::model::macros::{visit_body, visit_macro_exprs_if};
 use crate::model::spans;
 use crate::model::Scope;
+use crate::panics::catch_panic;
 use crate::source::Span;
 
 /// The impl block around the code being visited.
@@ -108,6 +111,10 @@ pub trait Hooks {
     fn on_stmt(&mut self, _cx: &FileContext<'_>, _scope: &BodyScope, _stmt: &syn::Stmt) {}
     fn on_expr(&mut self, _cx: &FileContext<'_>, _scope: &BodyScope, _expr: &syn::Expr) {}
     fn on_item(&mut self, _cx: &FileContext<'_>, _scope: &BodyScope, _item: &syn::Item) {}
+    /// What a lint's hooks found, taken when the walk ends.
+    fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        Vec::new()
+    }
 }
 
 /// A fn with a body: free, in an impl, or a provided trait method.
@@ -121,14 +128,17 @@ pub struct FnView<'a> {
     pub holds_unsafe: bool,
 }
 
-/// Walks the file once, calling every hook in turn at each node.
-pub fn walk_file(cx: &FileContext<'_>, hooks: &mut [&mut dyn Hooks]) {
+/// Walks the file once, calling every hook in turn at each node. A hook that panics is called no
+/// more; the result holds, for each hook, the message of its panic or `None`.
+pub fn walk_file(cx: &FileContext<'_>, hooks: &mut [&mut dyn Hooks]) -> Vec<Option<String>> {
+    let mut panics = vec![None; hooks.len()];
     let Some(root) = cx.model.def_map.module_of(cx.source.id, 0) else {
-        return;
+        return panics;
     };
     let mut walker = Walker {
         cx,
         hooks,
+        panics: &mut panics,
         scope: BodyScope {
             module: root,
             types: Scope::new(root),
@@ -137,19 +147,27 @@ pub fn walk_file(cx: &FileContext<'_>, hooks: &mut [&mut dyn Hooks]) {
         },
     };
     walker.visit_file(cx.ast);
+    panics
 }
 
 struct Walker<'c, 'h, 'x> {
     cx: &'c FileContext<'c>,
     hooks: &'h mut [&'x mut dyn Hooks],
+    /// Per hook, the message of its panic: it is then called no more.
+    panics: &'h mut [Option<String>],
     scope: BodyScope,
 }
 
 impl Walker<'_, '_, '_> {
-    /// Calls every hook in turn with the walk's context and current scope.
+    /// Calls every hook that has not panicked in turn with the walk's context and current scope.
     fn each_hook(&mut self, call: impl Fn(&mut dyn Hooks, &FileContext<'_>, &BodyScope)) {
-        for hook in self.hooks.iter_mut() {
-            call(&mut **hook, self.cx, &self.scope);
+        for (hook, panic) in self.hooks.iter_mut().zip(self.panics.iter_mut()) {
+            if panic.is_some() {
+                continue;
+            }
+            if let Err(message) = catch_panic(|| call(&mut **hook, self.cx, &self.scope)) {
+                *panic = Some(message);
+            }
         }
     }
 
