@@ -27,6 +27,7 @@ use crate::model::macros::MacroCache;
 use crate::model::{Model, ModelFile};
 use crate::options::Options;
 use crate::panics::{catch_panic, panic_message};
+use crate::parse::parse_nested;
 use crate::pruning;
 use crate::source::{blank_prefix, FileId, SourceFile, Span};
 use crate::suppress::{Suppressions, Target};
@@ -466,62 +467,6 @@ pub fn declared_modules(name: &str, text: &str, is_root: bool) -> Vec<ModuleFile
 /// Larger files are refused: the largest Rust file of the kernel is under 100 KiB, and analysing a
 /// generated monster would cost gigabytes of syntax tree.
 pub const MAX_FILE_SIZE: usize = 4 << 20;
-
-/// Delimiters nested deeper than this are refused: syn, and every pass after it, recurse once per
-/// level, and real kernel code stays below a hundred.
-pub const MAX_NESTING: usize = 512;
-
-/// Tokens of one level allowed between `;` or `,`: a longer run is one huge expression
-/// (`a + a + …`, `x.f().f()…`), which syn and the passes after it nest one level per operator.
-pub const MAX_RUN: usize = 20_000;
-
-/// `syn::parse_file` behind a nesting guard. proc-macro2's lexer is iterative, so the token tree is
-/// measured (with an explicit stack) before syn's recursive descent can overflow the thread's stack,
-/// unless `within_limits` says a scan of the text already proved the guard has nothing to find
-/// (walking the tokens copies every group's tokens: a twentieth of a run).
-fn parse_nested(text: &str, within_limits: bool) -> syn::Result<syn::File> {
-    let tokens: proc_macro2::TokenStream = text.parse().map_err(syn::Error::from)?;
-    if !within_limits {
-        if let Some(error) = too_deep(&tokens) {
-            return Err(error);
-        }
-    }
-    syn::parse2(tokens)
-}
-
-/// Where nesting first exceeds [`MAX_NESTING`], or one expression runs past [`MAX_RUN`] tokens.
-fn too_deep(tokens: &proc_macro2::TokenStream) -> Option<syn::Error> {
-    use proc_macro2::TokenTree;
-    // Each level: its tokens, and how many have passed since the last separator.
-    let mut stack = vec![(tokens.clone().into_iter(), 0usize)];
-    while let Some((top, run)) = stack.last_mut() {
-        let Some(tree) = top.next() else {
-            stack.pop();
-            continue;
-        };
-        *run += 1;
-        if *run > MAX_RUN {
-            return Some(syn::Error::new(
-                tree.span(),
-                format!("an expression longer than {MAX_RUN} tokens; devref does not analyse such a file"),
-            ));
-        }
-        match tree {
-            TokenTree::Punct(punct) if matches!(punct.as_char(), ';' | ',') => *run = 0,
-            TokenTree::Group(group) => {
-                if stack.len() >= MAX_NESTING {
-                    return Some(syn::Error::new(
-                        group.span_open(),
-                        format!("delimiters nested more than {MAX_NESTING} levels deep; devref does not analyse such a file"),
-                    ));
-                }
-                stack.push((group.stream().into_iter(), 0));
-            }
-            _ => {}
-        }
-    }
-    None
-}
 
 /// Parses and lowers one file, or reports where it does not parse.
 fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {

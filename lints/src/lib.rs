@@ -13,8 +13,10 @@ pub mod lints;
 pub mod model;
 pub mod options;
 pub mod panics;
+pub mod parse;
 pub mod pruning;
 pub mod source;
+pub mod spans;
 pub mod suppress;
 
 pub use analysis::{analyze, analyze_with, Analysis, Input, Teardown};

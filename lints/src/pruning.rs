@@ -54,8 +54,8 @@ mod cfg_test_tests {
 use std::ops::Range;
 
 use crate::comments::scan_line_comment;
-use crate::model::spans;
 use crate::source::SourceFile;
+use crate::spans;
 
 /// Whether the body's text names anything devref reads in a body (see the module docs). A line
 /// that is a `//` comment counts only for `devref` (suppression comments name it): kernel bodies

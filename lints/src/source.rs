@@ -110,7 +110,7 @@ impl SourceFile {
     }
 
     /// The byte range from the start of `first` to the end of `last`, as of the two joined,
-    /// without proc-macro2's `join` (see [`crate::model::spans`]).
+    /// without proc-macro2's `join` (see [`crate::spans`]).
     pub fn span_between(&self, first: proc_macro2::Span, last: proc_macro2::Span) -> Span {
         let start_at = first.start();
         let end_at = last.end();

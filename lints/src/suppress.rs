@@ -12,8 +12,8 @@ use crate::comments::{CommentIndex, DocStyle};
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Origin};
 use crate::lint::{Group, Lint};
-use crate::model::spans::{self, impl_item_attrs, item_attrs, Tokens};
 use crate::source::{SourceFile, Span};
+use crate::spans::{self, impl_item_attrs, item_attrs, Tokens};
 
 declare_lint! {
     /// ### What it does

@@ -22,11 +22,11 @@ use crate::model::sites::{
     CallKind, FnContract, OtherObject, Precondition, Provenance, RefLifetime, SensitiveCall, Site,
     SiteKind, TypeInvariants,
 };
-use crate::model::spans::{self, expr_start, outer_attr, stmt_start};
 use crate::model::types::Walk;
 use crate::model::walk::{strip_parens, tail_expr, walk_file, BodyScope, FnView, Hooks};
 use crate::model::Model;
 use crate::source::Span;
+use crate::spans::{self, expr_start, outer_attr, stmt_start};
 
 /// Every in-scope `unsafe` block and impl of the file, with its SAFETY comment, in source order:
 /// collected once, in the shared walk, for this lint and `safety_comment_missing_refcount`.

@@ -9,9 +9,9 @@ use syn::visit::Visit;
 use super::item_tree::*;
 use super::macros::{MacroBody, MacroCache};
 use super::registrations;
-use super::spans::Tokens;
 use crate::comments::{scan_line_comment, DocStyle};
 use crate::source::{SourceFile, Span};
+use crate::spans::Tokens;
 
 pub fn lower_file(source: &SourceFile, ast: &syn::File, macros: &MacroCache) -> ItemTree {
     let mut lowerer = Lowerer {
@@ -181,7 +181,7 @@ impl Lowerer<'_> {
     }
 
     fn lower_item_kind(&mut self, item: &syn::Item, module: u32, nested: bool) -> Option<Item> {
-        let whole = super::spans::item(item);
+        let whole = crate::spans::item(item);
         Some(match item {
             syn::Item::Struct(s) => {
                 let adt = Adt {
@@ -444,7 +444,7 @@ impl Lowerer<'_> {
         module: u32,
         in_trait_impl: bool,
     ) -> Option<Item> {
-        let whole = super::spans::impl_item(item);
+        let whole = crate::spans::impl_item(item);
         Some(match item {
             syn::ImplItem::Fn(f) => {
                 let sig = self.fn_sig(&f.sig, in_trait_impl.then_some(&f.block));
@@ -497,7 +497,7 @@ impl Lowerer<'_> {
     }
 
     fn lower_trait_item(&mut self, item: &syn::TraitItem, module: u32) -> Option<Item> {
-        let whole = super::spans::trait_item(item);
+        let whole = crate::spans::trait_item(item);
         Some(match item {
             syn::TraitItem::Fn(f) => {
                 let sig = self.fn_sig(&f.sig, None);
@@ -539,7 +539,7 @@ impl Lowerer<'_> {
 
     /// Items declared in macro bodies join the model; expression bodies may hold nested items too.
     fn lower_macro(&mut self, mac: &syn::Macro, module: u32) {
-        let group = super::spans::macro_delimiters(mac).join();
+        let group = crate::spans::macro_delimiters(mac).join();
         let text = self.source.text.as_bytes();
         if let Some(tokens) = text.get(self.source.span(group).range()) {
             if !crate::pruning::may_declare_items(tokens) {
@@ -673,7 +673,7 @@ impl Lowerer<'_> {
                 };
             }
         }
-        let span = super::spans::ty(ty).span_in(self.source);
+        let span = crate::spans::ty(ty).span_in(self.source);
         let kind = match ty {
             syn::Type::Path(p) => TypeKind::Path(self.path(&p.path, p.qself.as_ref())),
             syn::Type::Ptr(p) => TypeKind::Ptr {
@@ -745,7 +745,7 @@ impl Lowerer<'_> {
                     },
                 })
                 .collect(),
-            span: super::spans::path(path).span_in(self.source),
+            span: crate::spans::path(path).span_in(self.source),
         }
     }
 

@@ -67,7 +67,7 @@ impl MacroCache {
 /// byte offsets).
 fn cache_key(mac: &Macro) -> (LineColumn, LineColumn) {
     let start = mac.bang_token.span.start();
-    let end = super::spans::macro_delimiters(mac).close().end();
+    let end = crate::spans::macro_delimiters(mac).close().end();
     (start, end)
 }
 
@@ -76,7 +76,7 @@ fn cache_key(mac: &Macro) -> (LineColumn, LineColumn) {
 /// at non-ASCII letters.
 fn names_a_wanted_word(source: &SourceFile, mac: &Macro, wanted: impl Fn(&[u8]) -> bool) -> bool {
     let range = source
-        .span(super::spans::macro_delimiters(mac).join())
+        .span(crate::spans::macro_delimiters(mac).join())
         .range();
     let Some(text) = source.text.as_bytes().get(range).filter(|t| !t.is_empty()) else {
         return true;

@@ -15,7 +15,6 @@ pub mod macros;
 pub mod registrations;
 pub mod scope;
 pub mod sites;
-pub mod spans;
 pub mod types;
 pub mod walk;
 

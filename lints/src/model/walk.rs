@@ -13,10 +13,10 @@ use crate::model::file_context::FileContext;
 use crate::model::item_tree::{Docs, TypeRef};
 use crate::model::lower::{ident_text, lower_docs, lower_path, lower_type};
 use crate::model::macros::{visit_body, visit_macro_exprs_if};
-use crate::model::spans;
 use crate::model::Scope;
 use crate::panics::catch_panic;
 use crate::source::Span;
+use crate::spans;
 
 /// The impl block around the code being visited.
 #[derive(Clone, Debug)]

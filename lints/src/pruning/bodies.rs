@@ -55,8 +55,8 @@ pub struct BodyScan {
     /// space) keeps every other token's line, column and byte offset.
     pub unneeded: Vec<Range<usize>>,
     /// The file as the lexer will see it (after blanking) is certainly within the parser's
-    /// guard: no nesting near [`MAX_NESTING`](crate::analysis::MAX_NESTING), and no run between
-    /// two `;` or `,` of one level longer than [`MAX_RUN`](crate::analysis::MAX_RUN) bytes (so
+    /// guard: no nesting near [`MAX_NESTING`](crate::parse::MAX_NESTING), and no run between
+    /// two `;` or `,` of one level longer than [`MAX_RUN`](crate::parse::MAX_RUN) bytes (so
     /// not tokens either). The guard then has nothing to find and need not walk the tokens.
     pub within_parser_limits: bool,
 }
@@ -189,7 +189,7 @@ impl Scan<'_> {
             let at = self.pos;
             // The parser's guard refuses deeper nesting; such a file is left whole, for it to
             // report.
-            if self.levels.len() + 2 >= crate::analysis::MAX_NESTING {
+            if self.levels.len() + 2 >= crate::parse::MAX_NESTING {
                 return None;
             }
             if let Token::Punct(b';' | b',') = token {
@@ -307,7 +307,7 @@ impl Scan<'_> {
             if at
                 .saturating_sub(level.run_start)
                 .saturating_sub(level.nested)
-                > crate::analysis::MAX_RUN
+                > crate::parse::MAX_RUN
             {
                 self.within_limits = false;
             }
@@ -641,7 +641,7 @@ pub(super) mod tests {
     fn runs_are_bounded_by_their_own_bytes() {
         // Groups count as one token of their level's run; separators end a run.
         let many_items = format!("impl S {{ {} }}", "fn f() { g(); } ".repeat(1_500));
-        assert!(many_items.len() > crate::analysis::MAX_RUN);
+        assert!(many_items.len() > crate::parse::MAX_RUN);
         assert!(scan_bodies(&many_items).within_parser_limits);
         let many_args = format!("const A: [u8; 10000] = [{}];", "1, ".repeat(10_000));
         assert!(scan_bodies(&many_args).within_parser_limits);
