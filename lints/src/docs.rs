@@ -84,7 +84,7 @@ pub fn markdown() -> String {
             lint.name,
             lint.group.name(),
             lint.default_level.as_str(),
-            capitalize(lint.summary)
+            crate::text::capitalize(lint.summary) + "."
         ));
         // Docs use `###` headings under the lint's `##`.
         out.push_str(lint.docs_text().trim_end());
@@ -125,14 +125,6 @@ pub fn section_text(docs: &str, heading: &str) -> Option<String> {
         paragraphs.push(current);
     }
     (!paragraphs.is_empty()).then(|| paragraphs.join("\n\n"))
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

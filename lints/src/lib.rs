@@ -18,6 +18,7 @@ pub mod pruning;
 pub mod source;
 pub mod spans;
 pub mod suppress;
+pub mod text;
 
 pub use analysis::{analyze, analyze_with, Analysis, Input, Teardown};
 pub use diagnostic::{Applicability, Diagnostic, Help, Label, Origin, Suggestion};

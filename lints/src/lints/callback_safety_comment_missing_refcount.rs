@@ -1,7 +1,6 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::lints::missing_safety_comment::call_label;
-use crate::lints::safety_comment_missing_refcount::comment_addition;
+use crate::lints::suggest::comment_addition;
 use crate::model::body::sites_of;
 use crate::model::contracts::SafetyComment;
 use crate::model::file_context::FileContext;
@@ -88,7 +87,7 @@ fn diagnostic(cx: &FileContext<'_>, call: &SensitiveCall, found: &SafetyComment)
         call.span,
         message,
     )
-    .with_label(call_label(call))
+    .with_label(call.label())
     .with_secondary(
         found.span(cx.source.id),
         "this comment says the pointer is valid, not who keeps the device alive",

@@ -1,10 +1,10 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::model::body::sites_of;
-use crate::model::contracts::one_line;
 use crate::model::file_context::FileContext;
-use crate::model::sites::{CallKind, SensitiveCall, Site, SiteKind};
+use crate::model::sites::{Site, SiteKind};
 use crate::source::Span;
+use crate::text::comment_lines;
 
 declare_lint! {
     /// ### What it does
@@ -57,24 +57,6 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The sentence a SAFETY comment needs about the reference count, for one call.
-pub(crate) fn refcount_sentence(call: &SensitiveCall) -> String {
-    let arg = &call.arg;
-    match call.kind {
-        CallKind::Borrow => format!(
-            "{arg} has a non-zero reference count while the returned reference exists, because <reason>."
-        ),
-        CallKind::Counted | CallKind::Derived => {
-            format!("{arg} has a non-zero reference count during this call, because <reason>.")
-        }
-        CallKind::TakeOver => {
-            format!("we own a reference on {arg} (taken by <where>) and give it to the `ARef`.")
-        }
-        CallKind::Get => format!("{arg} has a non-zero reference count, because <reason>."),
-        CallKind::Put => "we own the reference dropped here (taken by <where>).".to_string(),
-    }
-}
-
 /// The whole comment template for a site that has none.
 pub(crate) fn template(site: &Site) -> (String, Applicability) {
     match &site.kind {
@@ -94,17 +76,8 @@ pub(crate) fn template(site: &Site) -> (String, Applicability) {
         },
         SiteKind::Block => {
             let first = &site.calls[0];
-            (refcount_sentence(first), Applicability::HasPlaceholders)
+            (first.refcount_sentence(), Applicability::HasPlaceholders)
         }
-    }
-}
-
-/// Capitalises the first letter, unless it starts with code.
-pub(crate) fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
-        _ => text.to_string(),
     }
 }
 
@@ -127,7 +100,7 @@ fn missing(cx: &FileContext<'_>, site: &Site) -> Diagnostic {
         Diagnostic::lint(&MISSING_SAFETY_COMMENT, site.unsafe_span, message).with_label(label);
     if matches!(site.kind, SiteKind::Block) {
         for call in &site.calls {
-            diagnostic = diagnostic.with_secondary(call.span, call_label(call));
+            diagnostic = diagnostic.with_secondary(call.span, call.label());
         }
     }
     if let Some(taken) = &site.lookup.taken {
@@ -137,18 +110,16 @@ fn missing(cx: &FileContext<'_>, site: &Site) -> Diagnostic {
         );
     }
     for call in &site.calls {
-        if call.precondition.quoted {
-            diagnostic = diagnostic.with_note(format!(
-                "the contract of `{}` says: \"{}\"",
-                call.callee,
-                one_line(&call.precondition.sentence)
-            ));
-        } else if matches!(site.kind, SiteKind::Block) {
-            diagnostic = diagnostic.with_note(capitalize(&call.precondition.sentence));
+        // An impl's calls are its `inc_ref`/`dec_ref`: only a quoted contract says more.
+        if call.precondition.quoted || matches!(site.kind, SiteKind::Block) {
+            diagnostic = diagnostic.with_note(call.precondition_note());
         }
     }
     let (text, applicability) = template(site);
-    let replacement = comment_lines(&site.indent, &format!("SAFETY: {text}"), 100);
+    let replacement: String = comment_lines(&site.indent, "//", &format!("SAFETY: {text}"), 100)
+        .into_iter()
+        .map(|line| line + "\n")
+        .collect();
     let help = match site.kind {
         SiteKind::Block => "say why the reference count is non-zero in a `SAFETY:` comment",
         SiteKind::RefcountImpl { .. } => {
@@ -163,41 +134,4 @@ fn missing(cx: &FileContext<'_>, site: &Site) -> Diagnostic {
             applicability,
         )
         .with_note("a device may be freed once its reference count drops to zero; the comment must say who holds the reference that keeps it alive, and for how long")
-}
-
-/// How a secondary label names a call's need.
-pub(crate) fn call_label(call: &SensitiveCall) -> String {
-    match call.kind {
-        CallKind::Borrow => format!(
-            "needs {} to have a non-zero reference count while the reference exists",
-            call.arg
-        ),
-        CallKind::Counted | CallKind::Derived => {
-            format!("needs {} to have a non-zero reference count", call.arg)
-        }
-        CallKind::TakeOver => format!("takes over a reference on {}", call.arg),
-        CallKind::Get => format!("takes a reference on {}", call.arg),
-        CallKind::Put => "drops a reference".to_string(),
-    }
-}
-
-/// `// text` lines of at most `width` columns, each ending in a newline.
-pub(crate) fn comment_lines(indent: &str, text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut current = String::new();
-    let prefix = format!("{indent}// ");
-    for word in text.split_whitespace() {
-        if !current.is_empty() && prefix.len() + current.len() + 1 + word.len() > width {
-            out.push_str(&format!("{prefix}{current}\n"));
-            current.clear();
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
-    }
-    if !current.is_empty() {
-        out.push_str(&format!("{prefix}{current}\n"));
-    }
-    out
 }

@@ -15,6 +15,7 @@ pub mod raw_device_ptr_field;
 pub mod safety_comment_missing_refcount;
 pub mod safety_doc_missing_refcount;
 pub mod static_device_ref;
+pub(crate) mod suggest;
 pub mod unbounded_device_ref;
 
 /// A lint, and how it looks at a file: its items and the model's facts (`check`), the bodies in

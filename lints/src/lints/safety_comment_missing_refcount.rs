@@ -1,13 +1,13 @@
-use crate::comments::CommentKind;
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::lints::missing_safety_comment::{call_label, capitalize, refcount_sentence};
+use crate::lints::suggest::comment_addition;
 use crate::model::body::sites_of;
-use crate::model::contracts::{one_line, SafetyComment, Vocabulary};
+use crate::model::contracts::{SafetyComment, Vocabulary};
 use crate::model::file_context::FileContext;
 use crate::model::sites::{CallKind, Provenance, RefLifetime, Site, SiteKind};
 use crate::model::Model;
 use crate::source::Span;
+use crate::text::capitalize;
 
 declare_lint! {
     /// ### What it does
@@ -326,7 +326,7 @@ fn diagnostic(
         (None, None) => format!("`SAFETY:` comment does not say {needs}"),
     };
     let (primary, label) = match &site.kind {
-        SiteKind::Block => (first.span, call_label(first)),
+        SiteKind::Block => (first.span, first.label()),
         SiteKind::RefcountImpl { .. } => (
             site.unsafe_span,
             "`AlwaysRefCounted` requires instances to be reference-counted".to_string(),
@@ -343,7 +343,7 @@ fn diagnostic(
     if let SiteKind::Block = site.kind {
         for (index, call) in site.calls.iter().enumerate() {
             if index != failure.call {
-                diagnostic = diagnostic.with_secondary(call.span, call_label(call));
+                diagnostic = diagnostic.with_secondary(call.span, call.label());
             }
         }
     }
@@ -378,19 +378,11 @@ fn diagnostic(
                 "the `# Safety` section of `{callee}` ({at}) does not state it either (`safety_doc_missing_refcount` reports it there), so the call is held to the canonical contract"
             ));
         }
-        if call.precondition.quoted {
-            diagnostic = diagnostic.with_note(format!(
-                "the contract of `{}` says: \"{}\"",
-                call.callee,
-                one_line(&call.precondition.sentence)
-            ));
-        } else {
-            diagnostic = diagnostic.with_note(capitalize(&call.precondition.sentence));
-        }
+        diagnostic = diagnostic.with_note(call.precondition_note());
     }
     let sentence = match &site.kind {
         SiteKind::Block => match &failure.gap {
-            Gap::Refcount => capitalize(&refcount_sentence(first)),
+            Gap::Refcount => capitalize(&first.refcount_sentence()),
             Gap::Holder => {
                 let duration = match first.kind {
                     CallKind::Borrow => "for as long as the returned reference exists",
@@ -444,57 +436,4 @@ fn diagnostic(
     let (at, replacement) = comment_addition(cx, found, &sentence);
     diagnostic = diagnostic.with_suggestion(help, at, replacement, applicability);
     diagnostic.with_note("a device's reference count is what keeps it valid: a pointer may be used only while someone holds a reference, so the comment must say who does, and for how long")
-}
-
-/// Where and what to add so that `sentence` ends the comment: new `//` (or `///`) lines after a
-/// line comment, in its column and wrapped at 100 columns, or text before a block comment's `*/`.
-pub(crate) fn comment_addition(
-    cx: &FileContext<'_>,
-    found: &SafetyComment,
-    sentence: &str,
-) -> (Span, String) {
-    let file = cx.source.id;
-    let last = found.last();
-    match last.kind {
-        CommentKind::Line => {
-            let line = cx.comments.line_of(last.start as usize) as usize;
-            let column = last.start as usize - cx.source.line_starts()[line];
-            let indent = " ".repeat(column);
-            let marker = if last.is_doc() { "///" } else { "//" };
-            let mut replacement = String::new();
-            for text_line in wrap(sentence, 100usize.saturating_sub(column + marker.len() + 1)) {
-                replacement.push_str(&format!("\n{indent}{marker} {text_line}"));
-            }
-            let end = last.end as usize;
-            (Span::new(file, end..end), replacement)
-        }
-        CommentKind::Block => {
-            let at = if last.terminated {
-                last.end as usize - 2
-            } else {
-                last.end as usize
-            };
-            (Span::new(file, at..at), format!("{sentence} "))
-        }
-    }
-}
-
-/// Words of `text` in lines of at most `width` characters.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(40);
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        if !current.is_empty() && current.len() + 1 + word.len() > width {
-            lines.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
-    }
-    if !current.is_empty() {
-        lines.push(current);
-    }
-    lines
 }

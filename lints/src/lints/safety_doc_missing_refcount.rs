@@ -1,14 +1,13 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::model::body::sites_of;
-use crate::model::contracts::{
-    doc_layout, doc_lines, indentation, one_line, RawToRef, SafetyDocGaps,
-};
+use crate::model::contracts::{doc_layout, indentation, RawToRef, SafetyDocGaps};
 use crate::model::file_context::FileContext;
 use crate::model::item_tree::{FnSig, Item, ItemKind};
 use crate::model::sites::Provenance;
 use crate::model::Scope;
 use crate::source::Span;
+use crate::text::{comment_lines, one_line};
 
 declare_lint! {
     /// ### What it does
@@ -230,7 +229,7 @@ fn insertion(
             if section {
                 text.push_str(&format!("\n{indent}/// # Safety\n{indent}///"));
             }
-            for doc_line in doc_lines(&indent, sentence, 100) {
+            for doc_line in comment_lines(&indent, "///", sentence, 100) {
                 text.push('\n');
                 text.push_str(&doc_line);
             }
@@ -240,7 +239,7 @@ fn insertion(
             let line = cx.comments.line_of(item.span.start as usize) as usize;
             let indent = indentation(source, line);
             let mut text = format!("{indent}/// # Safety\n{indent}///\n");
-            for doc_line in doc_lines(&indent, sentence, 100) {
+            for doc_line in comment_lines(&indent, "///", sentence, 100) {
                 text.push_str(&doc_line);
                 text.push('\n');
             }

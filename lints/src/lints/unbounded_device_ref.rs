@@ -6,7 +6,6 @@ use syn::visit::Visit;
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::model::body::{untied_return, Pointers};
-use crate::model::contracts::one_line;
 use crate::model::def_map::{Namespace, Res};
 use crate::model::file_context::FileContext;
 use crate::model::item_tree::{GenericArg, Impl, Item, ItemKind, TypeKind, TypeRef};
@@ -15,6 +14,7 @@ use crate::model::macros::{visit_exprs, visit_macro_exprs};
 use crate::model::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
 use crate::model::{Model, Scope};
 use crate::source::{SourceFile, Span};
+use crate::text::one_line;
 
 declare_lint! {
     /// ### What it does

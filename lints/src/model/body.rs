@@ -9,9 +9,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use crate::model::contracts::{
-    doc_layout, find_safety_comment, indentation, one_line, Anchor, CommentSite,
-};
+use crate::model::contracts::{doc_layout, find_safety_comment, indentation, Anchor, CommentSite};
 use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::{DeviceEntry, Direction, GetPut};
 use crate::model::file_context::FileContext;
@@ -27,6 +25,7 @@ use crate::model::walk::{strip_parens, tail_expr, walk_file, BodyScope, FnView, 
 use crate::model::Model;
 use crate::source::Span;
 use crate::spans::{self, expr_start, outer_attr, stmt_start};
+use crate::text::one_line;
 
 /// Every in-scope `unsafe` block and impl of the file, with its SAFETY comment, in source order:
 /// collected once, in the shared walk, for this lint and `safety_comment_missing_refcount`.

@@ -18,6 +18,7 @@ use super::types::Walk;
 use super::{Model, Scope};
 use crate::comments::{Comment, CommentIndex, CommentKind, DocStyle};
 use crate::source::{SourceFile, Span};
+use crate::text::one_line;
 
 /// Phrases, each a sequence of words matched against normalised text (lowercase, punctuation and
 /// backticks removed, `-` read as a space). In a phrase, a word ending in `*` matches any word that
@@ -489,11 +490,6 @@ pub fn refcount_sentence(section: &str, vocabulary: &Vocabulary) -> Option<Strin
         .find(|s| vocabulary.states_refcount(s))
 }
 
-/// The section's text as one line, for quoting.
-pub fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Where the `///` lines of an item's docs are, and one section among them, for labels and for
 /// suggestions that add to the docs. `#[doc = …]` and `/** */` docs give `None`.
 #[derive(Clone, Debug)]
@@ -577,27 +573,6 @@ fn heading(line: &str) -> Option<(usize, &str)> {
     }
     let rest = &line[level..];
     rest.starts_with(' ').then(|| (level, rest.trim()))
-}
-
-/// Wraps `text` into `///` lines of at most `width` columns after `indent`.
-pub fn doc_lines(indent: &str, text: &str, width: usize) -> Vec<String> {
-    let prefix = format!("{indent}/// ");
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in text.split_whitespace() {
-        if !current.is_empty() && prefix.len() + current.len() + 1 + word.len() > width {
-            lines.push(format!("{prefix}{current}"));
-            current.clear();
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(word);
-    }
-    if !current.is_empty() {
-        lines.push(format!("{prefix}{current}"));
-    }
-    lines
 }
 
 /// The leading whitespace of a 0-based line.

@@ -4,6 +4,7 @@
 
 use crate::model::contracts::Lookup;
 use crate::source::Span;
+use crate::text::{capitalize, one_line};
 
 /// Where the raw pointer a call or dereference is about comes from, and so what keeps the object
 /// it points to alive.
@@ -164,6 +165,53 @@ impl SensitiveCall {
             format!("dereferences {} into {}", self.arg, self.callee)
         } else {
             format!("calls `{}`", self.callee)
+        }
+    }
+
+    /// How a secondary label names what the call needs.
+    pub fn label(&self) -> String {
+        let arg = &self.arg;
+        match self.kind {
+            CallKind::Borrow => {
+                format!("needs {arg} to have a non-zero reference count while the reference exists")
+            }
+            CallKind::Counted | CallKind::Derived => {
+                format!("needs {arg} to have a non-zero reference count")
+            }
+            CallKind::TakeOver => format!("takes over a reference on {arg}"),
+            CallKind::Get => format!("takes a reference on {arg}"),
+            CallKind::Put => "drops a reference".to_string(),
+        }
+    }
+
+    /// The sentence a SAFETY comment needs about the reference count for this call.
+    pub fn refcount_sentence(&self) -> String {
+        let arg = &self.arg;
+        match self.kind {
+            CallKind::Borrow => format!(
+                "{arg} has a non-zero reference count while the returned reference exists, because <reason>."
+            ),
+            CallKind::Counted | CallKind::Derived => {
+                format!("{arg} has a non-zero reference count during this call, because <reason>.")
+            }
+            CallKind::TakeOver => {
+                format!("we own a reference on {arg} (taken by <where>) and give it to the `ARef`.")
+            }
+            CallKind::Get => format!("{arg} has a non-zero reference count, because <reason>."),
+            CallKind::Put => "we own the reference dropped here (taken by <where>).".to_string(),
+        }
+    }
+
+    /// A note with the callee's precondition: quoted from its docs, or the built-in one.
+    pub fn precondition_note(&self) -> String {
+        if self.precondition.quoted {
+            format!(
+                "the contract of `{}` says: \"{}\"",
+                self.callee,
+                one_line(&self.precondition.sentence)
+            )
+        } else {
+            capitalize(&self.precondition.sentence)
         }
     }
 }
