@@ -31,7 +31,8 @@ use devref_lints::{Diagnostic, Origin, SourceFile, Span};
 use globset::GlobSet;
 
 use crate::cli::Args;
-use crate::discover::Found;
+use crate::discover::{is_excluded, Found};
+use crate::input::decode;
 
 /// What `--diff`/`--staged` selected: the sources to report on, their changed lines, and (with
 /// `--staged`) the text of every source as the index has it.
@@ -213,10 +214,7 @@ pub fn changed(args: &Args, exclude: &GlobSet) -> Result<Option<Changed>, String
     let mut selected: Vec<RawEntry> = Vec::new();
     for entry in entries {
         let name = repo.display_name(&entry.path);
-        if !is_rs(&entry.path)
-            || !in_scope(&entry.path)
-            || crate::cargo::is_excluded(&name, exclude)
-        {
+        if !is_rs(&entry.path) || !in_scope(&entry.path) || is_excluded(Path::new(&name), exclude) {
             continue;
         }
         match entry.status {
@@ -375,7 +373,7 @@ impl Changed {
             for (index, blob) in texts {
                 let name = &sources[index].0;
                 let text = match contents.get(&blob) {
-                    Some(bytes) => crate::driver::decode(name, bytes.clone()),
+                    Some(bytes) => decode(name, bytes.clone()),
                     None => Err(InputError::new(format!(
                         "cannot read the staged `{name}`: git has no object {blob}"
                     ))),
