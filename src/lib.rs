@@ -16,3 +16,4 @@ pub mod project;
 pub mod render;
 pub mod report_only;
 pub mod review;
+pub mod unified_diff;

@@ -534,7 +534,7 @@ fn in_message(message: &Message) -> String {
         format!(
             " (in message {}, \"{}\")",
             message.position,
-            mail::clip(&message.subject, 80)
+            crate::unified_diff::clip(&message.subject, 80)
         )
     } else {
         String::new()
