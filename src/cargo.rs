@@ -23,11 +23,11 @@ use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use devref_lints::analysis::declared_modules;
 use devref_lints::SourceFile;
-use globset::GlobSet;
 use serde_json::{json, Value};
 
 use crate::cli::{ordered_level_flags, Args, Cli, Command, MessageFormat};
-use crate::driver::{self, Hooks, EXIT_USAGE};
+use crate::driver::{self, Hooks};
+use crate::exit::{usage_error, EXIT_CLEAN, EXIT_USAGE};
 
 /// Finds Linux kernel device references in Rust code that can outlive the driver's unbind, in
 /// cargo packages: the files that the module trees of the selected targets reach.
@@ -100,20 +100,16 @@ pub fn main(mut argv: Vec<OsString>) -> i32 {
     // Paths on the command line are linted as `devref PATHS` lints them.
     if matches.value_source("paths") == Some(ValueSource::CommandLine) {
         if cli.selection.is_given() {
-            eprintln!(
-                "error: PATHs cannot be combined with `--manifest-path`, `--package`, \
-                 `--workspace` or `--all-targets`"
+            return usage_error(
+                "PATHs cannot be combined with `--manifest-path`, `--package`, `--workspace` or \
+                 `--all-targets`",
             );
-            return EXIT_USAGE;
         }
         return driver::run(&cli.check);
     }
     let plan = match Plan::load(&cli.selection) {
         Ok(plan) => plan,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
+        Err(message) => return usage_error(message),
     };
     let json = cli.check.message_format == MessageFormat::Json;
     let wrap = |file: &SourceFile, message: Value| plan.compiler_message(&file.name, message);
@@ -125,7 +121,7 @@ pub fn main(mut argv: Vec<OsString>) -> i32 {
         },
     );
     if json && code != EXIT_USAGE {
-        let success = code == driver::EXIT_CLEAN;
+        let success = code == EXIT_CLEAN;
         let mut out = std::io::stdout().lock();
         // A closed pipe was already reported, or is not worth reporting.
         let _ = writeln!(
@@ -367,33 +363,9 @@ fn name_in(root: &Path, path: &Path) -> String {
         .into_owned()
 }
 
-/// Whether the file `name` is excluded by `--exclude` or the config's `exclude`: the file or
-/// any folder above it matches, by path or by name, as a search of the folders would skip it.
-pub fn is_excluded(name: &str, exclude: &GlobSet) -> bool {
-    if exclude.is_empty() {
-        return false;
-    }
-    Path::new(name).ancestors().any(|path| {
-        !path.as_os_str().is_empty()
-            && (exclude.is_match(path)
-                || path.file_name().is_some_and(|file| exclude.is_match(file)))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discover::exclude_set;
-
-    #[test]
-    fn excludes_match_the_file_or_a_folder_above_it() {
-        let set = exclude_set(&["generated".to_string(), "src/old/*.rs".to_string()]).unwrap();
-        assert!(is_excluded("src/generated/a.rs", &set));
-        assert!(is_excluded("generated", &set));
-        assert!(is_excluded("src/old/b.rs", &set));
-        assert!(!is_excluded("src/lib.rs", &set));
-        assert!(!is_excluded("src/lib.rs", &exclude_set(&[]).unwrap()));
-    }
 
     #[test]
     fn files_are_named_relative_to_the_workspace_root() {

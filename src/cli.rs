@@ -87,7 +87,63 @@ pub enum Command {
         force: bool,
     },
     /// Review patch mail and write a reply about the lines the patches add.
-    Review(Box<crate::review::ReviewArgs>),
+    Review(Box<ReviewArgs>),
+}
+
+/// What `devref review` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    /// A reply mail per patch with findings, ready to send (an mbox on stdout).
+    Email,
+    /// One JSON object per patch, one per line.
+    Json,
+    /// One Patchwork check per patch, as a JSON line: `{"msgid", "subject", "check": {…}}`.
+    Patchwork,
+    /// The layout of the kernel's `scripts/checkpatch.pl`, per patch.
+    Checkpatch,
+    /// `file:line:col: level: message [devref::lint]`, post-image lines.
+    Short,
+}
+
+/// `devref review [OPTIONS] [FILE]...`
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReviewArgs {
+    /// Patch mail to review: an mbox (one patch or a series), `git format-patch` output, one
+    /// RFC 822 message, or a plain unified diff. `-` (the default) reads stdin.
+    #[arg(value_name = "FILE", default_value = "-")]
+    pub files: Vec<PathBuf>,
+
+    /// A checkout of the series' base: modified files are patched from it, and its other `.rs`
+    /// files complete the model. It is only read.
+    #[arg(long, value_name = "DIR")]
+    pub tree: Option<PathBuf>,
+
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Email, value_name = "FMT")]
+    pub format: ReviewFormat,
+
+    /// With `--format email`, print nothing for a series without findings.
+    #[arg(long)]
+    pub quiet_clean: bool,
+
+    /// The `From:` of the reply mails (default: none, for the mailer to fill in).
+    #[arg(long, value_name = "ADDRESS")]
+    pub from: Option<String>,
+
+    /// Skip tree files and patched files matching this glob (repeatable; relative to the tree).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Worker threads (default: the number of CPUs).
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub jobs: Option<usize>,
+
+    /// Read this configuration file instead of searching for one from `--tree` (or the current
+    /// directory) upwards.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub levels: LevelArgs,
 }
 
 /// Options of a lint run (`devref [OPTIONS] [PATH]...`).
@@ -169,21 +225,6 @@ pub struct Args {
     pub paths_given: bool,
 }
 
-impl Args {
-    /// The `-A/-W/-D/-F` settings as selectors, or the first unknown name.
-    pub fn level_settings(&self) -> Result<Vec<(Selector, Level)>, String> {
-        self.levels
-            .ordered()
-            .iter()
-            .map(|(name, level)| {
-                Selector::parse(name)
-                    .map(|selector| (selector, *level))
-                    .ok_or_else(|| format!("unknown lint or group `{name}` (see `devref lints`)"))
-            })
-            .collect()
-    }
-}
-
 /// `-A/-W/-D/-F` and `--cap-lints`, shared by a lint run and `devref review`.
 #[derive(Debug, Clone, Default, ClapArgs)]
 pub struct LevelArgs {
@@ -213,6 +254,18 @@ pub struct LevelArgs {
 }
 
 impl LevelArgs {
+    /// The `-A/-W/-D/-F` settings as selectors, in command-line order, or the first unknown name.
+    pub fn selectors(&self) -> Result<Vec<(Selector, Level)>, String> {
+        self.ordered()
+            .iter()
+            .map(|(name, level)| {
+                Selector::parse(name)
+                    .map(|selector| (selector, *level))
+                    .ok_or_else(|| format!("unknown lint or group `{name}` (see `devref lints`)"))
+            })
+            .collect()
+    }
+
     /// The level flags in command-line order; in flag-kind order when the order is not known.
     pub fn ordered(&self) -> Vec<(String, Level)> {
         if !self.level_flags.is_empty() {

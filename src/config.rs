@@ -20,10 +20,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use devref_lints::levels::Selector;
+use devref_lints::levels::{LevelSpec, Selector};
+use devref_lints::options::Options;
 use devref_lints::Level;
+use globset::GlobSet;
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::cli::LevelArgs;
+use crate::discover::exclude_set;
 
 pub const FILE_NAMES: [&str; 2] = ["devref.toml", ".devref.toml"];
 
@@ -66,6 +71,45 @@ struct RawRefcount {
     vocabulary: Vec<String>,
     #[serde(default)]
     get_put: Vec<String>,
+}
+
+/// What a run is set up with: the analysis options and the exclude globs, from the config file
+/// (`config`, or the nearest one upwards from the current directory), then the command line's
+/// levels and `--exclude` globs.
+pub fn options(
+    config: Option<&Path>,
+    levels: &LevelArgs,
+    excludes: &[String],
+) -> Result<(Options, GlobSet), String> {
+    let path = match config {
+        Some(path) => Some(path.to_path_buf()),
+        None => std::env::current_dir().ok().and_then(|cwd| find(&cwd)),
+    };
+    let config = match &path {
+        Some(path) => load(path)?,
+        None => Config::default(),
+    };
+    let mut level_spec = LevelSpec {
+        settings: config.levels,
+        cap: levels.cap_lints.map(|cap| cap.level()),
+    };
+    level_spec.settings.extend(levels.selectors()?);
+    let globs: Vec<String> = config
+        .exclude
+        .into_iter()
+        .chain(excludes.iter().cloned())
+        .collect();
+    let options = Options {
+        levels: level_spec,
+        devices: config.devices,
+        get_put: config.get_put,
+        refcount_functions: config.refcount_functions,
+        refcount_vocabulary: config.refcount_vocabulary,
+        lint_cfg_test: config.lint_cfg_test,
+        crate_roots: Vec::new(),
+        parse_everything: false,
+    };
+    Ok((options, exclude_set(&globs)?))
 }
 
 /// The nearest config file from `start` upwards.

@@ -31,7 +31,9 @@ use devref_lints::{Diagnostic, Origin, SourceFile, Span};
 use globset::GlobSet;
 
 use crate::cli::Args;
-use crate::discover::Found;
+use crate::discover::{is_excluded, Found};
+use crate::input::decode;
+use crate::unified_diff;
 
 /// What `--diff`/`--staged` selected: the sources to report on, their changed lines, and (with
 /// `--staged`) the text of every source as the index has it.
@@ -213,10 +215,7 @@ pub fn changed(args: &Args, exclude: &GlobSet) -> Result<Option<Changed>, String
     let mut selected: Vec<RawEntry> = Vec::new();
     for entry in entries {
         let name = repo.display_name(&entry.path);
-        if !is_rs(&entry.path)
-            || !in_scope(&entry.path)
-            || crate::cargo::is_excluded(&name, exclude)
-        {
+        if !is_rs(&entry.path) || !in_scope(&entry.path) || is_excluded(Path::new(&name), exclude) {
             continue;
         }
         match entry.status {
@@ -259,7 +258,7 @@ pub fn changed(args: &Args, exclude: &GlobSet) -> Result<Option<Changed>, String
             .flat_map(|entry| std::iter::once(&entry.path).chain(&entry.old_path))
             .map(String::as_str)
             .collect();
-        hunks = parse_patch(&repo.run_at_top(&patch, &paths)?);
+        hunks = changed_lines(&repo.run_at_top(&patch, &paths)?)?;
     }
     let changed: Vec<(String, Option<String>, LineSet)> = selected
         .into_iter()
@@ -375,7 +374,7 @@ impl Changed {
             for (index, blob) in texts {
                 let name = &sources[index].0;
                 let text = match contents.get(&blob) {
-                    Some(bytes) => crate::driver::decode(name, bytes.clone()),
+                    Some(bytes) => decode(name, bytes.clone()),
                     None => Err(InputError::new(format!(
                         "cannot read the staged `{name}`: git has no object {blob}"
                     ))),
@@ -444,111 +443,33 @@ fn parse_raw(bytes: &[u8]) -> Result<Vec<RawEntry>, String> {
 }
 
 /// The new-side lines of each file's hunks in `git diff --unified=0` output, by the new path.
-fn parse_patch(bytes: &[u8]) -> HashMap<String, LineSet> {
+fn changed_lines(patch: &[u8]) -> Result<HashMap<String, LineSet>, String> {
+    // Only the paths and hunk headers matter; a path that is not UTF-8 was left out already.
+    let text = String::from_utf8_lossy(patch);
     let mut files: HashMap<String, LineSet> = HashMap::new();
-    let mut current: Option<String> = None;
-    let mut lines = bytes.split(|&b| b == b'\n');
-    while let Some(line) = lines.next() {
-        if line.starts_with(b"diff --git ") {
-            current = None;
-        } else if let Some(path) = line.strip_prefix(b"+++ ") {
-            current = unquote(path)
-                .strip_prefix(b"b/")
-                .and_then(|path| String::from_utf8(path.to_vec()).ok());
-        } else if line.starts_with(b"@@ ") {
-            let Some((old, new)) = hunk_counts(line) else {
-                continue;
-            };
-            if let Some(path) = &current {
-                let set = files.entry(path.clone()).or_default();
-                let (start, count) = new;
-                if count > 0 {
-                    set.add(start..=start + count - 1);
-                } else {
-                    // Lines were only deleted, after line `start`: the line that now follows
-                    // the deletion changed meaning.
-                    set.add(start + 1..=start + 1);
-                }
-            }
-            // Skip the hunk's own lines, which may look like headers (`+++ x` is an added
-            // `++ x`).
-            let (mut old_left, mut new_left) = (old.1, new.1);
-            while old_left + new_left > 0 {
-                let Some(body) = lines.next() else { break };
-                match body.first() {
-                    Some(b'-') => old_left = old_left.saturating_sub(1),
-                    Some(b'+') => new_left = new_left.saturating_sub(1),
-                    Some(b'\\') => {}
-                    _ => {
-                        old_left = old_left.saturating_sub(1);
-                        new_left = new_left.saturating_sub(1);
-                    }
-                }
-            }
-        }
-    }
-    files
-}
-
-/// `@@ -a[,b] +c[,d] @@…` → `((a, b), (c, d))`; a count left out is 1.
-fn hunk_counts(line: &[u8]) -> Option<((usize, usize), (usize, usize))> {
-    let line = std::str::from_utf8(line.get(3..)?.split(|&b| b == b'@').next()?).ok()?;
-    let mut parts = line.split_whitespace();
-    let range = |part: &str, sign: char| -> Option<(usize, usize)> {
-        let part = part.strip_prefix(sign)?;
-        Some(match part.split_once(',') {
-            Some((start, count)) => (start.parse().ok()?, count.parse().ok()?),
-            None => (part.parse().ok()?, 1),
-        })
-    };
-    let old = range(parts.next()?, '-')?;
-    let new = range(parts.next()?, '+')?;
-    Some((old, new))
-}
-
-/// A path as git prints it in a patch: verbatim, or in double quotes with C escapes when it has
-/// unusual characters (`core.quotePath`).
-fn unquote(path: &[u8]) -> Vec<u8> {
-    let path = path.strip_suffix(b"\t").unwrap_or(path);
-    let Some(inner) = path
-        .strip_prefix(b"\"")
-        .and_then(|rest| rest.strip_suffix(b"\""))
-    else {
-        return path.to_vec();
-    };
-    let mut out = Vec::with_capacity(inner.len());
-    let mut bytes = inner.iter().copied().peekable();
-    while let Some(byte) = bytes.next() {
-        if byte != b'\\' {
-            out.push(byte);
+    for section in unified_diff::sections(&text) {
+        let section = section.map_err(|error| {
+            format!(
+                "cannot read git's diff at line {}: {}",
+                error.line + 1,
+                error.message
+            )
+        })?;
+        let Some(path) = section.new_path else {
             continue;
-        }
-        match bytes.next() {
-            Some(b'a') => out.push(0x07),
-            Some(b'b') => out.push(0x08),
-            Some(b'f') => out.push(0x0c),
-            Some(b'n') => out.push(b'\n'),
-            Some(b'r') => out.push(b'\r'),
-            Some(b't') => out.push(b'\t'),
-            Some(b'v') => out.push(0x0b),
-            Some(digit @ b'0'..=b'7') => {
-                let mut value = u32::from(digit - b'0');
-                for _ in 0..2 {
-                    match bytes.peek() {
-                        Some(&next @ b'0'..=b'7') => {
-                            value = value * 8 + u32::from(next - b'0');
-                            bytes.next();
-                        }
-                        _ => break,
-                    }
-                }
-                out.push(value as u8);
+        };
+        let set = files.entry(path).or_default();
+        for hunk in &section.hunks {
+            if hunk.new_count > 0 {
+                set.add(hunk.new_start..=hunk.new_start + hunk.new_count - 1);
+            } else {
+                // Lines were only deleted, after line `new_start`: the line that now follows the
+                // deletion changed meaning.
+                set.add(hunk.new_start + 1..=hunk.new_start + 1);
             }
-            Some(other) => out.push(other),
-            None => out.push(b'\\'),
         }
     }
-    out
+    Ok(files)
 }
 
 /// The git work tree the current directory is in.
@@ -875,7 +796,7 @@ mod tests {
                       @@ -1 +1 @@\n\
                       -a\n\
                       +b\n";
-        let files = parse_patch(patch);
+        let files = changed_lines(patch).unwrap();
         let mut x = files["x.rs"].clone();
         x.normalize();
         assert_eq!(x, LineSet(vec![2..=3, 12..=12, 21..=21]));

@@ -15,6 +15,7 @@ pub enum Found {
     Error { path: PathBuf, message: String },
 }
 
+/// The `--exclude` and config globs, compiled.
 pub fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
     for glob in globs {
@@ -174,15 +175,19 @@ fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
     name == "target" || name.starts_with('.')
 }
 
-fn is_excluded(path: &Path, exclude: &GlobSet) -> bool {
+/// Whether `--exclude` or the config's `exclude` skips the file or folder `path`: it, or a folder
+/// above it, matches a glob by its path (`./` left out) or by its name. A search skips an excluded
+/// folder whole, so a file named below one (by `cargo devref`, git or `--report-only`) is skipped
+/// as well.
+pub fn is_excluded(path: &Path, exclude: &GlobSet) -> bool {
     if exclude.is_empty() {
         return false;
     }
-    let cleaned = clean(path);
-    exclude.is_match(&cleaned)
-        || cleaned
-            .file_name()
-            .is_some_and(|name| exclude.is_match(name))
+    clean(path).ancestors().any(|path| {
+        !path.as_os_str().is_empty()
+            && (exclude.is_match(path)
+                || path.file_name().is_some_and(|name| exclude.is_match(name)))
+    })
 }
 
 /// `./src/a.rs` is shown as `src/a.rs`, as cargo shows it; `.` stays `.`.
@@ -190,5 +195,30 @@ fn clean(path: &Path) -> PathBuf {
     match path.strip_prefix(".") {
         Ok(rest) if !rest.as_os_str().is_empty() => rest.to_path_buf(),
         _ => path.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `devref PATH`, `cargo devref`, `--diff`/`--staged`, `--report-only` and `devref review` all
+    /// ask this one function; they once had three, and a file named below an excluded folder was
+    /// skipped by some and linted by others.
+    #[test]
+    fn excludes_match_the_file_or_a_folder_above_it() {
+        let set = exclude_set(&["generated".to_string(), "src/old/*.rs".to_string()]).unwrap();
+        let excluded = |path: &str| is_excluded(Path::new(path), &set);
+        assert!(excluded("src/generated/a.rs"));
+        assert!(excluded("./src/generated/a.rs"));
+        assert!(excluded("generated"));
+        assert!(excluded("src/old/b.rs"));
+        assert!(excluded("./src/old/b.rs"));
+        assert!(!excluded("src/lib.rs"));
+        assert!(!excluded("src/generated_too.rs"));
+        assert!(!is_excluded(
+            Path::new("src/generated/a.rs"),
+            &exclude_set(&[]).unwrap()
+        ));
     }
 }

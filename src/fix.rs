@@ -36,7 +36,7 @@ use devref_lints::options::Options;
 use devref_lints::{analyze, Analysis, Applicability, Diagnostic, FileId, Input, Origin, Span};
 
 use crate::discover::Found;
-use crate::driver::EXIT_USAGE;
+use crate::exit::EXIT_USAGE;
 
 /// How many times the fixed text is re-linted to apply edits that an overlap held back.
 pub const MAX_PASSES: usize = 4;

@@ -20,7 +20,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::driver::{EXIT_CLEAN, EXIT_USAGE};
+use crate::exit::{usage_error, EXIT_CLEAN};
 
 /// The line that marks a hook written by devref.
 const MARKER: &str = "# devref pre-commit hook, written by `devref install-hook`.";
@@ -29,10 +29,7 @@ const MARKER: &str = "# devref pre-commit hook, written by `devref install-hook`
 pub fn install(force: bool) -> i32 {
     match try_install(force) {
         Ok(()) => EXIT_CLEAN,
-        Err(message) => {
-            eprintln!("error: {message}");
-            EXIT_USAGE
-        }
+        Err(message) => usage_error(message),
     }
 }
 

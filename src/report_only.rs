@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use globset::GlobSet;
 
-use crate::cargo::is_excluded;
 use crate::discover::{discover, Found};
 
 /// Finds FILE among the sources to lint and returns their indices (one, unless the same file is
@@ -64,11 +63,8 @@ pub fn select(
         return Ok(found);
     }
     let name = below_current_dir(&canonical).unwrap_or_else(|| file.to_path_buf());
-    // A search of the PATHs would have skipped the file below an excluded folder too.
-    if is_excluded(&name.to_string_lossy(), exclude) {
-        return Ok(found);
-    }
     let start = sources.len();
+    // The search skips it when it or a folder above it is excluded.
     for source in discover(&[name], exclude) {
         let name = match &source {
             Found::File(path) | Found::Error { path, .. } => path.to_string_lossy().into_owned(),

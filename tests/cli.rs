@@ -564,6 +564,16 @@ fn exclude_skips_files_and_directories() {
         files(&["--exclude", "drivers/a.rs", "drivers/a.rs", "rust"]),
         ["rust/kernel/d.rs"]
     );
+    // And so is one below an excluded folder, as a search of that folder would skip it (and as
+    // `--staged`, `--report-only` and `cargo devref` skip it).
+    assert_eq!(
+        files(&["--exclude", "gen", "drivers/gen/b.rs", "rust"]),
+        ["rust/kernel/d.rs"]
+    );
+    assert_eq!(
+        files(&["--exclude", "drivers/**", "./drivers/gen/b.rs", "rust"]),
+        ["rust/kernel/d.rs"]
+    );
 }
 
 #[test]

@@ -286,6 +286,31 @@ fn findings_belong_to_the_patch_that_adds_their_line() {
     assert_eq!(patches[0]["author"], "Ada Example <ada@example.org>");
 }
 
+/// `--exclude` skips a patched file below an excluded folder, as `devref PATH` skips it.
+#[test]
+fn an_excluded_folder_skips_the_patched_files_below_it() {
+    let run = devref(&[
+        "--format",
+        "json",
+        "--tree",
+        "tree",
+        "--exclude",
+        "misc",
+        "widget-series.mbox",
+    ]);
+    assert_eq!(
+        findings(&run),
+        owned(&[(
+            "1/2",
+            "rust/kernel/bus/widget.rs:19",
+            "safety_doc_missing_refcount",
+            false
+        )]),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn a_finding_fixed_by_a_later_patch_is_marked() {
     let run = devref(&["--format", "json", "fixed-later.mbox"]);

@@ -4,7 +4,7 @@
 Usage: tools/module-cycles.py CRATE_SRC_DIR...   (e.g. lints/src src)
 
 An edge A -> B is a path in A that names B's module (`crate::x::y`, `super::…`, `self::…`,
-`use x::…` of a child). `mod x;` declarations are not edges (a parent holding a child is not a
+`x::…` of a child module). `mod x;` declarations are not edges (a parent holding a child is not a
 use), and neither is the `#[cfg(test)] mod tests` at the end of a file. Prints each cycle (a
 strongly connected set of files) with the names that tie it, and exits 1 when there is one.
 """
@@ -77,12 +77,11 @@ def edges_of(src, mods):
                 edges.setdefault(module, {}).setdefault(dest, set()).add(names[-1])
             elif dest == () and names and (names[0],) in mods and module != ():
                 edges.setdefault(module, {}).setdefault((names[0],), set()).add(names[-1])
-        # `use child::x` in a parent, where child is a submodule of this directory module
-        if is_dir_module:
-            for m in re.finditer(r"\buse\s+([a-z_][a-z0-9_]*)::", code):
-                child = here + (m.group(1),)
-                if child in mods:
-                    edges.setdefault(module, {}).setdefault(child, set()).add(m.group(1))
+        # `child::x` (in a `use` or inline), where child is a submodule of this one
+        for m in re.finditer(r"(?<![\w:])([a-z_][a-z0-9_]*)::", code):
+            child = here + (m.group(1),)
+            if child in mods and child != module:
+                edges.setdefault(module, {}).setdefault(child, set()).add(m.group(1))
     return edges
 
 

@@ -10,6 +10,8 @@ use std::panic::{self, AssertUnwindSafe};
 
 use mailparse::{MailAddr, MailHeader, MailHeaderMap, ParsedMail};
 
+use crate::unified_diff::clip;
+
 /// The longest line accepted, in bytes (the input's and the decoded patch's).
 pub const MAX_LINE: usize = 64 * 1024;
 /// The most messages one review reads.
@@ -736,17 +738,6 @@ pub fn one_line(text: &str) -> String {
         out.push_str(word);
     }
     out
-}
-
-/// At most `max` chars of `text`, with `…` when cut.
-pub fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
 }
 
 #[cfg(test)]

@@ -26,15 +26,15 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use clap::{CommandFactory, FromArgMatches, ValueEnum};
 use devref_lints::analysis::InputError;
 use devref_lints::options::Options;
 use devref_lints::{analyze, Diagnostic, Input, Level, Origin, SourceFile};
 use globset::GlobSet;
 
-use crate::cli::{Cli, LevelArgs};
-use crate::discover::{discover, exclude_set, Found};
-use crate::driver::{EXIT_CLEAN, EXIT_ERRORS, EXIT_USAGE};
+pub use crate::cli::{ReviewArgs, ReviewFormat};
+use crate::discover::{discover, is_excluded, Found};
+use crate::exit::{for_findings, usage_error};
+use crate::input::read_source;
 use crate::render::clamp;
 
 use mail::{InputFile, Message, Unusable};
@@ -44,62 +44,6 @@ use patch::{FilePatch, Ids, Image};
 pub const MAX_INPUT: usize = 64 * 1024 * 1024;
 /// The most patches one review applies and analyses.
 pub const MAX_PATCHES: usize = 250;
-
-/// What `devref review` prints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ReviewFormat {
-    /// A reply mail per patch with findings, ready to send (an mbox on stdout).
-    Email,
-    /// One JSON object per patch, one per line.
-    Json,
-    /// One Patchwork check per patch, as a JSON line: `{"msgid", "subject", "check": {…}}`.
-    Patchwork,
-    /// The layout of the kernel's `scripts/checkpatch.pl`, per patch.
-    Checkpatch,
-    /// `file:line:col: level: message [devref::lint]`, post-image lines.
-    Short,
-}
-
-/// `devref review [OPTIONS] [FILE]...`
-#[derive(Debug, Clone, clap::Args)]
-pub struct ReviewArgs {
-    /// Patch mail to review: an mbox (one patch or a series), `git format-patch` output, one
-    /// RFC 822 message, or a plain unified diff. `-` (the default) reads stdin.
-    #[arg(value_name = "FILE", default_value = "-")]
-    pub files: Vec<PathBuf>,
-
-    /// A checkout of the series' base: modified files are patched from it, and its other `.rs`
-    /// files complete the model. It is only read.
-    #[arg(long, value_name = "DIR")]
-    pub tree: Option<PathBuf>,
-
-    #[arg(long, value_enum, default_value_t = ReviewFormat::Email, value_name = "FMT")]
-    pub format: ReviewFormat,
-
-    /// With `--format email`, print nothing for a series without findings.
-    #[arg(long)]
-    pub quiet_clean: bool,
-
-    /// The `From:` of the reply mails (default: none, for the mailer to fill in).
-    #[arg(long, value_name = "ADDRESS")]
-    pub from: Option<String>,
-
-    /// Skip tree files and patched files matching this glob (repeatable; relative to the tree).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-
-    /// Worker threads (default: the number of CPUs).
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(usize))]
-    pub jobs: Option<usize>,
-
-    /// Read this configuration file instead of searching for one from `--tree` (or the current
-    /// directory) upwards.
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub levels: LevelArgs,
-}
 
 /// A reviewed series.
 #[derive(Debug)]
@@ -238,58 +182,27 @@ pub struct Settings<'a> {
 
 /// Runs `devref review` and returns the exit code.
 pub fn run(args: &ReviewArgs) -> i32 {
-    let mut check = match Cli::command().try_get_matches_from(["devref"]) {
-        Ok(matches) => match Cli::from_arg_matches(&matches) {
-            Ok(cli) => cli.check,
-            Err(error) => {
-                eprintln!("error: {error}");
-                return EXIT_USAGE;
-            }
-        },
-        Err(error) => {
-            eprintln!("error: {error}");
-            return EXIT_USAGE;
-        }
-    };
-    check.config = args
+    // The config is `--config`, or found from `--tree` (or the current directory) upwards.
+    let config = args
         .config
         .clone()
         .or_else(|| args.tree.as_deref().and_then(crate::config::find));
-    check.levels = args.levels.clone();
-    check.levels.level_flags = args.levels.ordered();
-    let (options, config_excludes) = match crate::driver::options(&check) {
-        Ok(found) => found,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
-    };
-    let globs: Vec<String> = config_excludes
-        .into_iter()
-        .chain(args.exclude.iter().cloned())
-        .collect();
-    let exclude = match exclude_set(&globs) {
-        Ok(set) => set,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
-    };
+    let (options, exclude) =
+        match crate::config::options(config.as_deref(), &args.levels, &args.exclude) {
+            Ok(found) => found,
+            Err(message) => return usage_error(message),
+        };
     if let Some(tree) = &args.tree {
         if !tree.is_dir() {
-            eprintln!(
-                "error: `--tree {}` is not a directory (it must be a checkout of the series' base)",
+            return usage_error(format!(
+                "`--tree {}` is not a directory (it must be a checkout of the series' base)",
                 tree.display()
-            );
-            return EXIT_USAGE;
+            ));
         }
     }
     let inputs = match read_inputs(&args.files) {
         Ok(inputs) => inputs,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
+        Err(message) => return usage_error(message),
     };
     let threads = args
         .jobs
@@ -302,10 +215,7 @@ pub fn run(args: &ReviewArgs) -> i32 {
     };
     let review = match review(inputs, &settings) {
         Ok(review) => review,
-        Err(Unusable(message)) => {
-            eprintln!("error: {message}");
-            return EXIT_USAGE;
-        }
+        Err(Unusable(message)) => return usage_error(message),
     };
     for warning in &review.warnings {
         eprintln!("warning: {warning}");
@@ -321,11 +231,7 @@ pub fn run(args: &ReviewArgs) -> i32 {
             eprintln!("error: cannot write output: {error}");
         }
     }
-    if review.has_errors() {
-        EXIT_ERRORS
-    } else {
-        EXIT_CLEAN
-    }
+    for_findings(review.has_errors())
 }
 
 /// The command that reproduces the review, for the reply: the file names without their folders
@@ -628,7 +534,7 @@ fn in_message(message: &Message) -> String {
         format!(
             " (in message {}, \"{}\")",
             message.position,
-            mail::clip(&message.subject, 80)
+            crate::unified_diff::clip(&message.subject, 80)
         )
     } else {
         String::new()
@@ -775,7 +681,7 @@ fn load_tree(tree: &Path, exclude: &GlobSet) -> BTreeMap<String, Result<String, 
     for found in discover(&[tree.to_path_buf()], &GlobSet::empty()) {
         let (path, content) = match found {
             Found::File(path) => {
-                let content = crate::driver::read_source(&path);
+                let content = read_source(&path);
                 (path, content)
             }
             Found::Error { path, message } => (path, Err(InputError::new(message))),
@@ -784,7 +690,7 @@ fn load_tree(tree: &Path, exclude: &GlobSet) -> BTreeMap<String, Result<String, 
         let Some(name) = relative_name(tree, &path) else {
             continue;
         };
-        if excluded(&name, exclude) {
+        if is_excluded(Path::new(&name), exclude) {
             continue;
         }
         files.insert(name, content);
@@ -799,14 +705,6 @@ fn relative_name(tree: &Path, path: &Path) -> Option<String> {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     (!parts.is_empty()).then(|| parts.join("/"))
-}
-
-fn excluded(name: &str, exclude: &GlobSet) -> bool {
-    !exclude.is_empty()
-        && (exclude.is_match(name)
-            || Path::new(name)
-                .file_name()
-                .is_some_and(|file| exclude.is_match(file)))
 }
 
 /// A file of the series' current state.
@@ -838,7 +736,7 @@ impl Series<'_> {
             return Some(Err(format!("`{path}` is not a regular file in the tree")));
         }
         Some(
-            crate::driver::read_source(&full)
+            read_source(&full)
                 .map_err(|e| e.message.replace(&tree.display().to_string(), "<tree>")),
         )
     }
@@ -1000,7 +898,7 @@ impl Series<'_> {
         }
         for (name, entry) in &self.files {
             if let Entry::File(image) = entry {
-                if is_rust(name) && !excluded(name, exclude) {
+                if is_rust(name) && !is_excluded(Path::new(name), exclude) {
                     inputs.push(Input {
                         name: name.clone(),
                         content: Ok(image.text()),

@@ -9,9 +9,10 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::mail::{clip, one_line, Address, Message};
+use super::mail::{one_line, Address, Message};
 use super::{Finding, PatchReview, Review, ReviewFormat};
 use crate::render::level_word;
+use crate::unified_diff::clip;
 
 /// What the renderers need besides the review.
 #[derive(Clone, Debug, Default)]
