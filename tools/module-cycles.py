@@ -34,7 +34,7 @@ def modules(src):
 def code_of(file):
     text = file.read_text()
     text = re.sub(r"//[^\n]*", "", text)
-    cut = re.search(r"#\[cfg\(test\)\]\s*mod\s+tests\b", text)
+    cut = re.search(r"#\[cfg\(test\)\]\s*(pub(\([^)]*\))?\s+)?mod\s+tests\b", text)
     return text[: cut.start()] if cut else text
 
 

@@ -2,8 +2,8 @@ use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::lints::suggest::comment_addition;
 use crate::model::body::sites_of;
-use crate::model::contracts::SafetyComment;
 use crate::model::file_context::FileContext;
+use crate::model::safety_text::SafetyComment;
 use crate::model::sites::{Provenance, SensitiveCall};
 
 declare_lint! {

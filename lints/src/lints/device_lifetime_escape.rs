@@ -1,9 +1,10 @@
 use crate::declare_lint;
 use crate::diagnostic::Diagnostic;
 use crate::model::def_map::{DefId, Namespace, Res};
+use crate::model::facts::{DeviceLifetime, FamilyLifetime};
 use crate::model::file_context::FileContext;
 use crate::model::item_tree::{Generics, ItemKind, TypeKind, TypeRef};
-use crate::model::lifetimes::{lifetime_args, type_args, DeviceLifetime, FamilyLifetime};
+use crate::model::lifetimes::{lifetime_args, type_args};
 use crate::model::types::Walk;
 use crate::model::{Model, Scope};
 

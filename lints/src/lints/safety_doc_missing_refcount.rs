@@ -1,9 +1,10 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::model::body::sites_of;
-use crate::model::contracts::{doc_layout, indentation, RawToRef, SafetyDocGaps};
+use crate::model::contracts::{RawToRef, SafetyDocGaps};
 use crate::model::file_context::FileContext;
 use crate::model::item_tree::{FnSig, Item, ItemKind};
+use crate::model::safety_text::{doc_layout, indentation, DocLayout};
 use crate::model::sites::Provenance;
 use crate::model::Scope;
 use crate::source::Span;
@@ -211,7 +212,7 @@ fn diagnostic(
 fn insertion(
     cx: &FileContext<'_>,
     item: &Item,
-    layout: Option<&crate::model::contracts::DocLayout>,
+    layout: Option<&DocLayout>,
     has_section: bool,
     sentence: &str,
 ) -> Option<(usize, String)> {

@@ -1,8 +1,8 @@
 //! Suggestions that add to what is written: a sentence at the end of a comment.
 
 use crate::comments::CommentKind;
-use crate::model::contracts::SafetyComment;
 use crate::model::file_context::FileContext;
+use crate::model::safety_text::SafetyComment;
 use crate::source::Span;
 use crate::text::comment_lines;
 

@@ -9,13 +9,15 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
-use crate::model::contracts::{doc_layout, find_safety_comment, indentation, Anchor, CommentSite};
 use crate::model::def_map::{Namespace, Res};
 use crate::model::devices::{DeviceEntry, Direction, GetPut};
 use crate::model::file_context::FileContext;
 use crate::model::item_tree::{FnSig, ItemKind, Param, TypeKind, TypeRef};
 use crate::model::lower::{ident_text, lower_type, member_text};
 use crate::model::macros::{visit_macro_exprs, visit_macro_exprs_if, MacroBody, MacroCache};
+use crate::model::safety_text::{
+    doc_layout, find_safety_comment, indentation, Anchor, CommentSite,
+};
 use crate::model::sites::{
     CallKind, FnContract, OtherObject, Precondition, Provenance, RefLifetime, SensitiveCall, Site,
     SiteKind, TypeInvariants,

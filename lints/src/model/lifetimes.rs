@@ -10,35 +10,8 @@ use super::def_map::{DefId, Res};
 use super::item_tree::{GenericArg, ItemKind, TypeKind};
 use super::types::Walk;
 use super::Model;
-use crate::source::Span;
 
-/// One step of the path from a struct down to the device reference.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChainLink {
-    pub def: DefId,
-    pub field: String,
-    pub field_span: Span,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeviceLifetime {
-    /// Index among the type's lifetime parameters.
-    pub param: usize,
-    /// From this type's field down to the field that holds the `&'x Device`.
-    pub chain: Vec<ChainLink>,
-}
-
-/// A lifetime parameter that instantiates a type parameter's lifetime family:
-/// `struct Registration<'a, F: ForLt> { _p: PhantomData<F::Of<'a>> }`. It reaches a device when the
-/// family does (`F = ForLt!(MyData<'_>)`), which only an instantiation says.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FamilyLifetime {
-    /// Index among the type's lifetime parameters.
-    pub param: usize,
-    /// Index among the type's type parameters: the family.
-    pub family: usize,
-    pub link: ChainLink,
-}
+use super::facts::{ChainLink, DeviceLifetime, FamilyLifetime};
 
 /// Bounded so that pathological type graphs cannot loop.
 const MAX_ROUNDS: usize = 32;

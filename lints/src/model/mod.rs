@@ -7,15 +7,18 @@ pub mod def_map;
 #[rustfmt::skip]
 pub mod device_table;
 pub mod devices;
+pub mod facts;
 pub mod file_context;
 pub mod item_tree;
 pub mod lifetimes;
 pub mod lower;
 pub mod macros;
 pub mod registrations;
+pub mod safety_text;
 pub mod scope;
 pub mod sites;
 pub mod types;
+pub mod vocabulary;
 pub mod walk;
 
 use foldhash::{HashMap, HashMapExt, HashSet};
@@ -62,16 +65,16 @@ pub struct Model {
     pub def_map: DefMap,
     pub devices: DeviceCatalogue,
     /// Refcount safety contracts: vocabulary and built-in refcount-sensitive functions.
-    pub contracts: contracts::Contracts,
+    pub contracts: vocabulary::Contracts,
     /// Local types counted with a device get/put function, also those the catalogue does not derive
     /// (`#[repr(C)]` wrappers such as fwctl's `Device<T>`).
-    pub refcounted: contracts::RefcountedTypes,
+    pub refcounted: facts::RefcountedTypes,
     /// Impl blocks by the local type they implement for.
     impls_by_self: HashMap<DefId, Vec<ItemRef>>,
     /// Lifetime parameters of local types that reach a device reference.
-    device_lifetimes: HashMap<DefId, Vec<lifetimes::DeviceLifetime>>,
+    device_lifetimes: HashMap<DefId, Vec<facts::DeviceLifetime>>,
     /// Lifetime parameters of local types that instantiate a type parameter's lifetime family.
-    family_lifetimes: HashMap<DefId, Vec<lifetimes::FamilyLifetime>>,
+    family_lifetimes: HashMap<DefId, Vec<facts::FamilyLifetime>>,
     /// The names a call of a C get/put function can be written with: theirs, and those of the
     /// `use … as` renames of them (see [`Model::may_name_get_put`]).
     get_put_names: HashSet<String>,
@@ -99,14 +102,14 @@ impl Model {
         let def_map = DefMap::build(&inputs);
         let mut devices = DeviceCatalogue::built_in();
         devices.extend(config.devices, config.get_put);
-        let mut contracts = contracts::Contracts::built_in();
+        let mut contracts = vocabulary::Contracts::built_in();
         contracts.extend(config.refcount_functions, config.refcount_vocabulary);
         let mut model = Model {
             files,
             def_map,
             devices,
             contracts,
-            refcounted: contracts::RefcountedTypes::default(),
+            refcounted: facts::RefcountedTypes::default(),
             impls_by_self: HashMap::new(),
             device_lifetimes: HashMap::new(),
             family_lifetimes: HashMap::new(),

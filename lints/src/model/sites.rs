@@ -2,7 +2,7 @@
 //! refcount-sensitive calls, where each one's pointer comes from, and the contracts around it.
 //! Plain data, which the safety lints filter and render.
 
-use crate::model::contracts::Lookup;
+use crate::model::safety_text::Lookup;
 use crate::source::Span;
 use crate::text::{capitalize, one_line};
 

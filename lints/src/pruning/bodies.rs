@@ -16,7 +16,7 @@
 
 use std::ops::Range;
 
-use super::body_matters;
+use super::words::body_matters;
 
 /// Larger bodies are never blanked: the largest fn body of the kernel is a few KiB.
 pub const MAX_BLANKED: usize = 64 * 1024;
