@@ -8,13 +8,12 @@ use devref_lints::analysis::InputError;
 use devref_lints::levels::LevelSpec;
 use devref_lints::options::Options;
 use devref_lints::{Diagnostic, Input, SourceFile};
-use serde_json::Value;
 
 use crate::cli::{Args, Cli, ColorChoice, Command, MessageFormat};
 use crate::config;
 use crate::discover::{discover, exclude_set, not_regular, Found};
 use crate::formats;
-use crate::render;
+use crate::render::{self, RustcMessage};
 
 /// Exit codes, as documented in the README.
 pub const EXIT_CLEAN: i32 = 0;
@@ -78,7 +77,7 @@ pub struct Hooks<'a> {
 }
 
 /// Turns the rustc JSON diagnostic of a file into the line printed for it.
-pub type WrapJson<'a> = &'a dyn Fn(&SourceFile, Value) -> String;
+pub type WrapJson<'a> = &'a dyn Fn(&SourceFile, RustcMessage) -> String;
 
 /// A lint run, shaped by `hooks`.
 pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
@@ -228,7 +227,7 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
                     analysis.files.get(diagnostic.primary.file.0 as usize),
                 ) {
                     (Some(wrap), Some(file)) => writeln!(out, "{}", wrap(file, json)),
-                    _ => writeln!(out, "{json}"),
+                    _ => writeln!(out, "{}", json.to_json()),
                 }
             })
         }
