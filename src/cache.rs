@@ -7,7 +7,6 @@
 //! written is ignored: it only ever saves time.
 
 use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use devref_lints::options::Options;
@@ -15,7 +14,7 @@ use devref_lints::{
     analyze_with, Analysis, Applicability, Diagnostic, FileId, Help, Input, Label, Level, Origin,
     SourceFile, Span, Suggestion, Teardown,
 };
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 /// Entries kept; older ones are removed when a new one is written.
 const MAX_ENTRIES: usize = 32;
@@ -109,25 +108,25 @@ fn source_files(inputs: Vec<Input>) -> Vec<SourceFile> {
 
 fn load(path: &Path) -> Option<Vec<Diagnostic>> {
     let text = std::fs::read_to_string(path).ok()?;
-    let value: Value = serde_json::from_str(&text).ok()?;
-    if value["format"] != FORMAT {
+    let entry: Entry = serde_json::from_str(&text).ok()?;
+    if entry.format != FORMAT {
         return None;
     }
-    value["diagnostics"]
-        .as_array()?
-        .iter()
-        .map(decode)
+    entry
+        .diagnostics
+        .into_iter()
+        .map(CachedDiagnostic::into_diagnostic)
         .collect()
 }
 
 fn store(dir: &Path, path: &Path, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let value = json!({
-        "format": FORMAT,
-        "diagnostics": diagnostics.iter().map(encode).collect::<Vec<_>>(),
-    });
+    let entry = Entry {
+        format: FORMAT,
+        diagnostics: diagnostics.iter().map(CachedDiagnostic::from).collect(),
+    };
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(value.to_string().as_bytes())?;
+    serde_json::to_writer(&mut temp, &entry)?;
     temp.persist(path).map_err(|error| error.error)?;
     prune(dir);
     Ok(())
@@ -152,98 +151,149 @@ fn prune(dir: &Path) {
     }
 }
 
-fn span_json(span: &Span) -> Value {
-    json!([span.file.0, span.start, span.end])
+/// A cache entry file: the layout version and the run's diagnostics.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Entry {
+    format: u32,
+    diagnostics: Vec<CachedDiagnostic>,
 }
 
-fn span_from(value: &Value) -> Option<Span> {
-    let parts = value.as_array()?;
-    Some(Span {
-        file: FileId(parts.first()?.as_u64()? as u32),
-        start: parts.get(1)?.as_u64()? as u32,
-        end: parts.get(2)?.as_u64()? as u32,
-    })
+/// A [`Diagnostic`] as stored: the lint by name (`None` for an input error), levels and
+/// applicabilities by their names.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct CachedDiagnostic {
+    lint: Option<String>,
+    level: String,
+    message: String,
+    primary: CachedSpan,
+    label: Option<String>,
+    secondary: Vec<CachedLabel>,
+    helps: Vec<CachedHelp>,
+    notes: Vec<String>,
+    anchors: Vec<CachedSpan>,
 }
 
-fn encode(diagnostic: &Diagnostic) -> Value {
-    json!({
-        "lint": diagnostic.lint_name(),
-        "level": diagnostic.level.as_str(),
-        "message": diagnostic.message,
-        "primary": span_json(&diagnostic.primary),
-        "label": diagnostic.primary_label,
-        "secondary": diagnostic.secondary.iter().map(|label| json!({
-            "span": span_json(&label.span),
-            "message": label.message,
-        })).collect::<Vec<_>>(),
-        "helps": diagnostic.helps.iter().map(|help| json!({
-            "message": help.message,
-            "suggestion": help.suggestion.as_ref().map(|s| json!({
-                "span": span_json(&s.span),
-                "replacement": s.replacement,
-                "applicability": s.applicability.as_str(),
-            })),
-        })).collect::<Vec<_>>(),
-        "notes": diagnostic.notes,
-        "anchors": diagnostic.anchors.iter().map(span_json).collect::<Vec<_>>(),
-    })
+/// `[file, start, end]`.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct CachedSpan(u32, u32, u32);
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct CachedLabel {
+    span: CachedSpan,
+    message: String,
 }
 
-fn decode(value: &Value) -> Option<Diagnostic> {
-    let origin = match value["lint"].as_str() {
-        Some(name) => Origin::Lint(devref_lints::lints::find(name)?),
-        None => Origin::Input,
-    };
-    let applicability = |text: &str| match text {
-        "MachineApplicable" => Some(Applicability::MachineApplicable),
-        "MaybeIncorrect" => Some(Applicability::MaybeIncorrect),
-        "HasPlaceholders" => Some(Applicability::HasPlaceholders),
-        "Unspecified" => Some(Applicability::Unspecified),
-        _ => None,
-    };
-    let mut secondary = Vec::new();
-    for label in value["secondary"].as_array()? {
-        secondary.push(Label {
-            span: span_from(&label["span"])?,
-            message: label["message"].as_str()?.to_string(),
-        });
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct CachedHelp {
+    message: String,
+    suggestion: Option<CachedSuggestion>,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct CachedSuggestion {
+    span: CachedSpan,
+    replacement: String,
+    applicability: String,
+}
+
+impl From<&Span> for CachedSpan {
+    fn from(span: &Span) -> CachedSpan {
+        CachedSpan(span.file.0, span.start, span.end)
     }
-    let mut helps = Vec::new();
-    for help in value["helps"].as_array()? {
-        let suggestion = match &help["suggestion"] {
-            Value::Null => None,
-            s => Some(Suggestion {
-                span: span_from(&s["span"])?,
-                replacement: s["replacement"].as_str()?.to_string(),
-                applicability: applicability(s["applicability"].as_str()?)?,
-            }),
+}
+
+impl From<&CachedSpan> for Span {
+    fn from(&CachedSpan(file, start, end): &CachedSpan) -> Span {
+        Span {
+            file: FileId(file),
+            start,
+            end,
+        }
+    }
+}
+
+impl From<&Diagnostic> for CachedDiagnostic {
+    fn from(diagnostic: &Diagnostic) -> CachedDiagnostic {
+        CachedDiagnostic {
+            lint: diagnostic.lint_name().map(str::to_string),
+            level: diagnostic.level.as_str().to_string(),
+            message: diagnostic.message.clone(),
+            primary: (&diagnostic.primary).into(),
+            label: diagnostic.primary_label.clone(),
+            secondary: diagnostic
+                .secondary
+                .iter()
+                .map(|label| CachedLabel {
+                    span: (&label.span).into(),
+                    message: label.message.clone(),
+                })
+                .collect(),
+            helps: diagnostic
+                .helps
+                .iter()
+                .map(|help| CachedHelp {
+                    message: help.message.clone(),
+                    suggestion: help.suggestion.as_ref().map(|s| CachedSuggestion {
+                        span: (&s.span).into(),
+                        replacement: s.replacement.clone(),
+                        applicability: s.applicability.as_str().to_string(),
+                    }),
+                })
+                .collect(),
+            notes: diagnostic.notes.clone(),
+            anchors: diagnostic.anchors.iter().map(CachedSpan::from).collect(),
+        }
+    }
+}
+
+impl CachedDiagnostic {
+    /// The diagnostic; `None` when it names a lint, level or applicability this build lacks.
+    fn into_diagnostic(self) -> Option<Diagnostic> {
+        let origin = match &self.lint {
+            Some(name) => Origin::Lint(devref_lints::lints::find(name)?),
+            None => Origin::Input,
         };
-        helps.push(Help {
-            message: help["message"].as_str()?.to_string(),
-            suggestion,
-        });
+        let applicability = |text: &str| match text {
+            "MachineApplicable" => Some(Applicability::MachineApplicable),
+            "MaybeIncorrect" => Some(Applicability::MaybeIncorrect),
+            "HasPlaceholders" => Some(Applicability::HasPlaceholders),
+            "Unspecified" => Some(Applicability::Unspecified),
+            _ => None,
+        };
+        let mut helps = Vec::new();
+        for help in self.helps {
+            let suggestion = match help.suggestion {
+                None => None,
+                Some(s) => Some(Suggestion {
+                    span: (&s.span).into(),
+                    replacement: s.replacement,
+                    applicability: applicability(&s.applicability)?,
+                }),
+            };
+            helps.push(Help {
+                message: help.message,
+                suggestion,
+            });
+        }
+        Some(Diagnostic {
+            origin,
+            level: Level::parse(&self.level)?,
+            message: self.message,
+            primary: (&self.primary).into(),
+            primary_label: self.label,
+            secondary: self
+                .secondary
+                .into_iter()
+                .map(|label| Label {
+                    span: (&label.span).into(),
+                    message: label.message,
+                })
+                .collect(),
+            helps,
+            notes: self.notes,
+            anchors: self.anchors.iter().map(Span::from).collect(),
+        })
     }
-    let notes = value["notes"]
-        .as_array()?
-        .iter()
-        .map(|note| note.as_str().map(str::to_string))
-        .collect::<Option<Vec<_>>>()?;
-    let anchors = value["anchors"]
-        .as_array()?
-        .iter()
-        .map(span_from)
-        .collect::<Option<Vec<_>>>()?;
-    Some(Diagnostic {
-        origin,
-        level: Level::parse(value["level"].as_str()?)?,
-        message: value["message"].as_str()?.to_string(),
-        primary: span_from(&value["primary"])?,
-        primary_label: value["label"].as_str().map(str::to_string),
-        secondary,
-        helps,
-        notes,
-        anchors,
-    })
 }
 
 #[cfg(test)]
@@ -270,14 +320,42 @@ mod tests {
                 Applicability::MaybeIncorrect,
             )
             .with_note("note");
-        assert_eq!(decode(&encode(&diagnostic)), Some(diagnostic));
+        let text = serde_json::to_string(&CachedDiagnostic::from(&diagnostic)).unwrap();
+        assert_eq!(
+            text,
+            "{\"lint\":\"raw_device_ptr_field\",\"level\":\"warn\",\"message\":\"message\",\
+             \"primary\":[2,10,20],\"label\":\"label\",\
+             \"secondary\":[{\"span\":[2,1,2],\"message\":\"secondary\"},\
+             {\"span\":[2,3,4],\"message\":\"part of the same problem\"}],\
+             \"helps\":[{\"message\":\"plain help\",\"suggestion\":null},\
+             {\"message\":\"fix\",\"suggestion\":{\"span\":[2,10,20],\
+             \"replacement\":\"ARef<Device>\",\"applicability\":\"MaybeIncorrect\"}}],\
+             \"notes\":[\"note\"],\"anchors\":[[2,3,4]]}"
+        );
+        assert_eq!(decode(&text), Some(diagnostic));
         let input = Diagnostic::input_error(span(0, 0), "cannot read");
-        assert_eq!(decode(&encode(&input)), Some(input));
+        let text = serde_json::to_string(&CachedDiagnostic::from(&input)).unwrap();
+        assert_eq!(decode(&text), Some(input));
+    }
+
+    fn decode(text: &str) -> Option<Diagnostic> {
+        serde_json::from_str::<CachedDiagnostic>(text)
+            .ok()?
+            .into_diagnostic()
     }
 
     #[test]
-    fn unknown_lints_and_garbage_are_misses() {
-        assert_eq!(decode(&json!({"lint": "no_such_lint"})), None);
-        assert_eq!(decode(&json!(42)), None);
+    fn unknown_lints_levels_and_garbage_are_misses() {
+        let entry = |lint: &str, level: &str| {
+            format!(
+                "{{\"lint\":{lint},\"level\":\"{level}\",\"message\":\"m\",\"primary\":[0,0,0],\
+                 \"label\":null,\"secondary\":[],\"helps\":[],\"notes\":[],\"anchors\":[]}}"
+            )
+        };
+        assert!(decode(&entry("\"raw_device_ptr_field\"", "deny")).is_some());
+        assert_eq!(decode(&entry("\"no_such_lint\"", "deny")), None);
+        assert_eq!(decode(&entry("null", "loud")), None);
+        assert_eq!(decode("{\"lint\": \"no_such_lint\"}"), None);
+        assert_eq!(decode("42"), None);
     }
 }

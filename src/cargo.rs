@@ -18,16 +18,18 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::{Metadata, MetadataCommand, Package, PackageId, Target};
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser};
 use devref_lints::analysis::declared_modules;
 use devref_lints::SourceFile;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::cli::{ordered_level_flags, Args, Cli, Command, MessageFormat};
 use crate::driver::{self, Hooks};
 use crate::exit::{usage_error, EXIT_CLEAN, EXIT_USAGE};
+use crate::render::RustcMessage;
 
 /// Finds Linux kernel device references in Rust code that can outlive the driver's unbind, in
 /// cargo packages: the files that the module trees of the selected targets reach.
@@ -112,7 +114,8 @@ pub fn main(mut argv: Vec<OsString>) -> i32 {
         Err(message) => return usage_error(message),
     };
     let json = cli.check.message_format == MessageFormat::Json;
-    let wrap = |file: &SourceFile, message: Value| plan.compiler_message(&file.name, message);
+    let wrap =
+        |file: &SourceFile, message: RustcMessage| plan.compiler_message(&file.name, message);
     let code = driver::run_with(
         &cli.check,
         Hooks {
@@ -121,23 +124,49 @@ pub fn main(mut argv: Vec<OsString>) -> i32 {
         },
     );
     if json && code != EXIT_USAGE {
-        let success = code == EXIT_CLEAN;
+        let finished = CargoMessage::BuildFinished {
+            success: code == EXIT_CLEAN,
+        };
         let mut out = std::io::stdout().lock();
         // A closed pipe was already reported, or is not worth reporting.
-        let _ = writeln!(
-            out,
-            "{{\"reason\":\"build-finished\",\"success\":{success}}}"
-        )
-        .and_then(|()| out.flush());
+        let _ = writeln!(out, "{}", finished.to_json()).and_then(|()| out.flush());
     }
     code
+}
+
+/// The messages `cargo check --message-format json` writes that devref writes too, with the keys
+/// in cargo's order.
+///
+/// devref's own type rather than `cargo_metadata::Message`: that one's `CompilerMessage` has no
+/// `manifest_path` (which cargo writes), and its types are `#[non_exhaustive]` (constructible only
+/// through that crate's optional `builder` feature). The tests read devref's lines back with
+/// `cargo_metadata::Message`, as cargo's readers do.
+#[derive(Debug, Serialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+enum CargoMessage<'a> {
+    /// A diagnostic of a file that the target's module tree reaches.
+    CompilerMessage {
+        package_id: &'a PackageId,
+        manifest_path: &'a Utf8Path,
+        target: &'a Target,
+        message: &'a RustcMessage,
+    },
+    /// The last message: whether the run found no errors.
+    BuildFinished { success: bool },
+}
+
+impl CargoMessage<'_> {
+    /// One JSON line.
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a cargo message always serializes")
+    }
 }
 
 /// A selected target and its package, as named in cargo's messages.
 #[derive(Debug)]
 struct Unit {
     package_id: PackageId,
-    manifest_path: PathBuf,
+    manifest_path: Utf8PathBuf,
     target: Target,
 }
 
@@ -177,7 +206,7 @@ impl Plan {
                     .filter(|target| is_selected(target, selection.all_targets))
                     .map(|target| Unit {
                         package_id: package.id.clone(),
-                        manifest_path: package.manifest_path.clone().into(),
+                        manifest_path: package.manifest_path.clone(),
                         target: target.clone(),
                     })
             })
@@ -214,17 +243,17 @@ impl Plan {
     /// Cargo's `compiler-message` line for a rustc diagnostic in the file `name`, with the keys in
     /// cargo's order. A file no target reaches (there is none) would keep the bare diagnostic,
     /// which rust-analyzer reads too.
-    pub fn compiler_message(&self, name: &str, message: Value) -> String {
+    pub fn compiler_message(&self, name: &str, message: RustcMessage) -> String {
         let Some(unit) = self.unit_of.get(name).map(|unit| &self.units[*unit]) else {
-            return message.to_string();
+            return message.to_json();
         };
-        format!(
-            "{{\"reason\":\"compiler-message\",\"package_id\":{},\"manifest_path\":{},\"target\":{},\"message\":{}}}",
-            json!(unit.package_id),
-            json!(unit.manifest_path),
-            json!(unit.target),
-            message,
-        )
+        CargoMessage::CompilerMessage {
+            package_id: &unit.package_id,
+            manifest_path: &unit.manifest_path,
+            target: &unit.target,
+            message: &message,
+        }
+        .to_json()
     }
 }
 

@@ -9,7 +9,6 @@ use codespan_reporting::term::termcolor::{ColorChoice as TermColor, StandardStre
 use devref_lints::analysis::InputError;
 use devref_lints::options::Options;
 use devref_lints::{Diagnostic, Input, SourceFile};
-use serde_json::Value;
 
 use crate::cli::{Args, Cli, ColorChoice, Command, MessageFormat};
 use crate::config;
@@ -17,7 +16,7 @@ use crate::discover::{discover, is_excluded, Found};
 use crate::exit::{for_findings, usage_error, EXIT_CLEAN};
 use crate::formats;
 use crate::input::{read_source, read_stdin};
-use crate::render;
+use crate::render::{self, RustcMessage};
 
 /// Runs a parsed command line: a subcommand, or a lint run.
 pub fn dispatch(cli: Cli) -> i32 {
@@ -73,7 +72,7 @@ pub struct Hooks<'a> {
 }
 
 /// Turns the rustc JSON diagnostic of a file into the line printed for it.
-pub type WrapJson<'a> = &'a dyn Fn(&SourceFile, Value) -> String;
+pub type WrapJson<'a> = &'a dyn Fn(&SourceFile, RustcMessage) -> String;
 
 /// A lint run, shaped by `hooks`: plan → analyze → filter → emit.
 pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
@@ -237,7 +236,7 @@ fn emit(
                 let json = render::rustc_json(diagnostic, files);
                 match (&wrap_json, files.get(diagnostic.primary.file.0 as usize)) {
                     (Some(wrap), Some(file)) => writeln!(out, "{}", wrap(file, json)),
-                    _ => writeln!(out, "{json}"),
+                    _ => writeln!(out, "{}", json.to_json()),
                 }
             })
         }

@@ -4,9 +4,10 @@
 //! - Only suggestions marked [`Applicability::MachineApplicable`] are applied. A diagnostic's helps are
 //!   alternatives (as in rustc), so each diagnostic contributes at most one edit: its first
 //!   machine-applicable suggestion. Identical edits (same range, same text) are applied once.
-//! - Edits are applied in the rustfix way ([`apply_edits`]): sorted by position, the first of two
-//!   overlapping edits wins and the other is skipped, and the text is rewritten from the end
-//!   backwards so that earlier offsets stay valid. Suggested text uses the file's line ending.
+//! - Edits are applied by `rustfix`'s [`CodeFix`], which `cargo fix` and `cargo clippy --fix` use
+//!   ([`apply_edits`]): taken in order of position, an edit that overlaps one already applied is
+//!   skipped (the first wins), an identical one is applied once, and the text is spliced in one go.
+//!   Suggested text uses the file's line ending.
 //! - As `cargo fix` re-runs rustc, [`run`] re-lints the fixed text: when a pass skipped overlapping
 //!   edits, the next pass applies what the lints still suggest, up to [`MAX_PASSES`] passes. A pass
 //!   that makes a file unparsable is backed out for that file. The final analysis is what the driver
@@ -23,6 +24,20 @@
 //! - `__DEVREF_FIX_YOLO=1` also applies `MaybeIncorrect` and `Unspecified` suggestions (never
 //!   `HasPlaceholders`), like cargo's `__CARGO_FIX_YOLO`. It exists for testing and is not a
 //!   supported interface.
+//!
+//! What devref does itself, and why, rather than through `rustfix`:
+//!
+//! - Choosing the edits ([`collect_edits`]) from the diagnostics in memory, not from rustc JSON
+//!   through `rustfix::get_suggestions_from_json`: the JSON's spans are clamped to the file and to
+//!   char boundaries for display, which would apply a bad span's edit at a guessed place instead of
+//!   reporting it; `rustfix::Filter::Everything` also takes `HasPlaceholders` suggestions, and
+//!   `CodeFix::apply` applies every alternative help of a diagnostic, where devref takes one.
+//! - The order (by position, so that the first of two overlapping edits wins whatever the lints'
+//!   order): rustfix applies in the order given.
+//! - Checking that an edit's range falls on char boundaries: rustfix splices bytes, and a cut char
+//!   would fail the whole file's result.
+//! - Line endings (rustfix inserts the text as given), the re-lint passes, the parse check, the git
+//!   check and the atomic write: rustfix only edits text in memory.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -33,7 +48,10 @@ use std::process::Command;
 
 use devref_lints::analysis::InputError;
 use devref_lints::options::Options;
-use devref_lints::{analyze, Analysis, Applicability, Diagnostic, FileId, Input, Origin, Span};
+use devref_lints::{
+    analyze, Analysis, Applicability, Diagnostic, FileId, Input, Origin, SourceFile, Span,
+};
+use rustfix::{CodeFix, LinePosition, LineRange, Replacement, Snippet, Solution};
 
 use crate::discover::Found;
 use crate::exit::EXIT_USAGE;
@@ -92,6 +110,11 @@ impl Edit {
             code: code.into(),
         }
     }
+
+    /// Whether `other` makes the same change (range and text), whatever diagnostic suggested it.
+    fn same_change(&self, other: &Edit) -> bool {
+        self.range == other.range && self.replacement == other.replacement
+    }
 }
 
 /// Why an edit was not applied.
@@ -142,7 +165,7 @@ pub fn collect_edits(diagnostics: &[Diagnostic], filter: Filter) -> BTreeMap<Fil
     edits
 }
 
-/// Applies `edits` to `text` the rustfix way.
+/// Applies `edits` to the text of `file` with rustfix's [`CodeFix`].
 ///
 /// Edits are taken by position (start, then end; ties keep the given order). Identical edits are
 /// applied once. An edit that overlaps one already taken is skipped: ranges that share a byte, an
@@ -150,7 +173,8 @@ pub fn collect_edits(diagnostics: &[Diagnostic], filter: Filter) -> BTreeMap<Fil
 /// order would be a guess). An insertion at either end of a replaced range is not an overlap: it
 /// goes before or after the replacement. Invalid ranges are skipped. In a file whose lines end with
 /// CRLF, the line breaks of the replacements become CRLF.
-pub fn apply_edits(text: &str, edits: Vec<Edit>) -> Applied {
+pub fn apply_edits(file: &SourceFile, edits: Vec<Edit>) -> Applied {
+    let text = &file.text;
     let crlf = uses_crlf(text);
     let mut edits: Vec<Edit> = edits
         .into_iter()
@@ -163,34 +187,50 @@ pub fn apply_edits(text: &str, edits: Vec<Edit>) -> Applied {
         .collect();
     edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
 
-    let mut seen: HashSet<(usize, usize, String)> = HashSet::new();
+    let mut fix = CodeFix::new(text);
     let mut applied: Vec<Edit> = Vec::new();
-    let mut skipped = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
     for edit in edits {
         let Range { start, end } = edit.range;
-        if !seen.insert((start, end, edit.replacement.clone())) {
-            continue;
-        }
         let reason = if start > end || end > text.len() {
             Some(SkipReason::OutOfBounds)
         } else if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
             Some(SkipReason::NotCharBoundary)
         } else {
-            applied
-                .last()
-                .filter(|last| overlaps(&last.range, &edit.range))
-                .map(|last| SkipReason::Overlaps(last.range.clone()))
+            match fix.apply_solution(&solution(file, &edit)) {
+                Ok(()) => None,
+                // Already applied: once is enough.
+                Err(rustfix::Error::AlreadyReplaced {
+                    is_identical: true, ..
+                }) => continue,
+                // Taken by position, the edit it overlaps is the last one applied.
+                Err(rustfix::Error::AlreadyReplaced { .. }) => Some(SkipReason::Overlaps(
+                    applied
+                        .last()
+                        .map_or(edit.range.clone(), |last| last.range.clone()),
+                )),
+                // rustfix's own range checks, which the checks above already made.
+                Err(_) => Some(SkipReason::OutOfBounds),
+            }
         };
         match reason {
+            // An edit identical to one skipped is the same mistake, reported once.
+            Some(_) if skipped.iter().any(|skip| skip.edit.same_change(&edit)) => {}
             Some(reason) => skipped.push(Skipped { edit, reason }),
             None => applied.push(edit),
         }
     }
-
-    let mut fixed = text.to_string();
-    for edit in applied.iter().rev() {
-        fixed.replace_range(edit.range.clone(), &edit.replacement);
-    }
+    let fixed = match fix.finish() {
+        Ok(fixed) => fixed,
+        // Cannot happen, as every range is on char boundaries; keep the text rather than panic.
+        Err(_) => {
+            skipped.extend(applied.drain(..).map(|edit| Skipped {
+                edit,
+                reason: SkipReason::NotCharBoundary,
+            }));
+            text.clone()
+        }
+    };
     Applied {
         text: fixed,
         applied,
@@ -198,14 +238,28 @@ pub fn apply_edits(text: &str, edits: Vec<Edit>) -> Applied {
     }
 }
 
-/// Whether `later` (which does not start before `earlier`) overlaps `earlier`.
-fn overlaps(earlier: &Range<usize>, later: &Range<usize>) -> bool {
-    let both_insertions = earlier.is_empty() && later.is_empty();
-    if both_insertions {
-        // Identical insertions were already de-duplicated.
-        earlier.start == later.start
-    } else {
-        later.start < earlier.end
+/// The edit as rustfix's one-replacement solution; its message is the code of the diagnostic.
+fn solution(file: &SourceFile, edit: &Edit) -> Solution {
+    let position = |offset: usize| {
+        let at = file.line_col(offset);
+        LinePosition {
+            line: at.line,
+            column: at.column,
+        }
+    };
+    Solution {
+        message: edit.code.clone(),
+        replacements: vec![Replacement {
+            snippet: Snippet {
+                file_name: file.name.clone(),
+                line_range: LineRange {
+                    start: position(edit.range.start),
+                    end: position(edit.range.end),
+                },
+                range: edit.range.clone(),
+            },
+            replacement: edit.replacement.clone(),
+        }],
     }
 }
 
@@ -521,10 +575,7 @@ pub fn run_with(
                 paths.get(index).is_some_and(Option::is_some)
                     && current.get(index).is_some_and(Result::is_ok)
             })
-            .map(|(id, edits)| {
-                let text = &analysis.files[id.0 as usize].text;
-                (id, apply_edits(text, edits))
-            })
+            .map(|(id, edits)| (id, apply_edits(&analysis.files[id.0 as usize], edits)))
             .collect();
         messages = skipped_messages(&analysis, &planned);
         let progress = planned.iter().any(|(_, plan)| !plan.applied.is_empty());
@@ -702,7 +753,8 @@ mod tests {
     }
 
     fn apply(text: &str, edits: &[Edit]) -> Applied {
-        apply_edits(text, edits.to_vec())
+        let file = SourceFile::new(FileId(0), "a.rs".to_string(), text.to_string());
+        apply_edits(&file, edits.to_vec())
     }
 
     #[test]

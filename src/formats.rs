@@ -19,7 +19,6 @@ use std::io::{self, Write};
 use devref_lints::{
     docs, Applicability, Diagnostic, Level, LineCol, Lint, Origin, SourceFile, Span,
 };
-use serde_json::{json, Map, Value};
 
 use crate::render::{clamp, file, level_word};
 
@@ -232,19 +231,202 @@ pub const FINGERPRINT_KEY: &str = "devref/v1";
 /// The rule id of a file that could not be read or parsed.
 const INPUT_RULE: &str = "devref::input";
 
+/// The parts of SARIF 2.1.0 that devref writes, as the schema names them (camelCase); optional
+/// parts devref leaves out are `None` and not written. devref's own types rather than
+/// `serde-sarif`'s: that crate generates the whole schema in a build script (schemafy) and adds
+/// typed-builder, strum and thiserror, for the dozen objects used here, whose property bags would
+/// still be untyped JSON maps. The tests validate the output against the official schema.
+pub mod sarif_log {
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct Log {
+        #[serde(rename = "$schema")]
+        pub schema: &'static str,
+        pub version: &'static str,
+        pub runs: Vec<Run>,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Run {
+        pub tool: Tool,
+        pub column_kind: &'static str,
+        pub results: Vec<Result>,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct Tool {
+        pub driver: ToolComponent,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ToolComponent {
+        pub name: &'static str,
+        pub version: &'static str,
+        pub semantic_version: &'static str,
+        pub rules: Vec<ReportingDescriptor>,
+    }
+
+    /// A rule: a lint, or devref's input errors.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ReportingDescriptor {
+        pub id: String,
+        pub name: &'static str,
+        pub short_description: Message,
+        pub full_description: Message,
+        pub help: Message,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub help_uri: Option<String>,
+        pub default_configuration: ReportingConfiguration,
+        pub properties: RuleProperties,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct ReportingConfiguration {
+        pub enabled: bool,
+        pub level: &'static str,
+    }
+
+    /// A rule's property bag: its tags, and for a lint its group, default level and docs page.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct RuleProperties {
+        pub tags: Vec<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub group: Option<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub default_level: Option<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub docs: Option<String>,
+    }
+
+    /// A message or a multiformat message string: plain text, and Markdown where there is any.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct Message {
+        pub text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub markdown: Option<String>,
+    }
+
+    impl Message {
+        pub fn text(text: impl Into<String>) -> Message {
+            Message {
+                text: text.into(),
+                markdown: None,
+            }
+        }
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Result {
+        pub rule_id: String,
+        pub rule_index: usize,
+        pub level: &'static str,
+        pub message: Message,
+        pub locations: Vec<Location>,
+        pub partial_fingerprints: BTreeMap<&'static str, String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub related_locations: Vec<Location>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        pub fixes: Vec<Fix>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub properties: Option<ResultProperties>,
+    }
+
+    /// A result's property bag: the messages of its helps and its notes.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct ResultProperties {
+        pub help: Vec<String>,
+        pub notes: Vec<String>,
+    }
+
+    /// A place: `id` numbers the related locations; `message` is the span's label.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Location {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub id: Option<usize>,
+        pub physical_location: PhysicalLocation,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub message: Option<Message>,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct PhysicalLocation {
+        pub artifact_location: ArtifactLocation,
+        pub region: Region,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct ArtifactLocation {
+        pub uri: String,
+    }
+
+    /// Lines and columns 1-based, columns in chars, the end column exclusive.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Region {
+        pub start_line: usize,
+        pub start_column: usize,
+        pub end_line: usize,
+        pub end_column: usize,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Fix {
+        pub description: Message,
+        pub artifact_changes: Vec<ArtifactChange>,
+        pub properties: FixProperties,
+    }
+
+    /// A fix's property bag: rustc's applicability of the suggestion.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct FixProperties {
+        pub applicability: &'static str,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct ArtifactChange {
+        pub artifact_location: ArtifactLocation,
+        pub replacements: Vec<Replacement>,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Replacement {
+        pub deleted_region: Region,
+        pub inserted_content: Message,
+    }
+}
+
+use sarif_log::{
+    ArtifactChange, ArtifactLocation, Fix, FixProperties, Location, Log, Message, PhysicalLocation,
+    Region, Replacement, ReportingConfiguration, ReportingDescriptor, ResultProperties,
+    RuleProperties, Run, Tool, ToolComponent,
+};
+
 /// [`sarif`], pretty-printed, with a final newline.
 pub fn sarif_text(diagnostics: &[Diagnostic], files: &[SourceFile]) -> String {
     let mut text = serde_json::to_string_pretty(&sarif(diagnostics, files))
-        .expect("a JSON value always serializes");
+        .expect("a SARIF log always serializes");
     text.push('\n');
     text
 }
 
 /// One SARIF 2.1.0 log with one run: devref as the tool, a rule per lint (and one for input
 /// errors), and a result per diagnostic.
-pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile]) -> Value {
+pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile]) -> Log {
     let lints: Vec<&'static Lint> = devref_lints::lints::all_lints().collect();
-    let mut rules: Vec<Value> = lints.iter().map(|lint| sarif_rule(lint)).collect();
+    let mut rules: Vec<ReportingDescriptor> = lints.iter().map(|lint| sarif_rule(lint)).collect();
     rules.push(input_rule());
     let index_of: HashMap<&str, usize> = lints
         .iter()
@@ -252,7 +434,7 @@ pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile]) -> Value {
         .map(|(index, lint)| (lint.name, index))
         .collect();
     let fingerprints = fingerprints(diagnostics, files);
-    let results: Vec<Value> = diagnostics
+    let results = diagnostics
         .iter()
         .zip(fingerprints)
         .map(|(diagnostic, fingerprint)| {
@@ -265,74 +447,80 @@ pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile]) -> Value {
         })
         .collect();
     let version = env!("CARGO_PKG_VERSION");
-    json!({
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "devref",
-                    "version": version,
-                    "semanticVersion": version,
-                    "rules": rules,
+    Log {
+        schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: ToolComponent {
+                    name: "devref",
+                    version,
+                    semantic_version: version,
+                    rules,
                 },
             },
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            column_kind: "unicodeCodePoints",
+            results,
         }],
-    })
+    }
 }
 
 /// A lint as a SARIF `reportingDescriptor`.
-pub fn sarif_rule(lint: &Lint) -> Value {
+pub fn sarif_rule(lint: &Lint) -> ReportingDescriptor {
     let docs = lint.docs_text();
     let docs = docs.trim();
-    let mut rule = Map::new();
-    rule.insert("id".into(), json!(lint.code()));
-    rule.insert("name".into(), json!(lint.name));
-    rule.insert("shortDescription".into(), json!({ "text": lint.summary }));
     let full = devref_lints::docs::section_text(docs, "What it does")
         .unwrap_or_else(|| lint.summary.to_string());
-    rule.insert("fullDescription".into(), json!({ "text": full }));
-    rule.insert("help".into(), json!({ "text": docs, "markdown": docs }));
-    rule.insert("helpUri".into(), json!(docs::help_uri(lint)));
     let enabled = lint.default_level != Level::Allow;
     let level = match lint.default_level {
         Level::Deny | Level::Forbid => "error",
         // An allow-by-default lint reports warnings once enabled (`-W`).
         Level::Warn | Level::Allow => "warning",
     };
-    rule.insert(
-        "defaultConfiguration".into(),
-        json!({ "enabled": enabled, "level": level }),
-    );
-    rule.insert(
-        "properties".into(),
-        json!({
-            "tags": [lint.group.name()],
-            "group": lint.group.name(),
-            "defaultLevel": lint.default_level.as_str(),
-            "docs": docs::docs_path(lint),
-        }),
-    );
-    Value::Object(rule)
+    ReportingDescriptor {
+        id: lint.code(),
+        name: lint.name,
+        short_description: Message::text(lint.summary),
+        full_description: Message::text(full),
+        help: Message {
+            text: docs.to_string(),
+            markdown: Some(docs.to_string()),
+        },
+        help_uri: Some(docs::help_uri(lint)),
+        default_configuration: ReportingConfiguration { enabled, level },
+        properties: RuleProperties {
+            tags: vec![lint.group.name()],
+            group: Some(lint.group.name()),
+            default_level: Some(lint.default_level.as_str()),
+            docs: Some(docs::docs_path(lint)),
+        },
+    }
 }
 
-fn input_rule() -> Value {
-    json!({
-        "id": INPUT_RULE,
-        "name": "input",
-        "shortDescription": { "text": "a file that cannot be read or parsed" },
-        "fullDescription": {
-            "text": "devref could not read the file, decode it as UTF-8 text, or parse it as \
-                     Rust. The other files are still linted, and the run exits with code 1.",
+fn input_rule() -> ReportingDescriptor {
+    ReportingDescriptor {
+        id: INPUT_RULE.to_string(),
+        name: "input",
+        short_description: Message::text("a file that cannot be read or parsed"),
+        full_description: Message::text(
+            "devref could not read the file, decode it as UTF-8 text, or parse it as Rust. The \
+             other files are still linted, and the run exits with code 1.",
+        ),
+        help: Message::text(
+            "Check that the path names a readable Rust source file that rustc accepts.",
+        ),
+        help_uri: None,
+        default_configuration: ReportingConfiguration {
+            enabled: true,
+            level: "error",
         },
-        "help": {
-            "text": "Check that the path names a readable Rust source file that rustc accepts.",
+        properties: RuleProperties {
+            tags: vec!["input"],
+            group: None,
+            default_level: None,
+            docs: None,
         },
-        "defaultConfiguration": { "enabled": true, "level": "error" },
-        "properties": { "tags": ["input"] },
-    })
+    }
 }
 
 fn sarif_level(level: Level) -> &'static str {
@@ -348,39 +536,27 @@ fn sarif_result(
     files: &[SourceFile],
     rule_index: usize,
     fingerprint: String,
-) -> Value {
-    let mut primary = json!({ "physicalLocation": physical_location(files, diagnostic.primary) });
-    if let Some(label) = diagnostic
-        .primary_label
-        .as_deref()
-        .filter(|l| !l.is_empty())
-    {
-        primary["message"] = json!({ "text": label });
-    }
-    let mut result = json!({
-        "ruleId": diagnostic.code(),
-        "ruleIndex": rule_index,
-        "level": sarif_level(diagnostic.level),
-        "message": { "text": diagnostic.message },
-        "locations": [primary],
-        "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
-    });
-    let related: Vec<Value> = diagnostic
+) -> sarif_log::Result {
+    let primary = Location {
+        id: None,
+        physical_location: physical_location(files, diagnostic.primary),
+        message: diagnostic
+            .primary_label
+            .as_deref()
+            .filter(|label| !label.is_empty())
+            .map(Message::text),
+    };
+    let related_locations = diagnostic
         .secondary
         .iter()
         .enumerate()
-        .map(|(id, label)| {
-            json!({
-                "id": id,
-                "physicalLocation": physical_location(files, label.span),
-                "message": { "text": label.message },
-            })
+        .map(|(id, label)| Location {
+            id: Some(id),
+            physical_location: physical_location(files, label.span),
+            message: Some(Message::text(&label.message)),
         })
         .collect();
-    if !related.is_empty() {
-        result["relatedLocations"] = json!(related);
-    }
-    let fixes: Vec<Value> = diagnostic
+    let fixes = diagnostic
         .helps
         .iter()
         .filter_map(|help| {
@@ -390,46 +566,58 @@ fn sarif_result(
                 .as_ref()
                 .filter(|s| s.applicability != Applicability::HasPlaceholders)?;
             let at = locate(files, suggestion.span);
-            Some(json!({
-                "description": { "text": help.message },
-                "artifactChanges": [{
-                    "artifactLocation": { "uri": artifact_uri(at.name) },
-                    "replacements": [{
-                        "deletedRegion": region(&at),
-                        "insertedContent": { "text": suggestion.replacement },
+            Some(Fix {
+                description: Message::text(&help.message),
+                artifact_changes: vec![ArtifactChange {
+                    artifact_location: ArtifactLocation {
+                        uri: artifact_uri(at.name),
+                    },
+                    replacements: vec![Replacement {
+                        deleted_region: region(&at),
+                        inserted_content: Message::text(&suggestion.replacement),
                     }],
                 }],
-                "properties": { "applicability": suggestion.applicability.as_str() },
-            }))
+                properties: FixProperties {
+                    applicability: suggestion.applicability.as_str(),
+                },
+            })
         })
         .collect();
-    if !fixes.is_empty() {
-        result["fixes"] = json!(fixes);
-    }
-    if !diagnostic.helps.is_empty() || !diagnostic.notes.is_empty() {
-        result["properties"] = json!({
-            "help": diagnostic.helps.iter().map(|h| h.message.as_str()).collect::<Vec<_>>(),
-            "notes": diagnostic.notes,
+    let properties =
+        (!diagnostic.helps.is_empty() || !diagnostic.notes.is_empty()).then(|| ResultProperties {
+            help: diagnostic.helps.iter().map(|h| h.message.clone()).collect(),
+            notes: diagnostic.notes.clone(),
         });
+    sarif_log::Result {
+        rule_id: diagnostic.code(),
+        rule_index,
+        level: sarif_level(diagnostic.level),
+        message: Message::text(&diagnostic.message),
+        locations: vec![primary],
+        partial_fingerprints: [(FINGERPRINT_KEY, fingerprint)].into(),
+        related_locations,
+        fixes,
+        properties,
     }
-    result
 }
 
-fn physical_location(files: &[SourceFile], span: Span) -> Value {
+fn physical_location(files: &[SourceFile], span: Span) -> PhysicalLocation {
     let at = locate(files, span);
-    json!({
-        "artifactLocation": { "uri": artifact_uri(at.name) },
-        "region": region(&at),
-    })
+    PhysicalLocation {
+        artifact_location: ArtifactLocation {
+            uri: artifact_uri(at.name),
+        },
+        region: region(&at),
+    }
 }
 
-fn region(at: &Located<'_>) -> Value {
-    json!({
-        "startLine": at.start.line,
-        "startColumn": at.start.column,
-        "endLine": at.end.line,
-        "endColumn": at.end.column,
-    })
+fn region(at: &Located<'_>) -> Region {
+    Region {
+        start_line: at.start.line,
+        start_column: at.start.column,
+        end_line: at.end.line,
+        end_column: at.end.column,
+    }
 }
 
 /// The file name as given, as a URI reference: relative names stay relative, absolute paths
@@ -526,6 +714,7 @@ impl Fnv64 {
 mod tests {
     use super::*;
     use devref_lints::FileId;
+    use serde_json::json;
 
     fn span(file: &SourceFile, needle: &str) -> Span {
         let start = file.text.find(needle).expect("needle in text");
@@ -573,7 +762,7 @@ mod tests {
              #1: FILE: drivers/gone.rs:1:\n+\n\n\
              total: 1 errors, 0 warnings, 0 lines checked\n"
         );
-        let log = sarif(&diagnostics, &files);
+        let log = serde_json::to_value(sarif(&diagnostics, &files)).expect("serializes");
         let result = &log["runs"][0]["results"][0];
         assert_eq!(result["ruleId"], INPUT_RULE);
         let rules = log["runs"][0]["tool"]["driver"]["rules"]

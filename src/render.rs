@@ -10,7 +10,7 @@ use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::termcolor::{Buffer, Color, ColorSpec, NoColor, WriteColor};
 use codespan_reporting::term::{self, Chars, Config, Styles, StylesWriter, WriteStyle};
 use devref_lints::{Diagnostic, FileId, Level, SourceFile, Span};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 /// Renders diagnostics in rustc's look, each followed by a blank line, then the summary line.
 ///
@@ -126,24 +126,105 @@ pub fn summary(diagnostics: &[Diagnostic]) -> Option<(Level, String)> {
     }
 }
 
+/// A top-level rustc JSON message (`--error-format=json`): `$message_type` names the kind, and the
+/// diagnostic's own fields follow, in rustc's order.
+///
+/// devref's own types rather than `cargo_metadata::diagnostic`'s: those cannot carry
+/// `$message_type`, and are `#[non_exhaustive]` (constructible only through that crate's optional
+/// `builder` feature).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RustcMessage {
+    #[serde(rename = "$message_type")]
+    pub message_type: &'static str,
+    #[serde(flatten)]
+    pub diagnostic: RustcDiagnostic,
+}
+
+/// A rustc JSON diagnostic, also a top-level message's children (`help:` and `note:`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RustcDiagnostic {
+    pub message: String,
+    pub code: Option<RustcCode>,
+    /// `error`, `warning`, `note` or `help`.
+    pub level: &'static str,
+    pub spans: Vec<RustcSpan>,
+    pub children: Vec<RustcDiagnostic>,
+    /// The human rendering; `None` for children, as rustc leaves it.
+    pub rendered: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RustcCode {
+    pub code: String,
+    pub explanation: Option<String>,
+}
+
+/// A span: bytes 0-based, lines and columns (chars) 1-based, ends exclusive.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RustcSpan {
+    pub file_name: String,
+    pub byte_start: usize,
+    pub byte_end: usize,
+    pub line_start: usize,
+    pub line_end: usize,
+    pub column_start: usize,
+    pub column_end: usize,
+    pub is_primary: bool,
+    pub text: Vec<RustcSpanLine>,
+    pub label: Option<String>,
+    pub suggested_replacement: Option<String>,
+    pub suggestion_applicability: Option<&'static str>,
+    /// Always `None`: devref sees no macro expansions. rustc writes `null` here too.
+    pub expansion: Option<()>,
+}
+
+/// A line a span covers, and the chars of it highlighted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RustcSpanLine {
+    pub text: String,
+    pub highlight_start: usize,
+    pub highlight_end: usize,
+}
+
+impl RustcMessage {
+    fn diagnostic(diagnostic: RustcDiagnostic) -> RustcMessage {
+        RustcMessage {
+            message_type: "diagnostic",
+            diagnostic,
+        }
+    }
+
+    /// One JSON line.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a rustc message always serializes")
+    }
+}
+
 /// The summary as a rustc JSON diagnostic without spans, as rustc's `--error-format=json`
 /// ends with one (`"rendered"` is the summary line and a blank line).
-pub fn summary_json(diagnostics: &[Diagnostic]) -> Option<Value> {
+pub fn summary_json(diagnostics: &[Diagnostic]) -> Option<RustcMessage> {
     let (level, message) = summary(diagnostics)?;
     let word = level.diagnostic_word();
-    Some(json!({
-        "$message_type": "diagnostic",
-        "message": message,
-        "code": null,
-        "level": word,
-        "spans": [],
-        "children": [],
-        "rendered": format!("{word}: {message}\n\n"),
+    Some(RustcMessage::diagnostic(RustcDiagnostic {
+        rendered: Some(format!("{word}: {message}\n\n")),
+        message,
+        code: None,
+        level: word,
+        spans: Vec::new(),
+        children: Vec::new(),
     }))
 }
 
 /// One rustc diagnostic JSON object, in rustc's own `--error-format=json` schema.
-pub fn rustc_json(diagnostic: &Diagnostic, files: &[SourceFile]) -> Value {
+pub fn rustc_json(diagnostic: &Diagnostic, files: &[SourceFile]) -> RustcMessage {
+    let mut message = rustc_json_unrendered(diagnostic, files);
+    message.diagnostic.rendered = Some(human_diagnostic_to_string(diagnostic, files));
+    message
+}
+
+/// [`rustc_json`] without the human rendering (`"rendered": null`), for readers of the
+/// suggestions only.
+pub fn rustc_json_unrendered(diagnostic: &Diagnostic, files: &[SourceFile]) -> RustcMessage {
     let mut spans = Vec::new();
     if let Some(span) = json_span(
         files,
@@ -161,7 +242,7 @@ pub fn rustc_json(diagnostic: &Diagnostic, files: &[SourceFile]) -> Value {
     }
     let mut children = Vec::new();
     for help in &diagnostic.helps {
-        let spans: Vec<Value> = help
+        let spans = help
             .suggestion
             .iter()
             .filter_map(|s| {
@@ -179,26 +260,28 @@ pub fn rustc_json(diagnostic: &Diagnostic, files: &[SourceFile]) -> Value {
     for note in &diagnostic.notes {
         children.push(json_child(note, "note", Vec::new()));
     }
-    json!({
-        "$message_type": "diagnostic",
-        "message": diagnostic.message,
-        "code": { "code": diagnostic.code(), "explanation": null },
-        "level": level_word(diagnostic.level),
-        "spans": spans,
-        "children": children,
-        "rendered": human_diagnostic_to_string(diagnostic, files),
+    RustcMessage::diagnostic(RustcDiagnostic {
+        message: diagnostic.message.clone(),
+        code: Some(RustcCode {
+            code: diagnostic.code(),
+            explanation: None,
+        }),
+        level: level_word(diagnostic.level),
+        spans,
+        children,
+        rendered: None,
     })
 }
 
-fn json_child(message: &str, level: &str, spans: Vec<Value>) -> Value {
-    json!({
-        "message": message,
-        "code": null,
-        "level": level,
-        "spans": spans,
-        "children": [],
-        "rendered": null,
-    })
+fn json_child(message: &str, level: &'static str, spans: Vec<RustcSpan>) -> RustcDiagnostic {
+    RustcDiagnostic {
+        message: message.to_string(),
+        code: None,
+        level,
+        spans,
+        children: Vec::new(),
+        rendered: None,
+    }
 }
 
 fn json_span(
@@ -206,13 +289,13 @@ fn json_span(
     span: Span,
     is_primary: bool,
     label: Option<&str>,
-    suggestion: Option<(&str, &str)>,
-) -> Option<Value> {
+    suggestion: Option<(&str, &'static str)>,
+) -> Option<RustcSpan> {
     let file = file(files, span.file)?;
     let range = clamp(file, span);
     let start = file.line_col(range.start);
     let end = file.line_col(range.end);
-    let text: Vec<Value> = (start.line..=end.line)
+    let text = (start.line..=end.line)
         .map(|line| {
             let source = &file.text[file.line_range(line - 1)];
             let highlight_start = if line == start.line { start.column } else { 1 };
@@ -221,28 +304,28 @@ fn json_span(
             } else {
                 source.chars().count() + 1
             };
-            json!({
-                "text": source,
-                "highlight_start": highlight_start,
-                "highlight_end": highlight_end,
-            })
+            RustcSpanLine {
+                text: source.to_string(),
+                highlight_start,
+                highlight_end,
+            }
         })
         .collect();
-    Some(json!({
-        "file_name": file.name,
-        "byte_start": range.start,
-        "byte_end": range.end,
-        "line_start": start.line,
-        "line_end": end.line,
-        "column_start": start.column,
-        "column_end": end.column,
-        "is_primary": is_primary,
-        "text": text,
-        "label": label,
-        "suggested_replacement": suggestion.map(|(replacement, _)| replacement),
-        "suggestion_applicability": suggestion.map(|(_, applicability)| applicability),
-        "expansion": null,
-    }))
+    Some(RustcSpan {
+        file_name: file.name.clone(),
+        byte_start: range.start,
+        byte_end: range.end,
+        line_start: start.line,
+        line_end: end.line,
+        column_start: start.column,
+        column_end: end.column,
+        is_primary,
+        text,
+        label: label.map(str::to_string),
+        suggested_replacement: suggestion.map(|(replacement, _)| replacement.to_string()),
+        suggestion_applicability: suggestion.map(|(_, applicability)| applicability),
+        expansion: None,
+    })
 }
 
 /// The word rustc uses for a level; allow-level diagnostics are never rendered, but would read
@@ -732,6 +815,15 @@ mod tests {
     use super::*;
     use codespan_reporting::term::termcolor::Ansi;
     use devref_lints::{Applicability, Group, Lint};
+    use serde_json::{json, Value};
+
+    fn json_value(message: &RustcMessage) -> Value {
+        serde_json::to_value(message).expect("serializes")
+    }
+
+    fn summary_value(diagnostics: &[Diagnostic]) -> Option<Value> {
+        summary_json(diagnostics).as_ref().map(json_value)
+    }
 
     static RAW: Lint = Lint {
         name: "raw_device_ptr_field",
@@ -1149,7 +1241,7 @@ warning: 4 warnings emitted
             ],
             "rendered": human_diagnostic_to_string(&diagnostic, &files),
         });
-        assert_eq!(rustc_json(&diagnostic, &files), expected);
+        assert_eq!(json_value(&rustc_json(&diagnostic, &files)), expected);
         assert_eq!(&FOO[34..56], "*mut bindings::pci_dev");
         assert!(!expected["rendered"].as_str().unwrap().contains("emitted"));
     }
@@ -1161,7 +1253,7 @@ warning: 4 warnings emitted
         let pdev = find(&files[0], "pdev");
         let body = find(&files[0], "{\r\n    let é = ü(pdev);\r\n}");
         let diagnostic = error(pdev, "device escapes", "here").with_secondary(body, "body");
-        let json = rustc_json(&diagnostic, &files);
+        let json = json_value(&rustc_json(&diagnostic, &files));
         assert_eq!(json["level"], "error");
         let primary = &json["spans"][0];
         assert_eq!(primary["byte_start"], 26);
@@ -1201,7 +1293,7 @@ warning: 4 warnings emitted
     fn json_input_error_on_empty_file() {
         let files = [file(0, "drivers/gone.rs", "")];
         let diagnostic = Diagnostic::input_error(Span::new(FileId(0), 0..0), "unreadable");
-        let json = rustc_json(&diagnostic, &files);
+        let json = json_value(&rustc_json(&diagnostic, &files));
         assert_eq!(
             json["code"],
             json!({"code": "devref::input", "explanation": null})
@@ -1280,9 +1372,9 @@ warning: 4 warnings emitted
             ))
         );
         assert_eq!(human_to_string(&[], &files), "");
-        assert_eq!(summary_json(&[]), None);
+        assert_eq!(summary_value(&[]), None);
         assert_eq!(
-            summary_json(&[w(), w()]),
+            summary_value(&[w(), w()]),
             Some(json!({
                 "$message_type": "diagnostic",
                 "message": "2 warnings emitted",
