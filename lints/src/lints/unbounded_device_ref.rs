@@ -1,18 +1,10 @@
-use foldhash::{HashMap, HashMapExt};
-
-use syn::spanned::Spanned;
-use syn::visit::Visit;
-
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::model::body::{untied_return, Pointers};
-use crate::model::def_map::{Namespace, Res};
+use crate::model::escapes::{escapes_in, Escape, Place};
 use crate::model::file_context::FileContext;
-use crate::model::item_tree::{GenericArg, Impl, Item, ItemKind, TypeKind, TypeRef};
-use crate::model::lower::{ident_text, lower_type, member_text};
-use crate::model::macros::{visit_exprs, visit_macro_exprs};
-use crate::model::walk::{strip_parens, tail_expr, BodyScope, FnView, Hooks};
-use crate::model::{Model, Scope};
+use crate::model::item_tree::{Impl, Item, ItemKind, TypeKind};
+use crate::model::lifetimes::UntiedConversion;
+use crate::model::walk::{BodyScope, FnView, Hooks};
 use crate::source::{SourceFile, Span};
 use crate::text::one_line;
 
@@ -67,70 +59,10 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(scope) = model.item_scope(file.id, item) else {
             continue;
         };
-        if let Some(found) = untied_conversion(model, imp, &scope) {
+        if let Some(found) = model.untied_conversion(imp, &scope) {
             out.push(untied_conversion_diagnostic(cx, item, imp, &found));
         }
     }
-}
-
-/// `impl TryFrom<&A> for &Device`: a conversion that makes a device reference from a borrow.
-struct UntiedConversion<'m> {
-    trait_name: String,
-    /// The borrowed argument type and the device reference type the impl is for.
-    input: &'m TypeRef,
-    output: &'m TypeRef,
-    device: String,
-}
-
-/// A conversion trait (`TryFrom`, `From`) implemented for a device reference whose lifetime the
-/// header does not tie to the borrowed argument's. Lifetimes elided in an impl header are
-/// independent of each other, so `<&'static Device>::try_from(&short_borrow)` compiles.
-fn untied_conversion<'m>(
-    model: &Model,
-    imp: &'m Impl,
-    scope: &Scope,
-) -> Option<UntiedConversion<'m>> {
-    let trait_path = imp.trait_path.as_ref()?;
-    let segment = trait_path.segments.last()?;
-    if !matches!(segment.name.as_str(), "TryFrom" | "From") {
-        return None;
-    }
-    let input = segment.args.iter().find_map(|arg| match arg {
-        GenericArg::Type(ty) => Some(ty),
-        _ => None,
-    })?;
-    let TypeKind::Ref {
-        lifetime: input_lifetime,
-        ..
-    } = &input.kind
-    else {
-        return None;
-    };
-    let TypeKind::Ref {
-        lifetime: output_lifetime,
-        referent,
-        ..
-    } = &imp.self_ty.kind
-    else {
-        return None;
-    };
-    let tied = match (input_lifetime, output_lifetime) {
-        (Some(input), Some(output)) => input == output && output != "static",
-        _ => false,
-    };
-    if tied {
-        return None;
-    }
-    let res = model.resolve_type(referent, scope);
-    let entry = model
-        .device_abstraction(&res)
-        .or_else(|| model.c_device(&res))?;
-    Some(UntiedConversion {
-        trait_name: segment.name.clone(),
-        input,
-        output: &imp.self_ty,
-        device: entry.display_name(),
-    })
 }
 
 fn untied_conversion_diagnostic(
@@ -246,285 +178,37 @@ impl Hooks for FnHooks {
     }
 
     fn on_fn(&mut self, cx: &FileContext<'_>, scope: &BodyScope, func: &FnView<'_>) {
-        // Every origin (`from_raw`, `as_ref`, `transmute`, `&*ptr`) is unsafe to call.
-        if !func.holds_unsafe && func.sig.unsafety.is_none() {
-            return;
-        }
-        let mut flow = Flow {
-            cx,
-            scope,
-            locals: HashMap::new(),
-            pointers: Pointers::for_fn(cx, scope, func),
-            // An `unsafe fn`'s caller promises what its return lifetime needs.
-            return_type: if func.sig.unsafety.is_some() {
-                None
-            } else {
-                untied_return(cx, scope, func.sig)
-            },
-            unsafe_depth: 0,
-            out: &mut self.out,
-        };
-        flow.visit_block(func.block);
-        if let Some(tail) = tail_expr(func.block) {
-            flow.check_return(tail);
+        for escape in escapes_in(cx, scope, func) {
+            self.out.push(diagnostic(&escape));
         }
     }
 }
 
-/// Where an unbounded reference was made.
-#[derive(Clone)]
-struct Origin {
-    span: Span,
-    what: String,
-    entry_name: String,
-}
-
-struct Flow<'a, 'b, 'o> {
-    cx: &'a FileContext<'b>,
-    scope: &'a BodyScope,
-    /// Locals currently holding an unbounded device reference.
-    locals: HashMap<String, Origin>,
-    /// What the body model knows of the fn's raw pointers; it says which expressions make a
-    /// device reference from one.
-    pointers: Pointers<'a, 'b>,
-    /// The return type, when it is a device reference bound to no input of a safe fn.
-    return_type: Option<syn::Type>,
-    /// How many `unsafe` blocks are around the code being visited.
-    unsafe_depth: usize,
-    out: &'o mut Vec<Diagnostic>,
-}
-
-impl Flow<'_, '_, '_> {
-    fn span(&self, raw: proc_macro2::Span) -> Span {
-        self.cx.source.span(raw)
-    }
-
-    /// If `expr` evaluates to an unbounded device reference, where it was made.
-    fn origin_of(&self, expr: &syn::Expr, expected: Option<&syn::Type>) -> Option<Origin> {
-        match expr {
-            syn::Expr::Paren(inner) => self.origin_of(&inner.expr, expected),
-            syn::Expr::Group(inner) => self.origin_of(&inner.expr, expected),
-            syn::Expr::Unsafe(block) => self.origin_of(tail_expr(&block.block)?, expected),
-            syn::Expr::Block(block) => self.origin_of(tail_expr(&block.block)?, expected),
-            syn::Expr::Path(path) if path.qself.is_none() => {
-                let ident = path.path.get_ident()?;
-                self.locals.get(&ident_text(ident)).cloned()
-            }
-            syn::Expr::Try(try_expr) => self.origin_of(&try_expr.expr, expected),
-            syn::Expr::Call(call) if self.wraps_value(call) => {
-                self.origin_of(call.args.first()?, None)
-            }
-            syn::Expr::Call(_) | syn::Expr::Reference(_) => {
-                let expected = expected.map(|ty| lower_type(self.cx.source, ty));
-                let made = self.pointers.made_reference(expr, expected.as_ref())?;
-                Some(Origin {
-                    span: made.span,
-                    what: made.what,
-                    entry_name: made.device,
-                })
-            }
-            _ => None,
-        }
-    }
-
-    /// `Some(x)` / `Ok(x)`: they carry `x` along.
-    fn wraps_value(&self, call: &syn::ExprCall) -> bool {
-        let syn::Expr::Path(callee) = &*call.func else {
-            return false;
-        };
-        let res = self
-            .scope
-            .resolve_path(self.cx, &callee.path, Namespace::Values);
-        res.is_external(&["core", "option", "Option", "Some"])
-            || res.is_external(&["core", "result", "Result", "Ok"])
-    }
-
-    fn report(&mut self, at: Span, origin: &Origin, place: String) {
-        let message = format!(
-            "a device reference made by {} is stored in {place}, but nothing checks its lifetime, so it can outlive the driver's unbind",
-            origin.what
-        );
-        let diagnostic = Diagnostic::lint(&UNBOUNDED_DEVICE_REF, at, message)
-            .with_label("stored here")
-            .with_secondary(origin.span, "reference with an unchecked lifetime made here")
-            .with_help(match origin.entry_name.strip_prefix("bindings::") {
-                // A C device type with no Rust abstraction: no `ARef` to name.
-                Some(c_type) => format!(
-                    "store a counted reference instead: an `ARef` of a Rust abstraction of `bindings::{c_type}` that implements `AlwaysRefCounted`"
-                ),
-                None => format!(
-                    "store a counted reference instead: convert it with `ARef::from(dev)` or `dev.into()` and keep an `ARef<{}>`",
-                    origin.entry_name
-                ),
-            })
-            .with_note("a reference made from a raw pointer may be used only while the caller guarantees the device is alive: within the function, or for a lifetime tied to a borrow");
-        self.out.push(diagnostic);
-    }
-
-    fn check_return(&mut self, expr: &syn::Expr) {
-        let Some(expected) = self.return_type.clone() else {
-            return;
-        };
-        let inner = expected_reference(&expected);
-        if let Some(origin) = self.origin_of(expr, inner.as_ref()) {
-            let name = self
-                .scope
-                .in_fn
-                .as_ref()
-                .map_or_else(String::new, |f| f.name.clone());
-            let at = self.span(expr.span());
-            self.report(at, &origin, format!("the return value of safe fn `{name}`, whose returned lifetime is tied to no input"));
-        }
-    }
-
-    fn is_static(&self, path: &syn::Path) -> Option<String> {
-        let res = self.scope.resolve_path(self.cx, path, Namespace::Values);
-        let Res::Def(def) = res else { return None };
-        let data = self.cx.model.def_map.def(def);
-        matches!(
-            self.cx.model.item(data.item).kind,
-            crate::model::item_tree::ItemKind::Static { .. }
-        )
-        .then(|| data.name.clone())
-    }
-}
-
-impl<'ast> Visit<'ast> for Flow<'_, '_, '_> {
-    fn visit_local(&mut self, local: &'ast syn::Local) {
-        if let Some(init) = &local.init {
-            self.visit_expr(&init.expr);
-            if let Some((_, diverge)) = &init.diverge {
-                self.visit_expr(diverge);
-            }
-        }
-        let (pat, ty) = match &local.pat {
-            syn::Pat::Type(typed) => (&*typed.pat, Some(&*typed.ty)),
-            other => (other, None),
-        };
-        self.pointers.bind_local(local);
-        if let syn::Pat::Ident(ident) = pat {
-            let name = ident_text(&ident.ident);
-            let origin = local
-                .init
-                .as_ref()
-                .and_then(|init| self.origin_of(&init.expr, ty));
-            match origin {
-                Some(origin) => {
-                    self.locals.insert(name, origin);
-                }
-                None => {
-                    self.locals.remove(&name);
-                }
-            }
-        }
-    }
-
-    fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
-        self.visit_expr(&assign.right);
-        let origin = self.origin_of(&assign.right, None);
-        match strip_parens(&assign.left) {
-            syn::Expr::Path(path) => {
-                if let Some(name) = self.is_static(&path.path) {
-                    if let Some(origin) = origin {
-                        let at = self.span(assign.right.span());
-                        self.report(at, &origin, format!("static `{name}`"));
-                    }
-                } else if let Some(ident) = path.path.get_ident() {
-                    let name = ident_text(ident);
-                    match origin {
-                        Some(origin) => {
-                            self.locals.insert(name, origin);
-                        }
-                        None => {
-                            self.locals.remove(&name);
-                        }
-                    }
-                }
-            }
-            syn::Expr::Field(field) => {
-                if let Some(origin) = origin {
-                    let member = member_text(&field.member);
-                    let at = self.span(assign.right.span());
-                    self.report(at, &origin, format!("field `{member}`"));
-                }
-                self.visit_expr(&field.base);
-            }
-            other => self.visit_expr(other),
-        }
-    }
-
-    fn visit_expr_struct(&mut self, literal: &'ast syn::ExprStruct) {
-        for field in &literal.fields {
-            self.visit_expr(&field.expr);
-            if let Some(origin) = self.origin_of(&field.expr, None) {
-                let member = member_text(&field.member);
-                let at = self.span(field.expr.span());
-                self.report(at, &origin, format!("field `{member}`"));
-            }
-        }
-        if let Some(rest) = &literal.rest {
-            self.visit_expr(rest);
-        }
-    }
-
-    fn visit_expr_return(&mut self, ret: &'ast syn::ExprReturn) {
-        if let Some(expr) = &ret.expr {
-            self.visit_expr(expr);
-            self.check_return(expr);
-        }
-    }
-
-    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
-        // A closure's `return` is not the function's.
-        let saved = self.return_type.take();
-        syn::visit::visit_expr_closure(self, closure);
-        self.return_type = saved;
-    }
-
-    fn visit_item(&mut self, _item: &'ast syn::Item) {
-        // Nested items are functions of their own; the walker visits them.
-    }
-
-    fn visit_expr_unsafe(&mut self, block: &'ast syn::ExprUnsafe) {
-        self.unsafe_depth += 1;
-        syn::visit::visit_expr_unsafe(self, block);
-        self.unsafe_depth -= 1;
-    }
-
-    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        let macros = self.cx.macros;
-        // Every origin is unsafe code; elsewhere, arguments matter only if they bind a name or
-        // name a local that holds a reference.
-        if self.unsafe_depth > 0 || self.scope.in_fn.as_ref().is_some_and(|f| f.is_unsafe) {
-            visit_macro_exprs(self, macros, mac);
-            return;
-        }
-        let locals = &self.locals;
-        let wanted = |word: &[u8]| {
-            word == b"unsafe"
-                || word == b"let"
-                || std::str::from_utf8(word).is_ok_and(|word| locals.contains_key(word))
-        };
-        if let Some(body) = macros.body_if(mac, self.cx.source, wanted) {
-            visit_exprs(self, &body);
-        }
-    }
-}
-
-/// `&'a Device` inside `Result<&'a Device>` / `Option<…>`: what a returned expression should produce.
-fn expected_reference(ty: &syn::Type) -> Option<syn::Type> {
-    match ty {
-        syn::Type::Reference(_) => Some(ty.clone()),
-        syn::Type::Path(path) => {
-            let syn::PathArguments::AngleBracketed(args) = &path.path.segments.last()?.arguments
-            else {
-                return None;
-            };
-            args.args.iter().find_map(|arg| match arg {
-                syn::GenericArgument::Type(inner) => expected_reference(inner),
-                _ => None,
-            })
-        }
-        _ => None,
-    }
+fn diagnostic(escape: &Escape) -> Diagnostic {
+    let (at, origin) = (escape.at, &escape.made);
+    let place = match &escape.place {
+        Place::Field(member) => format!("field `{member}`"),
+        Place::Static(name) => format!("static `{name}`"),
+        Place::Return { fn_name } => format!(
+            "the return value of safe fn `{fn_name}`, whose returned lifetime is tied to no input"
+        ),
+    };
+    let message = format!(
+        "a device reference made by {} is stored in {place}, but nothing checks its lifetime, so it can outlive the driver's unbind",
+        origin.what
+    );
+    Diagnostic::lint(&UNBOUNDED_DEVICE_REF, at, message)
+        .with_label("stored here")
+        .with_secondary(origin.span, "reference with an unchecked lifetime made here")
+        .with_help(match origin.entry_name.strip_prefix("bindings::") {
+            // A C device type with no Rust abstraction: no `ARef` to name.
+            Some(c_type) => format!(
+                "store a counted reference instead: an `ARef` of a Rust abstraction of `bindings::{c_type}` that implements `AlwaysRefCounted`"
+            ),
+            None => format!(
+                "store a counted reference instead: convert it with `ARef::from(dev)` or `dev.into()` and keep an `ARef<{}>`",
+                origin.entry_name
+            ),
+        })
+        .with_note("a reference made from a raw pointer may be used only while the caller guarantees the device is alive: within the function, or for a lifetime tied to a borrow")
 }

@@ -7,7 +7,8 @@
 use foldhash::{HashMap, HashMapExt};
 
 use super::def_map::{DefId, Res};
-use super::item_tree::{GenericArg, ItemKind, TypeKind};
+use super::item_tree::{GenericArg, Impl, ItemKind, TypeKind, TypeRef};
+use super::scope::Scope;
 use super::types::Walk;
 use super::Model;
 
@@ -217,4 +218,66 @@ fn last_segment_args<'p, T>(
         .last()
         .map(|segment| segment.args.iter().filter_map(pick).collect())
         .unwrap_or_default()
+}
+
+/// `impl TryFrom<&A> for &Device`: a conversion that makes a device reference from a borrow.
+pub struct UntiedConversion<'m> {
+    pub trait_name: String,
+    /// The borrowed argument type and the device reference type the impl is for.
+    pub input: &'m TypeRef,
+    pub output: &'m TypeRef,
+    pub device: String,
+}
+
+impl Model {
+    /// A conversion trait (`TryFrom`, `From`) implemented for a device reference whose lifetime the
+    /// header does not tie to the borrowed argument's. Lifetimes elided in an impl header are
+    /// independent of each other, so `<&'static Device>::try_from(&short_borrow)` compiles.
+    pub fn untied_conversion<'m>(
+        &self,
+        imp: &'m Impl,
+        scope: &Scope,
+    ) -> Option<UntiedConversion<'m>> {
+        let trait_path = imp.trait_path.as_ref()?;
+        let segment = trait_path.segments.last()?;
+        if !matches!(segment.name.as_str(), "TryFrom" | "From") {
+            return None;
+        }
+        let input = segment.args.iter().find_map(|arg| match arg {
+            GenericArg::Type(ty) => Some(ty),
+            _ => None,
+        })?;
+        let TypeKind::Ref {
+            lifetime: input_lifetime,
+            ..
+        } = &input.kind
+        else {
+            return None;
+        };
+        let TypeKind::Ref {
+            lifetime: output_lifetime,
+            referent,
+            ..
+        } = &imp.self_ty.kind
+        else {
+            return None;
+        };
+        let tied = match (input_lifetime, output_lifetime) {
+            (Some(input), Some(output)) => input == output && output != "static",
+            _ => false,
+        };
+        if tied {
+            return None;
+        }
+        let res = self.resolve_type(referent, scope);
+        let entry = self
+            .device_abstraction(&res)
+            .or_else(|| self.c_device(&res))?;
+        Some(UntiedConversion {
+            trait_name: segment.name.clone(),
+            input,
+            output: &imp.self_ty,
+            device: entry.display_name(),
+        })
+    }
 }

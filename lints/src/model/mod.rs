@@ -7,6 +7,7 @@ pub mod def_map;
 #[rustfmt::skip]
 pub mod device_table;
 pub mod devices;
+pub mod escapes;
 pub mod facts;
 pub mod file_context;
 pub mod item_tree;
