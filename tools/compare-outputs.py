@@ -69,28 +69,25 @@ def main():
         runs.append(
             (tree, ["-W", "callback_safety_comment_missing_refcount", "rust", "drivers", "samples"])
         )
+    package = ROOT / "tests/ui/cargo_layout/widget-driver"
+    cargo = ["devref", "--no-cache", "--message-format", "json", "--workspace", "--all-targets"]
+    commands = [
+        ("devref", cwd, ["--no-cache", "--message-format", fmt, *args])
+        for cwd, args in runs
+        for fmt in ("json", "sarif")
+    ]
+    commands.append(("cargo-devref", package, cargo))
     differences = 0
     compared = 0
-    for cwd, args in runs:
-        for fmt in ("json", "sarif"):
-            full = ["--no-cache", "--message-format", fmt, *args]
-            a = run(base / "devref", full, cwd)
-            b = run(new / "devref", full, cwd)
-            compared += len(a[1])
-            if a != b:
-                differences += 1
-                print(f"DIFFERENT: devref {' '.join(full)} (in {cwd})")
-                report(a, b)
-    package = ROOT / "tests/ui/cargo_layout/widget-driver"
-    full = ["devref", "--no-cache", "--message-format", "json", "--workspace", "--all-targets"]
-    a = run(base / "cargo-devref", full, package)
-    b = run(new / "cargo-devref", full, package)
-    compared += len(a[1])
-    if a != b:
-        differences += 1
-        print(f"DIFFERENT: cargo {' '.join(full)} (in {package})")
-        report(a, b)
-    print(f"{len(runs) * 2 + 1} runs, {compared} output records, {differences} runs differ")
+    for binary, cwd, full in commands:
+        a = run(base / binary, full, cwd)
+        b = run(new / binary, full, cwd)
+        compared += len(a[1])
+        if a != b:
+            differences += 1
+            print(f"DIFFERENT: {binary} {' '.join(full)} (in {cwd})")
+            report(a, b)
+    print(f"{len(commands)} runs, {compared} output records, {differences} runs differ")
     sys.exit(1 if differences else 0)
 
 

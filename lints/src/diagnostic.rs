@@ -72,24 +72,23 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic at the lint's default level; the driver applies configured levels later.
     pub fn lint(lint: &'static Lint, primary: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            origin: Origin::Lint(lint),
-            level: lint.default_level,
-            message: message.into(),
+        Diagnostic::new(
+            Origin::Lint(lint),
+            lint.default_level,
             primary,
-            primary_label: None,
-            secondary: Vec::new(),
-            helps: Vec::new(),
-            notes: Vec::new(),
-            anchors: Vec::new(),
-        }
+            message.into(),
+        )
     }
 
     pub fn input_error(primary: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(Origin::Input, Level::Deny, primary, message.into())
+    }
+
+    fn new(origin: Origin, level: Level, primary: Span, message: String) -> Diagnostic {
         Diagnostic {
-            origin: Origin::Input,
-            level: Level::Deny,
-            message: message.into(),
+            origin,
+            level,
+            message,
             primary,
             primary_label: None,
             secondary: Vec::new(),

@@ -57,11 +57,7 @@ declare_lint! {
 
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     let model = cx.model;
-    let file = model.file(cx.source.id);
-    for item in &file.tree.items {
-        let Some(scope) = model.item_scope(file.id, item) else {
-            continue;
-        };
+    for (item, scope) in model.scoped_items(cx.source.id) {
         match &item.kind {
             ItemKind::Adt(adt) => {
                 for field in adt.fields() {

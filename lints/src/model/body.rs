@@ -340,6 +340,19 @@ impl Body<'_, '_> {
         }
     }
 
+    /// Visits a node whose comments go above its outer attributes, or else above `head`.
+    fn attributed_frame(
+        &mut self,
+        attrs: &[syn::Attribute],
+        head: proc_macro2::Span,
+        visit: impl FnOnce(&mut Self),
+    ) {
+        let start = outer_attr(attrs).unwrap_or(head);
+        self.push(start, head, false);
+        visit(self);
+        self.frames.pop();
+    }
+
     fn push(&mut self, start: proc_macro2::Span, body_start: proc_macro2::Span, is_stmt: bool) {
         self.frames.push(Frame {
             start,
@@ -1504,19 +1517,15 @@ impl<'ast> Visit<'ast> for Body<'_, '_> {
     }
 
     fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
-        let member = field.member.span();
-        let start = outer_attr(&field.attrs).unwrap_or(member);
-        self.push(start, member, false);
-        syn::visit::visit_field_value(self, field);
-        self.frames.pop();
+        self.attributed_frame(&field.attrs, field.member.span(), |this| {
+            syn::visit::visit_field_value(this, field)
+        });
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
-        let pat = arm.pat.span();
-        let start = outer_attr(&arm.attrs).unwrap_or(pat);
-        self.push(start, pat, false);
-        syn::visit::visit_arm(self, arm);
-        self.frames.pop();
+        self.attributed_frame(&arm.attrs, arm.pat.span(), |this| {
+            syn::visit::visit_arm(this, arm)
+        });
     }
 
     fn visit_block(&mut self, block: &'ast syn::Block) {

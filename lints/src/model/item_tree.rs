@@ -174,7 +174,8 @@ impl Docs {
     }
 }
 
-fn heading(line: &str) -> Option<(usize, &str)> {
+/// A Markdown heading line: its level and its text.
+pub(crate) fn heading(line: &str) -> Option<(usize, &str)> {
     let level = line.bytes().take_while(|&b| b == b'#').count();
     if level == 0 || level > 6 {
         return None;
@@ -204,6 +205,13 @@ pub struct Variant {
     /// `None` for the single variant of a struct or union.
     pub name: Option<String>,
     pub fields: Vec<Field>,
+}
+
+impl Variant {
+    /// The single variant of a struct or union.
+    pub fn only(fields: Vec<Field>) -> Variant {
+        Variant { name: None, fields }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

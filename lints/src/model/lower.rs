@@ -38,6 +38,16 @@ struct Place {
     nested: bool,
 }
 
+impl Place {
+    /// An item of an impl or trait, which lowering counts as nested.
+    fn nested(module: u32) -> Place {
+        Place {
+            module,
+            nested: true,
+        }
+    }
+}
+
 struct Lowerer<'m> {
     source: &'m SourceFile,
     tree: ItemTree,
@@ -182,25 +192,18 @@ impl Lowerer<'_> {
 
     fn lower_item_kind(&mut self, item: &syn::Item, module: u32, nested: bool) -> Option<Item> {
         let whole = crate::spans::item(item);
-        Some(match item {
+        let place = Place { module, nested };
+        // Each kind gives its name, visibility, attributes and lowered kind; `base` does the rest.
+        let (name, vis, attrs, kind) = match item {
             syn::Item::Struct(s) => {
-                let adt = Adt {
-                    kind: AdtKind::Struct,
-                    generics: self.generics(&s.generics),
-                    variants: vec![Variant {
-                        name: None,
-                        fields: self.fields(&s.fields),
-                    }],
-                    repr_transparent: has_repr_transparent(&s.attrs),
-                };
-                self.base(
-                    Some(&s.ident),
-                    ItemKind::Adt(adt),
-                    Place { module, nested },
-                    Some(&s.vis),
+                let fields = self.fields(&s.fields);
+                let adt = self.adt(
+                    AdtKind::Struct,
+                    &s.generics,
+                    vec![Variant::only(fields)],
                     &s.attrs,
-                    whole,
-                )
+                );
+                (Some(&s.ident), Some(&s.vis), &s.attrs, adt)
             }
             syn::Item::Enum(e) => {
                 let variants = e
@@ -211,64 +214,31 @@ impl Lowerer<'_> {
                         fields: self.fields(&v.fields),
                     })
                     .collect();
-                let adt = Adt {
-                    kind: AdtKind::Enum,
-                    generics: self.generics(&e.generics),
-                    variants,
-                    repr_transparent: has_repr_transparent(&e.attrs),
-                };
-                self.base(
-                    Some(&e.ident),
-                    ItemKind::Adt(adt),
-                    Place { module, nested },
-                    Some(&e.vis),
-                    &e.attrs,
-                    whole,
-                )
+                let adt = self.adt(AdtKind::Enum, &e.generics, variants, &e.attrs);
+                (Some(&e.ident), Some(&e.vis), &e.attrs, adt)
             }
             syn::Item::Union(u) => {
-                let adt = Adt {
-                    kind: AdtKind::Union,
-                    generics: self.generics(&u.generics),
-                    variants: vec![Variant {
-                        name: None,
-                        fields: self.named_fields(&u.fields),
-                    }],
-                    repr_transparent: has_repr_transparent(&u.attrs),
-                };
-                self.base(
-                    Some(&u.ident),
-                    ItemKind::Adt(adt),
-                    Place { module, nested },
-                    Some(&u.vis),
+                let fields = self.named_fields(&u.fields);
+                let adt = self.adt(
+                    AdtKind::Union,
+                    &u.generics,
+                    vec![Variant::only(fields)],
                     &u.attrs,
-                    whole,
-                )
+                );
+                (Some(&u.ident), Some(&u.vis), &u.attrs, adt)
             }
             syn::Item::Type(t) => {
-                let kind = ItemKind::TypeAlias {
-                    generics: self.generics(&t.generics),
-                    ty: Some(self.ty(&t.ty)),
-                };
-                self.base(
-                    Some(&t.ident),
-                    kind,
-                    Place { module, nested },
-                    Some(&t.vis),
-                    &t.attrs,
-                    whole,
-                )
+                let kind = self.type_alias(&t.generics, Some(&t.ty));
+                (Some(&t.ident), Some(&t.vis), &t.attrs, kind)
             }
             syn::Item::Fn(f) => {
                 let sig = self.fn_sig(&f.sig, None);
                 self.lower_body_items(&f.block, module);
-                self.base(
+                (
                     Some(&f.sig.ident),
-                    ItemKind::Fn(sig),
-                    Place { module, nested },
                     Some(&f.vis),
                     &f.attrs,
-                    whole,
+                    ItemKind::Fn(sig),
                 )
             }
             syn::Item::Static(s) => {
@@ -277,26 +247,12 @@ impl Lowerer<'_> {
                     ty: self.ty(&s.ty),
                 };
                 self.lower_expr_items(&s.expr, module);
-                self.base(
-                    Some(&s.ident),
-                    kind,
-                    Place { module, nested },
-                    Some(&s.vis),
-                    &s.attrs,
-                    whole,
-                )
+                (Some(&s.ident), Some(&s.vis), &s.attrs, kind)
             }
             syn::Item::Const(c) => {
                 let kind = ItemKind::Const { ty: self.ty(&c.ty) };
                 self.lower_expr_items(&c.expr, module);
-                self.base(
-                    Some(&c.ident),
-                    kind,
-                    Place { module, nested },
-                    Some(&c.vis),
-                    &c.attrs,
-                    whole,
-                )
+                (Some(&c.ident), Some(&c.vis), &c.attrs, kind)
             }
             syn::Item::Impl(i) => {
                 let items = i
@@ -313,14 +269,7 @@ impl Lowerer<'_> {
                     self_ty: self.ty(&i.self_ty),
                     items,
                 };
-                self.base(
-                    None,
-                    ItemKind::Impl(lowered),
-                    Place { module, nested },
-                    None,
-                    &i.attrs,
-                    whole,
-                )
+                (None, None, &i.attrs, ItemKind::Impl(lowered))
             }
             syn::Item::Use(u) => {
                 let mut imports = Vec::new();
@@ -330,14 +279,7 @@ impl Lowerer<'_> {
                     u.leading_colon.is_some(),
                     &mut imports,
                 );
-                self.base(
-                    None,
-                    ItemKind::Use(imports),
-                    Place { module, nested },
-                    Some(&u.vis),
-                    &u.attrs,
-                    whole,
-                )
+                (None, Some(&u.vis), &u.attrs, ItemKind::Use(imports))
             }
             syn::Item::Mod(m) => {
                 let body = m.content.as_ref().map(|(_, items)| {
@@ -356,14 +298,7 @@ impl Lowerer<'_> {
                     body,
                     path_attr: path_attr(&m.attrs),
                 };
-                self.base(
-                    Some(&m.ident),
-                    kind,
-                    Place { module, nested },
-                    Some(&m.vis),
-                    &m.attrs,
-                    whole,
-                )
+                (Some(&m.ident), Some(&m.vis), &m.attrs, kind)
             }
             syn::Item::Trait(t) => {
                 let items = t
@@ -375,40 +310,18 @@ impl Lowerer<'_> {
                     is_unsafe: t.unsafety.is_some(),
                     items,
                 };
-                self.base(
-                    Some(&t.ident),
-                    kind,
-                    Place { module, nested },
-                    Some(&t.vis),
-                    &t.attrs,
-                    whole,
-                )
+                (Some(&t.ident), Some(&t.vis), &t.attrs, kind)
             }
             syn::Item::ExternCrate(e) => {
                 let crate_name = ident_text(&e.ident);
                 let binds = e.rename.as_ref().map_or(&e.ident, |(_, name)| name);
-                self.base(
-                    Some(binds),
-                    ItemKind::ExternCrate { crate_name },
-                    Place { module, nested },
-                    Some(&e.vis),
-                    &e.attrs,
-                    whole,
-                )
+                let kind = ItemKind::ExternCrate { crate_name };
+                (Some(binds), Some(&e.vis), &e.attrs, kind)
+            }
+            syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
+                (Some(m.ident.as_ref()?), None, &m.attrs, ItemKind::Other)
             }
             syn::Item::Macro(m) => {
-                if m.mac.path.is_ident("macro_rules") {
-                    return m.ident.as_ref().map(|ident| {
-                        self.base(
-                            Some(ident),
-                            ItemKind::Other,
-                            Place { module, nested },
-                            None,
-                            &m.attrs,
-                            whole,
-                        )
-                    });
-                }
                 self.lower_macro(&m.mac, module);
                 return None;
             }
@@ -422,7 +335,7 @@ impl Lowerer<'_> {
                                 is_unsafe: true,
                                 ..sig
                             }),
-                            Place { module, nested },
+                            place,
                             Some(&func.vis),
                             &func.attrs,
                             Tokens::one(foreign.span()),
@@ -433,6 +346,22 @@ impl Lowerer<'_> {
                 return None;
             }
             _ => return None,
+        };
+        Some(self.base(name, kind, place, vis, attrs, whole))
+    }
+
+    fn adt(
+        &mut self,
+        kind: AdtKind,
+        generics: &syn::Generics,
+        variants: Vec<Variant>,
+        attrs: &[syn::Attribute],
+    ) -> ItemKind {
+        ItemKind::Adt(Adt {
+            kind,
+            generics: self.generics(generics),
+            variants,
+            repr_transparent: has_repr_transparent(attrs),
         })
     }
 
@@ -445,96 +374,50 @@ impl Lowerer<'_> {
         in_trait_impl: bool,
     ) -> Option<Item> {
         let whole = crate::spans::impl_item(item);
-        Some(match item {
+        let (name, vis, attrs, kind) = match item {
             syn::ImplItem::Fn(f) => {
                 let sig = self.fn_sig(&f.sig, in_trait_impl.then_some(&f.block));
                 self.lower_body_items(&f.block, module);
-                self.base(
-                    Some(&f.sig.ident),
-                    ItemKind::Fn(sig),
-                    Place {
-                        module,
-                        nested: true,
-                    },
-                    Some(&f.vis),
-                    &f.attrs,
-                    whole,
-                )
+                (&f.sig.ident, Some(&f.vis), &f.attrs, ItemKind::Fn(sig))
             }
             syn::ImplItem::Type(t) => {
-                let kind = ItemKind::TypeAlias {
-                    generics: self.generics(&t.generics),
-                    ty: Some(self.ty(&t.ty)),
-                };
-                self.base(
-                    Some(&t.ident),
-                    kind,
-                    Place {
-                        module,
-                        nested: true,
-                    },
-                    Some(&t.vis),
-                    &t.attrs,
-                    whole,
-                )
+                let kind = self.type_alias(&t.generics, Some(&t.ty));
+                (&t.ident, Some(&t.vis), &t.attrs, kind)
             }
             syn::ImplItem::Const(c) => {
                 self.lower_expr_items(&c.expr, module);
-                self.base(
-                    Some(&c.ident),
-                    ItemKind::Const { ty: self.ty(&c.ty) },
-                    Place {
-                        module,
-                        nested: true,
-                    },
-                    Some(&c.vis),
-                    &c.attrs,
-                    whole,
-                )
+                let kind = ItemKind::Const { ty: self.ty(&c.ty) };
+                (&c.ident, Some(&c.vis), &c.attrs, kind)
             }
             _ => return None,
-        })
+        };
+        Some(self.base(Some(name), kind, Place::nested(module), vis, attrs, whole))
     }
 
     fn lower_trait_item(&mut self, item: &syn::TraitItem, module: u32) -> Option<Item> {
         let whole = crate::spans::trait_item(item);
-        Some(match item {
+        let (name, attrs, kind) = match item {
             syn::TraitItem::Fn(f) => {
                 let sig = self.fn_sig(&f.sig, None);
                 if let Some(block) = &f.default {
                     self.lower_body_items(block, module);
                 }
-                self.base(
-                    Some(&f.sig.ident),
-                    ItemKind::Fn(sig),
-                    Place {
-                        module,
-                        nested: true,
-                    },
-                    None,
-                    &f.attrs,
-                    whole,
-                )
+                (&f.sig.ident, &f.attrs, ItemKind::Fn(sig))
             }
             syn::TraitItem::Type(t) => {
-                let kind = ItemKind::TypeAlias {
-                    generics: self.generics(&t.generics),
-                    ty: t.default.as_ref().map(|(_, ty)| self.ty(ty)),
-                };
-                self.base(
-                    Some(&t.ident),
-                    kind,
-                    Place {
-                        module,
-                        nested: true,
-                    },
-                    None,
-                    &t.attrs,
-                    whole,
-                )
+                let default = t.default.as_ref().map(|(_, ty)| ty);
+                (&t.ident, &t.attrs, self.type_alias(&t.generics, default))
             }
             _ => return None,
-        })
+        };
+        Some(self.base(Some(name), kind, Place::nested(module), None, attrs, whole))
+    }
+
+    fn type_alias(&mut self, generics: &syn::Generics, ty: Option<&syn::Type>) -> ItemKind {
+        ItemKind::TypeAlias {
+            generics: self.generics(generics),
+            ty: ty.map(|ty| self.ty(ty)),
+        }
     }
 
     /// Items declared in macro bodies join the model; expression bodies may hold nested items too.

@@ -229,6 +229,15 @@ impl Model {
         self.def_map.module_of(file, item.module)
     }
 
+    /// The file's items, each with the scope its own types are written in.
+    pub fn scoped_items(&self, file: FileId) -> impl Iterator<Item = (&Item, Scope)> {
+        let file = self.file(file);
+        file.tree
+            .items
+            .iter()
+            .filter_map(move |item| Some((item, self.item_scope(file.id, item)?)))
+    }
+
     /// The scope in which an item's own types are written (its module, its generics).
     pub fn item_scope(&self, file: FileId, item: &Item) -> Option<Scope> {
         let module = self.module_of_item(file, item)?;

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::item_tree::Docs;
+use super::item_tree::{heading, Docs};
 use crate::comments::{Comment, CommentIndex, CommentKind, DocStyle};
 use crate::source::{SourceFile, Span};
 
@@ -84,15 +84,6 @@ pub fn doc_layout(
         heading: heading_index,
         last,
     })
-}
-
-fn heading(line: &str) -> Option<(usize, &str)> {
-    let level = line.bytes().take_while(|&b| b == b'#').count();
-    if level == 0 || level > 6 {
-        return None;
-    }
-    let rest = &line[level..];
-    rest.starts_with(' ').then(|| (level, rest.trim()))
 }
 
 /// The leading whitespace of a 0-based line.
