@@ -129,6 +129,11 @@ pub struct ReviewArgs {
     #[arg(long, value_name = "ADDRESS")]
     pub from: Option<String>,
 
+    /// With `--format email`, write each reply to its own file in DIR (made if missing), for
+    /// `git send-email DIR`, instead of an mbox on stdout; prints the files' paths.
+    #[arg(long, value_name = "DIR")]
+    pub outdir: Option<PathBuf>,
+
     /// Skip tree files and patched files matching this glob (repeatable; relative to the tree).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
