@@ -563,7 +563,7 @@ fn reply_mail(message: &Message, body: &str, cx: &Context) -> ReplyMail {
 }
 
 /// FNV-1a, 64 bits: a hash that stays the same across Rust releases (reproducible Message-IDs).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
