@@ -307,3 +307,151 @@ fn killed_at_any_point_and_restarted_writes_each_reply_once() {
         assert_eq!(folder(&s.world.path(&outbox).join("new")), after, "{point}");
     }
 }
+
+/// The bodies of the replies in an outbox's `new/`, by the Message-ID they answer.
+fn bodies(s: &Scenario, outbox: &str) -> BTreeMap<String, String> {
+    bot_replies(s, outbox)
+        .into_iter()
+        .map(|(answered, reply)| (answered, reply.body))
+        .collect()
+}
+
+#[test]
+fn an_incomplete_series_waits_for_the_settle_time_and_a_late_patch_is_reviewed_alone() {
+    let s = scenario();
+    s.world.make_inbox();
+    s.world.deliver_file(&s.v1[0]);
+    s.world.deliver_file(&s.v1[1]);
+    let waiting = s.world.bot("outbox", &[], None);
+    assert_eq!(waiting.status.code(), Some(0), "{waiting:?}");
+    assert!(bodies(&s, "outbox").is_empty(), "2/2 is awaited");
+    let settled = s.world.bot("outbox", &["--settle", "0"], None);
+    assert_eq!(settled.status.code(), Some(0), "{settled:?}");
+    let first = bodies(&s, "outbox");
+    assert_eq!(first.len(), 1);
+    let one = &first[&message_id(&s.v1[1])];
+    assert!(
+        one.contains(
+            "\nThe series was reviewed without patch 2/2, which had not arrived 0\n\
+             seconds after its last patch.\n\n-- \n"
+        ),
+        "{one}"
+    );
+    s.world.deliver_file(&s.v1[2]);
+    let late = s.world.bot("outbox", &["--settle", "0"], None);
+    assert_eq!(late.status.code(), Some(0), "{late:?}");
+    let all = bodies(&s, "outbox");
+    assert_eq!(all.len(), 2);
+    let two = &all[&message_id(&s.v1[2])];
+    // Alone, without 1/2's abstraction, 2/2 has nothing to report; the cover letter carried
+    // the base, so 2/2 is reviewed on `--base`.
+    assert_eq!(
+        *two,
+        format!(
+            "Hi Ada Example,\n\n\
+             devref, a static analyzer for device references in kernel Rust, reviewed\n\
+             the 17 lines of Rust this patch adds and found no problem. Thank you!\n\n\
+             This patch arrived after the rest of its series was reviewed, so it was\n\
+             reviewed on its own.\n\n\
+             It names no base-commit (`git format-patch --base` adds one), so it was\n\
+             reviewed on {} (`main`).\n\n\
+             -- \nTo reproduce:\n    devref review --tree <checkout of the base> series.mbox\n",
+            s.base
+        )
+    );
+}
+
+#[test]
+fn a_maildir_is_read_too_and_nothing_in_it_is_moved() {
+    let s = scenario();
+    let maildir = s.world.path("maildir");
+    for folder in ["new", "cur", "tmp"] {
+        fs::create_dir_all(maildir.join(folder)).unwrap();
+    }
+    for (index, path) in s.v1.iter().enumerate() {
+        fs::copy(
+            path,
+            maildir.join(format!("new/170000000{index}.M1P1.host")),
+        )
+        .unwrap();
+    }
+    let before = folder(&maildir.join("new"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_devref"))
+        .current_dir(s.world.dir.path())
+        .args(["bot", "--once", "--maildir"])
+        .arg(&maildir)
+        .arg("--repo")
+        .arg(s.world.repo())
+        .arg("--outbox")
+        .arg(s.world.path("outbox"))
+        .args(["--format", "email,json,patchwork"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(folder(&maildir.join("new")), before);
+    assert_eq!(folder(&s.world.path("outbox/new")).len(), 2);
+    let json = folder(&s.world.path("outbox/json"));
+    let patchwork = folder(&s.world.path("outbox/patchwork"));
+    assert_eq!((json.len(), patchwork.len()), (1, 1));
+    let lines = |files: &BTreeMap<String, Vec<u8>>| {
+        String::from_utf8(files.values().next().unwrap().clone())
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!((lines(&json), lines(&patchwork)), (2, 2));
+}
+
+#[test]
+fn bad_invocations_exit_2_with_a_reason() {
+    let s = scenario();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_devref"))
+            .current_dir(s.world.dir.path())
+            .arg("bot")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let outbox = s.world.path("outbox");
+    let not_git = s.world.path("home");
+    let output = run(&[
+        "--maildir",
+        "m",
+        "--repo",
+        not_git.to_str().unwrap(),
+        "--outbox",
+        outbox.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "error: `--repo {}` is not a git repository\n",
+            not_git.display()
+        )
+    );
+    let repo = s.world.repo();
+    let output = run(&[
+        "--maildir",
+        "m",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--base",
+        "nope",
+        "--outbox",
+        outbox.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "error: `nope` is not a commit of `{}` (the base of series without a known \
+             `base-commit:`)\n",
+            repo.display()
+        )
+    );
+    let output = run(&["--repo", repo.to_str().unwrap(), "--outbox", "o"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!outbox.exists(), "nothing written on a bad invocation");
+}

@@ -106,6 +106,9 @@ pub struct Series {
 impl Series {
     /// The numbers `1..=total` that no member has.
     pub fn missing(&self, mails: &[PatchMail]) -> Vec<u32> {
+        if self.late {
+            return Vec::new();
+        }
         let present: BTreeSet<u32> = self.members.iter().map(|&i| mails[i].number.0).collect();
         (1..=self.total).filter(|n| !present.contains(n)).collect()
     }

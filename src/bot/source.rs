@@ -92,7 +92,7 @@ fn read_maildir(dir: &Path, state: &mut State) -> Result<Vec<Vec<u8>>, String> {
         match std::fs::File::open(&path)
             .and_then(|file| file.take(MAX_MESSAGE as u64 + 1).read_to_end(&mut bytes))
         {
-            Ok(_) if bytes.len() <= MAX_MESSAGE => messages.push(bytes),
+            Ok(_) if bytes.len() <= MAX_MESSAGE => messages.push(without_from_line(bytes)),
             Ok(_) => eprintln!(
                 "warning: `{}` is too large for a patch; skipped",
                 path.display()
@@ -104,6 +104,17 @@ fn read_maildir(dir: &Path, state: &mut State) -> Result<Vec<Vec<u8>>, String> {
         state.maildir_seen.insert(unique);
     }
     Ok(messages)
+}
+
+/// The message without the mbox `From ` line some deliverers (and `git format-patch`) put first.
+fn without_from_line(bytes: Vec<u8>) -> Vec<u8> {
+    if !bytes.starts_with(b"From ") {
+        return bytes;
+    }
+    match bytes.iter().position(|&b| b == b'\n') {
+        Some(end) => bytes[end + 1..].to_vec(),
+        None => bytes,
+    }
 }
 
 /// Runs git in `dir` and returns its stdout; an error names the command and git's message.
