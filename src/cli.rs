@@ -88,6 +88,99 @@ pub enum Command {
     },
     /// Review patch mail and write a reply about the lines the patches add.
     Review(Box<ReviewArgs>),
+    /// Review each new patch series of a public-inbox archive or a Maildir, once, and write the
+    /// replies to an outbox Maildir.
+    Bot(Box<BotArgs>),
+}
+
+/// What `devref bot` writes for each series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum BotFormat {
+    /// Reply mails in the outbox's `new/`.
+    Email,
+    /// `review --format json` lines, in the outbox's `json/`.
+    Json,
+    /// Patchwork check lines, in the outbox's `patchwork/`.
+    Patchwork,
+}
+
+/// `devref bot --inbox DIR | --maildir DIR --repo KERNEL_GIT --outbox DIR [OPTIONS]`
+#[derive(Debug, Clone, clap::Args)]
+pub struct BotArgs {
+    /// A public-inbox v2 archive (its `git/N.git` epochs are read, one message per commit).
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "maildir",
+        conflicts_with = "maildir"
+    )]
+    pub inbox: Option<PathBuf>,
+
+    /// A Maildir fed by a list subscription (its `new/` and `cur/` are read, never changed).
+    #[arg(long, value_name = "DIR")]
+    pub maildir: Option<PathBuf>,
+
+    /// The kernel's git repository: a series' `base-commit:` is read from its objects (no
+    /// checkout, no change to it).
+    #[arg(long, value_name = "KERNEL_GIT")]
+    pub repo: PathBuf,
+
+    /// The base of a series without a `base-commit:`, or whose base is not in `--repo`
+    /// (default: the repository's `HEAD`).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+
+    /// The Maildir replies are written to (`new/`; made if missing), with `json/` and
+    /// `patchwork/` beside.
+    #[arg(long, value_name = "DIR")]
+    pub outbox: PathBuf,
+
+    /// What was read and answered (default: `OUTBOX/.devref-bot-state.json`).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// What to write for each series, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "email",
+        value_name = "FMT"
+    )]
+    pub format: Vec<BotFormat>,
+
+    /// Review an incomplete series once this many seconds have passed since the bot first saw
+    /// its last patch.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub settle: u64,
+
+    /// Process what is there and exit (for cron or a systemd timer); without it the bot polls
+    /// every 60 seconds.
+    #[arg(long)]
+    pub once: bool,
+
+    /// The `From:` of the reply mails.
+    #[arg(long, value_name = "ADDRESS")]
+    pub from: Option<String>,
+
+    /// No reply mail for a series without findings.
+    #[arg(long)]
+    pub quiet_clean: bool,
+
+    /// Skip tree files and patched files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Worker threads (default: the number of CPUs).
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub jobs: Option<usize>,
+
+    /// Read this configuration file instead of the one at the root of the series' base.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub levels: LevelArgs,
 }
 
 /// What `devref review` prints.
@@ -128,6 +221,11 @@ pub struct ReviewArgs {
     /// The `From:` of the reply mails (default: none, for the mailer to fill in).
     #[arg(long, value_name = "ADDRESS")]
     pub from: Option<String>,
+
+    /// With `--format email`, write each reply to its own file in DIR (made if missing), for
+    /// `git send-email DIR`, instead of an mbox on stdout; prints the files' paths.
+    #[arg(long, value_name = "DIR")]
+    pub outdir: Option<PathBuf>,
 
     /// Skip tree files and patched files matching this glob (repeatable; relative to the tree).
     #[arg(long, value_name = "GLOB")]
@@ -300,6 +398,11 @@ where
         (&mut cli.command, matches.subcommand_matches("review"))
     {
         review.levels.level_flags = ordered_level_flags(sub);
+    }
+    if let (Some(Command::Bot(bot)), Some(sub)) =
+        (&mut cli.command, matches.subcommand_matches("bot"))
+    {
+        bot.levels.level_flags = ordered_level_flags(sub);
     }
     cli.check.paths_given =
         matches.value_source("paths") == Some(clap::parser::ValueSource::CommandLine);

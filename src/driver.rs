@@ -43,6 +43,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         }
         Some(Command::InstallHook { force }) => crate::hook::install(force),
         Some(Command::Review(review)) => crate::review::run(&review),
+        Some(Command::Bot(bot)) => crate::bot::run(&bot),
     }
 }
 

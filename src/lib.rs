@@ -1,5 +1,6 @@
 //! The devref driver: command line, file discovery, running the analysis, and rendering.
 
+pub mod bot;
 pub mod cache;
 pub mod cargo;
 pub mod cli;

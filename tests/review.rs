@@ -42,6 +42,8 @@ fn devref_in(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_devref"));
     command
         .current_dir(cwd)
+        // Fixes the replies' Date and Message-ID.
+        .env("SOURCE_DATE_EPOCH", "1800000000")
         .arg("review")
         .args(args)
         .stdin(if stdin.is_some() {

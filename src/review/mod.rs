@@ -19,6 +19,7 @@
 //!    layout, or short lines.
 
 pub mod mail;
+pub mod outdir;
 pub mod patch;
 pub mod report;
 
@@ -192,6 +193,9 @@ pub fn run(args: &ReviewArgs) -> i32 {
             Ok(found) => found,
             Err(message) => return usage_error(message),
         };
+    if args.outdir.is_some() && args.format != ReviewFormat::Email {
+        return usage_error("`--outdir` writes reply mails: it needs `--format email`");
+    }
     if let Some(tree) = &args.tree {
         if !tree.is_dir() {
             return usage_error(format!(
@@ -224,7 +228,24 @@ pub fn run(args: &ReviewArgs) -> i32 {
         command: reproduce(args),
         from: args.from.clone(),
         quiet_clean: args.quiet_clean,
+        stamp: report::Stamp::now(),
+        notes: Vec::new(),
     };
+    if let Some(dir) = &args.outdir {
+        let replies = report::email_replies(&review, &context);
+        return match outdir::write_replies(dir, &replies) {
+            Ok(paths) => {
+                let listing: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
+                if let Err(error) = crate::formats::to_stdout(&listing) {
+                    if error.kind() != std::io::ErrorKind::BrokenPipe {
+                        eprintln!("error: cannot write output: {error}");
+                    }
+                }
+                for_findings(review.has_errors())
+            }
+            Err(message) => usage_error(message),
+        };
+    }
     let text = report::render(&review, args.format, &context);
     if let Err(error) = crate::formats::to_stdout(&text) {
         if error.kind() != std::io::ErrorKind::BrokenPipe {
@@ -236,7 +257,7 @@ pub fn run(args: &ReviewArgs) -> i32 {
 
 /// The command that reproduces the review, for the reply: the file names without their folders
 /// (the bot's paths mean nothing to the author) and the tree as a placeholder.
-fn reproduce(args: &ReviewArgs) -> String {
+pub(crate) fn reproduce(args: &ReviewArgs) -> String {
     let mut words = vec!["devref".to_string(), "review".to_string()];
     for (name, level) in args.levels.ordered() {
         let flag = match level {

@@ -23,6 +23,60 @@ pub struct Context {
     pub from: Option<String>,
     /// No reply for a series without findings.
     pub quiet_clean: bool,
+    /// What makes each reply's `Date` and `Message-ID`.
+    pub stamp: Stamp,
+    /// Paragraphs every reply carries before its footer (the bot's: the base used, missing
+    /// patches).
+    pub notes: Vec<String>,
+}
+
+/// The `Date` of replies and what makes their `Message-ID`s unique: `<devref.UNIQUE.HASH@DOMAIN>`,
+/// HASH being of the reply's text, DOMAIN the `--from` address's (else `devref.invalid`).
+#[derive(Clone, Debug, Default)]
+pub struct Stamp {
+    /// Seconds since the Unix epoch, UTC.
+    pub time: i64,
+    /// A token no other run shares (the time and process), or a fixed one for reproducible output.
+    pub unique: String,
+}
+
+impl Stamp {
+    /// Now, or `SOURCE_DATE_EPOCH` when set (the reproducible-builds convention: the same input
+    /// then gives the same replies, Date and Message-ID included).
+    pub fn now() -> Stamp {
+        if let Some(epoch) = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+        {
+            return Stamp {
+                time: epoch,
+                unique: epoch.to_string(),
+            };
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Stamp {
+            time: i64::try_from(now.as_secs()).unwrap_or(i64::MAX),
+            unique: format!(
+                "{}{:09}.{}",
+                now.as_secs(),
+                now.subsec_nanos(),
+                std::process::id()
+            ),
+        }
+    }
+}
+
+/// One reply mail: a complete RFC 5322 message (LF line ends), and its Message-ID.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplyMail {
+    pub message_id: String,
+    /// The message replied to, with angle brackets (none when it has no Message-ID).
+    pub in_reply_to: Option<String>,
+    /// `Re: …`, decoded, for file names.
+    pub subject: String,
+    pub text: String,
 }
 
 pub fn render(review: &Review, format: ReviewFormat, cx: &Context) -> String {
@@ -138,10 +192,31 @@ fn hanging(text: &str, width: usize) -> String {
 /// The line that starts each mail of the mbox written.
 const MBOX_FROM: &str = "From devref Mon Sep 17 00:00:00 2001";
 
-/// A reply per patch with findings or hunks that do not apply; for a clean series one short
-/// reply (to the cover letter, else the first patch), or nothing with `--quiet-clean`.
+/// The replies as one mbox (`From ` lines, bodies mboxrd-escaped).
 pub fn email(review: &Review, cx: &Context) -> String {
     let mut out = String::new();
+    for reply in email_replies(review, cx) {
+        out.push_str(MBOX_FROM);
+        out.push('\n');
+        let (headers, body) = reply.text.split_once("\n\n").unwrap_or((&reply.text, ""));
+        out.push_str(headers);
+        out.push_str("\n\n");
+        for line in body.lines() {
+            let quotes = line.bytes().take_while(|&b| b == b'>').count();
+            if line[quotes..].starts_with("From ") {
+                out.push('>');
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A reply per patch with findings or hunks that do not apply; for a clean series one short
+/// reply (to the cover letter, else the first patch), or none with `--quiet-clean`.
+pub fn email_replies(review: &Review, cx: &Context) -> Vec<ReplyMail> {
     let flagged: Vec<&PatchReview> = review
         .patches
         .iter()
@@ -149,21 +224,19 @@ pub fn email(review: &Review, cx: &Context) -> String {
         .collect();
     if flagged.is_empty() {
         if cx.quiet_clean {
-            return out;
+            return Vec::new();
         }
         let Some(first) = review.patches.first() else {
-            return out;
+            return Vec::new();
         };
         let target = review.cover.as_ref().unwrap_or(&first.message);
         let body = clean_body(review, target, cx);
-        write_mail(&mut out, target, &body, cx);
-        return out;
+        return vec![reply_mail(target, &body, cx)];
     }
-    for patch in flagged {
-        let body = patch_body(review, patch, cx);
-        write_mail(&mut out, &patch.message, &body, cx);
-    }
-    out
+    flagged
+        .into_iter()
+        .map(|patch| reply_mail(&patch.message, &patch_body(review, patch, cx), cx))
+        .collect()
 }
 
 /// `Hi Ada Example,`: the author's whole display name, as the kernel test robot greets.
@@ -197,7 +270,7 @@ fn clean_body(review: &Review, target: &Message, cx: &Context) -> String {
         )
     };
     body.push_str(&wrap(&text, 72, ""));
-    body.push_str(&footer(review, cx, &[]));
+    body.push_str(&closing(review, cx, target, &[]));
     body
 }
 
@@ -320,8 +393,29 @@ fn patch_body(review: &Review, patch: &PatchReview, cx: &Context) -> String {
         .iter()
         .filter_map(|f| f.lint.map(|l| l.name))
         .collect();
-    body.push_str(&footer(review, cx, &lints));
+    body.push_str(&closing(review, cx, &patch.message, &lints));
     body
+}
+
+/// What ends every reply: the context's notes, a word when the patch cannot be replied to in its
+/// thread, and the footer.
+fn closing(review: &Review, cx: &Context, message: &Message, lints: &[&str]) -> String {
+    let mut out = String::new();
+    for note in &cx.notes {
+        out.push('\n');
+        out.push_str(&wrap(note, 72, ""));
+    }
+    if message.is_mail && message.message_id.is_none() {
+        out.push('\n');
+        out.push_str(&wrap(
+            "This patch has no Message-ID (as `git format-patch` writes without `--thread`), so \
+             this reply cannot be threaded under it.",
+            72,
+            "",
+        ));
+    }
+    out.push_str(&footer(review, cx, lints));
+    out
 }
 
 /// The lines a suggestion changes, as a small diff: unchanged lines around the change as
@@ -378,10 +472,10 @@ fn footer(review: &Review, cx: &Context, lints: &[&str]) -> String {
     out
 }
 
-/// Writes one reply into the mbox: `From ` line, headers, blank line, body (mboxrd-escaped).
-fn write_mail(out: &mut String, message: &Message, body: &str, cx: &Context) {
-    out.push_str(MBOX_FROM);
-    out.push('\n');
+/// One reply: headers, a blank line, the body.
+fn reply_mail(message: &Message, body: &str, cx: &Context) -> ReplyMail {
+    let mut out = String::new();
+    let out = &mut out;
     let from = cx.from.as_deref().map(one_line).filter(|f| !f.is_empty());
     let from_addr = from.as_deref().map(|f| {
         let parsed = mailparse::addrparse(f)
@@ -392,6 +486,28 @@ fn write_mail(out: &mut String, message: &Message, body: &str, cx: &Context) {
             |info| info.addr.to_ascii_lowercase(),
         )
     });
+    let subject = if !message.is_mail {
+        format!("devref review of {}", message.input)
+    } else if message.subject.to_ascii_lowercase().starts_with("re:") {
+        message.subject.clone()
+    } else {
+        format!("Re: {}", message.subject)
+    };
+    let domain = from_addr
+        .as_deref()
+        .and_then(|addr| addr.rsplit_once('@'))
+        .map(|(_, domain)| domain)
+        .filter(|d| {
+            !d.is_empty()
+                && d.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+        })
+        .unwrap_or("devref.invalid");
+    let message_id = format!(
+        "<devref.{}.{:016x}@{domain}>",
+        cx.stamp.unique,
+        fnv1a(format!("{subject}\n{body}").as_bytes())
+    );
     if let Some(from) = &from {
         push_header(out, "From", &encode_words(from));
     }
@@ -418,12 +534,9 @@ fn write_mail(out: &mut String, message: &Message, body: &str, cx: &Context) {
         if !cc.is_empty() {
             push_address_list(out, "Cc", &cc);
         }
-        let subject = if message.subject.to_ascii_lowercase().starts_with("re:") {
-            message.subject.clone()
-        } else {
-            format!("Re: {}", message.subject)
-        };
         push_header(out, "Subject", &encode_words(&subject));
+        push_header(out, "Date", &rfc5322_date(cx.stamp.time));
+        push_header(out, "Message-ID", &message_id);
         if let Some(id) = &message.message_id {
             push_header(out, "In-Reply-To", id);
             let mut references = message.references.clone();
@@ -432,25 +545,56 @@ fn write_mail(out: &mut String, message: &Message, body: &str, cx: &Context) {
             push_header(out, "References", &references.join(" "));
         }
     } else {
-        push_header(
-            out,
-            "Subject",
-            &encode_words(&format!("devref review of {}", message.input)),
-        );
+        push_header(out, "Subject", &encode_words(&subject));
+        push_header(out, "Date", &rfc5322_date(cx.stamp.time));
+        push_header(out, "Message-ID", &message_id);
     }
     push_header(out, "MIME-Version", "1.0");
     push_header(out, "Content-Type", "text/plain; charset=utf-8");
     push_header(out, "Content-Transfer-Encoding", "8bit");
     out.push('\n');
-    for line in body.lines() {
-        let quotes = line.bytes().take_while(|&b| b == b'>').count();
-        if line[quotes..].starts_with("From ") {
-            out.push('>');
-        }
-        out.push_str(line);
-        out.push('\n');
+    out.push_str(body);
+    ReplyMail {
+        message_id,
+        in_reply_to: message.message_id.clone().filter(|_| message.is_mail),
+        subject,
+        text: std::mem::take(out),
     }
-    out.push('\n');
+}
+
+/// FNV-1a, 64 bits: a hash that stays the same across Rust releases (reproducible Message-IDs).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// An RFC 5322 date in UTC: `Thu, 01 Jan 1970 00:00:00 +0000`.
+pub fn rfc5322_date(time: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = time.div_euclid(86_400);
+    let seconds = time.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} +0000",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
 }
 
 /// `Name: value`, folded at spaces to lines of at most 78 columns where possible.
@@ -864,6 +1008,17 @@ mod tests {
             format_address(&address("Ren\u{e9}")),
             "=?UTF-8?B?UmVuw6k=?= <a@x>"
         );
+    }
+
+    #[test]
+    fn dates_are_rfc5322() {
+        assert_eq!(rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc5322_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
+        assert_eq!(
+            rfc5322_date(1_704_067_199),
+            "Sun, 31 Dec 2023 23:59:59 +0000"
+        );
+        assert_eq!(rfc5322_date(-1), "Wed, 31 Dec 1969 23:59:59 +0000");
     }
 
     #[test]

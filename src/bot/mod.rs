@@ -1,0 +1,363 @@
+//! `devref bot`: the glue a review bot needs around `devref review`: reads the mail not read
+//! before ([`source`]), groups patches into series versions and waits for them to be complete
+//! ([`series`]), picks the base in the kernel repository ([`base`]), reviews each series once with
+//! [`crate::review::review`] and its renderers, and puts the replies in an outbox ([`outbox`]).
+//!
+//! No reply is written twice and none is lost, whenever the bot is killed: a series is recorded
+//! as answered, together with its rendered outputs as *pending*, in one atomic write of the state
+//! before any file is written; pending outputs are written to the outbox under names fixed in the
+//! state, then dropped from it. A restart writes what is still pending again, under the same
+//! names and with the same Message-IDs, and never reviews an answered series again. The outbox
+//! is never read back.
+
+mod base;
+mod outbox;
+mod series;
+mod source;
+pub mod state;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{BotArgs, BotFormat, ReviewArgs, ReviewFormat};
+use crate::exit::{usage_error, EXIT_CLEAN, EXIT_USAGE};
+use crate::review::mail::{InputFile, Unusable};
+use crate::review::report::{self, fnv1a, Context, Stamp};
+use crate::review::Settings;
+
+use base::Bases;
+use series::{PatchMail, Series};
+use source::Source;
+use state::{Answered, OutFile, Pending, Raw, State, Waiting};
+
+/// How long the bot sleeps between two looks at the input without `--once`.
+const POLL_SECONDS: u64 = 60;
+
+/// The name the series' mbox has in the replies' reproduce line.
+const SERIES_MBOX: &str = "series.mbox";
+
+/// Test hook: with `DEVREF_BOT_ABORT_AT=POINT` the process aborts there, as `kill -9` would stop
+/// it. Points: `read` (new mail kept in the state), `pending` (a series recorded as answered,
+/// nothing written yet), `reply-in-tmp` and `reply-in-new` (a file in the outbox's `tmp/`, then
+/// renamed into place), `answered` (its outputs dropped from the state).
+pub(crate) fn abort_at(point: &str) {
+    if std::env::var_os("DEVREF_BOT_ABORT_AT").is_some_and(|p| p == point) {
+        std::process::abort();
+    }
+}
+
+/// Runs `devref bot` and returns the exit code.
+pub fn run(args: &BotArgs) -> i32 {
+    let source = match (&args.inbox, &args.maildir) {
+        (Some(inbox), None) => Source::Inbox(inbox.clone()),
+        (None, Some(maildir)) => Source::Maildir(maildir.clone()),
+        _ => return usage_error("give one of `--inbox DIR` and `--maildir DIR`"),
+    };
+    if source::git_line(&args.repo, &["rev-parse", "--git-dir"])
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        return usage_error(format!(
+            "`--repo {}` is not a git repository",
+            args.repo.display()
+        ));
+    }
+    if let Err(message) = Bases::new(&args.repo, args.base.as_deref()).fallback() {
+        return usage_error(message);
+    }
+    if let Some(config) = &args.config {
+        if let Err(message) = crate::config::options(Some(config), &args.levels, &args.exclude) {
+            return usage_error(message);
+        }
+    }
+    if let Err(message) = outbox::prepare(&args.outbox) {
+        return usage_error(message);
+    }
+    let state_path = args
+        .state
+        .clone()
+        .unwrap_or_else(|| args.outbox.join(".devref-bot-state.json"));
+    loop {
+        if let Err(message) = once(args, &source, &state_path) {
+            eprintln!("error: {message}");
+            if args.once {
+                return EXIT_USAGE;
+            }
+        }
+        if args.once {
+            return EXIT_CLEAN;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(POLL_SECONDS));
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// One look at the input: what is pending first, then the new mail, then every ready series.
+fn once(args: &BotArgs, source: &Source, state_path: &Path) -> Result<(), String> {
+    let mut state = State::load(state_path)?;
+    deliver_pending(&mut state, &args.outbox, state_path)?;
+    let now = now();
+    let mut known: HashSet<String> = state
+        .answered
+        .values()
+        .flat_map(|a| a.message_ids.iter().cloned())
+        .collect();
+    let mut waiting = Vec::new();
+    let mut mails = Vec::new();
+    for entry in std::mem::take(&mut state.waiting) {
+        if let Some(mail) = PatchMail::read(&entry.raw.bytes(), entry.first_seen) {
+            known.extend(mail.message.message_id.clone());
+            waiting.push(entry);
+            mails.push(mail);
+        }
+    }
+    for bytes in source::read_new(source, &mut state)? {
+        let Some(mail) = PatchMail::read(&bytes, now) else {
+            continue; // not a patch, or a reply to one
+        };
+        if let Some(id) = &mail.message.message_id {
+            if !known.insert(id.clone()) {
+                continue; // the same mail again (cross-posted, or delivered twice)
+            }
+        }
+        waiting.push(Waiting {
+            raw: Raw::new(bytes),
+            first_seen: now,
+        });
+        mails.push(mail);
+    }
+    state.waiting = waiting.clone();
+    state.save(state_path)?;
+    abort_at("read");
+
+    let mut bases = Bases::new(&args.repo, args.base.as_deref());
+    let mut reviewed: HashSet<usize> = HashSet::new();
+    for series in series::group(&mails, &state.answered) {
+        if !series.is_ready(&mails, now, args.settle) {
+            continue;
+        }
+        let files = review_series(args, &mut bases, &waiting, &mails, &series, now)?;
+        reviewed.extend(series.members.iter().copied());
+        state.answered.insert(
+            series.key.clone(),
+            Answered {
+                message_ids: series
+                    .members
+                    .iter()
+                    .filter_map(|&i| mails[i].message.message_id.clone())
+                    .collect(),
+                version: series.version,
+                total: series.total,
+                at: now,
+            },
+        );
+        state.waiting = (0..waiting.len())
+            .filter(|i| !reviewed.contains(i))
+            .map(|i| waiting[i].clone())
+            .collect();
+        state.pending.push(Pending {
+            series: series.key.clone(),
+            files,
+        });
+        state.save(state_path)?;
+        abort_at("pending");
+        deliver_pending(&mut state, &args.outbox, state_path)?;
+    }
+    Ok(())
+}
+
+/// Writes every pending output into the outbox, dropping each from the state once written.
+fn deliver_pending(state: &mut State, outbox: &Path, state_path: &Path) -> Result<(), String> {
+    while let Some(pending) = state.pending.first() {
+        outbox::deliver(outbox, pending)?;
+        state.pending.remove(0);
+        state.save(state_path)?;
+        abort_at("answered");
+    }
+    Ok(())
+}
+
+/// Reviews one series and renders its outputs (none when it cannot be reviewed: the reason is
+/// printed, and the series is not tried again). An error is one of git or the file system.
+fn review_series(
+    args: &BotArgs,
+    bases: &mut Bases<'_>,
+    waiting: &[Waiting],
+    mails: &[PatchMail],
+    series: &Series,
+    now: i64,
+) -> Result<Vec<OutFile>, String> {
+    let key = &series.key;
+    // One mail per number: a patch sent again replaces the earlier one.
+    let mut members: Vec<usize> = Vec::new();
+    for &index in &series.members {
+        members.retain(|&m| mails[m].number.0 != mails[index].number.0);
+        members.push(index);
+    }
+    members.sort_by_key(|&i| (mails[i].number.0, i));
+    let raws: Vec<Vec<u8>> = members.iter().map(|&i| waiting[i].raw.bytes()).collect();
+    let trailer = members
+        .iter()
+        .find_map(|&i| mails[i].message.base_commit.clone());
+    let chosen = bases.choose(trailer.as_deref())?;
+    let tree = bases.tree(&chosen.commit)?;
+    let config = args.config.clone().or_else(|| crate::config::find(&tree));
+    let (options, exclude) =
+        match crate::config::options(config.as_deref(), &args.levels, &args.exclude) {
+            Ok(found) => found,
+            Err(message) => {
+                eprintln!("warning: series {key} is not reviewed: {message}");
+                return Ok(Vec::new());
+            }
+        };
+    let settings = Settings {
+        tree: Some(&tree),
+        options: &options,
+        exclude: &exclude,
+        threads: args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+    };
+    let input = InputFile {
+        name: SERIES_MBOX.to_string(),
+        bytes: mbox(&raws),
+    };
+    let mut review = match crate::review::review(vec![input], &settings) {
+        Ok(review) => review,
+        Err(Unusable(message)) => {
+            eprintln!("warning: series {key} is not reviewed: {message}");
+            return Ok(Vec::new());
+        }
+    };
+    for warning in &review.warnings {
+        eprintln!("warning: series {key}: {warning}");
+    }
+    if trailer.is_some() && chosen.note.is_some() {
+        // The footer's `git checkout` names the base reviewed, not the unknown one.
+        review.base_commit = Some(chosen.commit.clone());
+    }
+    let mut notes = Vec::new();
+    if series.late {
+        notes.push(
+            "This patch arrived after the rest of its series was reviewed, so it was reviewed on \
+             its own."
+                .to_string(),
+        );
+    }
+    let missing = series.missing(mails);
+    if !missing.is_empty() {
+        let names: Vec<String> = missing
+            .iter()
+            .map(|n| format!("{n}/{}", series.total))
+            .collect();
+        notes.push(format!(
+            "The series was reviewed without {} {}, which had not arrived {} seconds after its \
+             last patch.",
+            if names.len() == 1 { "patch" } else { "patches" },
+            names.join(", "),
+            args.settle
+        ));
+    }
+    notes.extend(chosen.note.clone());
+    for id in prerequisites(&raws) {
+        notes.push(format!(
+            "It names prerequisite-patch-id {id}; devref does not look prerequisite patches up, \
+             so it was not applied first."
+        ));
+    }
+    let context = Context {
+        command: crate::review::reproduce(&reproduce_args(args, &tree)),
+        from: args.from.clone(),
+        quiet_clean: args.quiet_clean,
+        stamp: Stamp {
+            time: now,
+            unique: format!("{now}.{:x}", fnv1a(key.as_bytes())),
+        },
+        notes,
+    };
+    let series_name = format!("{now}.{:016x}", fnv1a(key.as_bytes()));
+    let mut files = Vec::new();
+    for format in &args.format {
+        match format {
+            BotFormat::Email => {
+                for reply in report::email_replies(&review, &context) {
+                    files.push(OutFile {
+                        folder: "new".into(),
+                        name: format!("{now}.devref-{:016x}", fnv1a(reply.message_id.as_bytes())),
+                        text: reply.text,
+                    });
+                }
+            }
+            BotFormat::Json | BotFormat::Patchwork => {
+                let (folder, review_format) = if *format == BotFormat::Json {
+                    ("json", ReviewFormat::Json)
+                } else {
+                    ("patchwork", ReviewFormat::Patchwork)
+                };
+                files.push(OutFile {
+                    folder: folder.into(),
+                    name: format!("{series_name}.jsonl"),
+                    text: report::render(&review, review_format, &context),
+                });
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// The `devref review` command line a reply shows to reproduce it.
+fn reproduce_args(args: &BotArgs, tree: &Path) -> ReviewArgs {
+    ReviewArgs {
+        files: vec![PathBuf::from(SERIES_MBOX)],
+        tree: Some(tree.to_path_buf()),
+        format: ReviewFormat::Email,
+        quiet_clean: args.quiet_clean,
+        from: args.from.clone(),
+        outdir: None,
+        exclude: args.exclude.clone(),
+        jobs: args.jobs,
+        config: args.config.clone(),
+        levels: args.levels.clone(),
+    }
+}
+
+/// The messages as one mbox (mboxrd: a `From ` line, after any `>`, gains one `>`).
+fn mbox(messages: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for message in messages {
+        out.extend_from_slice(b"From devref-bot Thu Jan  1 00:00:00 1970\n");
+        let body = message.strip_suffix(b"\n").unwrap_or(message);
+        for line in body.split(|&b| b == b'\n') {
+            let quotes = line.iter().take_while(|&&b| b == b'>').count();
+            if line[quotes..].starts_with(b"From ") {
+                out.push(b'>');
+            }
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The `prerequisite-patch-id:` trailers of `git format-patch --base`.
+fn prerequisites(messages: &[Vec<u8>]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for message in messages {
+        for line in String::from_utf8_lossy(message).lines() {
+            if let Some(id) = line.strip_prefix("prerequisite-patch-id: ") {
+                let id = id.trim().to_string();
+                if !ids.contains(&id) && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    ids.push(id);
+                }
+            }
+        }
+    }
+    ids
+}

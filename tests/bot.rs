@@ -1,0 +1,457 @@
+//! `devref bot` end to end, on a real public-inbox archive: each series version gets the replies
+//! `devref review` writes for it (equal up to Date and Message-ID), once, also when the bot is
+//! killed at any point and restarted, and also after the mailer took the files from `new/`.
+//!
+//! Needs `public-inbox` (Debian's package; `.ci/run` installs it): the tests fail, never skip,
+//! without it.
+
+#[path = "bot/harness.rs"]
+mod harness;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+
+use harness::{folder, World, LIST};
+use mailparse::MailHeaderMap;
+
+/// The mail of the end-to-end scenario, as made with `git format-patch`.
+struct Scenario {
+    world: World,
+    base: String,
+    /// Cover letter, 1/2, 2/2, with `base-commit:`.
+    v1: Vec<PathBuf>,
+    /// One patch without Message-ID and without `base-commit:`.
+    lone: PathBuf,
+    /// The v2 of the series, sent in reply to v1's cover letter.
+    v2: Vec<PathBuf>,
+}
+
+fn message_id(path: &PathBuf) -> String {
+    let bytes = fs::read(path).unwrap();
+    let (headers, _) = mailparse::parse_headers(&bytes).unwrap();
+    headers.get_first_value("Message-ID").expect("a Message-ID")
+}
+
+fn scenario() -> Scenario {
+    let world = World::new();
+    let base = world.make_repo();
+    let repo = world.repo();
+    world.git(&repo, &["checkout", "-q", "-b", "widget"]);
+    world.apply("widget-series.mbox", &[2, 3]);
+    let range = format!("{base}..HEAD");
+    let to = format!("--to={LIST}");
+    let v1 = world.format_patch(
+        "v1",
+        &["--cover-letter", "--thread", "--base", &base, &to, &range],
+    );
+    // v2: the same changes, each commit message saying more (new commits, new Message-IDs).
+    world.git(&repo, &["reset", "-q", "--hard", &base]);
+    for position in [2, 3] {
+        world.apply("widget-series.mbox", &[position]);
+        let message = world.git(&repo, &["log", "-1", "--format=%B"]);
+        let message = format!(
+            "{}\nv2: the commit message says more.\n",
+            message.trim_end()
+        );
+        world.git(&repo, &["commit", "-q", "--amend", "-m", &message]);
+    }
+    // `git format-patch` names a cover letter by the second it runs in: v2's must differ.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let in_reply_to = format!("--in-reply-to={}", message_id(&v1[0]));
+    let v2 = world.format_patch(
+        "v2",
+        &[
+            "-v2",
+            "--cover-letter",
+            "--thread",
+            "--base",
+            &base,
+            &to,
+            &in_reply_to,
+            &range,
+        ],
+    );
+    world.git(&repo, &["checkout", "-q", "-b", "gizmo", &base]);
+    world.apply(
+        "0001-misc-gizmo_sensor-remember-the-parent-device.patch",
+        &[1],
+    );
+    let lone = world.format_patch("lone", &["-1", &to]).remove(0);
+    assert!(!fs::read_to_string(&lone).unwrap().contains("Message-ID"));
+    assert_ne!(message_id(&v1[0]), message_id(&v2[0]));
+    Scenario {
+        world,
+        base,
+        v1,
+        lone,
+        v2,
+    }
+}
+
+/// Delivers the scenario's mail: v1, the lone patch, a reply to v1's 1/2, then v2.
+fn deliver_all(s: &Scenario) {
+    s.world.make_inbox();
+    for path in &s.v1 {
+        s.world.deliver_file(path);
+    }
+    s.world.deliver(&fs::read(&s.lone).unwrap(), false);
+    let reply = format!(
+        "From: Rita Reviewer <rita@example.org>\nTo: {LIST}\nSubject: Re: [PATCH 1/2] rust: \
+         bus: add the widget device abstraction\nDate: Mon, 2 Mar 2026 10:00:00 +0000\n\
+         Message-ID: <rita-1@example.org>\nIn-Reply-To: {one}\nReferences: {cover} {one}\n\n\
+         Looks fine to me.\n",
+        one = message_id(&s.v1[1]),
+        cover = message_id(&s.v1[0]),
+    );
+    s.world.deliver(reply.as_bytes(), true);
+    for path in &s.v2 {
+        s.world.deliver_file(path);
+    }
+    assert_eq!(s.world.archived().len(), 8);
+}
+
+/// A reply as compared: its headers in order (less Date and Message-ID) and its body.
+#[derive(Debug, PartialEq, Eq)]
+struct Reply {
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// Parses a reply; checks its Date and Message-ID and returns it with those left out.
+fn parse_reply(bytes: &[u8]) -> (String, Reply) {
+    let mail = mailparse::parse_mail(bytes).expect("a reply parses");
+    let date = mail.headers.get_first_value("Date").expect("a Date");
+    mailparse::dateparse(&date).expect("an RFC 5322 Date");
+    let id = mail
+        .headers
+        .get_first_value("Message-ID")
+        .expect("a Message-ID");
+    assert!(
+        id.starts_with("<devref.") && id.ends_with("@example.org>"),
+        "{id}"
+    );
+    let headers = mail
+        .headers
+        .iter()
+        .filter(|h| !matches!(h.get_key().as_str(), "Date" | "Message-ID"))
+        .map(|h| (h.get_key(), h.get_value()))
+        .collect();
+    (
+        id,
+        Reply {
+            headers,
+            body: mail.get_body().unwrap(),
+        },
+    )
+}
+
+/// The replies of an mbox that `devref review` printed, by the Message-ID they answer.
+fn review_replies(mbox: &str) -> BTreeMap<String, Reply> {
+    mbox.split("From devref Mon Sep 17 00:00:00 2001\n")
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            let text = piece.strip_suffix('\n').unwrap_or(piece);
+            let (_, reply) = parse_reply(text.as_bytes());
+            (in_reply_to(&reply), reply)
+        })
+        .collect()
+}
+
+fn in_reply_to(reply: &Reply) -> String {
+    reply
+        .headers
+        .iter()
+        .find(|(k, _)| k == "In-Reply-To")
+        .map(|(_, v)| v.clone())
+        .expect("threaded")
+}
+
+/// The bot's replies in an outbox, by the Message-ID they answer (each answered once).
+fn bot_replies(s: &Scenario, outbox: &str) -> BTreeMap<String, Reply> {
+    let mut replies = BTreeMap::new();
+    let mut ids = Vec::new();
+    for (name, bytes) in folder(&s.world.path(outbox).join("new")) {
+        let (id, reply) = parse_reply(&bytes);
+        assert!(!ids.contains(&id), "a second file with {id}");
+        ids.push(id);
+        let answered = in_reply_to(&reply);
+        assert!(
+            replies.insert(answered.clone(), reply).is_none(),
+            "two replies to {answered} (file {name})"
+        );
+    }
+    replies
+}
+
+/// What the bot should write: `devref review`'s replies to each series version of the archive.
+fn expected_replies(s: &Scenario) -> BTreeMap<String, Reply> {
+    let archived = s.world.archived();
+    let subject = |m: &[u8]| {
+        let (headers, _) = mailparse::parse_headers(m).unwrap();
+        headers.get_first_value("Subject").unwrap_or_default()
+    };
+    let pick = |prefix: &str| -> Vec<&[u8]> {
+        archived
+            .iter()
+            .map(Vec::as_slice)
+            .filter(|m| subject(m).starts_with(prefix))
+            .collect()
+    };
+    let mut v1 = pick("[PATCH 0/2]");
+    v1.extend(pick("[PATCH 1/2]"));
+    v1.extend(pick("[PATCH 2/2]"));
+    assert_eq!(v1.len(), 3);
+    let mut expected = review_replies(&s.world.review(&v1, &s.base));
+    let v2 = pick("[PATCH v2");
+    assert_eq!(v2.len(), 3);
+    expected.extend(review_replies(&s.world.review(&v2, &s.base)));
+    let lone = pick("[PATCH] ");
+    assert_eq!(lone.len(), 1);
+    let mut lone_replies = review_replies(&s.world.review(&lone, &s.base));
+    // The lone patch names no base: its reply says which was used.
+    for reply in lone_replies.values_mut() {
+        let note = format!(
+            "\nIt names no base-commit (`git format-patch --base` adds one), so it was\n\
+             reviewed on {} (`main`).\n",
+            s.base
+        );
+        let at = reply.body.find("\n-- \n").expect("a footer");
+        reply.body.insert_str(at, &note);
+    }
+    assert_eq!(lone_replies.len(), 1);
+    expected.extend(lone_replies);
+    expected
+}
+
+#[test]
+fn one_run_answers_each_series_version_as_review_does_and_a_second_run_nothing() {
+    let s = scenario();
+    deliver_all(&s);
+    let run = s.world.bot("outbox", &[], None);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let replies = bot_replies(&s, "outbox");
+    let expected = expected_replies(&s);
+    // v1: a reply to each of its two patches; v2 the same; the lone patch one.
+    assert_eq!(expected.len(), 5, "{:#?}", expected.keys());
+    assert_eq!(
+        replies.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>()
+    );
+    for (answered, reply) in &replies {
+        assert_eq!(reply, &expected[answered], "the reply to {answered}");
+    }
+    // Threading: each reply's References end with the message it answers.
+    for (answered, reply) in &replies {
+        let references = reply
+            .headers
+            .iter()
+            .find(|(k, _)| k == "References")
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        assert!(references.ends_with(answered.as_str()), "{references}");
+    }
+    let before = folder(&s.world.path("outbox/new"));
+    let again = s.world.bot("outbox", &[], None);
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    assert_eq!(folder(&s.world.path("outbox/new")), before);
+    // The mailer took the replies away: still nothing new, as the state remembers.
+    for name in before.keys() {
+        fs::remove_file(s.world.path("outbox/new").join(name)).unwrap();
+    }
+    let third = s.world.bot("outbox", &[], None);
+    assert_eq!(third.status.code(), Some(0), "{third:?}");
+    assert!(folder(&s.world.path("outbox/new")).is_empty());
+    assert!(folder(&s.world.path("outbox/tmp")).is_empty());
+}
+
+#[test]
+fn killed_at_any_point_and_restarted_writes_each_reply_once() {
+    let s = scenario();
+    deliver_all(&s);
+    let clean = s.world.bot("clean", &[], None);
+    assert_eq!(clean.status.code(), Some(0), "{clean:?}");
+    let expected = bot_replies(&s, "clean");
+    assert_eq!(expected.len(), 5);
+    for point in [
+        "read",
+        "pending",
+        "reply-in-tmp",
+        "reply-in-new",
+        "answered",
+    ] {
+        let outbox = format!("outbox-{point}");
+        let killed = s.world.bot(&outbox, &[], Some(point));
+        assert_eq!(killed.status.code(), None, "{point}: aborted by the hook");
+        let restarted = s.world.bot(&outbox, &[], None);
+        assert_eq!(restarted.status.code(), Some(0), "{point}: {restarted:?}");
+        let replies = bot_replies(&s, &outbox);
+        assert_eq!(
+            replies.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "{point}"
+        );
+        for (answered, reply) in &replies {
+            assert_eq!(
+                reply, &expected[answered],
+                "{point}: the reply to {answered}"
+            );
+        }
+        assert!(
+            folder(&s.world.path(&outbox).join("tmp")).is_empty(),
+            "{point}"
+        );
+        let after = folder(&s.world.path(&outbox).join("new"));
+        let again = s.world.bot(&outbox, &[], None);
+        assert_eq!(again.status.code(), Some(0));
+        assert_eq!(folder(&s.world.path(&outbox).join("new")), after, "{point}");
+    }
+}
+
+/// The bodies of the replies in an outbox's `new/`, by the Message-ID they answer.
+fn bodies(s: &Scenario, outbox: &str) -> BTreeMap<String, String> {
+    bot_replies(s, outbox)
+        .into_iter()
+        .map(|(answered, reply)| (answered, reply.body))
+        .collect()
+}
+
+#[test]
+fn an_incomplete_series_waits_for_the_settle_time_and_a_late_patch_is_reviewed_alone() {
+    let s = scenario();
+    s.world.make_inbox();
+    s.world.deliver_file(&s.v1[0]);
+    s.world.deliver_file(&s.v1[1]);
+    let waiting = s.world.bot("outbox", &[], None);
+    assert_eq!(waiting.status.code(), Some(0), "{waiting:?}");
+    assert!(bodies(&s, "outbox").is_empty(), "2/2 is awaited");
+    let settled = s.world.bot("outbox", &["--settle", "0"], None);
+    assert_eq!(settled.status.code(), Some(0), "{settled:?}");
+    let first = bodies(&s, "outbox");
+    assert_eq!(first.len(), 1);
+    let one = &first[&message_id(&s.v1[1])];
+    assert!(
+        one.contains(
+            "\nThe series was reviewed without patch 2/2, which had not arrived 0\n\
+             seconds after its last patch.\n\n-- \n"
+        ),
+        "{one}"
+    );
+    s.world.deliver_file(&s.v1[2]);
+    let late = s.world.bot("outbox", &["--settle", "0"], None);
+    assert_eq!(late.status.code(), Some(0), "{late:?}");
+    let all = bodies(&s, "outbox");
+    assert_eq!(all.len(), 2);
+    let two = &all[&message_id(&s.v1[2])];
+    // Alone, without 1/2's abstraction, 2/2 has nothing to report; the cover letter carried
+    // the base, so 2/2 is reviewed on `--base`.
+    assert_eq!(
+        *two,
+        format!(
+            "Hi Ada Example,\n\n\
+             devref, a static analyzer for device references in kernel Rust, reviewed\n\
+             the 17 lines of Rust this patch adds and found no problem. Thank you!\n\n\
+             This patch arrived after the rest of its series was reviewed, so it was\n\
+             reviewed on its own.\n\n\
+             It names no base-commit (`git format-patch --base` adds one), so it was\n\
+             reviewed on {} (`main`).\n\n\
+             -- \nTo reproduce:\n    devref review --tree <checkout of the base> series.mbox\n",
+            s.base
+        )
+    );
+}
+
+#[test]
+fn a_maildir_is_read_too_and_nothing_in_it_is_moved() {
+    let s = scenario();
+    let maildir = s.world.path("maildir");
+    for folder in ["new", "cur", "tmp"] {
+        fs::create_dir_all(maildir.join(folder)).unwrap();
+    }
+    for (index, path) in s.v1.iter().enumerate() {
+        fs::copy(
+            path,
+            maildir.join(format!("new/170000000{index}.M1P1.host")),
+        )
+        .unwrap();
+    }
+    let before = folder(&maildir.join("new"));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_devref"))
+        .current_dir(s.world.dir.path())
+        .args(["bot", "--once", "--maildir"])
+        .arg(&maildir)
+        .arg("--repo")
+        .arg(s.world.repo())
+        .arg("--outbox")
+        .arg(s.world.path("outbox"))
+        .args(["--format", "email,json,patchwork"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(folder(&maildir.join("new")), before);
+    assert_eq!(folder(&s.world.path("outbox/new")).len(), 2);
+    let json = folder(&s.world.path("outbox/json"));
+    let patchwork = folder(&s.world.path("outbox/patchwork"));
+    assert_eq!((json.len(), patchwork.len()), (1, 1));
+    let lines = |files: &BTreeMap<String, Vec<u8>>| {
+        String::from_utf8(files.values().next().unwrap().clone())
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!((lines(&json), lines(&patchwork)), (2, 2));
+}
+
+#[test]
+fn bad_invocations_exit_2_with_a_reason() {
+    let s = scenario();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_devref"))
+            .current_dir(s.world.dir.path())
+            .arg("bot")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let outbox = s.world.path("outbox");
+    let not_git = s.world.path("home");
+    let output = run(&[
+        "--maildir",
+        "m",
+        "--repo",
+        not_git.to_str().unwrap(),
+        "--outbox",
+        outbox.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "error: `--repo {}` is not a git repository\n",
+            not_git.display()
+        )
+    );
+    let repo = s.world.repo();
+    let output = run(&[
+        "--maildir",
+        "m",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--base",
+        "nope",
+        "--outbox",
+        outbox.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "error: `nope` is not a commit of `{}` (the base of series without a known \
+             `base-commit:`)\n",
+            repo.display()
+        )
+    );
+    let output = run(&["--repo", repo.to_str().unwrap(), "--outbox", "o"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!outbox.exists(), "nothing written on a bad invocation");
+}
