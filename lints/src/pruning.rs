@@ -24,7 +24,8 @@
 //!
 //! **Syntax after lowering.** A file's syntax tree waits in memory until the model of every file
 //! is built, for the lints' walk. Once the file is lowered, the items the walk finds nothing in
-//! (a fn with an empty body, a struct, an enum, a `use`, a bodiless trait method, …) are dropped
+//! (a fn with an empty body or one whose text names no `unsafe`, a struct, an enum, a `use`, a
+//! bodiless trait method, …) are dropped
 //! from the tree, unless their text names `devref` (a suppression attribute, which must still be
 //! seen), and so is a safe impl left with no item. Unsafe impls, modules, traits, macros,
 //! constants and statics stay.
@@ -112,13 +113,16 @@ fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
 /// the module docs).
 pub fn drop_unwalked_items(ast: &mut syn::File, source: &SourceFile) {
     // A file that never names devref has no item whose text must be read for it.
-    let source = source.mentions_devref().then_some(source);
-    drop_items(&mut ast.items, source);
+    let devref = source.mentions_devref().then_some(source);
+    drop_items(&mut ast.items, source, devref);
 }
 
-fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
+fn drop_items(items: &mut Vec<syn::Item>, text: &SourceFile, source: Option<&SourceFile>) {
     items.retain_mut(|item| match item {
         syn::Item::Fn(f) => {
+            if !f.block.stmts.is_empty() && !holds_unsafe(text, || spans::item_fn(f)) {
+                f.block.stmts = Vec::new();
+            }
             let kept = !f.block.stmts.is_empty() || names_devref(source, || spans::item_fn(f));
             if kept {
                 shrink_fn(&mut f.attrs, &mut f.block);
@@ -128,6 +132,9 @@ fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
         syn::Item::Impl(imp) => {
             imp.items.retain_mut(|item| match item {
                 syn::ImplItem::Fn(f) => {
+                    if !f.block.stmts.is_empty() && !holds_unsafe(text, || spans::impl_fn(f)) {
+                        f.block.stmts = Vec::new();
+                    }
                     let kept =
                         !f.block.stmts.is_empty() || names_devref(source, || spans::impl_fn(f));
                     if kept {
@@ -147,10 +154,9 @@ fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
         syn::Item::Trait(t) => {
             t.items.retain(|item| match item {
                 syn::TraitItem::Fn(f) => {
-                    f.default
-                        .as_ref()
-                        .is_some_and(|body| !body.stmts.is_empty())
-                        || names_devref(source, || spans::trait_item(item))
+                    f.default.as_ref().is_some_and(|body| {
+                        !body.stmts.is_empty() && holds_unsafe(text, || spans::trait_item(item))
+                    }) || names_devref(source, || spans::trait_item(item))
                 }
                 syn::TraitItem::Macro(_) | syn::TraitItem::Const(_) => true,
                 other => names_devref(source, || spans::trait_item(other)),
@@ -160,7 +166,7 @@ fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
         }
         syn::Item::Mod(m) => {
             if let Some((_, items)) = &mut m.content {
-                drop_items(items, source);
+                drop_items(items, text, source);
             }
             true
         }
@@ -177,6 +183,15 @@ fn drop_items(items: &mut Vec<syn::Item>, source: Option<&SourceFile>) {
 fn shrink_fn(attrs: &mut Vec<syn::Attribute>, block: &mut syn::Block) {
     attrs.shrink_to_fit();
     block.stmts.shrink_to_fit();
+}
+
+/// Whether the fn's text (signature and body) names `unsafe` or `devref`. Every hook of the walk
+/// starts from unsafe code (an `unsafe` block or fn, an unsafe impl, a call of a C get/put
+/// function) or a suppression, so the body of a fn that names neither is dropped after lowering.
+fn holds_unsafe(source: &SourceFile, span: impl FnOnce() -> spans::Tokens) -> bool {
+    let text = source.text.as_bytes();
+    text.get(span().span_in(source).range())
+        .is_none_or(|item| any_word(item, |word, _| word == b"unsafe" || word == b"devref"))
 }
 
 /// Whether the item's text names `devref`; `source` is `None` when the file does not.
@@ -657,9 +672,11 @@ mod tests {
 
     #[test]
     fn items_the_walk_finds_nothing_in_are_dropped_after_lowering() {
-        let text = "use a::b;\nstruct S { f: u8 }\nfn empty() {}\nfn full() { g(); }\n\
-                    impl S { fn e(&self) {} fn f(&self) { g(); } const C: u8 = 0; type T = u8; }\n\
-                    trait T { fn d(&self); fn p(&self) { g(); } }\n\
+        let text = "use a::b;\nstruct S { f: u8 }\nfn empty() {}\nfn full() { unsafe { g() }; }\n\
+                    fn safe() { g(); }\n\
+                    impl S { fn e(&self) {} fn f(&self) { unsafe { g() }; } fn s(&self) { g(); } \
+                    const C: u8 = 0; type T = u8; }\n\
+                    trait T { fn d(&self); fn p(&self) { unsafe { g() }; } fn s(&self) { g(); } }\n\
                     #[allow(devref::raw_device_ptr_field)]\nstruct Kept(*mut device);\n\
                     mod m { enum E { A } static X: u8 = 0; m!(); }\n\
                     impl Clone for S { fn clone(&self) -> S {} }\nunsafe impl Send for S {}\n\
@@ -670,9 +687,9 @@ mod tests {
         let kept = quote::quote!(#ast).to_string();
         assert_eq!(
             kept,
-            "fn full () { g () ; } \
-             impl S { fn f (& self) { g () ; } const C : u8 = 0 ; } \
-             trait T { fn p (& self) { g () ; } } \
+            "fn full () { unsafe { g () } ; } \
+             impl S { fn f (& self) { unsafe { g () } ; } const C : u8 = 0 ; } \
+             trait T { fn p (& self) { unsafe { g () } ; } } \
              # [allow (devref :: raw_device_ptr_field)] struct Kept (* mut device) ; \
              mod m { static X : u8 = 0 ; m ! () ; } \
              unsafe impl Send for S { } \
