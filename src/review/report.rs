@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
+use super::findings::{Finding, PatchReview, Review};
 use super::mail::{one_line, Address, Message};
-use super::{Finding, PatchReview, Review, ReviewFormat};
+use crate::cli::ReviewFormat;
 use crate::render::level_word;
 use crate::unified_diff::clip;
 
