@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use devref_lints::{
-    docs, Applicability, Diagnostic, Level, LineCol, Lint, Origin, SourceFile, Span,
+    docs, text::one_line, Applicability, Diagnostic, Level, LineCol, Lint, Origin, SourceFile, Span,
 };
 
 use crate::render::{clamp, file, level_word};
@@ -68,15 +68,6 @@ fn locate(files: &[SourceFile], span: Span) -> Located<'_> {
         end,
         lines,
     }
-}
-
-/// The message on one line: line breaks become spaces.
-fn one_line(message: &str) -> String {
-    message
-        .lines()
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 // --- short -------------------------------------------------------------------------------------

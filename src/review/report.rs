@@ -7,10 +7,11 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use devref_lints::text::one_line;
 use serde::Serialize;
 
 use super::findings::{Finding, PatchReview, Review};
-use super::mail::{one_line, Address, Message};
+use super::mail::{Address, Message};
 use crate::cli::ReviewFormat;
 use crate::render::level_word;
 use crate::unified_diff::clip;
@@ -95,25 +96,13 @@ fn source_line(finding: &Finding) -> &str {
 /// Wraps text at `width` columns (words longer than that stay whole), keeping blank lines
 /// between paragraphs, each line after `indent`.
 fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let room = width.saturating_sub(indent.chars().count());
     let mut out = String::new();
     for (index, paragraph) in text.split("\n\n").enumerate() {
         if index > 0 {
             out.push('\n');
         }
-        let mut line = String::new();
-        for word in paragraph.split_whitespace() {
-            if !line.is_empty()
-                && indent.len() + line.chars().count() + 1 + word.chars().count() > width
-            {
-                let _ = writeln!(out, "{indent}{line}");
-                line.clear();
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        if !line.is_empty() {
+        for line in devref_lints::text::wrap(paragraph, room) {
             let _ = writeln!(out, "{indent}{line}");
         }
     }
