@@ -219,6 +219,11 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["fix", "report_only"])]
     pub staged: bool,
 
+    /// Run as a commit hook: when findings stop the commit, end with how to keep an intended
+    /// finding and how to skip the hook.
+    #[arg(long)]
+    pub commit_hook: bool,
+
     /// Whether PATHs were given on the command line (filled by [`parse_from`]): `--diff` and
     /// `--staged` without them lint only the changed files.
     #[arg(skip)]

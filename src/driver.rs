@@ -121,7 +121,11 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
         &analysis.files,
         reported.as_ref(),
     );
-    for_findings(diagnostics.iter().any(|d| d.level.is_error()))
+    let stopped = diagnostics.iter().any(|d| d.level.is_error());
+    if stopped && args.commit_hook {
+        eprint!("{}", crate::hook::STOPPED_COMMIT_HELP);
+    }
+    for_findings(stopped)
 }
 
 /// What a lint run analyses and reports, worked out before any analysis.
