@@ -185,6 +185,11 @@ pub struct Args {
     #[command(flatten)]
     pub levels: LevelArgs,
 
+    /// With `--message-format sarif`: the address where `docs/lints.md` is published; each
+    /// rule's `helpUri` is `URL#<lint>` (overrides `docs_url` of the config; default: none).
+    #[arg(long, value_name = "URL")]
+    pub docs_url: Option<String>,
+
     /// Do not read or write the result cache.
     #[arg(long)]
     pub no_cache: bool,
