@@ -283,6 +283,11 @@ pub struct Args {
     #[command(flatten)]
     pub levels: LevelArgs,
 
+    /// With `--message-format sarif`: the address where `docs/lints.md` is published; each
+    /// rule's `helpUri` is `URL#<lint>` (overrides `docs_url` of the config; default: none).
+    #[arg(long, value_name = "URL")]
+    pub docs_url: Option<String>,
+
     /// Do not read or write the result cache.
     #[arg(long)]
     pub no_cache: bool,
@@ -316,6 +321,11 @@ pub struct Args {
     /// reports only the findings on the lines staged changes add or change.
     #[arg(long, conflicts_with_all = ["fix", "report_only"])]
     pub staged: bool,
+
+    /// Run as a commit hook: when findings stop the commit, end with how to keep an intended
+    /// finding and how to skip the hook.
+    #[arg(long)]
+    pub commit_hook: bool,
 
     /// Whether PATHs were given on the command line (filled by [`parse_from`]): `--diff` and
     /// `--staged` without them lint only the changed files.

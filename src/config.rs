@@ -3,6 +3,7 @@
 //! ```toml
 //! exclude = ["drivers/staging/**"]
 //! lint_cfg_test = false            # items under #[cfg(test)]: not part of the build
+//! docs_url = "https://example.org/devref/docs/lints.md"   # SARIF rules' helpUri: URL#<lint>
 //!
 //! [lints]
 //! raw_device_ptr_field = "deny"
@@ -45,6 +46,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Lint items under `#[cfg(test)]` too.
     pub lint_cfg_test: bool,
+    /// Where `docs/lints.md` is published, for SARIF's `helpUri`.
+    pub docs_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +63,7 @@ struct RawConfig {
     exclude: Vec<String>,
     #[serde(default)]
     lint_cfg_test: bool,
+    docs_url: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -73,6 +77,14 @@ struct RawRefcount {
     get_put: Vec<String>,
 }
 
+/// What a lint run is set up with, from the config file and the command line.
+pub struct Setup {
+    pub options: Options,
+    pub exclude: GlobSet,
+    /// `docs_url` of the config file.
+    pub docs_url: Option<String>,
+}
+
 /// What a run is set up with: the analysis options and the exclude globs, from the config file
 /// (`config`, or the nearest one upwards from the current directory), then the command line's
 /// levels and `--exclude` globs.
@@ -81,6 +93,15 @@ pub fn options(
     levels: &LevelArgs,
     excludes: &[String],
 ) -> Result<(Options, GlobSet), String> {
+    setup(config, levels, excludes).map(|setup| (setup.options, setup.exclude))
+}
+
+/// [`options`], and the rest of the config file that a lint run uses.
+pub fn setup(
+    config: Option<&Path>,
+    levels: &LevelArgs,
+    excludes: &[String],
+) -> Result<Setup, String> {
     let path = match config {
         Some(path) => Some(path.to_path_buf()),
         None => std::env::current_dir().ok().and_then(|cwd| find(&cwd)),
@@ -109,7 +130,36 @@ pub fn options(
         crate_roots: Vec::new(),
         parse_everything: false,
     };
-    Ok((options, exclude_set(&globs)?))
+    Ok(Setup {
+        options,
+        exclude: exclude_set(&globs)?,
+        docs_url: config.docs_url,
+    })
+}
+
+/// Checks a docs address for SARIF's `helpUri`: an absolute `http(s)` URL without a fragment
+/// (each rule's is `URL#<lint>`), with nothing a URI cannot hold.
+pub fn check_docs_url(url: &str) -> Result<String, String> {
+    let absolute = ["https://", "http://"].iter().any(|scheme| {
+        url.strip_prefix(scheme)
+            .is_some_and(|rest| !rest.is_empty())
+    });
+    let plain = url.chars().all(|c| {
+        c.is_ascii_graphic()
+            && !matches!(
+                c,
+                '#' | '"' | '<' | '>' | '\\' | '`' | '{' | '}' | '|' | '^'
+            )
+    });
+    if absolute && plain {
+        Ok(url.to_string())
+    } else {
+        Err(format!(
+            "`{}` is not an absolute http(s) URL without a fragment (the address of \
+             docs/lints.md, e.g. `https://example.org/devref/docs/lints.md`)",
+            url.escape_debug()
+        ))
+    }
 }
 
 /// The nearest config file from `start` upwards.
@@ -146,6 +196,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, String> {
         lint_cfg_test: raw.lint_cfg_test,
         ..Config::default()
     };
+    if let Some(url) = &raw.docs_url {
+        let checked = check_docs_url(url.get_ref())
+            .map_err(|why| format!("{}: docs_url: {why}", at(url.span())))?;
+        config.docs_url = Some(checked);
+    }
     for (name, level) in &raw.lints {
         let selector = Selector::parse(name.get_ref()).ok_or_else(|| {
             format!(

@@ -83,6 +83,7 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
     };
     let Plan {
         options,
+        docs_url,
         inputs,
         fix_paths,
         reported,
@@ -121,13 +122,20 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
         &diagnostics,
         &analysis.files,
         reported.as_ref(),
+        docs_url.as_deref(),
     );
-    for_findings(diagnostics.iter().any(|d| d.level.is_error()))
+    let stopped = diagnostics.iter().any(|d| d.level.is_error());
+    if stopped && args.commit_hook {
+        eprint!("{}", crate::hook::STOPPED_COMMIT_HELP);
+    }
+    for_findings(stopped)
 }
 
 /// What a lint run analyses and reports, worked out before any analysis.
 struct Plan {
     options: Options,
+    /// Where `docs/lints.md` is published (`--docs-url`, else the config's `docs_url`).
+    docs_url: Option<String>,
     /// The sources, read (with `--staged`, from the index).
     inputs: Vec<Input>,
     /// `--fix`: the path of each input that may be rewritten.
@@ -140,8 +148,15 @@ struct Plan {
 
 /// The options and the sources of a run, read; an error is a bad invocation.
 fn plan(args: &Args, files: Option<Vec<(String, PathBuf)>>) -> Result<Plan, String> {
-    let (mut options, exclude) =
-        config::options(args.config.as_deref(), &args.levels, &args.exclude)?;
+    let config::Setup {
+        mut options,
+        exclude,
+        docs_url,
+    } = config::setup(args.config.as_deref(), &args.levels, &args.exclude)?;
+    let docs_url = match &args.docs_url {
+        Some(url) => Some(config::check_docs_url(url).map_err(|why| format!("--docs-url: {why}"))?),
+        None => docs_url,
+    };
     if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         return Err("`-` (stdin) can be given only once".to_string());
     }
@@ -210,6 +225,7 @@ fn plan(args: &Args, files: Option<Vec<(String, PathBuf)>>) -> Result<Plan, Stri
         .collect();
     Ok(Plan {
         options,
+        docs_url,
         inputs,
         fix_paths,
         reported,
@@ -224,6 +240,7 @@ fn emit(
     diagnostics: &[Diagnostic],
     files: &[SourceFile],
     reported: Option<&HashSet<usize>>,
+    docs_url: Option<&str>,
 ) {
     let written = match args.message_format {
         MessageFormat::Human => {
@@ -242,7 +259,9 @@ fn emit(
             })
         }
         MessageFormat::Short => formats::to_stdout(&formats::short(diagnostics, files)),
-        MessageFormat::Sarif => formats::to_stdout(&formats::sarif_text(diagnostics, files)),
+        MessageFormat::Sarif => {
+            formats::to_stdout(&formats::sarif_text(diagnostics, files, docs_url))
+        }
         MessageFormat::Github => formats::to_stdout(&formats::github(diagnostics, files)),
         MessageFormat::Checkpatch => {
             formats::to_stdout(&formats::checkpatch(diagnostics, files, |file| {

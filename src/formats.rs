@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use devref_lints::{
-    docs, Applicability, Diagnostic, Level, LineCol, Lint, Origin, SourceFile, Span,
+    docs, text::one_line, Applicability, Diagnostic, Level, LineCol, Lint, Origin, SourceFile, Span,
 };
 
 use crate::render::{clamp, file, level_word};
@@ -68,15 +68,6 @@ fn locate(files: &[SourceFile], span: Span) -> Located<'_> {
         end,
         lines,
     }
-}
-
-/// The message on one line: line breaks become spaces.
-fn one_line(message: &str) -> String {
-    message
-        .lines()
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 // --- short -------------------------------------------------------------------------------------
@@ -268,6 +259,8 @@ pub mod sarif_log {
         pub name: &'static str,
         pub version: &'static str,
         pub semantic_version: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub information_uri: Option<&'static str>,
         pub rules: Vec<ReportingDescriptor>,
     }
 
@@ -415,18 +408,26 @@ use sarif_log::{
 };
 
 /// [`sarif`], pretty-printed, with a final newline.
-pub fn sarif_text(diagnostics: &[Diagnostic], files: &[SourceFile]) -> String {
-    let mut text = serde_json::to_string_pretty(&sarif(diagnostics, files))
+pub fn sarif_text(
+    diagnostics: &[Diagnostic],
+    files: &[SourceFile],
+    docs_url: Option<&str>,
+) -> String {
+    let mut text = serde_json::to_string_pretty(&sarif(diagnostics, files, docs_url))
         .expect("a SARIF log always serializes");
     text.push('\n');
     text
 }
 
 /// One SARIF 2.1.0 log with one run: devref as the tool, a rule per lint (and one for input
-/// errors), and a result per diagnostic.
-pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile]) -> Log {
+/// errors), and a result per diagnostic. `docs_url` is the address of `docs/lints.md` (its
+/// sections are the rules' `helpUri`); without it, the rules have none.
+pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile], docs_url: Option<&str>) -> Log {
     let lints: Vec<&'static Lint> = devref_lints::lints::all_lints().collect();
-    let mut rules: Vec<ReportingDescriptor> = lints.iter().map(|lint| sarif_rule(lint)).collect();
+    let mut rules: Vec<ReportingDescriptor> = lints
+        .iter()
+        .map(|lint| sarif_rule(lint, docs_url))
+        .collect();
     rules.push(input_rule());
     let index_of: HashMap<&str, usize> = lints
         .iter()
@@ -456,6 +457,7 @@ pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile]) -> Log {
                     name: "devref",
                     version,
                     semantic_version: version,
+                    information_uri: repository(),
                     rules,
                 },
             },
@@ -465,8 +467,13 @@ pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile]) -> Log {
     }
 }
 
-/// A lint as a SARIF `reportingDescriptor`.
-pub fn sarif_rule(lint: &Lint) -> ReportingDescriptor {
+/// The project's repository (`repository` in Cargo.toml), if it names one.
+fn repository() -> Option<&'static str> {
+    Some(env!("CARGO_PKG_REPOSITORY")).filter(|url| !url.is_empty())
+}
+
+/// A lint as a SARIF `reportingDescriptor`, with a `helpUri` when the docs have an address.
+pub fn sarif_rule(lint: &Lint, docs_url: Option<&str>) -> ReportingDescriptor {
     let docs = lint.docs_text();
     let docs = docs.trim();
     let full = devref_lints::docs::section_text(docs, "What it does")
@@ -486,7 +493,7 @@ pub fn sarif_rule(lint: &Lint) -> ReportingDescriptor {
             text: docs.to_string(),
             markdown: Some(docs.to_string()),
         },
-        help_uri: Some(docs::help_uri(lint)),
+        help_uri: docs_url.map(|url| docs::help_uri(lint, url)),
         default_configuration: ReportingConfiguration { enabled, level },
         properties: RuleProperties {
             tags: vec![lint.group.name()],
@@ -762,7 +769,7 @@ mod tests {
              #1: FILE: drivers/gone.rs:1:\n+\n\n\
              total: 1 errors, 0 warnings, 0 lines checked\n"
         );
-        let log = serde_json::to_value(sarif(&diagnostics, &files)).expect("serializes");
+        let log = serde_json::to_value(sarif(&diagnostics, &files, None)).expect("serializes");
         let result = &log["runs"][0]["results"][0];
         assert_eq!(result["ruleId"], INPUT_RULE);
         let rules = log["runs"][0]["tool"]["driver"]["rules"]

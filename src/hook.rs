@@ -1,6 +1,8 @@
-//! `devref install-hook [--force]`: writes a plain git `pre-commit` hook that runs
-//! `devref --staged --message-format short -D warnings`: one line per finding, and any finding on
-//! a line the commit adds or changes stops it (as the hooks of `.pre-commit-hooks.yaml` do).
+//! Commit hooks: what a hook says when it stops a commit (`--commit-hook`), and
+//! `devref install-hook [--force]`, which writes a plain git `pre-commit` hook that runs
+//! `devref --staged --message-format short -D warnings --commit-hook`: one line per finding, and
+//! any finding on a line the commit adds or changes stops it (as the hooks of
+//! `.pre-commit-hooks.yaml` do).
 //!
 //! - The hook goes where git looks for hooks: `git rev-parse --git-path hooks`, which follows
 //!   `core.hooksPath` and, in a linked worktree, names the common hooks folder. The folder is
@@ -21,6 +23,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::exit::{usage_error, EXIT_CLEAN};
+
+/// What a commit hook prints last, on stderr, when its findings stop the commit: how to keep an
+/// intended finding, and how to commit without the hook.
+pub const STOPPED_COMMIT_HELP: &str = "\
+help: to keep an intended finding, say why on its line or the line above: `// devref: allow(<lint>) -- <why>`
+help: `git commit --no-verify` commits without running this hook
+";
 
 /// The line that marks a hook written by devref.
 const MARKER: &str = "# devref pre-commit hook, written by `devref install-hook`.";
@@ -144,7 +153,7 @@ pub fn script(binary: &Option<PathBuf>) -> String {
          \x20       exit 1\n\
          \x20   fi\n\
          fi\n\
-         exec \"$devref\" --staged --message-format short -D warnings\n"
+         exec \"$devref\" --staged --message-format short -D warnings --commit-hook\n"
     )
 }
 
@@ -191,6 +200,8 @@ mod tests {
         let script = script(&Some(PathBuf::from("/opt/it's here/devref")));
         assert!(script.starts_with("#!/bin/sh\n"));
         assert!(script.contains("devref='/opt/it'\\''s here/devref'\n"));
-        assert!(script.ends_with("exec \"$devref\" --staged --message-format short -D warnings\n"));
+        assert!(script.ends_with(
+            "exec \"$devref\" --staged --message-format short -D warnings --commit-hook\n"
+        ));
     }
 }

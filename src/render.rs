@@ -217,14 +217,6 @@ pub fn summary_json(diagnostics: &[Diagnostic]) -> Option<RustcMessage> {
 
 /// One rustc diagnostic JSON object, in rustc's own `--error-format=json` schema.
 pub fn rustc_json(diagnostic: &Diagnostic, files: &[SourceFile]) -> RustcMessage {
-    let mut message = rustc_json_unrendered(diagnostic, files);
-    message.diagnostic.rendered = Some(human_diagnostic_to_string(diagnostic, files));
-    message
-}
-
-/// [`rustc_json`] without the human rendering (`"rendered": null`), for readers of the
-/// suggestions only.
-pub fn rustc_json_unrendered(diagnostic: &Diagnostic, files: &[SourceFile]) -> RustcMessage {
     let mut spans = Vec::new();
     if let Some(span) = json_span(
         files,
@@ -269,7 +261,7 @@ pub fn rustc_json_unrendered(diagnostic: &Diagnostic, files: &[SourceFile]) -> R
         level: level_word(diagnostic.level),
         spans,
         children,
-        rendered: None,
+        rendered: Some(human_diagnostic_to_string(diagnostic, files)),
     })
 }
 
@@ -415,7 +407,7 @@ fn to_codespan(
         .filter(|(_, block)| block.is_none())
         .map(|(help, _)| match &help.suggestion {
             Some(suggestion) if !suggestion.replacement.is_empty() => {
-                let replacement = one_line(&suggestion.replacement);
+                let replacement = replacement_line(&suggestion.replacement);
                 sub_message("help", &format!("{}: `{replacement}`", help.message))
             }
             _ => sub_message("help", &help.message),
@@ -554,17 +546,14 @@ fn sub_message(kind: &str, message: &str) -> String {
     text
 }
 
-/// A multi-line replacement on the help line: its lines, trimmed, joined by single spaces.
-fn one_line(replacement: &str) -> String {
-    if !replacement.contains('\n') {
-        return replacement.to_string();
+/// A replacement on the help line: a single line as it is (its spacing may matter), a multi-line
+/// one on one line.
+fn replacement_line(replacement: &str) -> String {
+    if replacement.contains('\n') {
+        devref_lints::text::one_line(replacement)
+    } else {
+        replacement.to_string()
     }
-    replacement
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// rustc's ASCII art: `-->`, `|`, `=`, and `_`/`|` for multi-line spans.

@@ -22,7 +22,29 @@ use crate::discover::{discover, Found};
 ///   reported and a note says why.
 ///
 /// A FILE that does not exist is an error: a bad invocation.
+///
+/// A source that could not be found or searched (a PATH that does not exist, a folder that
+/// cannot be read) is reported too, as without `--report-only`: the model lacks its files, and
+/// the editor's user should know.
 pub fn select(
+    file: &Path,
+    sources: &mut Vec<(String, Found)>,
+    add_missing: bool,
+    exclude: &GlobSet,
+) -> Result<HashSet<usize>, String> {
+    let mut reported = select_file(file, sources, add_missing, exclude)?;
+    reported.extend(
+        sources
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, source))| matches!(source, Found::Error { .. }))
+            .map(|(index, _)| index),
+    );
+    Ok(reported)
+}
+
+/// The indices of FILE among the sources, as [`select`] describes (FILE added when missing).
+fn select_file(
     file: &Path,
     sources: &mut Vec<(String, Found)>,
     add_missing: bool,

@@ -780,6 +780,34 @@ fn report_only_of_a_missing_file_or_a_folder_is_a_bad_invocation() {
     );
 }
 
+/// A PATH that does not exist leaves a hole in the model, so it is reported as it is without
+/// `--report-only`, and the run fails.
+#[test]
+fn report_only_reports_a_path_that_does_not_exist() {
+    let tree = kernel_tree();
+    let out = run(devref(tree.path()).args([
+        "--message-format",
+        "short",
+        "--report-only",
+        "drivers/widget.rs",
+        "rust",
+        "drivers",
+        "driver",
+    ]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "driver:1:1: error: cannot read `driver`: No such file or directory (os error 2) \
+         [devref::input]\n\
+         drivers/widget.rs:5:11: warning: field `WidgetData::wdev` holds a raw pointer to \
+         `bindings::widget_device`, which carries no lifetime and can outlive the driver's unbind \
+         [devref::raw_device_ptr_field]\n\
+         drivers/widget.rs:6:12: error: field `WidgetData::named` holds a `&'static` reference \
+         to a device, but a device can be unbound and freed while the reference still exists \
+         [devref::static_device_ref]\n"
+    );
+}
+
 #[test]
 fn report_only_keeps_human_output_and_its_summary_to_the_file() {
     let tree = kernel_tree();

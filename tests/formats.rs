@@ -375,6 +375,12 @@ fn sarif_structure() {
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "devref");
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
+    // The project's repository, when Cargo.toml names one; never a made-up address.
+    let repository = Some(env!("CARGO_PKG_REPOSITORY")).filter(|url| !url.is_empty());
+    assert_eq!(
+        driver.get("informationUri"),
+        repository.map(|url| json!(url)).as_ref()
+    );
 
     // A rule per declared lint, in declaration order, then one for input errors.
     let rules = driver["rules"].as_array().expect("rules");
@@ -399,14 +405,8 @@ fn sarif_structure() {
             rule["defaultConfiguration"]["enabled"],
             lint.default_level.as_str() != "allow"
         );
-        assert_eq!(
-            rule["helpUri"],
-            format!(
-                "https://docs.rs/devref-lints/{}/{}",
-                env!("CARGO_PKG_VERSION"),
-                devref_lints::docs::rustdoc_path(lint)
-            )
-        );
+        // Without a docs address (`--docs-url`, `docs_url`) a rule has no `helpUri`.
+        assert_eq!(rule.get("helpUri"), None);
         assert_eq!(
             rule["properties"]["docs"],
             format!("docs/lints.md#{}", lint.name)
@@ -463,6 +463,91 @@ fn sarif_structure() {
     assert_eq!(
         input["message"]["text"],
         "`drivers/blob.rs` is a binary file, not Rust source"
+    );
+}
+
+/// The `helpUri` of each lint's rule from `--docs-url`, or `docs_url` in the config.
+fn help_uris(log: &Value) -> Vec<Option<&str>> {
+    log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|rule| {
+            rule.get("helpUri")
+                .map(|uri| uri.as_str().expect("a string"))
+        })
+        .collect()
+}
+
+#[test]
+fn sarif_help_uris_are_the_sections_of_the_docs_url() {
+    let dir = mixed();
+    let docs = "https://example.org/devref/docs/lints.md";
+    let (_, log) = sarif(dir.path(), &["--docs-url", docs, "drivers"]);
+    assert_valid_sarif(&log);
+    let names: Vec<&str> = devref_lints::lints::all_lints()
+        .map(|lint| lint.name)
+        .collect();
+    let sections = |base: &str| -> Vec<Option<String>> {
+        names
+            .iter()
+            .map(|name| Some(format!("{base}#{name}")))
+            // The rule of input errors has no docs section.
+            .chain([None])
+            .collect()
+    };
+    let owned = |uris: Vec<Option<&str>>| -> Vec<Option<String>> {
+        uris.into_iter()
+            .map(|uri| uri.map(str::to_string))
+            .collect()
+    };
+    assert_eq!(owned(help_uris(&log)), sections(docs));
+    assert_eq!(
+        help_uris(&log)[names
+            .iter()
+            .position(|n| *n == "raw_device_ptr_field")
+            .unwrap()],
+        Some("https://example.org/devref/docs/lints.md#raw_device_ptr_field")
+    );
+
+    // From the config; the flag overrides it.
+    write(
+        dir.path(),
+        "devref.toml",
+        b"docs_url = \"https://git.example.com/devref/blob/v1/docs/lints.md\"\n",
+    );
+    let (_, log) = sarif(dir.path(), &["drivers"]);
+    assert_valid_sarif(&log);
+    assert_eq!(
+        owned(help_uris(&log)),
+        sections("https://git.example.com/devref/blob/v1/docs/lints.md")
+    );
+    let (_, log) = sarif(dir.path(), &["--docs-url", docs, "drivers"]);
+    assert_eq!(owned(help_uris(&log)), sections(docs));
+}
+
+#[test]
+fn a_docs_url_that_is_no_absolute_address_is_refused() {
+    let dir = mixed();
+    let run = devref(dir.path(), &["--docs-url", "docs/lints.md", "drivers"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: --docs-url: `docs/lints.md` is not an absolute http(s) URL without a fragment \
+         (the address of docs/lints.md, e.g. `https://example.org/devref/docs/lints.md`)\n"
+    );
+    write(
+        dir.path(),
+        "devref.toml",
+        b"exclude = []\ndocs_url = \"https://example.org/lints.md#top\"\n",
+    );
+    let run = devref(dir.path(), &["--config", "devref.toml", "drivers"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: devref.toml:2: docs_url: `https://example.org/lints.md#top` is not an absolute \
+         http(s) URL without a fragment (the address of docs/lints.md, e.g. \
+         `https://example.org/devref/docs/lints.md`)\n"
     );
 }
 

@@ -787,7 +787,7 @@ fn install_hook_writes_an_executable_hook_that_blocks_commits() {
     let text = hook_text(&hook);
     assert!(text.starts_with("#!/bin/sh\n"));
     assert!(text.contains(env!("CARGO_BIN_EXE_devref")), "{text}");
-    assert!(text.contains("--staged --message-format short -D warnings"));
+    assert!(text.contains("--staged --message-format short -D warnings --commit-hook"));
     #[cfg(unix)]
     assert!(is_executable(&hook));
     // Installing again changes nothing.
@@ -818,6 +818,14 @@ fn install_hook_writes_an_executable_hook_that_blocks_commits() {
         [format!("a.rs:6 {RAW}")],
         "{shown}"
     );
+    // The hook's output, which git shows on its stderr, ends with how to go on.
+    assert_eq!(
+        String::from_utf8_lossy(&commit.stderr),
+        format!(
+            "a.rs:6:10: error: field `New::dev` holds a raw pointer to `bindings::device`, which \
+             carries no lifetime and can outlive the driver's unbind [{RAW}]\n{COMMIT_HOOK_HELP}"
+        )
+    );
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]).trim(), "1");
 
     // A clean commit passes.
@@ -837,6 +845,29 @@ fn install_hook_writes_an_executable_hook_that_blocks_commits() {
     assert!(!commit.status.success(), "`git commit -a` was stopped");
     // git shows a hook's output on its stderr.
     assert!(String::from_utf8_lossy(&commit.stderr).contains("b.rs:4:10: error:"));
+}
+
+/// What a commit hook's output ends with when it stops a commit.
+const COMMIT_HOOK_HELP: &str = "\
+help: to keep an intended finding, say why on its line or the line above: `// devref: allow(<lint>) -- <why>`
+help: `git commit --no-verify` commits without running this hook
+";
+
+#[test]
+fn a_commit_hook_that_stops_a_commit_says_how_to_go_on() {
+    let repo = Repo::new();
+    repo.stage("a.rs", RAW_FIELD);
+    let hook = staged(&repo, &["-D", "warnings", "--commit-hook"]);
+    assert_eq!(hook.code, 1);
+    assert_eq!(hook.findings(), [format!("a.rs:3 {RAW}")]);
+    assert_eq!(hook.stderr, COMMIT_HOOK_HELP);
+    // Not as a hook, or when the findings do not stop the commit, nothing is added.
+    let plain = staged(&repo, &["-D", "warnings"]);
+    assert_eq!((plain.code, plain.stderr.as_str()), (1, ""));
+    let passing = staged(&repo, &["--commit-hook"]);
+    assert_eq!(passing.code, 0);
+    assert_eq!(passing.findings(), [format!("a.rs:3 {RAW}")]);
+    assert_eq!(passing.stderr, "");
 }
 
 #[test]
@@ -1050,6 +1081,8 @@ fn the_pre_commit_framework_runs_the_hooks() {
         "{output}"
     );
     assert!(output.contains("- hook id: devref-changed"), "{output}");
+    // Each failing hook's output ends with how to go on.
+    assert_eq!(output.matches(COMMIT_HOOK_HELP).count(), 2, "{output}");
 
     // Staged: a clean change. Both hooks pass.
     repo.git(&["rm", "-q", "--cached", "src/bad.rs"]);

@@ -44,14 +44,10 @@ pub fn docs_path(lint: &Lint) -> String {
     format!("docs/lints.md#{}", lint.name)
 }
 
-/// The lint's page on docs.rs for this version of `devref-lints`, for SARIF's `helpUri` (which
-/// must be absolute): rustdoc renders the declaration's docs on the lint's `static`.
-pub fn help_uri(lint: &Lint) -> String {
-    format!(
-        "https://docs.rs/devref-lints/{}/{}",
-        env!("CARGO_PKG_VERSION"),
-        rustdoc_path(lint)
-    )
+/// The lint's section of `docs/lints.md` published at `docs_url` (that file's absolute address),
+/// for SARIF's `helpUri`.
+pub fn help_uri(lint: &Lint, docs_url: &str) -> String {
+    format!("{docs_url}#{}", lint.name)
 }
 
 /// Where rustdoc writes the lint's page, relative to its output folder.

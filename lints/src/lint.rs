@@ -95,7 +95,7 @@ pub struct Lint {
     /// Markdown: `### What it does`, `### Why is this bad`, `### Example`, `### Use instead`.
     pub docs: &'static str,
     /// Where the declaration is (`devref_lints::lints::raw_device_ptr_field`, `RAW_DEVICE_PTR_FIELD`):
-    /// rustdoc renders the docs on the static, which is the lint's page on docs.rs.
+    /// rustdoc renders the docs on the static (`tests/docs.rs` checks each page).
     pub module: &'static str,
     pub static_name: &'static str,
 }

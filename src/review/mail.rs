@@ -8,6 +8,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 
+use devref_lints::text::one_line;
 use mailparse::{MailAddr, MailHeader, MailHeaderMap, ParsedMail};
 
 use crate::unified_diff::clip;
@@ -722,22 +723,6 @@ fn message_ids(value: &str) -> Vec<String> {
         }
     }
     ids
-}
-
-/// A header value on one line: control characters (a decoded CR or LF too) become spaces, runs
-/// of whitespace one space.
-pub fn one_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
-use serde_json::{json, Value};
+use devref_lints::text::one_line;
+use serde::Serialize;
 
-use super::mail::{one_line, Address, Message};
-use super::{Finding, PatchReview, Review, ReviewFormat};
+use super::findings::{Finding, PatchReview, Review};
+use super::mail::{Address, Message};
+use crate::cli::ReviewFormat;
 use crate::render::level_word;
 use crate::unified_diff::clip;
 
@@ -148,25 +150,13 @@ fn source_line(finding: &Finding) -> &str {
 /// Wraps text at `width` columns (words longer than that stay whole), keeping blank lines
 /// between paragraphs, each line after `indent`.
 fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let room = width.saturating_sub(indent.chars().count());
     let mut out = String::new();
     for (index, paragraph) in text.split("\n\n").enumerate() {
         if index > 0 {
             out.push('\n');
         }
-        let mut line = String::new();
-        for word in paragraph.split_whitespace() {
-            if !line.is_empty()
-                && indent.len() + line.chars().count() + 1 + word.chars().count() > width
-            {
-                let _ = writeln!(out, "{indent}{line}");
-                line.clear();
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        if !line.is_empty() {
+        for line in devref_lints::text::wrap(paragraph, room) {
             let _ = writeln!(out, "{indent}{line}");
         }
     }
@@ -720,79 +710,150 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-// --- json ----------------------------------------------------------------------------------------
+// --- json ---------------------------------------------------------------------------------------
 
 /// One object per patch, one per line.
 pub fn json_lines(review: &Review) -> String {
     let mut out = String::new();
     for patch in &review.patches {
-        let _ = writeln!(out, "{}", patch_json(review, patch));
+        let _ = writeln!(out, "{}", to_json(&patch_record(review, patch)));
     }
     out
 }
 
-fn patch_json(review: &Review, patch: &PatchReview) -> Value {
-    let message = &patch.message;
-    let findings: Vec<Value> = patch
-        .findings
-        .iter()
-        .map(|finding| finding_json(review, finding))
-        .collect();
-    let failures: Vec<Value> = patch
-        .failures
-        .iter()
-        .map(|failure| {
-            json!({
-                "file": failure.file,
-                "hunk": failure.hunk.as_ref().map(|(number, _)| number),
-                "header": failure.hunk.as_ref().map(|(_, header)| header),
-                "line": failure.line,
-                "message": failure.describe(),
-                "input": failure.at,
-            })
-        })
-        .collect();
-    let mail = |value: Value| if message.is_mail { value } else { Value::Null };
-    json!({
-        "message_id": message.message_id,
-        "subject": mail(json!(message.subject)),
-        "title": message.title,
-        "author": message.author.as_ref().map(Address::display),
-        "patch": patch.tag(),
-        "input": message.place(),
-        "added_lines": patch.added,
-        "findings": findings,
-        "apply_errors": failures,
-    })
+/// A record as one JSON line.
+fn to_json(record: &impl Serialize) -> String {
+    serde_json::to_string(record).expect("a review record always serializes")
 }
 
-fn finding_json(review: &Review, finding: &Finding) -> Value {
-    let suggestion = finding.helps.iter().find_map(|help| {
-        help.suggestion.as_ref().map(|s| {
-            json!({
-                "message": help.message,
-                "replacement": s.replacement,
-                "applicability": s.applicability,
+// The fields of the records below are in alphabetical order: the order the output has always
+// had, which its readers may compare byte for byte.
+
+/// A patch's line of `--format json`.
+#[derive(Serialize)]
+struct PatchRecord<'a> {
+    /// Lines the patch adds to `.rs` files.
+    added_lines: usize,
+    apply_errors: Vec<FailureRecord<'a>>,
+    author: Option<String>,
+    findings: Vec<FindingRecord<'a>>,
+    /// Where in the input: `series.mbox:1`.
+    input: String,
+    message_id: Option<&'a str>,
+    /// `2/3`, as in `[PATCH 2/3]`.
+    patch: String,
+    /// `None` for a patch that is not a mail.
+    subject: Option<&'a str>,
+    title: &'a str,
+}
+
+/// A part of the patch that does not apply.
+#[derive(Serialize)]
+struct FailureRecord<'a> {
+    file: &'a str,
+    /// `@@ -a,b +c,d @@`; `None` when the whole file could not be patched.
+    header: Option<&'a str>,
+    hunk: Option<usize>,
+    input: &'a str,
+    line: usize,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct FindingRecord<'a> {
+    code: &'a str,
+    column: usize,
+    file: &'a str,
+    /// The patch after which the finding is gone, as `3/3`.
+    fixed_by: Option<String>,
+    fixed_later: bool,
+    helps: Vec<&'a str>,
+    label: Option<&'a str>,
+    level: &'static str,
+    line: usize,
+    lint: &'a str,
+    message: &'a str,
+    notes: &'a [String],
+    only_with_later_patches: bool,
+    source: &'a str,
+    /// The first help with a suggestion.
+    suggestion: Option<SuggestionRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct SuggestionRecord<'a> {
+    applicability: &'static str,
+    message: &'a str,
+    replacement: &'a str,
+}
+
+fn patch_record<'a>(review: &Review, patch: &'a PatchReview) -> PatchRecord<'a> {
+    let message = &patch.message;
+    PatchRecord {
+        added_lines: patch.added,
+        apply_errors: patch
+            .failures
+            .iter()
+            .map(|failure| FailureRecord {
+                file: &failure.file,
+                header: failure.hunk.as_ref().map(|(_, header)| header.as_str()),
+                hunk: failure.hunk.as_ref().map(|(number, _)| *number),
+                input: &failure.at,
+                line: failure.line,
+                message: failure.describe(),
             })
+            .collect(),
+        author: message.author.as_ref().map(Address::display),
+        findings: patch
+            .findings
+            .iter()
+            .map(|finding| finding_record(review, finding))
+            .collect(),
+        input: message.place(),
+        message_id: message.message_id.as_deref(),
+        patch: patch.tag(),
+        subject: mail_subject(message),
+        title: &message.title,
+    }
+}
+
+fn finding_record<'a>(review: &Review, finding: &'a Finding) -> FindingRecord<'a> {
+    let suggestion = finding.helps.iter().find_map(|help| {
+        help.suggestion.as_ref().map(|suggestion| SuggestionRecord {
+            applicability: suggestion.applicability,
+            message: &help.message,
+            replacement: &suggestion.replacement,
         })
     });
-    json!({
-        "file": finding.file,
-        "line": finding.line,
-        "column": finding.column,
-        "lint": lint_name(finding),
-        "code": finding.code,
-        "level": level_word(finding.level),
-        "message": finding.message,
-        "label": finding.label,
-        "source": source_line(finding),
-        "suggestion": suggestion,
-        "helps": finding.helps.iter().map(|h| h.message.clone()).collect::<Vec<_>>(),
-        "notes": finding.notes,
-        "fixed_later": finding.fixed_later,
-        "fixed_by": finding.fixed_by.and_then(|i| review.patches.get(i)).map(PatchReview::tag),
-        "only_with_later_patches": finding.later,
-    })
+    FindingRecord {
+        code: &finding.code,
+        column: finding.column,
+        file: &finding.file,
+        fixed_by: finding
+            .fixed_by
+            .and_then(|index| review.patches.get(index))
+            .map(PatchReview::tag),
+        fixed_later: finding.fixed_later,
+        helps: finding
+            .helps
+            .iter()
+            .map(|help| help.message.as_str())
+            .collect(),
+        label: finding.label.as_deref(),
+        level: level_word(finding.level),
+        line: finding.line,
+        lint: lint_name(finding),
+        message: &finding.message,
+        notes: &finding.notes,
+        only_with_later_patches: finding.later,
+        source: source_line(finding),
+        suggestion,
+    }
+}
+
+/// The subject of a message that is a mail; `None` for a plain diff.
+fn mail_subject(message: &Message) -> Option<&str> {
+    message.is_mail.then_some(message.subject.as_str())
 }
 
 // --- patchwork -----------------------------------------------------------------------------------
@@ -842,18 +903,36 @@ pub fn patchwork(review: &Review) -> String {
             }
             clip(&one_line(&text), 1000)
         };
-        let line = json!({
-            "msgid": patch.message.message_id,
-            "subject": if patch.message.is_mail { json!(patch.message.subject) } else { Value::Null },
-            "check": {
-                "state": state,
-                "context": "devref",
-                "description": description,
+        let line = PatchworkLine {
+            check: PatchworkCheck {
+                context: "devref",
+                description,
+                state,
             },
-        });
-        let _ = writeln!(out, "{line}");
+            msgid: patch.message.message_id.as_deref(),
+            subject: mail_subject(&patch.message),
+        };
+        let _ = writeln!(out, "{}", to_json(&line));
     }
     out
+}
+
+/// A line of `--format patchwork` (fields in alphabetical order, as for `--format json`).
+#[derive(Serialize)]
+struct PatchworkLine<'a> {
+    check: PatchworkCheck,
+    /// The Message-ID of the patch the check belongs to.
+    msgid: Option<&'a str>,
+    subject: Option<&'a str>,
+}
+
+/// The payload to POST to Patchwork's `/api/patches/{id}/checks/`.
+#[derive(Serialize)]
+struct PatchworkCheck {
+    context: &'static str,
+    description: String,
+    /// `success`, `warning` or `fail`.
+    state: &'static str,
 }
 
 // --- checkpatch ----------------------------------------------------------------------------------
