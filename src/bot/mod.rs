@@ -5,10 +5,11 @@
 //!
 //! No reply is written twice and none is lost, whenever the bot is killed: a series is recorded
 //! as answered, together with its rendered outputs as *pending*, in one atomic write of the state
-//! before any file is written; pending outputs are written to the outbox under names fixed in the
-//! state, then dropped from it. A restart writes what is still pending again, under the same
-//! names and with the same Message-IDs, and never reviews an answered series again. The outbox
-//! is never read back.
+//! before any file is written. Each output is then written whole in the outbox's `tmp/`, recorded
+//! as *staged*, renamed into its folder, and dropped from the state. A restart writes a pending
+//! output again (nothing of it was visible), renames a staged one still in `tmp/`, and takes a
+//! staged one gone from `tmp/` as delivered; it never reviews an answered series again. Folders
+//! other than our own `tmp/` are never read back, so the mailer may move or delete what it sent.
 
 mod base;
 mod outbox;
@@ -38,8 +39,9 @@ const SERIES_MBOX: &str = "series.mbox";
 
 /// Test hook: with `DEVREF_BOT_ABORT_AT=POINT` the process aborts there, as `kill -9` would stop
 /// it. Points: `read` (new mail kept in the state), `pending` (a series recorded as answered,
-/// nothing written yet), `reply-in-tmp` and `reply-in-new` (a file in the outbox's `tmp/`, then
-/// renamed into place), `answered` (its outputs dropped from the state).
+/// nothing written yet), then for the first output file: `reply-in-tmp` (written in `tmp/`),
+/// `reply-staged` (recorded as staged), `reply-in-new` (renamed into place) and `answered`
+/// (dropped from the state).
 pub(crate) fn abort_at(point: &str) {
     if std::env::var_os("DEVREF_BOT_ABORT_AT").is_some_and(|p| p == point) {
         std::process::abort();
@@ -172,11 +174,30 @@ fn once(args: &BotArgs, source: &Source, state_path: &Path) -> Result<(), String
     Ok(())
 }
 
-/// Writes every pending output into the outbox, dropping each from the state once written.
+/// Puts every pending output in the outbox, one file at a time, recording each step in the
+/// state before the next: staged (whole in `tmp/`), then renamed and dropped. A restart thus
+/// stages again only what nobody could have seen, and renames only what is still in `tmp/`.
 fn deliver_pending(state: &mut State, outbox: &Path, state_path: &Path) -> Result<(), String> {
-    while let Some(pending) = state.pending.first() {
-        outbox::deliver(outbox, pending)?;
-        state.pending.remove(0);
+    while let Some(pending) = state.pending.first_mut() {
+        let Some(file) = pending.files.first_mut() else {
+            state.pending.remove(0);
+            state.save(state_path)?;
+            continue;
+        };
+        if !file.staged {
+            outbox::stage(outbox, file)?;
+            abort_at("reply-in-tmp");
+            file.staged = true;
+            state.save(state_path)?;
+            abort_at("reply-staged");
+        }
+        let file = &state.pending[0].files[0];
+        outbox::publish(outbox, file)?;
+        abort_at("reply-in-new");
+        state.pending[0].files.remove(0);
+        if state.pending[0].files.is_empty() {
+            state.pending.remove(0);
+        }
         state.save(state_path)?;
         abort_at("answered");
     }
@@ -291,6 +312,7 @@ fn review_series(
                         folder: "new".into(),
                         name: format!("{now}.devref-{:016x}", fnv1a(reply.message_id.as_bytes())),
                         text: reply.text,
+                        staged: false,
                     });
                 }
             }
@@ -304,6 +326,7 @@ fn review_series(
                     folder: folder.into(),
                     name: format!("{series_name}.jsonl"),
                     text: report::render(&review, review_format, &context),
+                    staged: false,
                 });
             }
         }
