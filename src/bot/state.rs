@@ -20,6 +20,9 @@ pub struct State {
     pub maildir_seen: BTreeSet<String>,
     /// Patch mail whose series is not reviewed yet.
     pub waiting: Vec<Waiting>,
+    /// Patches read, by stable patch id (`git patch-id --stable`): where to read them again,
+    /// for the series that name them as prerequisites.
+    pub patch_ids: BTreeMap<String, String>,
     /// Series reviewed, by key.
     pub answered: BTreeMap<String, Answered>,
     /// Outputs of reviewed series not yet known to be in the outbox, finished on restart.
