@@ -266,7 +266,7 @@ fn one_run_answers_each_series_version_as_review_does_and_a_second_run_nothing()
 }
 
 #[test]
-fn killed_at_any_point_and_restarted_writes_each_reply_once() {
+fn killed_at_any_point_and_restarted_after_the_mailer_took_new_delivers_each_reply_once() {
     let s = scenario();
     deliver_all(&s);
     let clean = s.world.bot("clean", &[], None);
@@ -277,23 +277,42 @@ fn killed_at_any_point_and_restarted_writes_each_reply_once() {
         "read",
         "pending",
         "reply-in-tmp",
+        "reply-staged",
         "reply-in-new",
         "answered",
     ] {
         let outbox = format!("outbox-{point}");
+        let new = s.world.path(&outbox).join("new");
         let killed = s.world.bot(&outbox, &[], Some(point));
         assert_eq!(killed.status.code(), None, "{point}: aborted by the hook");
+        // The mailer takes what the killed bot left in `new/` before the restart.
+        let taken = folder(&new);
+        for name in taken.keys() {
+            fs::remove_file(new.join(name)).unwrap();
+        }
         let restarted = s.world.bot(&outbox, &[], None);
         assert_eq!(restarted.status.code(), Some(0), "{point}: {restarted:?}");
-        let replies = bot_replies(&s, &outbox);
+        let delivered = folder(&new);
+        let mut answers: BTreeMap<String, Vec<Reply>> = BTreeMap::new();
+        for bytes in taken.values().chain(delivered.values()) {
+            let (_, reply) = parse_reply(bytes);
+            answers.entry(in_reply_to(&reply)).or_default().push(reply);
+        }
         assert_eq!(
-            replies.keys().collect::<Vec<_>>(),
+            answers.keys().collect::<Vec<_>>(),
             expected.keys().collect::<Vec<_>>(),
             "{point}"
         );
-        for (answered, reply) in &replies {
+        for (answered, replies) in &answers {
             assert_eq!(
-                reply, &expected[answered],
+                replies.len(),
+                1,
+                "{point}: {answered} answered {} times ({} taken before the restart)",
+                replies.len(),
+                taken.len()
+            );
+            assert_eq!(
+                replies[0], expected[answered],
                 "{point}: the reply to {answered}"
             );
         }
@@ -301,10 +320,9 @@ fn killed_at_any_point_and_restarted_writes_each_reply_once() {
             folder(&s.world.path(&outbox).join("tmp")).is_empty(),
             "{point}"
         );
-        let after = folder(&s.world.path(&outbox).join("new"));
         let again = s.world.bot(&outbox, &[], None);
         assert_eq!(again.status.code(), Some(0));
-        assert_eq!(folder(&s.world.path(&outbox).join("new")), after, "{point}");
+        assert_eq!(folder(&new), delivered, "{point}");
     }
 }
 
@@ -454,4 +472,132 @@ fn bad_invocations_exit_2_with_a_reason() {
     let output = run(&["--repo", repo.to_str().unwrap(), "--outbox", "o"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(!outbox.exists(), "nothing written on a bad invocation");
+}
+
+/// A prerequisite P (the widget abstraction, in a file of its own) on the base B, and a patch S
+/// on P that changes P's file, sent with `--base=B`: S names P by `prerequisite-patch-id:`.
+struct WithPrerequisite {
+    world: World,
+    base: String,
+    prerequisite_commit: String,
+    prerequisite: PathBuf,
+    patch: PathBuf,
+    patch_id: String,
+}
+
+fn with_prerequisite() -> WithPrerequisite {
+    let world = World::new();
+    let base = world.make_repo();
+    let repo = world.repo();
+    world.apply("widget-series.mbox", &[2]);
+    let prerequisite_commit = world.git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let widget = repo.join("rust/kernel/bus/widget.rs");
+    let mut text = fs::read_to_string(&widget).unwrap();
+    text.push_str("\n// Widgets are probed in the order the bus lists them.\n");
+    fs::write(&widget, text).unwrap();
+    world.git(
+        &repo,
+        &[
+            "commit",
+            "-q",
+            "-am",
+            "rust: bus: say how widgets are probed",
+        ],
+    );
+    let to = format!("--to={LIST}");
+    let prerequisite = world
+        .format_patch(
+            "prerequisite",
+            &["--thread", &to, "-1", &prerequisite_commit],
+        )
+        .remove(0);
+    let patch = world
+        .format_patch("patch", &["--thread", &to, "--base", &base, "-1", "HEAD"])
+        .remove(0);
+    let trailers: Vec<String> = fs::read_to_string(&patch)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("prerequisite-patch-id: "))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(trailers.len(), 1, "format-patch names P");
+    // The trailer is what `git patch-id --stable` makes of P's mail.
+    let mut child = std::process::Command::new("git")
+        .args(["patch-id", "--stable"])
+        .current_dir(&repo)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        &fs::read(&prerequisite).unwrap(),
+    )
+    .unwrap();
+    let output = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(output.split(' ').next(), Some(trailers[0].as_str()));
+    WithPrerequisite {
+        world,
+        base,
+        prerequisite_commit,
+        prerequisite,
+        patch,
+        patch_id: trailers[0].clone(),
+    }
+}
+
+/// `devref review`'s reply to S on `tree_commit`, with the bot's note before the footer.
+fn expected_with_note(p: &WithPrerequisite, tree_commit: &str, note: &str) -> Reply {
+    let archived = p.world.archived();
+    let patch = archived.last().unwrap();
+    let mut replies = review_replies(&p.world.review(&[patch], tree_commit));
+    assert_eq!(replies.len(), 1);
+    let mut reply = replies.remove(&message_id(&p.patch)).unwrap();
+    let at = reply.body.find("\n-- \n").expect("a footer");
+    reply.body.insert_str(at, note);
+    reply
+}
+
+#[test]
+fn a_prerequisite_in_the_archive_is_applied_first_and_the_reply_says_so() {
+    let p = with_prerequisite();
+    p.world.make_inbox();
+    p.world.deliver_file(&p.prerequisite);
+    p.world.deliver_file(&p.patch);
+    let run = p.world.bot("outbox", &[], None);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let mut replies = BTreeMap::new();
+    for bytes in folder(&p.world.path("outbox/new")).values() {
+        let (_, reply) = parse_reply(bytes);
+        replies.insert(in_reply_to(&reply), reply);
+    }
+    assert_eq!(replies.len(), 2, "P and S each answered");
+    let note = format!(
+        "\nIts prerequisite-patch-id {} is\n\
+         \"[PATCH] rust: bus: add the widget device abstraction\"\n\
+         ({})\n\
+         in the archive, which was applied to the base first.\n",
+        p.patch_id,
+        message_id(&p.prerequisite)
+    );
+    // Reviewed as on a checkout of P: the same reply as `devref review` gives there.
+    let expected = expected_with_note(&p, &p.prerequisite_commit, &note);
+    assert_eq!(replies[&message_id(&p.patch)], expected);
+}
+
+#[test]
+fn a_prerequisite_not_in_the_archive_is_named_as_not_applied() {
+    let p = with_prerequisite();
+    p.world.make_inbox();
+    p.world.deliver_file(&p.patch);
+    let run = p.world.bot("outbox", &[], None);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let new = folder(&p.world.path("outbox/new"));
+    assert_eq!(new.len(), 1);
+    let (_, reply) = parse_reply(new.values().next().unwrap());
+    let note = format!(
+        "\nIts prerequisite-patch-id {} is\nnot in the archive, so it was not applied.\n",
+        p.patch_id
+    );
+    assert_eq!(reply, expected_with_note(&p, &p.base, &note));
 }

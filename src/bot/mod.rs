@@ -5,18 +5,20 @@
 //!
 //! No reply is written twice and none is lost, whenever the bot is killed: a series is recorded
 //! as answered, together with its rendered outputs as *pending*, in one atomic write of the state
-//! before any file is written; pending outputs are written to the outbox under names fixed in the
-//! state, then dropped from it. A restart writes what is still pending again, under the same
-//! names and with the same Message-IDs, and never reviews an answered series again. The outbox
-//! is never read back.
+//! before any file is written. Each output is then written whole in the outbox's `tmp/`, recorded
+//! as *staged*, renamed into its folder, and dropped from the state. A restart writes a pending
+//! output again (nothing of it was visible), renames a staged one still in `tmp/`, and takes a
+//! staged one gone from `tmp/` as delivered; it never reviews an answered series again. Folders
+//! other than our own `tmp/` are never read back, so the mailer may move or delete what it sent.
 
 mod base;
 mod outbox;
+mod prerequisite;
 mod series;
 mod source;
 pub mod state;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{BotArgs, BotFormat, ReviewArgs, ReviewFormat};
@@ -38,8 +40,9 @@ const SERIES_MBOX: &str = "series.mbox";
 
 /// Test hook: with `DEVREF_BOT_ABORT_AT=POINT` the process aborts there, as `kill -9` would stop
 /// it. Points: `read` (new mail kept in the state), `pending` (a series recorded as answered,
-/// nothing written yet), `reply-in-tmp` and `reply-in-new` (a file in the outbox's `tmp/`, then
-/// renamed into place), `answered` (its outputs dropped from the state).
+/// nothing written yet), then for the first output file: `reply-in-tmp` (written in `tmp/`),
+/// `reply-staged` (recorded as staged), `reply-in-new` (renamed into place) and `answered`
+/// (dropped from the state).
 pub(crate) fn abort_at(point: &str) {
     if std::env::var_os("DEVREF_BOT_ABORT_AT").is_some_and(|p| p == point) {
         std::process::abort();
@@ -117,10 +120,12 @@ fn once(args: &BotArgs, source: &Source, state_path: &Path) -> Result<(), String
             mails.push(mail);
         }
     }
-    for bytes in source::read_new(source, &mut state)? {
+    let mut read_patches: Vec<(String, PatchMail)> = Vec::new();
+    for source::ReadMail { place, bytes } in source::read_new(source, &mut state)? {
         let Some(mail) = PatchMail::read(&bytes, now) else {
             continue; // not a patch, or a reply to one
         };
+        read_patches.push((place, mail.clone()));
         if let Some(id) = &mail.message.message_id {
             if !known.insert(id.clone()) {
                 continue; // the same mail again (cross-posted, or delivered twice)
@@ -132,6 +137,7 @@ fn once(args: &BotArgs, source: &Source, state_path: &Path) -> Result<(), String
         });
         mails.push(mail);
     }
+    index_patch_ids(&args.repo, &read_patches, &mut state.patch_ids)?;
     state.waiting = waiting.clone();
     state.save(state_path)?;
     abort_at("read");
@@ -142,7 +148,18 @@ fn once(args: &BotArgs, source: &Source, state_path: &Path) -> Result<(), String
         if !series.is_ready(&mails, now, args.settle) {
             continue;
         }
-        let files = review_series(args, &mut bases, &waiting, &mails, &series, now)?;
+        let files = review_series(
+            args,
+            &mut bases,
+            &Prerequisites {
+                source,
+                places: &state.patch_ids,
+            },
+            &waiting,
+            &mails,
+            &series,
+            now,
+        )?;
         reviewed.extend(series.members.iter().copied());
         state.answered.insert(
             series.key.clone(),
@@ -172,22 +189,83 @@ fn once(args: &BotArgs, source: &Source, state_path: &Path) -> Result<(), String
     Ok(())
 }
 
-/// Writes every pending output into the outbox, dropping each from the state once written.
+/// Puts every pending output in the outbox, one file at a time, recording each step in the
+/// state before the next: staged (whole in `tmp/`), then renamed and dropped. A restart thus
+/// stages again only what nobody could have seen, and renames only what is still in `tmp/`.
 fn deliver_pending(state: &mut State, outbox: &Path, state_path: &Path) -> Result<(), String> {
-    while let Some(pending) = state.pending.first() {
-        outbox::deliver(outbox, pending)?;
-        state.pending.remove(0);
+    while let Some(pending) = state.pending.first_mut() {
+        let Some(file) = pending.files.first_mut() else {
+            state.pending.remove(0);
+            state.save(state_path)?;
+            continue;
+        };
+        if !file.staged {
+            outbox::stage(outbox, file)?;
+            abort_at("reply-in-tmp");
+            file.staged = true;
+            state.save(state_path)?;
+            abort_at("reply-staged");
+        }
+        let file = &state.pending[0].files[0];
+        outbox::publish(outbox, file)?;
+        abort_at("reply-in-new");
+        state.pending[0].files.remove(0);
+        if state.pending[0].files.is_empty() {
+            state.pending.remove(0);
+        }
         state.save(state_path)?;
         abort_at("answered");
     }
     Ok(())
 }
 
+/// Records where each patch read can be read again, by its stable patch id (the first one read
+/// keeps an id).
+fn index_patch_ids(
+    repo: &Path,
+    read: &[(String, PatchMail)],
+    places: &mut BTreeMap<String, String>,
+) -> Result<(), String> {
+    let patches: Vec<(&str, &str)> = read
+        .iter()
+        .filter(|(_, mail)| mail.number.0 != 0)
+        .filter_map(|(place, mail)| {
+            Some((place.as_str(), mail.message.patch.as_ref()?.text.as_str()))
+        })
+        .collect();
+    let texts: Vec<&str> = patches.iter().map(|(_, text)| *text).collect();
+    for (index, id) in prerequisite::patch_ids(repo, &texts)? {
+        places
+            .entry(id)
+            .or_insert_with(|| patches[index].0.to_string());
+    }
+    Ok(())
+}
+
+/// Where a series' prerequisite patches are looked up: the patches read, by stable patch id.
+struct Prerequisites<'a> {
+    source: &'a Source,
+    places: &'a BTreeMap<String, String>,
+}
+
+impl Prerequisites<'_> {
+    /// The patch mail of a stable patch id, when the archive has it.
+    fn find(&self, id: &str, now: i64) -> Result<Option<PatchMail>, String> {
+        let Some(place) = self.places.get(id) else {
+            return Ok(None);
+        };
+        let bytes = source::read_again(self.source, place)?;
+        Ok(bytes.and_then(|bytes| PatchMail::read(&bytes, now)))
+    }
+}
+
 /// Reviews one series and renders its outputs (none when it cannot be reviewed: the reason is
 /// printed, and the series is not tried again). An error is one of git or the file system.
+#[allow(clippy::too_many_arguments)]
 fn review_series(
     args: &BotArgs,
     bases: &mut Bases<'_>,
+    prerequisites: &Prerequisites<'_>,
     waiting: &[Waiting],
     mails: &[PatchMail],
     series: &Series,
@@ -206,7 +284,46 @@ fn review_series(
         .iter()
         .find_map(|&i| mails[i].message.base_commit.clone());
     let chosen = bases.choose(trailer.as_deref())?;
-    let tree = bases.tree(&chosen.commit)?;
+    let base_tree = bases.tree(&chosen.commit)?;
+    let mut prerequisite_notes = Vec::new();
+    let mut found: Vec<(String, PatchMail)> = Vec::new();
+    for id in prerequisite::trailers(&raws) {
+        match prerequisites.find(&id, now)? {
+            Some(mail) if mail.message.patch.is_some() => found.push((id, mail)),
+            _ => prerequisite_notes.push(format!(
+                "Its prerequisite-patch-id {id} is not in the archive, so it was not applied."
+            )),
+        }
+    }
+    // The base with the prerequisites found applied, in a copy of its own.
+    let patched = if found.is_empty() {
+        None
+    } else {
+        let texts: Vec<&str> = found
+            .iter()
+            .filter_map(|(_, mail)| Some(mail.message.patch.as_ref()?.text.as_str()))
+            .collect();
+        let (dir, applied) = prerequisite::patched_tree(&base_tree, &texts)?;
+        for ((id, mail), applied) in found.iter().zip(applied) {
+            let named = format!(
+                "\"{}\"{}",
+                mail.message.subject,
+                mail.message
+                    .message_id
+                    .as_ref()
+                    .map_or(String::new(), |m| format!(" ({m})"))
+            );
+            prerequisite_notes.push(if applied {
+                format!("Its prerequisite-patch-id {id} is {named} in the archive, which was applied to the base first.")
+            } else {
+                format!("Its prerequisite-patch-id {id} is {named} in the archive, which does not apply to the base, so it was not applied.")
+            });
+        }
+        Some(dir)
+    };
+    let tree = patched
+        .as_ref()
+        .map_or(base_tree, |dir| dir.path().to_path_buf());
     let config = args.config.clone().or_else(|| crate::config::find(&tree));
     let (options, exclude) =
         match crate::config::options(config.as_deref(), &args.levels, &args.exclude) {
@@ -265,12 +382,7 @@ fn review_series(
         ));
     }
     notes.extend(chosen.note.clone());
-    for id in prerequisites(&raws) {
-        notes.push(format!(
-            "It names prerequisite-patch-id {id}; devref does not look prerequisite patches up, \
-             so it was not applied first."
-        ));
-    }
+    notes.extend(prerequisite_notes);
     let context = Context {
         command: crate::review::reproduce(&reproduce_args(args, &tree)),
         from: args.from.clone(),
@@ -291,6 +403,7 @@ fn review_series(
                         folder: "new".into(),
                         name: format!("{now}.devref-{:016x}", fnv1a(reply.message_id.as_bytes())),
                         text: reply.text,
+                        staged: false,
                     });
                 }
             }
@@ -304,6 +417,7 @@ fn review_series(
                     folder: folder.into(),
                     name: format!("{series_name}.jsonl"),
                     text: report::render(&review, review_format, &context),
+                    staged: false,
                 });
             }
         }
@@ -344,20 +458,4 @@ fn mbox(messages: &[Vec<u8>]) -> Vec<u8> {
         out.push(b'\n');
     }
     out
-}
-
-/// The `prerequisite-patch-id:` trailers of `git format-patch --base`.
-fn prerequisites(messages: &[Vec<u8>]) -> Vec<String> {
-    let mut ids = Vec::new();
-    for message in messages {
-        for line in String::from_utf8_lossy(message).lines() {
-            if let Some(id) = line.strip_prefix("prerequisite-patch-id: ") {
-                let id = id.trim().to_string();
-                if !ids.contains(&id) && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    ids.push(id);
-                }
-            }
-        }
-    }
-    ids
 }

@@ -17,16 +17,67 @@ pub enum Source {
     Maildir(PathBuf),
 }
 
+/// A message read, and where to read it again ([`read_again`]).
+pub struct ReadMail {
+    pub place: String,
+    pub bytes: Vec<u8>,
+}
+
 /// The messages not read before, oldest first; the state is advanced past them (the caller
 /// saves it together with what it keeps of them).
-pub fn read_new(source: &Source, state: &mut State) -> Result<Vec<Vec<u8>>, String> {
+pub fn read_new(source: &Source, state: &mut State) -> Result<Vec<ReadMail>, String> {
     match source {
         Source::Inbox(dir) => read_inbox(dir, state),
         Source::Maildir(dir) => read_maildir(dir, state),
     }
 }
 
-fn read_inbox(dir: &Path, state: &mut State) -> Result<Vec<Vec<u8>>, String> {
+/// A message read before, by its place: `EPOCH:COMMIT` in an archive, the unique part of its
+/// name in a Maildir. `None` when it is gone (a Maildir file deleted since).
+pub fn read_again(source: &Source, place: &str) -> Result<Option<Vec<u8>>, String> {
+    match source {
+        Source::Inbox(dir) => {
+            let Some((epoch, commit)) = place.split_once(':') else {
+                return Ok(None);
+            };
+            let valid = epoch
+                .strip_suffix(".git")
+                .is_some_and(|n| n.parse::<u64>().is_ok())
+                && commit.len() >= 40
+                && commit.bytes().all(|b| b.is_ascii_hexdigit());
+            let epoch = dir.join("git").join(epoch);
+            if !valid || !epoch.is_dir() {
+                return Ok(None);
+            }
+            Ok(cat_blobs(&epoch, &format!("{commit}:m\n"))?
+                .into_iter()
+                .flatten()
+                .next())
+        }
+        Source::Maildir(dir) => {
+            for folder in ["new", "cur"] {
+                let Ok(entries) = std::fs::read_dir(dir.join(folder)) else {
+                    continue;
+                };
+                for entry in entries.filter_map(Result::ok) {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if name.split(':').next() == Some(place) {
+                        return match read_limited(&entry.path()) {
+                            Ok(bytes) => Ok(bytes.map(without_from_line)),
+                            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                            Err(error) => {
+                                Err(format!("cannot read `{}`: {error}", entry.path().display()))
+                            }
+                        };
+                    }
+                }
+            }
+            Ok(None)
+        }
+    }
+}
+
+fn read_inbox(dir: &Path, state: &mut State) -> Result<Vec<ReadMail>, String> {
     let git_dir = dir.join("git");
     let entries = std::fs::read_dir(&git_dir).map_err(|error| {
         format!(
@@ -61,13 +112,20 @@ fn read_inbox(dir: &Path, state: &mut State) -> Result<Vec<Vec<u8>>, String> {
         let listing = git(&epoch, &["rev-list", "--reverse", &range], None)?;
         let commits: Vec<&str> = listing.lines().filter(|l| !l.is_empty()).collect();
         let requests: String = commits.iter().map(|c| format!("{c}:m\n")).collect();
-        messages.extend(cat_blobs(&epoch, &requests)?.into_iter().flatten());
+        for (commit, blob) in commits.iter().zip(cat_blobs(&epoch, &requests)?) {
+            if let Some(bytes) = blob {
+                messages.push(ReadMail {
+                    place: format!("{name}:{commit}"),
+                    bytes,
+                });
+            }
+        }
         state.inbox_tips.insert(name, head);
     }
     Ok(messages)
 }
 
-fn read_maildir(dir: &Path, state: &mut State) -> Result<Vec<Vec<u8>>, String> {
+fn read_maildir(dir: &Path, state: &mut State) -> Result<Vec<ReadMail>, String> {
     let mut found: Vec<(String, PathBuf)> = Vec::new();
     for folder in ["new", "cur"] {
         let path = dir.join(folder);
@@ -88,12 +146,12 @@ fn read_maildir(dir: &Path, state: &mut State) -> Result<Vec<Vec<u8>>, String> {
     found.sort();
     let mut messages = Vec::new();
     for (unique, path) in found {
-        let mut bytes = Vec::new();
-        match std::fs::File::open(&path)
-            .and_then(|file| file.take(MAX_MESSAGE as u64 + 1).read_to_end(&mut bytes))
-        {
-            Ok(_) if bytes.len() <= MAX_MESSAGE => messages.push(without_from_line(bytes)),
-            Ok(_) => eprintln!(
+        match read_limited(&path) {
+            Ok(Some(bytes)) => messages.push(ReadMail {
+                place: unique.clone(),
+                bytes: without_from_line(bytes),
+            }),
+            Ok(None) => eprintln!(
                 "warning: `{}` is too large for a patch; skipped",
                 path.display()
             ),
@@ -104,6 +162,15 @@ fn read_maildir(dir: &Path, state: &mut State) -> Result<Vec<Vec<u8>>, String> {
         state.maildir_seen.insert(unique);
     }
     Ok(messages)
+}
+
+/// A file's bytes; `None` when it is larger than a message can be.
+fn read_limited(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_MESSAGE as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= MAX_MESSAGE).then_some(bytes))
 }
 
 /// The message without the mbox `From ` line some deliverers (and `git format-patch`) put first.

@@ -20,9 +20,12 @@ pub struct State {
     pub maildir_seen: BTreeSet<String>,
     /// Patch mail whose series is not reviewed yet.
     pub waiting: Vec<Waiting>,
+    /// Patches read, by stable patch id (`git patch-id --stable`): where to read them again,
+    /// for the series that name them as prerequisites.
+    pub patch_ids: BTreeMap<String, String>,
     /// Series reviewed, by key.
     pub answered: BTreeMap<String, Answered>,
-    /// Outputs of reviewed series not yet known to be in the outbox; written again on restart.
+    /// Outputs of reviewed series not yet known to be in the outbox, finished on restart.
     pub pending: Vec<Pending>,
 }
 
@@ -91,6 +94,10 @@ pub struct OutFile {
     pub folder: String,
     pub name: String,
     pub text: String,
+    /// Written whole in the outbox's `tmp/`: from then on it is only renamed into its folder,
+    /// never written again, so a missing `tmp/` file means that the rename happened.
+    #[serde(default)]
+    pub staged: bool,
 }
 
 impl State {
