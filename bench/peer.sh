@@ -7,12 +7,8 @@
 #   (rust drivers samples), ROUNDS to 15. ast-grep comes from `pip install ast-grep-cli`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -n "${1:-}" ]; then
-  devref=$(realpath "$1")
-else
-  cargo build --release --quiet
-  devref=$PWD/target/release/devref
-fi
+. bench/common.sh
+devref=$(devref_binary "${1:-}")
 rounds=${2:-15}
 rules=$(realpath ../shared/bench/ast-grep-rules.yml)
 command -v ast-grep >/dev/null || python3 -m pip install --quiet --disable-pip-version-check ast-grep-cli

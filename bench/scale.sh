@@ -6,12 +6,8 @@
 # Usage: bench/scale.sh [DEVREF_BINARY] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -n "${1:-}" ]; then
-  devref=$(realpath "$1")
-else
-  cargo build --release --quiet
-  devref=$PWD/target/release/devref
-fi
+. bench/common.sh
+devref=$(devref_binary "${1:-}")
 rounds=${2:-3}
 tree=$(bash ../shared/corpus/fetch-kernel.sh 7.3 | tail -n 1)
 work=$(mktemp -d)

@@ -174,6 +174,24 @@ fn a_patch_without_message_id_gets_a_reply_that_says_so() {
         "{text}"
     );
     assert!(!text.contains("In-Reply-To:"), "{text}");
+    // Its Patchwork check has no `msgid` to be posted under, and says so.
+    let output = review(
+        &[
+            "--tree",
+            "tree",
+            "--format",
+            "patchwork",
+            file.to_str().unwrap(),
+        ],
+        Some("0"),
+    );
+    let line: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(line.get("msgid"), None);
+    assert_eq!(
+        line["note"],
+        "the patch has no Message-ID (as `git format-patch` writes without `--thread`), so \
+         Patchwork, which finds a patch by its Message-ID, cannot take this check"
+    );
     // With its Message-ID the reply is threaded and says nothing of it.
     let output = review(
         &[

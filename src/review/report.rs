@@ -910,6 +910,18 @@ pub fn patchwork(review: &Review) -> String {
                 state,
             },
             msgid: patch.message.message_id.as_deref(),
+            note: match (&patch.message.message_id, patch.message.is_mail) {
+                (Some(_), _) => None,
+                (None, true) => Some(
+                    "the patch has no Message-ID (as `git format-patch` writes without \
+                     `--thread`), so Patchwork, which finds a patch by its Message-ID, cannot \
+                     take this check",
+                ),
+                (None, false) => Some(
+                    "the patch is not a mail, so Patchwork, which finds a patch by its \
+                     Message-ID, cannot take this check",
+                ),
+            },
             subject: mail_subject(&patch.message),
         };
         let _ = writeln!(out, "{}", to_json(&line));
@@ -921,8 +933,12 @@ pub fn patchwork(review: &Review) -> String {
 #[derive(Serialize)]
 struct PatchworkLine<'a> {
     check: PatchworkCheck,
-    /// The Message-ID of the patch the check belongs to.
+    /// The Message-ID of the patch the check belongs to; left out when it has none, and `note`
+    /// says why.
+    #[serde(skip_serializing_if = "Option::is_none")]
     msgid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'static str>,
     subject: Option<&'a str>,
 }
 
