@@ -260,7 +260,7 @@ pub mod sarif_log {
         pub version: &'static str,
         pub semantic_version: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub information_uri: Option<&'static str>,
+        pub information_uri: Option<String>,
         pub rules: Vec<ReportingDescriptor>,
     }
 
@@ -421,7 +421,8 @@ pub fn sarif_text(
 
 /// One SARIF 2.1.0 log with one run: devref as the tool, a rule per lint (and one for input
 /// errors), and a result per diagnostic. `docs_url` is the address of `docs/lints.md` (its
-/// sections are the rules' `helpUri`); without it, the rules have none.
+/// sections are the rules' `helpUri`); without it, the rules have none. The tool's
+/// `informationUri` is the project's repository, else those docs.
 pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile], docs_url: Option<&str>) -> Log {
     let lints: Vec<&'static Lint> = devref_lints::lints::all_lints().collect();
     let mut rules: Vec<ReportingDescriptor> = lints
@@ -457,7 +458,7 @@ pub fn sarif(diagnostics: &[Diagnostic], files: &[SourceFile], docs_url: Option<
                     name: "devref",
                     version,
                     semantic_version: version,
-                    information_uri: repository(),
+                    information_uri: repository().or(docs_url).map(str::to_string),
                     rules,
                 },
             },

@@ -485,6 +485,12 @@ fn sarif_help_uris_are_the_sections_of_the_docs_url() {
     let docs = "https://example.org/devref/docs/lints.md";
     let (_, log) = sarif(dir.path(), &["--docs-url", docs, "drivers"]);
     assert_valid_sarif(&log);
+    // The tool's `informationUri`: the repository Cargo.toml names, else the docs.
+    let repository = Some(env!("CARGO_PKG_REPOSITORY")).filter(|url| !url.is_empty());
+    assert_eq!(
+        log["runs"][0]["tool"]["driver"]["informationUri"],
+        repository.unwrap_or(docs)
+    );
     let names: Vec<&str> = devref_lints::lints::all_lints()
         .map(|lint| lint.name)
         .collect();
