@@ -167,20 +167,8 @@ pub struct BotArgs {
     #[arg(long)]
     pub quiet_clean: bool,
 
-    /// Skip tree files and patched files matching this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-
-    /// Worker threads (default: the number of CPUs).
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(usize))]
-    pub jobs: Option<usize>,
-
-    /// Read this configuration file instead of the one at the root of the series' base.
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-
     #[command(flatten)]
-    pub levels: LevelArgs,
+    pub run: ReviewRunArgs,
 }
 
 /// What `devref review` prints.
@@ -227,6 +215,14 @@ pub struct ReviewArgs {
     #[arg(long, value_name = "DIR")]
     pub outdir: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub run: ReviewRunArgs,
+}
+
+/// How `devref review` and `devref bot` run a review: what they skip, their threads, their
+/// configuration and lint levels.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReviewRunArgs {
     /// Skip tree files and patched files matching this glob (repeatable; relative to the tree).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -235,8 +231,8 @@ pub struct ReviewArgs {
     #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(usize))]
     pub jobs: Option<usize>,
 
-    /// Read this configuration file instead of searching for one from `--tree` (or the current
-    /// directory) upwards.
+    /// Read this configuration file instead of searching for one from the series' tree (or the
+    /// current directory) upwards.
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
@@ -407,12 +403,12 @@ where
     if let (Some(Command::Review(review)), Some(sub)) =
         (&mut cli.command, matches.subcommand_matches("review"))
     {
-        review.levels.level_flags = ordered_level_flags(sub);
+        review.run.levels.level_flags = ordered_level_flags(sub);
     }
     if let (Some(Command::Bot(bot)), Some(sub)) =
         (&mut cli.command, matches.subcommand_matches("bot"))
     {
-        bot.levels.level_flags = ordered_level_flags(sub);
+        bot.run.levels.level_flags = ordered_level_flags(sub);
     }
     cli.check.paths_given =
         matches.value_source("paths") == Some(clap::parser::ValueSource::CommandLine);
@@ -442,4 +438,9 @@ pub fn ordered_level_flags(matches: &ArgMatches) -> Vec<(String, Level)> {
         .into_iter()
         .map(|(_, name, level)| (name, level))
         .collect()
+}
+
+/// Worker threads: `-j N`, else one per CPU.
+pub fn threads(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

@@ -89,9 +89,7 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
         reported,
         changes,
     } = plan;
-    let threads = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = crate::cli::threads(args.jobs);
     let analysis = match fix_paths {
         Some(paths) => match crate::fix::run(inputs, paths, &options, threads, args.allow_dirty) {
             Ok(analysis) => analysis,

@@ -69,8 +69,10 @@ pub fn run(args: &BotArgs) -> i32 {
     if let Err(message) = Bases::new(&args.repo, args.base.as_deref()).fallback() {
         return usage_error(message);
     }
-    if let Some(config) = &args.config {
-        if let Err(message) = crate::config::options(Some(config), &args.levels, &args.exclude) {
+    if let Some(config) = &args.run.config {
+        if let Err(message) =
+            crate::config::options(Some(config), &args.run.levels, &args.run.exclude)
+        {
             return usage_error(message);
         }
     }
@@ -324,22 +326,18 @@ fn review_series(
     let tree = patched
         .as_ref()
         .map_or(base_tree, |dir| dir.path().to_path_buf());
-    let config = args.config.clone().or_else(|| crate::config::find(&tree));
-    let (options, exclude) =
-        match crate::config::options(config.as_deref(), &args.levels, &args.exclude) {
-            Ok(found) => found,
-            Err(message) => {
-                eprintln!("warning: series {key} is not reviewed: {message}");
-                return Ok(Vec::new());
-            }
-        };
+    let (options, exclude) = match crate::review::run_options(&args.run, Some(&tree)) {
+        Ok(found) => found,
+        Err(message) => {
+            eprintln!("warning: series {key} is not reviewed: {message}");
+            return Ok(Vec::new());
+        }
+    };
     let settings = Settings {
         tree: Some(&tree),
         options: &options,
         exclude: &exclude,
-        threads: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        threads: crate::cli::threads(args.run.jobs),
     };
     let input = InputFile {
         name: SERIES_MBOX.to_string(),
@@ -434,10 +432,7 @@ fn reproduce_args(args: &BotArgs, tree: &Path) -> ReviewArgs {
         quiet_clean: args.quiet_clean,
         from: args.from.clone(),
         outdir: None,
-        exclude: args.exclude.clone(),
-        jobs: args.jobs,
-        config: args.config.clone(),
-        levels: args.levels.clone(),
+        run: args.run.clone(),
     }
 }
 

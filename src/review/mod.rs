@@ -33,6 +33,7 @@ use devref_lints::options::Options;
 use devref_lints::{analyze, Diagnostic, Input, Level, Origin, SourceFile};
 use globset::GlobSet;
 
+use crate::cli::ReviewRunArgs;
 pub use crate::cli::{ReviewArgs, ReviewFormat};
 use crate::discover::{discover, is_excluded, Found};
 use crate::exit::{for_findings, usage_error};
@@ -57,18 +58,25 @@ pub struct Settings<'a> {
     pub threads: usize,
 }
 
-/// Runs `devref review` and returns the exit code.
-pub fn run(args: &ReviewArgs) -> i32 {
-    // The config is `--config`, or found from `--tree` (or the current directory) upwards.
-    let config = args
+/// The options and exclusions of a review: the config is `--config`, or found from the tree (or
+/// the current directory) upwards.
+pub(crate) fn run_options(
+    run: &ReviewRunArgs,
+    tree: Option<&Path>,
+) -> Result<(Options, GlobSet), String> {
+    let config = run
         .config
         .clone()
-        .or_else(|| args.tree.as_deref().and_then(crate::config::find));
-    let (options, exclude) =
-        match crate::config::options(config.as_deref(), &args.levels, &args.exclude) {
-            Ok(found) => found,
-            Err(message) => return usage_error(message),
-        };
+        .or_else(|| tree.and_then(crate::config::find));
+    crate::config::options(config.as_deref(), &run.levels, &run.exclude)
+}
+
+/// Runs `devref review` and returns the exit code.
+pub fn run(args: &ReviewArgs) -> i32 {
+    let (options, exclude) = match run_options(&args.run, args.tree.as_deref()) {
+        Ok(found) => found,
+        Err(message) => return usage_error(message),
+    };
     if args.outdir.is_some() && args.format != ReviewFormat::Email {
         return usage_error("`--outdir` writes reply mails: it needs `--format email`");
     }
@@ -84,9 +92,7 @@ pub fn run(args: &ReviewArgs) -> i32 {
         Ok(inputs) => inputs,
         Err(message) => return usage_error(message),
     };
-    let threads = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = crate::cli::threads(args.run.jobs);
     let settings = Settings {
         tree: args.tree.as_deref(),
         options: &options,
@@ -135,7 +141,7 @@ pub fn run(args: &ReviewArgs) -> i32 {
 /// (the bot's paths mean nothing to the author) and the tree as a placeholder.
 pub(crate) fn reproduce(args: &ReviewArgs) -> String {
     let mut words = vec!["devref".to_string(), "review".to_string()];
-    for (name, level) in args.levels.ordered() {
+    for (name, level) in args.run.levels.ordered() {
         let flag = match level {
             Level::Allow => "-A",
             Level::Warn => "-W",
@@ -144,7 +150,7 @@ pub(crate) fn reproduce(args: &ReviewArgs) -> String {
         };
         words.push(format!("{flag} {}", shell_word(&name)));
     }
-    if let Some(cap) = args.levels.cap_lints {
+    if let Some(cap) = args.run.levels.cap_lints {
         words.push(format!("--cap-lints {}", cap.level().as_str()));
     }
     if args.tree.is_some() {
