@@ -113,3 +113,85 @@ fn no_cache_writes_nothing_and_a_broken_cache_is_ignored() {
     let output = devref(tree.path(), &file_not_dir, &args);
     assert_eq!(output.stdout, good.stdout);
 }
+
+/// A tree with one finding in each of two files, linted as JSON.
+fn two_findings() -> tempfile::TempDir {
+    let tree = tempfile::tempdir().expect("temp dir");
+    for name in ["a.rs", "b.rs"] {
+        std::fs::write(
+            tree.path().join(name),
+            "struct S {\n    dev: *mut kernel::bindings::device,\n}\n",
+        )
+        .expect("write");
+    }
+    tree
+}
+
+#[test]
+fn a_torn_entry_is_never_read() {
+    let tree = two_findings();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let args = ["--message-format", "json", "."];
+    let uncached = devref(
+        tree.path(),
+        cache.path(),
+        &["--no-cache", "--message-format", "json", "."],
+    );
+    devref(tree.path(), cache.path(), &args);
+    let entry = std::fs::read_dir(cache.path())
+        .expect("cache dir")
+        .next()
+        .expect("one entry")
+        .expect("entry")
+        .path();
+    let whole = std::fs::read(&entry).expect("entry");
+    // A crash mid-write leaves a prefix of the entry: whatever its length, the run analyses again
+    // and gives what an uncached run gives.
+    for cut in (0..whole.len()).step_by(whole.len() / 7 + 1) {
+        std::fs::write(&entry, &whole[..cut]).expect("tear");
+        let run = devref(tree.path(), cache.path(), &args);
+        assert_eq!(run.stdout, uncached.stdout, "entry cut at byte {cut}");
+        assert_eq!(run.status.code(), uncached.status.code());
+    }
+}
+
+#[test]
+fn processes_writing_the_cache_at_once_agree_and_leave_whole_entries() {
+    let tree = two_findings();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let uncached = devref(
+        tree.path(),
+        cache.path(),
+        &["--no-cache", "--message-format", "json", "."],
+    );
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_devref"))
+                .current_dir(tree.path())
+                .args(["--message-format", "json", "."])
+                .env("DEVREF_CACHE_DIR", cache.path())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("devref starts")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("devref ends");
+        assert_eq!(output.stdout, uncached.stdout);
+        assert_eq!(output.status.code(), uncached.status.code());
+    }
+    // One entry, whole; no temporary file left behind.
+    let names: Vec<_> = std::fs::read_dir(cache.path())
+        .expect("cache dir")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    let text = std::fs::read_to_string(&names[0]).expect("entry");
+    serde_json::from_str::<serde_json::Value>(&text).expect("a whole entry");
+    let again = devref(
+        tree.path(),
+        cache.path(),
+        &["--message-format", "json", "."],
+    );
+    assert_eq!(again.stdout, uncached.stdout);
+}
