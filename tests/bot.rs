@@ -5,6 +5,7 @@
 //! Needs `public-inbox` (Debian's package; `.ci/run` installs it): the tests fail, never skip,
 //! without it.
 
+mod common;
 #[path = "bot/harness.rs"]
 mod harness;
 

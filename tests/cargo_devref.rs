@@ -5,13 +5,15 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::{Message, TargetKind};
 use tempfile::TempDir;
+
+mod common;
+use common::Run;
 
 const RAW: &str = "devref::raw_device_ptr_field";
 const STATIC: &str = "devref::static_device_ref";
@@ -98,22 +100,8 @@ fn cargo_devref(dir: &Path) -> Command {
     cmd
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(cmd: &mut Command) -> Run {
-    let output: Output = cmd.output().expect("the run ended within its time limit");
-    Run {
-        code: output
-            .status
-            .code()
-            .expect("exited, not killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    Run::from_output(cmd.output().expect("the run ended within its time limit"))
 }
 
 /// One finding of a `compiler-message`: what cargo's message says about it.

@@ -5,12 +5,14 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Output;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use tempfile::TempDir;
+
+mod common;
+use common::{tree, write, Run};
 
 /// A file with exactly one finding: `devref::raw_device_ptr_field` (warn) on the field type,
 /// line 2, columns 17..38, bytes 38..59.
@@ -35,21 +37,6 @@ const INPUT: &str = "devref::input";
 
 // --- Helpers ------------------------------------------------------------------------------------
 
-/// A temporary directory holding `files` (`path`, contents); parent directories are created.
-fn tree(files: &[(&str, &[u8])]) -> TempDir {
-    let dir = tempfile::tempdir().expect("creating a temporary directory");
-    for (path, contents) in files {
-        write(dir.path(), path, contents);
-    }
-    dir
-}
-
-fn write(root: &Path, path: &str, contents: &[u8]) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("a parent")).expect("creating directories");
-    fs::write(&path, contents).expect("writing a test file");
-}
-
 /// The built binary `name`, run in `dir`, with a clean colour environment and a time limit so
 /// that a hang fails the test instead of blocking it.
 fn bin(name: &str, dir: &Path) -> Command {
@@ -66,24 +53,11 @@ fn devref(dir: &Path) -> Command {
     bin("devref", dir)
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(cmd: &mut Command) -> Run {
-    let output: Output = cmd
-        .output()
-        .expect("devref ran to completion within its time limit");
-    Run {
-        code: output
-            .status
-            .code()
-            .expect("devref exited, not killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    Run::from_output(
+        cmd.output()
+            .expect("devref ran to completion within its time limit"),
+    )
 }
 
 /// `devref ARGS` in `dir`.

@@ -12,6 +12,9 @@ use std::time::Duration;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+mod common;
+use common::Run;
+
 const YOLO: &str = "__DEVREF_FIX_YOLO";
 
 /// Two `raw_device_ptr_field` findings, each with a `MaybeIncorrect` suggestion.
@@ -93,12 +96,6 @@ fn status(dir: &Path) -> String {
     git(dir, &["status", "--porcelain", "--untracked-files=all"])
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn devref(dir: &Path, yolo: bool, args: &[&str]) -> Run {
     let mut cmd = Command::cargo_bin("devref").expect("the binary is built");
     cmd.current_dir(dir)
@@ -112,12 +109,7 @@ fn devref(dir: &Path, yolo: bool, args: &[&str]) -> Run {
     } else {
         cmd.env_remove(YOLO);
     }
-    let output = cmd.output().expect("devref ran");
-    Run {
-        code: output.status.code().expect("an exit code"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
+    Run::from_output(cmd.output().expect("devref ran"))
 }
 
 fn file_names(dir: &Path) -> Vec<String> {

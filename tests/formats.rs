@@ -11,6 +11,9 @@ use assert_cmd::Command;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+mod common;
+use common::{tree, write, Run};
+
 /// One `devref::raw_device_ptr_field` warning, at 3:10..3:31.
 const WARNED: &str = "use kernel::bindings;\nstruct S {\n    dev: *mut bindings::device,\n}\n";
 const WARNED_MESSAGE: &str = "field `S::dev` holds a raw pointer to `bindings::device`, which \
@@ -25,26 +28,6 @@ const FORMATS: [&str; 4] = ["short", "sarif", "github", "checkpatch"];
 
 // --- Helpers ------------------------------------------------------------------------------------
 
-fn tree(files: &[(&str, &[u8])]) -> TempDir {
-    let dir = tempfile::tempdir().expect("creating a temporary directory");
-    for (path, contents) in files {
-        write(dir.path(), path, contents);
-    }
-    dir
-}
-
-fn write(root: &Path, path: &str, contents: &[u8]) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("a parent")).expect("creating directories");
-    fs::write(&path, contents).expect("writing a test file");
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// `devref ARGS` in `dir`, with a time limit so that a hang fails the test.
 fn devref(dir: &Path, args: &[&str]) -> Run {
     let output = Command::cargo_bin("devref")
@@ -55,11 +38,7 @@ fn devref(dir: &Path, args: &[&str]) -> Run {
         .args(args)
         .output()
         .expect("devref ran to completion within its time limit");
-    Run {
-        code: output.status.code().expect("devref exited"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    Run::from_output(output)
 }
 
 /// `devref --message-format FORMAT ARGS`, asserting nothing went to stderr.

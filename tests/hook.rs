@@ -12,6 +12,9 @@ use std::time::Duration;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+mod common;
+use common::Run;
+
 const RAW: &str = "devref::raw_device_ptr_field";
 const STATIC: &str = "devref::static_device_ref";
 const INPUT: &str = "devref::input";
@@ -115,12 +118,6 @@ impl Repo {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 impl Run {
     /// The findings of `--message-format short` output, as `file:line code`.
     fn findings(&self) -> Vec<String> {
@@ -149,11 +146,7 @@ fn devref(dir: &Path, root: &Path, args: &[&str]) -> Run {
         .timeout(Duration::from_secs(60))
         .output()
         .expect("devref ran to completion within its time limit");
-    Run {
-        code: output.status.code().expect("devref exited, not killed"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    Run::from_output(output)
 }
 
 /// `--staged --message-format short ARGS`.

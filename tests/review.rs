@@ -25,19 +25,12 @@ use devref_lints::options::Options;
 use globset::GlobSet;
 use serde_json::Value;
 
+mod common;
+use common::{copy_dir, review_fixtures, Run};
+
 const FORMATS: [&str; 5] = ["email", "json", "patchwork", "checkpatch", "short"];
 
-/// The directory the fixtures are in; the binary runs there so that names stay short.
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/review")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+// The binary runs in the fixture folder so that names stay short.
 fn devref_in(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_devref"));
     command
@@ -59,16 +52,11 @@ fn devref_in(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
         // A refused input may close the pipe early.
         let _ = pipe.write_all(bytes);
     }
-    let output = child.wait_with_output().expect("devref ends");
-    Run {
-        code: output.status.code().expect("devref exited, not killed"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
+    Run::from_output(child.wait_with_output().expect("devref ends"))
 }
 
 fn devref(args: &[&str]) -> Run {
-    devref_in(&dir(), args, None)
+    devref_in(&review_fixtures(), args, None)
 }
 
 // --- Goldens ------------------------------------------------------------------------------------
@@ -165,7 +153,7 @@ fn render_case(case: &Case) -> Result<String, String> {
 #[test]
 fn goldens() {
     let bless = std::env::var_os("BLESS").is_some_and(|v| v != "0");
-    let golden_dir = dir().join("golden");
+    let golden_dir = review_fixtures().join("golden");
     let mut failures = Vec::new();
     for case in CASES {
         let actual = match render_case(case) {
@@ -345,7 +333,8 @@ fn a_finding_fixed_by_a_later_patch_is_marked() {
 
 #[test]
 fn separate_format_patch_files_in_any_order_are_one_series() {
-    let messages = split_mbox(&fs::read_to_string(dir().join("fixed-later.mbox")).unwrap());
+    let messages =
+        split_mbox(&fs::read_to_string(review_fixtures().join("fixed-later.mbox")).unwrap());
     let temp = tempfile::tempdir().unwrap();
     let mut names = Vec::new();
     for (index, message) in messages.iter().enumerate().rev() {
@@ -376,15 +365,15 @@ fn split_mbox(text: &str) -> Vec<String> {
 
 #[test]
 fn stdin_is_read_like_a_file() {
-    let mbox = fs::read(dir().join("widget-series.mbox")).unwrap();
+    let mbox = fs::read(review_fixtures().join("widget-series.mbox")).unwrap();
     let piped = devref_in(
-        &dir(),
+        &review_fixtures(),
         &["--format", "json", "--tree", "tree", "-"],
         Some(&mbox),
     );
     let file = devref(&["--format", "json", "--tree", "tree", "widget-series.mbox"]);
     assert_eq!(findings(&piped), findings(&file));
-    let email = devref_in(&dir(), &["--tree", "tree"], Some(&mbox));
+    let email = devref_in(&review_fixtures(), &["--tree", "tree"], Some(&mbox));
     assert!(
         email
             .stdout
@@ -420,7 +409,7 @@ fn a_clean_series_gets_a_short_reply_or_none() {
 
 #[test]
 fn replies_and_cover_letters_are_not_reviewed() {
-    let mut mbox = fs::read_to_string(dir().join("widget-series.mbox")).unwrap();
+    let mut mbox = fs::read_to_string(review_fixtures().join("widget-series.mbox")).unwrap();
     // A reviewer's reply that suggests a change as a diff of its own.
     mbox.push_str(
         "From reviewer Mon Sep 17 00:00:00 2001\nFrom: Rev Iewer <rev@example.org>\nSubject: Re: \
@@ -431,7 +420,7 @@ fn replies_and_cover_letters_are_not_reviewed() {
     );
     let temp = tempfile::tempdir().unwrap();
     fs::write(temp.path().join("thread.mbox"), &mbox).unwrap();
-    let tree = dir().join("tree");
+    let tree = review_fixtures().join("tree");
     let run = devref_in(
         temp.path(),
         &[
@@ -494,7 +483,7 @@ deleted file mode 100644
 ";
     let temp = tempfile::tempdir().unwrap();
     fs::write(temp.path().join("rename.mbox"), series).unwrap();
-    let tree = dir().join("tree");
+    let tree = review_fixtures().join("tree");
     let run = devref_in(
         temp.path(),
         &[
@@ -587,24 +576,10 @@ fn hostile_paths_are_refused() {
 /// A copy of the fixture tree in a temporary directory.
 fn tree_copy() -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
-    copy_dir(&dir().join("tree"), &temp.path().join("tree"));
+    copy_dir(&review_fixtures().join("tree"), &temp.path().join("tree"));
     temp
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-#[cfg(unix)]
 #[test]
 fn paths_that_leave_the_tree_through_a_symlink_are_refused() {
     let temp = tree_copy();
@@ -612,7 +587,7 @@ fn paths_that_leave_the_tree_through_a_symlink_are_refused() {
     fs::create_dir(&outside).unwrap();
     std::os::unix::fs::symlink(&outside, temp.path().join("tree/drivers/escape")).unwrap();
     fs::copy(
-        dir().join("hostile-symlink.patch"),
+        review_fixtures().join("hostile-symlink.patch"),
         temp.path().join("hostile-symlink.patch"),
     )
     .unwrap();
@@ -679,7 +654,7 @@ fn review_never_writes() {
         "hostile-dotdot.patch",
         "hostile-absolute.patch",
     ] {
-        fs::copy(dir().join(name), temp.path().join(name)).unwrap();
+        fs::copy(review_fixtures().join(name), temp.path().join(name)).unwrap();
     }
     let before = snapshot(temp.path());
     for name in [
@@ -702,12 +677,12 @@ fn review_never_writes() {
 
 #[test]
 fn a_corrupt_patch_names_the_message_and_the_line() {
-    let mbox = fs::read_to_string(dir().join("fixed-later.mbox")).unwrap();
+    let mbox = fs::read_to_string(review_fixtures().join("fixed-later.mbox")).unwrap();
     // Drop a context line of the first hunk of 3/3 (the second message of the mbox): the hunk
     // then runs into the mail signature.
     let broken = mbox.replacen("     /// Who asked for blinking.\n", "", 1);
     assert_ne!(broken, mbox);
-    let run = devref_in(&dir(), &["-"], Some(broken.as_bytes()));
+    let run = devref_in(&review_fixtures(), &["-"], Some(broken.as_bytes()));
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
@@ -763,7 +738,7 @@ fn unusable_input_exits_2_with_a_reason() {
         ),
     ];
     for (input, wanted) in cases {
-        let run = devref_in(&dir(), &["-"], Some(&input));
+        let run = devref_in(&review_fixtures(), &["-"], Some(&input));
         assert_eq!(run.code, 2, "{wanted}: {}", run.stderr);
         assert!(
             run.stderr.contains(wanted),
@@ -857,7 +832,7 @@ fn variants(bytes: &[u8]) -> Vec<Vec<u8>> {
 
 #[test]
 fn garbled_mail_never_panics() {
-    let tree = dir().join("tree");
+    let tree = review_fixtures().join("tree");
     let options = Options::default();
     let exclude = GlobSet::empty();
     let fixtures = [
@@ -874,7 +849,7 @@ fn garbled_mail_never_panics() {
     let mut reviewed = 0;
     let mut refused = 0;
     for fixture in fixtures {
-        let bytes = fs::read(dir().join(fixture)).unwrap();
+        let bytes = fs::read(review_fixtures().join(fixture)).unwrap();
         for (index, variant) in variants(&bytes).into_iter().enumerate() {
             let settings = Settings {
                 tree: (index % 2 == 0).then_some(tree.as_path()),
