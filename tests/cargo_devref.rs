@@ -13,7 +13,7 @@ use cargo_metadata::{Message, TargetKind};
 use tempfile::TempDir;
 
 mod common;
-use common::Run;
+use common::{assert_contains, assert_lacks, Run};
 
 const RAW: &str = "devref::raw_device_ptr_field";
 const STATIC: &str = "devref::static_device_ref";
@@ -406,11 +406,7 @@ fn human_output_names_files_relative_to_the_workspace_root() {
         run(cargo_devref(&ws.path().join("alpha/src")).args(["-p", "beta", "--color", "never"]));
     assert_eq!(out.code, 0);
     assert_eq!(out.stdout, "");
-    assert!(
-        out.stderr.contains(" --> beta/src/lib.rs:2:24\n"),
-        "{}",
-        out.stderr
-    );
+    assert_contains(&out.stderr, " --> beta/src/lib.rs:2:24\n");
     assert!(
         out.stderr.ends_with("warning: 1 warning emitted\n\n"),
         "{}",
@@ -519,15 +515,11 @@ fn bad_invocations_exit_2_with_cargo_like_errors() {
 
     let out = run(cargo_devref(ws.path()).args(["--workspace", "-p", "alpha"]));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+    assert_contains(&out.stderr, "cannot be used with");
 
     let out = run(cargo_devref(ws.path()).args(["-p", "alpha", "alpha/src/lib.rs"]));
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("PATHs cannot be combined"),
-        "{}",
-        out.stderr
-    );
+    assert_contains(&out.stderr, "PATHs cannot be combined");
 
     write(ws.path(), "beta/Cargo.toml", "[package\n");
     let out = run(cargo_devref(ws.path()).args(["--message-format", "json"]));
@@ -567,11 +559,7 @@ fn cargo_report_only_reports_one_file_of_the_targets() {
         out.stdout,
         "{\"reason\":\"build-finished\",\"success\":true}\n"
     );
-    assert!(
-        out.stderr.contains("not among the linted files"),
-        "{}",
-        out.stderr
-    );
+    assert_contains(&out.stderr, "not among the linted files");
 }
 
 /// A miniature kernel tree: `widget::Device` is a device type only because of `rust/kernel`, so
@@ -808,12 +796,8 @@ fn report_only_keeps_human_output_and_its_summary_to_the_file() {
         "drivers",
     ]));
     assert_eq!(out.code, 1);
-    assert!(
-        out.stderr.contains(" --> drivers/widget.rs:5:"),
-        "{}",
-        out.stderr
-    );
-    assert!(!out.stderr.contains("rust/kernel"), "{}", out.stderr);
+    assert_contains(&out.stderr, " --> drivers/widget.rs:5:");
+    assert_lacks(&out.stderr, "rust/kernel");
     assert!(
         out.stderr
             .ends_with("error: could not lint due to 1 previous error; 1 warning emitted\n\n"),

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 
 mod common;
-use common::{tree, write, Run};
+use common::{assert_contains, tree, write, Run};
 
 /// One `devref::raw_device_ptr_field` warning, at 3:10..3:31.
 const WARNED: &str = "use kernel::bindings;\nstruct S {\n    dev: *mut bindings::device,\n}\n";
@@ -609,7 +609,7 @@ fn exit_codes_do_not_depend_on_the_format() {
     }
     let bad = devref(warned.path(), &["--message-format", "bogus", "."]);
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("checkpatch"), "{}", bad.stderr);
+    assert_contains(&bad.stderr, "checkpatch");
 }
 
 #[test]

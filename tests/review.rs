@@ -26,7 +26,7 @@ use globset::GlobSet;
 use serde_json::Value;
 
 mod common;
-use common::{copy_dir, review_fixtures, Run};
+use common::{assert_contains, copy_dir, review_fixtures, Run};
 
 const FORMATS: [&str; 5] = ["email", "json", "patchwork", "checkpatch", "short"];
 
@@ -401,7 +401,7 @@ fn the_tree_completes_the_model() {
 fn a_clean_series_gets_a_short_reply_or_none() {
     let run = devref(&["attached-clean.eml"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("found no problem"), "{}", run.stdout);
+    assert_contains(&run.stdout, "found no problem");
     assert!(run.stdout.contains("In-Reply-To: <counter-1@example.cn>"));
     let quiet = devref(&["--quiet-clean", "attached-clean.eml"]);
     assert_eq!((quiet.code, quiet.stdout.as_str()), (0, ""));
@@ -520,11 +520,7 @@ fn level_flags_and_the_config_apply() {
         "quoted-printable.mbox",
     ]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout.contains(": error: field `Thermo::dev`"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, ": error: field `Thermo::dev`");
     let run = devref(&[
         "--format",
         "short",
@@ -565,11 +561,9 @@ fn hostile_paths_are_refused() {
     assert_eq!(devref(&["hostile-dotdot.patch"]).code, 2);
     let run = devref(&["--tree", "tree", "hostile-absolute.patch"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("refusing the path `/etc/cron.d/evil.rs`: an absolute path"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "refusing the path `/etc/cron.d/evil.rs`: an absolute path",
     );
 }
 
@@ -766,7 +760,7 @@ fn oversized_input_is_refused() {
 fn bad_invocations_exit_2() {
     let run = devref(&["--tree", "no-such-dir", "plain.diff"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("is not a directory"), "{}", run.stderr);
+    assert_contains(&run.stderr, "is not a directory");
     assert_eq!(devref(&["no-such.mbox"]).code, 2);
     assert_eq!(devref(&["-", "-"]).code, 2);
 }
@@ -977,10 +971,8 @@ fn a_patch_that_adds_a_caller_of_a_weak_constructor_gets_the_callers_finding() {
         findings(&run),
         owned(&[("1/1", "a.rs:12", "safety_comment_missing_refcount", false)])
     );
-    assert!(
-        run.stdout
-            .contains("the `# Safety` section of `from_raw` (a.rs:3) does not state it either"),
-        "{}",
-        run.stdout
+    assert_contains(
+        &run.stdout,
+        "the `# Safety` section of `from_raw` (a.rs:3) does not state it either",
     );
 }

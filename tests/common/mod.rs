@@ -64,3 +64,15 @@ impl Run {
         }
     }
 }
+
+/// Asserts that `text` contains `part`, showing all of `text` when it does not.
+#[track_caller]
+pub fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} is missing from:\n{text}");
+}
+
+/// Asserts that `text` does not contain `part`, showing all of `text` when it does.
+#[track_caller]
+pub fn assert_lacks(text: &str, part: &str) {
+    assert!(!text.contains(part), "{part:?} is unexpected in:\n{text}");
+}
