@@ -64,6 +64,12 @@ fn mixed() -> TempDir {
     ])
 }
 
+/// `devref --message-format FORMAT drivers` on the `mixed` tree.
+fn format_mixed(format_name: &str) -> Run {
+    let dir = mixed();
+    format(dir.path(), format_name, &["drivers"])
+}
+
 fn sarif(dir: &Path, args: &[&str]) -> (i32, Value) {
     let run = format(dir, "sarif", args);
     let log = serde_json::from_str(&run.stdout)
@@ -135,8 +141,7 @@ fn start_lines(log: &Value) -> Vec<u64> {
 
 #[test]
 fn short_is_one_line_per_finding() {
-    let dir = mixed();
-    let run = format(dir.path(), "short", &["drivers"]);
+    let run = format_mixed("short");
     assert_eq!(
         run.stdout,
         format!(
@@ -177,8 +182,7 @@ fn short_reads_stdin_under_its_given_name() {
 
 #[test]
 fn github_workflow_commands() {
-    let dir = mixed();
-    let run = format(dir.path(), "github", &["drivers"]);
+    let run = format_mixed("github");
     assert_eq!(
         run.stdout,
         format!(
@@ -216,8 +220,7 @@ fn github_escapes_properties_and_data() {
 
 #[test]
 fn checkpatch_layout() {
-    let dir = mixed();
-    let run = format(dir.path(), "checkpatch", &["drivers"]);
+    let run = format_mixed("checkpatch");
     // Lines: a.rs 4, b.rs 1, blob.rs 0 (unreadable), clean.rs 5.
     assert_eq!(
         run.stdout,
