@@ -55,6 +55,31 @@ fn devref_in(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     Run::from_output(child.wait_with_output().expect("devref ends"))
 }
 
+/// `devref review --format FORMAT --tree tree PATCH` in `dir`.
+fn review_with_tree(dir: &Path, format: &str, patch: &str) -> Run {
+    devref_in(dir, &["--format", format, "--tree", "tree", patch], None)
+}
+
+/// Writes `patch` to `dir/name` and reviews it against `dir/tree`, as JSON.
+fn write_and_review(dir: &Path, name: &str, patch: &str) -> Run {
+    fs::write(dir.join(name), patch).unwrap();
+    review_with_tree(dir, "json", name)
+}
+
+/// `devref review --format json --tree FIXTURE-TREE NAME` in a temporary folder holding `text`
+/// as `NAME`.
+fn review_copy_as_json(name: &str, text: &str) -> Run {
+    let temp = tempfile::tempdir().unwrap();
+    fs::write(temp.path().join(name), text).unwrap();
+    let tree = review_fixtures().join("tree");
+    let tree = tree.to_str().unwrap();
+    devref_in(
+        temp.path(),
+        &["--format", "json", "--tree", tree, name],
+        None,
+    )
+}
+
 fn devref(args: &[&str]) -> Run {
     devref_in(&review_fixtures(), args, None)
 }
@@ -418,20 +443,7 @@ fn replies_and_cover_letters_are_not_reviewed() {
          --- /dev/null\n+++ b/drivers/misc/other.rs\n@@ -0,0 +1 @@\n+struct R { d: &'static \
          kernel::device::Device }\n",
     );
-    let temp = tempfile::tempdir().unwrap();
-    fs::write(temp.path().join("thread.mbox"), &mbox).unwrap();
-    let tree = review_fixtures().join("tree");
-    let run = devref_in(
-        temp.path(),
-        &[
-            "--format",
-            "json",
-            "--tree",
-            tree.to_str().unwrap(),
-            "thread.mbox",
-        ],
-        None,
-    );
+    let run = review_copy_as_json("thread.mbox", &mbox);
     let plain = devref(&["--format", "json", "--tree", "tree", "widget-series.mbox"]);
     assert_eq!(findings(&run), findings(&plain));
     assert_eq!(json_patches(&run).len(), 2);
@@ -481,20 +493,7 @@ deleted file mode 100644
 -    parent: *mut bindings::device,
 -}
 ";
-    let temp = tempfile::tempdir().unwrap();
-    fs::write(temp.path().join("rename.mbox"), series).unwrap();
-    let tree = review_fixtures().join("tree");
-    let run = devref_in(
-        temp.path(),
-        &[
-            "--format",
-            "json",
-            "--tree",
-            tree.to_str().unwrap(),
-            "rename.mbox",
-        ],
-        None,
-    );
+    let run = review_copy_as_json("rename.mbox", series);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // The renamed file keeps its old finding unreported; the added line is patch 1's, and gone
     // once patch 2 deletes the file.
@@ -641,29 +640,20 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> 
 #[test]
 fn review_never_writes() {
     let temp = tree_copy();
-    for name in [
+    let names = [
         "widget-series.mbox",
         "does-not-apply.mbox",
         "0001-misc-gizmo_sensor-remember-the-parent-device.patch",
         "hostile-dotdot.patch",
         "hostile-absolute.patch",
-    ] {
+    ];
+    for name in names {
         fs::copy(review_fixtures().join(name), temp.path().join(name)).unwrap();
     }
     let before = snapshot(temp.path());
-    for name in [
-        "widget-series.mbox",
-        "does-not-apply.mbox",
-        "0001-misc-gizmo_sensor-remember-the-parent-device.patch",
-        "hostile-dotdot.patch",
-        "hostile-absolute.patch",
-    ] {
+    for name in names {
         for format in FORMATS {
-            devref_in(
-                temp.path(),
-                &["--format", format, "--tree", "tree", name],
-                None,
-            );
+            review_with_tree(temp.path(), format, name);
         }
     }
     assert_eq!(snapshot(temp.path()), before);
@@ -918,12 +908,7 @@ fn a_patch_to_a_comment_that_is_part_of_a_finding_gets_the_finding() {
                  -    // SAFETY: by the safety requirements, `ptr` is valid.\n\
                  +    // SAFETY: the caller guarantees that `ptr` is valid.\n     \
                  unsafe { &*ptr.cast() }\n";
-    std::fs::write(temp.path().join("comment.diff"), patch).unwrap();
-    let run = devref_in(
-        temp.path(),
-        &["--format", "json", "--tree", "tree", "comment.diff"],
-        None,
-    );
+    let run = write_and_review(temp.path(), "comment.diff", patch);
     // A warning: the exit code stays 0.
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
@@ -931,17 +916,10 @@ fn a_patch_to_a_comment_that_is_part_of_a_finding_gets_the_finding() {
         owned(&[("1/1", "a.rs:6", "safety_doc_missing_refcount", false)])
     );
     // The reply quotes the comment the patch adds.
-    let email = devref_in(
-        temp.path(),
-        &["--format", "email", "--tree", "tree", "comment.diff"],
-        None,
-    );
-    assert!(
-        email
-            .stdout
-            .contains("> +    // SAFETY: the caller guarantees that `ptr` is valid."),
-        "{}",
-        email.stdout
+    let email = review_with_tree(temp.path(), "email", "comment.diff");
+    assert_contains(
+        &email.stdout,
+        "> +    // SAFETY: the caller guarantees that `ptr` is valid.",
     );
 }
 
@@ -960,12 +938,7 @@ fn a_patch_that_adds_a_caller_of_a_weak_constructor_gets_the_callers_finding() {
                  +    // SAFETY: `ptr` is valid, as `from_raw` requires.\n\
                  +    let _dev = unsafe { from_raw(ptr) };\n\
                  +}\n";
-    std::fs::write(temp.path().join("caller.diff"), patch).unwrap();
-    let run = devref_in(
-        temp.path(),
-        &["--format", "json", "--tree", "tree", "caller.diff"],
-        None,
-    );
+    let run = write_and_review(temp.path(), "caller.diff", patch);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         findings(&run),
