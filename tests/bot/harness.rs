@@ -232,6 +232,13 @@ impl World {
         command.output().expect("devref bot runs")
     }
 
+    /// `devref bot --once` writing to `outbox`, which must succeed.
+    #[track_caller]
+    pub fn bot_succeeds(&self, outbox: &str, extra: &[&str]) {
+        let run = self.bot(outbox, extra, None);
+        assert_eq!(run.status.code(), Some(0), "{run:?}");
+    }
+
     /// `devref review --format email` of the messages as `series.mbox`, against a copy of
     /// `base` (the bot's base, made here with `git archive`).
     pub fn review(&self, messages: &[&[u8]], base: &str) -> String {
