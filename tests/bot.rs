@@ -429,47 +429,52 @@ fn bad_invocations_exit_2_with_a_reason() {
             .output()
             .unwrap()
     };
+    let refused = |args: &[&str], error: String| {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), error);
+    };
     let outbox = s.world.path("outbox");
+    let outbox = outbox.to_str().unwrap();
     let not_git = s.world.path("home");
-    let output = run(&[
-        "--maildir",
-        "m",
-        "--repo",
-        not_git.to_str().unwrap(),
-        "--outbox",
-        outbox.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
+    refused(
+        &[
+            "--maildir",
+            "m",
+            "--repo",
+            not_git.to_str().unwrap(),
+            "--outbox",
+            outbox,
+        ],
         format!(
             "error: `--repo {}` is not a git repository\n",
             not_git.display()
-        )
+        ),
     );
     let repo = s.world.repo();
-    let output = run(&[
-        "--maildir",
-        "m",
-        "--repo",
-        repo.to_str().unwrap(),
-        "--base",
-        "nope",
-        "--outbox",
-        outbox.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
+    refused(
+        &[
+            "--maildir",
+            "m",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--base",
+            "nope",
+            "--outbox",
+            outbox,
+        ],
         format!(
             "error: `nope` is not a commit of `{}` (the base of series without a known \
              `base-commit:`)\n",
             repo.display()
-        )
+        ),
     );
     let output = run(&["--repo", repo.to_str().unwrap(), "--outbox", "o"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(!outbox.exists(), "nothing written on a bad invocation");
+    assert!(
+        !s.world.path("outbox").exists(),
+        "nothing written on a bad invocation"
+    );
 }
 
 /// A prerequisite P (the widget abstraction, in a file of its own) on the base B, and a patch S
