@@ -13,7 +13,7 @@ use cargo_metadata::{Message, TargetKind};
 use tempfile::TempDir;
 
 mod common;
-use common::{assert_contains, assert_lacks, Run};
+use common::{assert_contains, assert_lacks, write, Run};
 
 const RAW: &str = "devref::raw_device_ptr_field";
 const STATIC: &str = "devref::static_device_ref";
@@ -21,12 +21,6 @@ const STATIC: &str = "devref::static_device_ref";
 /// A file whose one finding is `devref::raw_device_ptr_field` (warn) on line 2, in struct `ty`.
 fn raw(ty: &str) -> String {
     format!("use kernel::bindings;\npub struct {ty} {{ dev: *mut bindings::device }}\n")
-}
-
-fn write(root: &Path, path: &str, contents: &str) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("a parent")).expect("creating directories");
-    fs::write(&path, contents).expect("writing a test file");
 }
 
 fn manifest(name: &str) -> String {
@@ -271,8 +265,8 @@ fn a_package_that_is_the_workspace_root_lints_itself_not_its_members() {
         &(manifest("top") + "\n[workspace]\nmembers = [\"member\"]\n"),
     );
     write(root, "src/main.rs", &(raw("Top") + "fn main() {}\n"));
-    write(root, "member/Cargo.toml", &manifest("member"));
-    write(root, "member/src/lib.rs", &raw("Member"));
+    write(root, "member/Cargo.toml", manifest("member"));
+    write(root, "member/src/lib.rs", raw("Member"));
     let (_, findings, _) = json(root, &[]);
     assert_eq!(files(&findings), ["src/main.rs"]);
     let (_, findings, _) = json(root, &["--workspace"]);

@@ -13,7 +13,7 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 mod common;
-use common::{assert_contains, assert_lacks, Run};
+use common::{assert_contains, assert_lacks, write, Run};
 
 const YOLO: &str = "__DEVREF_FIX_YOLO";
 
@@ -82,12 +82,6 @@ fn no_repo(files: &[(&str, &str)]) -> Option<TempDir> {
     Some(dir)
 }
 
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("a parent")).expect("creating directories");
-    fs::write(path, text).expect("writing a test file");
-}
-
 fn read(root: &Path, path: &str) -> String {
     fs::read_to_string(root.join(path)).expect("reading a test file")
 }
@@ -145,7 +139,7 @@ fn maybe_incorrect_suggestions_are_not_applied_and_a_clean_tree_stays_clean() {
 #[test]
 fn nothing_to_fix_is_not_refused_even_in_a_dirty_tree() {
     let dir = repo(&[("a.rs", RAW)]);
-    write(dir.path(), "a.rs", &format!("{RAW}// edited\n"));
+    write(dir.path(), "a.rs", format!("{RAW}// edited\n"));
     write(dir.path(), "new.rs", CLEAN);
     let run = devref(dir.path(), false, &["--fix", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -206,8 +200,8 @@ fn one_fix_is_reported_in_the_singular_and_json_output_shows_what_remains() {
 fn files_with_uncommitted_changes_are_refused_and_nothing_is_changed() {
     let dir = repo(&[("a.rs", RAW), ("b.rs", RAW), ("c.rs", RAW), ("ok.rs", RAW)]);
     // Modified, staged, and untracked; ok.rs is committed but is not changed either.
-    write(dir.path(), "a.rs", &format!("{RAW}// edited\n"));
-    write(dir.path(), "b.rs", &format!("{RAW}// staged\n"));
+    write(dir.path(), "a.rs", format!("{RAW}// edited\n"));
+    write(dir.path(), "b.rs", format!("{RAW}// staged\n"));
     git(dir.path(), &["add", "b.rs"]);
     write(dir.path(), "d.rs", RAW);
     let before = status(dir.path());
@@ -238,7 +232,7 @@ fn files_with_uncommitted_changes_are_refused_and_nothing_is_changed() {
 #[test]
 fn allow_dirty_fixes_files_with_uncommitted_changes() {
     let dir = repo(&[("a.rs", RAW)]);
-    write(dir.path(), "a.rs", &format!("{RAW}// edited\n"));
+    write(dir.path(), "a.rs", format!("{RAW}// edited\n"));
     write(dir.path(), "new.rs", RAW);
     let run = devref(dir.path(), true, &["--fix", "--allow-dirty", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -20,7 +20,7 @@ pub fn tree(files: &[(&str, &[u8])]) -> TempDir {
 }
 
 /// Writes `contents` to `root/path`, creating parent directories.
-pub fn write(root: &Path, path: &str, contents: &[u8]) {
+pub fn write(root: &Path, path: &str, contents: impl AsRef<[u8]>) {
     let path = root.join(path);
     fs::create_dir_all(path.parent().expect("a parent")).expect("creating directories");
     fs::write(&path, contents).expect("writing a test file");
