@@ -5,12 +5,13 @@
 //! Needs `public-inbox` (Debian's package; `.ci/run` installs it): the tests fail, never skip,
 //! without it.
 
+mod common;
 #[path = "bot/harness.rs"]
 mod harness;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use harness::{folder, World, LIST};
 use mailparse::MailHeaderMap;
@@ -228,8 +229,7 @@ fn expected_replies(s: &Scenario) -> BTreeMap<String, Reply> {
 fn one_run_answers_each_series_version_as_review_does_and_a_second_run_nothing() {
     let s = scenario();
     deliver_all(&s);
-    let run = s.world.bot("outbox", &[], None);
-    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    s.world.bot_succeeds("outbox", &[]);
     let replies = bot_replies(&s, "outbox");
     let expected = expected_replies(&s);
     // v1: a reply to each of its two patches; v2 the same; the lone patch one.
@@ -252,15 +252,11 @@ fn one_run_answers_each_series_version_as_review_does_and_a_second_run_nothing()
         assert!(references.ends_with(answered.as_str()), "{references}");
     }
     let before = folder(&s.world.path("outbox/new"));
-    let again = s.world.bot("outbox", &[], None);
-    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    s.world.bot_succeeds("outbox", &[]);
     assert_eq!(folder(&s.world.path("outbox/new")), before);
     // The mailer took the replies away: still nothing new, as the state remembers.
-    for name in before.keys() {
-        fs::remove_file(s.world.path("outbox/new").join(name)).unwrap();
-    }
-    let third = s.world.bot("outbox", &[], None);
-    assert_eq!(third.status.code(), Some(0), "{third:?}");
+    take_new(&s.world.path("outbox/new"));
+    s.world.bot_succeeds("outbox", &[]);
     assert!(folder(&s.world.path("outbox/new")).is_empty());
     assert!(folder(&s.world.path("outbox/tmp")).is_empty());
 }
@@ -269,8 +265,7 @@ fn one_run_answers_each_series_version_as_review_does_and_a_second_run_nothing()
 fn killed_at_any_point_and_restarted_after_the_mailer_took_new_delivers_each_reply_once() {
     let s = scenario();
     deliver_all(&s);
-    let clean = s.world.bot("clean", &[], None);
-    assert_eq!(clean.status.code(), Some(0), "{clean:?}");
+    s.world.bot_succeeds("clean", &[]);
     let expected = bot_replies(&s, "clean");
     assert_eq!(expected.len(), 5);
     for point in [
@@ -286,10 +281,7 @@ fn killed_at_any_point_and_restarted_after_the_mailer_took_new_delivers_each_rep
         let killed = s.world.bot(&outbox, &[], Some(point));
         assert_eq!(killed.status.code(), None, "{point}: aborted by the hook");
         // The mailer takes what the killed bot left in `new/` before the restart.
-        let taken = folder(&new);
-        for name in taken.keys() {
-            fs::remove_file(new.join(name)).unwrap();
-        }
+        let taken = take_new(&new);
         let restarted = s.world.bot(&outbox, &[], None);
         assert_eq!(restarted.status.code(), Some(0), "{point}: {restarted:?}");
         let delivered = folder(&new);
@@ -326,6 +318,15 @@ fn killed_at_any_point_and_restarted_after_the_mailer_took_new_delivers_each_rep
     }
 }
 
+/// What a mailer does with a `new/` folder: takes (removes) its files and returns them, by name.
+fn take_new(new: &Path) -> BTreeMap<String, Vec<u8>> {
+    let taken = folder(new);
+    for name in taken.keys() {
+        fs::remove_file(new.join(name)).unwrap();
+    }
+    taken
+}
+
 /// The bodies of the replies in an outbox's `new/`, by the Message-ID they answer.
 fn bodies(s: &Scenario, outbox: &str) -> BTreeMap<String, String> {
     bot_replies(s, outbox)
@@ -340,11 +341,9 @@ fn an_incomplete_series_waits_for_the_settle_time_and_a_late_patch_is_reviewed_a
     s.world.make_inbox();
     s.world.deliver_file(&s.v1[0]);
     s.world.deliver_file(&s.v1[1]);
-    let waiting = s.world.bot("outbox", &[], None);
-    assert_eq!(waiting.status.code(), Some(0), "{waiting:?}");
+    s.world.bot_succeeds("outbox", &[]);
     assert!(bodies(&s, "outbox").is_empty(), "2/2 is awaited");
-    let settled = s.world.bot("outbox", &["--settle", "0"], None);
-    assert_eq!(settled.status.code(), Some(0), "{settled:?}");
+    s.world.bot_succeeds("outbox", &["--settle", "0"]);
     let first = bodies(&s, "outbox");
     assert_eq!(first.len(), 1);
     let one = &first[&message_id(&s.v1[1])];
@@ -356,8 +355,7 @@ fn an_incomplete_series_waits_for_the_settle_time_and_a_late_patch_is_reviewed_a
         "{one}"
     );
     s.world.deliver_file(&s.v1[2]);
-    let late = s.world.bot("outbox", &["--settle", "0"], None);
-    assert_eq!(late.status.code(), Some(0), "{late:?}");
+    s.world.bot_succeeds("outbox", &["--settle", "0"]);
     let all = bodies(&s, "outbox");
     assert_eq!(all.len(), 2);
     let two = &all[&message_id(&s.v1[2])];
@@ -431,47 +429,52 @@ fn bad_invocations_exit_2_with_a_reason() {
             .output()
             .unwrap()
     };
+    let refused = |args: &[&str], error: String| {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), error);
+    };
     let outbox = s.world.path("outbox");
+    let outbox = outbox.to_str().unwrap();
     let not_git = s.world.path("home");
-    let output = run(&[
-        "--maildir",
-        "m",
-        "--repo",
-        not_git.to_str().unwrap(),
-        "--outbox",
-        outbox.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
+    refused(
+        &[
+            "--maildir",
+            "m",
+            "--repo",
+            not_git.to_str().unwrap(),
+            "--outbox",
+            outbox,
+        ],
         format!(
             "error: `--repo {}` is not a git repository\n",
             not_git.display()
-        )
+        ),
     );
     let repo = s.world.repo();
-    let output = run(&[
-        "--maildir",
-        "m",
-        "--repo",
-        repo.to_str().unwrap(),
-        "--base",
-        "nope",
-        "--outbox",
-        outbox.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
+    refused(
+        &[
+            "--maildir",
+            "m",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--base",
+            "nope",
+            "--outbox",
+            outbox,
+        ],
         format!(
             "error: `nope` is not a commit of `{}` (the base of series without a known \
              `base-commit:`)\n",
             repo.display()
-        )
+        ),
     );
     let output = run(&["--repo", repo.to_str().unwrap(), "--outbox", "o"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(!outbox.exists(), "nothing written on a bad invocation");
+    assert!(
+        !s.world.path("outbox").exists(),
+        "nothing written on a bad invocation"
+    );
 }
 
 /// A prerequisite P (the widget abstraction, in a file of its own) on the base B, and a patch S
@@ -564,8 +567,7 @@ fn a_prerequisite_in_the_archive_is_applied_first_and_the_reply_says_so() {
     p.world.make_inbox();
     p.world.deliver_file(&p.prerequisite);
     p.world.deliver_file(&p.patch);
-    let run = p.world.bot("outbox", &[], None);
-    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    p.world.bot_succeeds("outbox", &[]);
     let mut replies = BTreeMap::new();
     for bytes in folder(&p.world.path("outbox/new")).values() {
         let (_, reply) = parse_reply(bytes);
@@ -590,8 +592,7 @@ fn a_prerequisite_not_in_the_archive_is_named_as_not_applied() {
     let p = with_prerequisite();
     p.world.make_inbox();
     p.world.deliver_file(&p.patch);
-    let run = p.world.bot("outbox", &[], None);
-    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    p.world.bot_succeeds("outbox", &[]);
     let new = folder(&p.world.path("outbox/new"));
     assert_eq!(new.len(), 1);
     let (_, reply) = parse_reply(new.values().next().unwrap());

@@ -3,6 +3,12 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use tempfile::TempDir;
+
+mod common;
+
+const RAW_FIELD: &str = "struct S {\n    dev: *mut kernel::bindings::device,\n}\n";
+
 fn devref(dir: &Path, cache: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_devref"))
         .current_dir(dir)
@@ -11,6 +17,13 @@ fn devref(dir: &Path, cache: &Path, args: &[&str]) -> Output {
         .env_remove("NO_COLOR")
         .output()
         .expect("devref runs")
+}
+
+/// A tree whose `a.rs` has one raw-pointer field (a warning), and an empty cache folder.
+fn raw_field_and_empty_cache() -> (TempDir, TempDir) {
+    let tree = common::tree(&[("a.rs", RAW_FIELD.as_bytes())]);
+    let cache = tempfile::tempdir().expect("temp dir");
+    (tree, cache)
 }
 
 fn entries(cache: &Path) -> usize {
@@ -70,13 +83,7 @@ fn cached_runs_match_uncached_runs_and_see_every_change() {
 
 #[test]
 fn levels_are_part_of_the_key() {
-    let tree = tempfile::tempdir().expect("temp dir");
-    let cache = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        tree.path().join("a.rs"),
-        "struct S {\n    dev: *mut kernel::bindings::device,\n}\n",
-    )
-    .expect("write");
+    let (tree, cache) = raw_field_and_empty_cache();
     let warn = devref(tree.path(), cache.path(), &["a.rs"]);
     let deny = devref(tree.path(), cache.path(), &["-D", "warnings", "a.rs"]);
     assert_eq!(warn.status.code(), Some(0));
@@ -85,13 +92,7 @@ fn levels_are_part_of_the_key() {
 
 #[test]
 fn no_cache_writes_nothing_and_a_broken_cache_is_ignored() {
-    let tree = tempfile::tempdir().expect("temp dir");
-    let cache = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        tree.path().join("a.rs"),
-        "struct S {\n    dev: *mut kernel::bindings::device,\n}\n",
-    )
-    .expect("write");
+    let (tree, cache) = raw_field_and_empty_cache();
     let args = ["--message-format", "json", "a.rs"];
     devref(
         tree.path(),

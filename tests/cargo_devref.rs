@@ -5,7 +5,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -13,18 +12,15 @@ use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::{Message, TargetKind};
 use tempfile::TempDir;
 
+mod common;
+use common::{assert_contains, assert_lacks, write, Run};
+
 const RAW: &str = "devref::raw_device_ptr_field";
 const STATIC: &str = "devref::static_device_ref";
 
 /// A file whose one finding is `devref::raw_device_ptr_field` (warn) on line 2, in struct `ty`.
 fn raw(ty: &str) -> String {
     format!("use kernel::bindings;\npub struct {ty} {{ dev: *mut bindings::device }}\n")
-}
-
-fn write(root: &Path, path: &str, contents: &str) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("a parent")).expect("creating directories");
-    fs::write(&path, contents).expect("writing a test file");
 }
 
 fn manifest(name: &str) -> String {
@@ -98,22 +94,8 @@ fn cargo_devref(dir: &Path) -> Command {
     cmd
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(cmd: &mut Command) -> Run {
-    let output: Output = cmd.output().expect("the run ended within its time limit");
-    Run {
-        code: output
-            .status
-            .code()
-            .expect("exited, not killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    Run::from_output(cmd.output().expect("the run ended within its time limit"))
 }
 
 /// One finding of a `compiler-message`: what cargo's message says about it.
@@ -283,8 +265,8 @@ fn a_package_that_is_the_workspace_root_lints_itself_not_its_members() {
         &(manifest("top") + "\n[workspace]\nmembers = [\"member\"]\n"),
     );
     write(root, "src/main.rs", &(raw("Top") + "fn main() {}\n"));
-    write(root, "member/Cargo.toml", &manifest("member"));
-    write(root, "member/src/lib.rs", &raw("Member"));
+    write(root, "member/Cargo.toml", manifest("member"));
+    write(root, "member/src/lib.rs", raw("Member"));
     let (_, findings, _) = json(root, &[]);
     assert_eq!(files(&findings), ["src/main.rs"]);
     let (_, findings, _) = json(root, &["--workspace"]);
@@ -418,11 +400,7 @@ fn human_output_names_files_relative_to_the_workspace_root() {
         run(cargo_devref(&ws.path().join("alpha/src")).args(["-p", "beta", "--color", "never"]));
     assert_eq!(out.code, 0);
     assert_eq!(out.stdout, "");
-    assert!(
-        out.stderr.contains(" --> beta/src/lib.rs:2:24\n"),
-        "{}",
-        out.stderr
-    );
+    assert_contains(&out.stderr, " --> beta/src/lib.rs:2:24\n");
     assert!(
         out.stderr.ends_with("warning: 1 warning emitted\n\n"),
         "{}",
@@ -531,15 +509,11 @@ fn bad_invocations_exit_2_with_cargo_like_errors() {
 
     let out = run(cargo_devref(ws.path()).args(["--workspace", "-p", "alpha"]));
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("cannot be used with"), "{}", out.stderr);
+    assert_contains(&out.stderr, "cannot be used with");
 
     let out = run(cargo_devref(ws.path()).args(["-p", "alpha", "alpha/src/lib.rs"]));
     assert_eq!(out.code, 2);
-    assert!(
-        out.stderr.contains("PATHs cannot be combined"),
-        "{}",
-        out.stderr
-    );
+    assert_contains(&out.stderr, "PATHs cannot be combined");
 
     write(ws.path(), "beta/Cargo.toml", "[package\n");
     let out = run(cargo_devref(ws.path()).args(["--message-format", "json"]));
@@ -579,11 +553,7 @@ fn cargo_report_only_reports_one_file_of_the_targets() {
         out.stdout,
         "{\"reason\":\"build-finished\",\"success\":true}\n"
     );
-    assert!(
-        out.stderr.contains("not among the linted files"),
-        "{}",
-        out.stderr
-    );
+    assert_contains(&out.stderr, "not among the linted files");
 }
 
 /// A miniature kernel tree: `widget::Device` is a device type only because of `rust/kernel`, so
@@ -820,12 +790,8 @@ fn report_only_keeps_human_output_and_its_summary_to_the_file() {
         "drivers",
     ]));
     assert_eq!(out.code, 1);
-    assert!(
-        out.stderr.contains(" --> drivers/widget.rs:5:"),
-        "{}",
-        out.stderr
-    );
-    assert!(!out.stderr.contains("rust/kernel"), "{}", out.stderr);
+    assert_contains(&out.stderr, " --> drivers/widget.rs:5:");
+    assert_lacks(&out.stderr, "rust/kernel");
     assert!(
         out.stderr
             .ends_with("error: could not lint due to 1 previous error; 1 warning emitted\n\n"),

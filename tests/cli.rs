@@ -5,12 +5,14 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Output;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use serde_json::{json, Value};
 use tempfile::TempDir;
+
+mod common;
+use common::{assert_contains, tree, write, Run};
 
 /// A file with exactly one finding: `devref::raw_device_ptr_field` (warn) on the field type,
 /// line 2, columns 17..38, bytes 38..59.
@@ -35,19 +37,13 @@ const INPUT: &str = "devref::input";
 
 // --- Helpers ------------------------------------------------------------------------------------
 
-/// A temporary directory holding `files` (`path`, contents); parent directories are created.
-fn tree(files: &[(&str, &[u8])]) -> TempDir {
-    let dir = tempfile::tempdir().expect("creating a temporary directory");
-    for (path, contents) in files {
-        write(dir.path(), path, contents);
+/// A temporary directory in which each of `paths` holds `KNOWN`.
+fn known_tree(paths: &[&str]) -> TempDir {
+    let dir = tree(&[]);
+    for path in paths {
+        write(dir.path(), path, KNOWN.as_bytes());
     }
     dir
-}
-
-fn write(root: &Path, path: &str, contents: &[u8]) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("a parent")).expect("creating directories");
-    fs::write(&path, contents).expect("writing a test file");
 }
 
 /// The built binary `name`, run in `dir`, with a clean colour environment and a time limit so
@@ -66,24 +62,11 @@ fn devref(dir: &Path) -> Command {
     bin("devref", dir)
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run(cmd: &mut Command) -> Run {
-    let output: Output = cmd
-        .output()
-        .expect("devref ran to completion within its time limit");
-    Run {
-        code: output
-            .status
-            .code()
-            .expect("devref exited, not killed by a signal"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    Run::from_output(
+        cmd.output()
+            .expect("devref ran to completion within its time limit"),
+    )
 }
 
 /// `devref ARGS` in `dir`.
@@ -334,12 +317,9 @@ fn json_is_rustc_schema_exactly() {
     assert_eq!(out.stdout.lines().count(), 1, "one object per line");
     let diagnostic: Value = serde_json::from_str(out.stdout.trim_end()).expect("JSON");
     let line = "struct S { dev: *mut bindings::device }";
-    let expected = json!({
-        "$message_type": "diagnostic",
-        "message": KNOWN_MESSAGE,
-        "code": { "code": RAW, "explanation": null },
-        "level": "warning",
-        "spans": [{
+    // The finding and its help share the span; only the label and the suggestion differ.
+    let span = |label: Value, replacement: Value, applicability: Value| {
+        json!({
             "file_name": "src/a.rs",
             "byte_start": 38,
             "byte_end": 59,
@@ -349,31 +329,24 @@ fn json_is_rustc_schema_exactly() {
             "column_end": 38,
             "is_primary": true,
             "text": [{ "text": line, "highlight_start": 17, "highlight_end": 38 }],
-            "label": "pointer to `bindings::device`",
-            "suggested_replacement": null,
-            "suggestion_applicability": null,
+            "label": label,
+            "suggested_replacement": replacement,
+            "suggestion_applicability": applicability,
             "expansion": null,
-        }],
+        })
+    };
+    let expected = json!({
+        "$message_type": "diagnostic",
+        "message": KNOWN_MESSAGE,
+        "code": { "code": RAW, "explanation": null },
+        "level": "warning",
+        "spans": [span(json!("pointer to `bindings::device`"), Value::Null, Value::Null)],
         "children": [
             {
                 "message": KNOWN_HELP,
                 "code": null,
                 "level": "help",
-                "spans": [{
-                    "file_name": "src/a.rs",
-                    "byte_start": 38,
-                    "byte_end": 59,
-                    "line_start": 2,
-                    "line_end": 2,
-                    "column_start": 17,
-                    "column_end": 38,
-                    "is_primary": true,
-                    "text": [{ "text": line, "highlight_start": 17, "highlight_end": 38 }],
-                    "label": null,
-                    "suggested_replacement": "ARef<device::Device>",
-                    "suggestion_applicability": "MaybeIncorrect",
-                    "expansion": null,
-                }],
+                "spans": [span(Value::Null, json!("ARef<device::Device>"), json!("MaybeIncorrect"))],
                 "children": [],
                 "rendered": null,
             },
@@ -420,7 +393,7 @@ fn json_columns_count_chars_and_offsets_count_bytes() {
     assert_eq!(&source[76..97], "*mut bindings::device");
     // The human output points at the same column.
     let out = devref_in(dir.path(), &["--color", "never", "u.rs"]);
-    assert!(out.stderr.contains(" --> u.rs:3:27\n"), "{}", out.stderr);
+    assert_contains(&out.stderr, " --> u.rs:3:27\n");
 }
 
 /// syn drops a byte-order mark and a shebang line before parsing; positions must still be
@@ -487,17 +460,17 @@ fn json_file_names_are_as_given() {
 
 #[test]
 fn directories_are_searched_for_rs_files_skipping_target_and_hidden() {
-    let dir = tree(&[
-        ("drivers/net/b.rs", KNOWN.as_bytes()),
-        ("drivers/a.rs", KNOWN.as_bytes()),
-        ("drivers/notes.txt", KNOWN.as_bytes()),
-        ("drivers/target/gen.rs", KNOWN.as_bytes()),
-        ("drivers/.cache/c.rs", KNOWN.as_bytes()),
-        ("target/d.rs", KNOWN.as_bytes()),
-        (".git/e.rs", KNOWN.as_bytes()),
-        ("top.rs", KNOWN.as_bytes()),
-        ("clean.rs", CLEAN.as_bytes()),
+    let dir = known_tree(&[
+        "drivers/net/b.rs",
+        "drivers/a.rs",
+        "drivers/notes.txt",
+        "drivers/target/gen.rs",
+        "drivers/.cache/c.rs",
+        "target/d.rs",
+        ".git/e.rs",
+        "top.rs",
     ]);
+    write(dir.path(), "clean.rs", CLEAN.as_bytes());
     // The default path is `.`.
     let (code, diagnostics) = json_in(dir.path(), &[]);
     assert_eq!(code, 0);
@@ -530,11 +503,11 @@ fn directories_are_searched_for_rs_files_skipping_target_and_hidden() {
 
 #[test]
 fn exclude_skips_files_and_directories() {
-    let dir = tree(&[
-        ("drivers/a.rs", KNOWN.as_bytes()),
-        ("drivers/gen/b.rs", KNOWN.as_bytes()),
-        ("drivers/c_test.rs", KNOWN.as_bytes()),
-        ("rust/kernel/d.rs", KNOWN.as_bytes()),
+    let dir = known_tree(&[
+        "drivers/a.rs",
+        "drivers/gen/b.rs",
+        "drivers/c_test.rs",
+        "rust/kernel/d.rs",
     ]);
     let files = |args: &[&str]| -> Vec<String> {
         let (code, diagnostics) = json_in(dir.path(), args);
@@ -606,7 +579,7 @@ fn stdin_is_read_once_and_named_by_stdin_filename() {
         .args(["--color", "never", "--stdin-filename", "x.rs", "-"])
         .write_stdin(DENIED));
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains(" --> x.rs:4:10\n"), "{}", out.stderr);
+    assert_contains(&out.stderr, " --> x.rs:4:10\n");
 
     // Bad input on stdin is named by --stdin-filename too.
     let out = run(devref(dir.path())
@@ -803,11 +776,9 @@ fn syntax_error_is_reported_at_its_position() {
     );
     let out = devref_in(dir.path(), &["--color", "never", "parse.rs"]);
     assert_eq!(out.code, 1);
-    assert!(
-        out.stderr
-            .contains(" --> parse.rs:2:9\n  |\n2 |     let = unsafe { 1 };\n  |         ^\n"),
-        "{}",
-        out.stderr
+    assert_contains(
+        &out.stderr,
+        " --> parse.rs:2:9\n  |\n2 |     let = unsafe { 1 };\n  |         ^\n",
     );
     assert!(out
         .stderr
@@ -829,11 +800,9 @@ fn non_utf8_file_is_reported_at_the_bad_byte() {
         )]
     );
     let out = devref_in(dir.path(), &["--color", "never", "latin1.rs"]);
-    assert!(
-        out.stderr
-            .contains(" --> latin1.rs:1:7\n  |\n1 | // caf\u{fffd}\n  |       ^\n"),
-        "{}",
-        out.stderr
+    assert_contains(
+        &out.stderr,
+        " --> latin1.rs:1:7\n  |\n1 | // caf\u{fffd}\n  |       ^\n",
     );
 }
 
@@ -909,10 +878,7 @@ fn nonexistent_path_is_reported() {
 
 #[test]
 fn symlink_loop_is_reported_and_other_files_linted() {
-    let dir = tree(&[
-        ("tree/a.rs", KNOWN.as_bytes()),
-        ("tree/sub/b.rs", KNOWN.as_bytes()),
-    ]);
+    let dir = known_tree(&["tree/a.rs", "tree/sub/b.rs"]);
     std::os::unix::fs::symlink("..", dir.path().join("tree/sub/loop")).expect("symlink");
     std::os::unix::fs::symlink("self.rs", dir.path().join("tree/self.rs")).expect("symlink");
     // A dangling link is reported only where a Rust file was expected.

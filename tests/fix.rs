@@ -12,6 +12,9 @@ use std::time::Duration;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+mod common;
+use common::{assert_contains, assert_lacks, write, Run};
+
 const YOLO: &str = "__DEVREF_FIX_YOLO";
 
 /// Two `raw_device_ptr_field` findings, each with a `MaybeIncorrect` suggestion.
@@ -79,24 +82,12 @@ fn no_repo(files: &[(&str, &str)]) -> Option<TempDir> {
     Some(dir)
 }
 
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("a parent")).expect("creating directories");
-    fs::write(path, text).expect("writing a test file");
-}
-
 fn read(root: &Path, path: &str) -> String {
     fs::read_to_string(root.join(path)).expect("reading a test file")
 }
 
 fn status(dir: &Path) -> String {
     git(dir, &["status", "--porcelain", "--untracked-files=all"])
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 fn devref(dir: &Path, yolo: bool, args: &[&str]) -> Run {
@@ -112,12 +103,7 @@ fn devref(dir: &Path, yolo: bool, args: &[&str]) -> Run {
     } else {
         cmd.env_remove(YOLO);
     }
-    let output = cmd.output().expect("devref ran");
-    Run {
-        code: output.status.code().expect("an exit code"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
+    Run::from_output(cmd.output().expect("devref ran"))
 }
 
 fn file_names(dir: &Path) -> Vec<String> {
@@ -143,30 +129,21 @@ fn maybe_incorrect_suggestions_are_not_applied_and_a_clean_tree_stays_clean() {
     let run = devref(dir.path(), false, &["--fix", "--color", "never", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(read(dir.path(), "drivers/a.rs"), RAW);
-    assert!(!run.stderr.contains("Fixed"), "{}", run.stderr);
+    assert_lacks(&run.stderr, "Fixed");
     // The diagnostics are rendered as usual, suggestion included.
-    assert!(
-        run.stderr
-            .contains("help: hold a counted reference instead"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("warning: 2 warnings emitted"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "help: hold a counted reference instead");
+    assert_contains(&run.stderr, "warning: 2 warnings emitted");
     assert_eq!(status(dir.path()), "");
 }
 
 #[test]
 fn nothing_to_fix_is_not_refused_even_in_a_dirty_tree() {
     let dir = repo(&[("a.rs", RAW)]);
-    write(dir.path(), "a.rs", &format!("{RAW}// edited\n"));
+    write(dir.path(), "a.rs", format!("{RAW}// edited\n"));
     write(dir.path(), "new.rs", CLEAN);
     let run = devref(dir.path(), false, &["--fix", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(!run.stderr.contains("error"), "{}", run.stderr);
+    assert_lacks(&run.stderr, "error");
     assert_eq!(read(dir.path(), "a.rs"), format!("{RAW}// edited\n"));
 }
 
@@ -182,25 +159,17 @@ fn fixes_are_applied_reported_and_the_rest_is_relinted() {
         "{}",
         run.stderr
     );
-    assert!(!run.stderr.contains("Fixed drivers/b.rs"), "{}", run.stderr);
+    assert_lacks(&run.stderr, "Fixed drivers/b.rs");
     // Only b.rs's finding remains.
-    assert!(!run.stderr.contains("--> drivers/a.rs"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("--> drivers/b.rs:6:17"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("warning: 1 warning emitted"),
-        "{}",
-        run.stderr
-    );
+    assert_lacks(&run.stderr, "--> drivers/a.rs");
+    assert_contains(&run.stderr, "--> drivers/b.rs:6:17");
+    assert_contains(&run.stderr, "warning: 1 warning emitted");
     assert_eq!(status(dir.path()), " M drivers/a.rs\n");
 
     // A second run has nothing left to fix.
     let again = devref(dir.path(), true, &["--fix", "--allow-dirty", "drivers"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
-    assert!(!again.stderr.contains("Fixed"), "{}", again.stderr);
+    assert_lacks(&again.stderr, "Fixed");
     assert_eq!(read(dir.path(), "drivers/a.rs"), RAW_FIXED);
 }
 
@@ -231,8 +200,8 @@ fn one_fix_is_reported_in_the_singular_and_json_output_shows_what_remains() {
 fn files_with_uncommitted_changes_are_refused_and_nothing_is_changed() {
     let dir = repo(&[("a.rs", RAW), ("b.rs", RAW), ("c.rs", RAW), ("ok.rs", RAW)]);
     // Modified, staged, and untracked; ok.rs is committed but is not changed either.
-    write(dir.path(), "a.rs", &format!("{RAW}// edited\n"));
-    write(dir.path(), "b.rs", &format!("{RAW}// staged\n"));
+    write(dir.path(), "a.rs", format!("{RAW}// edited\n"));
+    write(dir.path(), "b.rs", format!("{RAW}// staged\n"));
     git(dir.path(), &["add", "b.rs"]);
     write(dir.path(), "d.rs", RAW);
     let before = status(dir.path());
@@ -245,27 +214,15 @@ fn files_with_uncommitted_changes_are_refused_and_nothing_is_changed() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stderr.contains("  * a.rs (uncommitted changes)\n"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("  * b.rs (uncommitted changes)\n"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("  * d.rs (untracked)\n"),
-        "{}",
-        run.stderr
-    );
-    assert!(!run.stderr.contains("c.rs"), "{}", run.stderr);
-    assert!(!run.stderr.contains("ok.rs"), "{}", run.stderr);
-    assert!(run.stderr.contains("`--allow-dirty`"), "{}", run.stderr);
-    assert!(!run.stderr.contains("Fixed"), "{}", run.stderr);
+    assert_contains(&run.stderr, "  * a.rs (uncommitted changes)\n");
+    assert_contains(&run.stderr, "  * b.rs (uncommitted changes)\n");
+    assert_contains(&run.stderr, "  * d.rs (untracked)\n");
+    assert_lacks(&run.stderr, "c.rs");
+    assert_lacks(&run.stderr, "ok.rs");
+    assert_contains(&run.stderr, "`--allow-dirty`");
+    assert_lacks(&run.stderr, "Fixed");
     // Nothing rendered, nothing written, not even the committed files.
-    assert!(!run.stderr.contains("warning["), "{}", run.stderr);
+    assert_lacks(&run.stderr, "warning[");
     assert_eq!(read(dir.path(), "ok.rs"), RAW);
     assert_eq!(read(dir.path(), "c.rs"), RAW);
     assert_eq!(read(dir.path(), "a.rs"), format!("{RAW}// edited\n"));
@@ -275,7 +232,7 @@ fn files_with_uncommitted_changes_are_refused_and_nothing_is_changed() {
 #[test]
 fn allow_dirty_fixes_files_with_uncommitted_changes() {
     let dir = repo(&[("a.rs", RAW)]);
-    write(dir.path(), "a.rs", &format!("{RAW}// edited\n"));
+    write(dir.path(), "a.rs", format!("{RAW}// edited\n"));
     write(dir.path(), "new.rs", RAW);
     let run = devref(dir.path(), true, &["--fix", "--allow-dirty", "."]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -294,11 +251,7 @@ fn files_ignored_by_git_are_refused() {
     write(dir.path(), "generated/a.rs", RAW);
     let run = devref(dir.path(), true, &["--fix", "generated/a.rs"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("  * generated/a.rs (ignored by git)\n"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "  * generated/a.rs (ignored by git)\n");
     assert_eq!(read(dir.path(), "generated/a.rs"), RAW);
 }
 
@@ -319,11 +272,7 @@ fn files_outside_a_git_work_tree_need_allow_dirty() {
     };
     let run = devref(dir.path(), true, &["--fix", "a.rs"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("  * a.rs (not in a git work tree)\n"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "  * a.rs (not in a git work tree)\n");
     assert_eq!(read(dir.path(), "a.rs"), RAW);
 
     let run = devref(dir.path(), true, &["--fix", "--allow-dirty", "a.rs"]);
@@ -382,11 +331,9 @@ fn a_file_that_cannot_be_written_is_an_error_and_stays_as_it_was() {
     fs::set_permissions(&path, permissions).expect("chmod");
     let run = devref(dir.path(), true, &["--fix", "--color", "never", "."]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("error[devref::input]: cannot write the fixes to `a.rs`: it is read-only"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "error[devref::input]: cannot write the fixes to `a.rs`: it is read-only",
     );
     assert!(
         run.stderr.starts_with("Fixed b.rs (2 fixes)\n"),
@@ -396,7 +343,7 @@ fn a_file_that_cannot_be_written_is_an_error_and_stays_as_it_was() {
     assert_eq!(read(dir.path(), "a.rs"), RAW);
     assert_eq!(read(dir.path(), "b.rs"), RAW_FIXED);
     // a.rs's findings are shown as they still are.
-    assert!(run.stderr.contains("--> a.rs:4:10"), "{}", run.stderr);
+    assert_contains(&run.stderr, "--> a.rs:4:10");
     assert_eq!(file_names(dir.path()), [".git", "a.rs", "b.rs"]);
 }
 
@@ -431,12 +378,7 @@ fn stdin_cannot_be_fixed() {
     let dir = repo(&[("a.rs", RAW)]);
     let run = devref(dir.path(), true, &["--fix", "-"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("`--fix` cannot fix input read from stdin"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "`--fix` cannot fix input read from stdin");
     let run = devref(dir.path(), true, &["--fix", "a.rs", "-"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(read(dir.path(), "a.rs"), RAW);
@@ -447,7 +389,7 @@ fn allow_dirty_requires_fix() {
     let dir = repo(&[("a.rs", RAW)]);
     let run = devref(dir.path(), false, &["--allow-dirty", "a.rs"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("--fix"), "{}", run.stderr);
+    assert_contains(&run.stderr, "--fix");
 }
 
 #[test]

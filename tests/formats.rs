@@ -11,6 +11,9 @@ use assert_cmd::Command;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+mod common;
+use common::{assert_contains, tree, write, Run};
+
 /// One `devref::raw_device_ptr_field` warning, at 3:10..3:31.
 const WARNED: &str = "use kernel::bindings;\nstruct S {\n    dev: *mut bindings::device,\n}\n";
 const WARNED_MESSAGE: &str = "field `S::dev` holds a raw pointer to `bindings::device`, which \
@@ -25,26 +28,6 @@ const FORMATS: [&str; 4] = ["short", "sarif", "github", "checkpatch"];
 
 // --- Helpers ------------------------------------------------------------------------------------
 
-fn tree(files: &[(&str, &[u8])]) -> TempDir {
-    let dir = tempfile::tempdir().expect("creating a temporary directory");
-    for (path, contents) in files {
-        write(dir.path(), path, contents);
-    }
-    dir
-}
-
-fn write(root: &Path, path: &str, contents: &[u8]) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("a parent")).expect("creating directories");
-    fs::write(&path, contents).expect("writing a test file");
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// `devref ARGS` in `dir`, with a time limit so that a hang fails the test.
 fn devref(dir: &Path, args: &[&str]) -> Run {
     let output = Command::cargo_bin("devref")
@@ -55,11 +38,7 @@ fn devref(dir: &Path, args: &[&str]) -> Run {
         .args(args)
         .output()
         .expect("devref ran to completion within its time limit");
-    Run {
-        code: output.status.code().expect("devref exited"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    Run::from_output(output)
 }
 
 /// `devref --message-format FORMAT ARGS`, asserting nothing went to stderr.
@@ -83,6 +62,12 @@ fn mixed() -> TempDir {
         ("drivers/blob.rs", b"\0\0\0\0"),
         ("drivers/clean.rs", CLEAN.as_bytes()),
     ])
+}
+
+/// `devref --message-format FORMAT drivers` on the `mixed` tree.
+fn format_mixed(format_name: &str) -> Run {
+    let dir = mixed();
+    format(dir.path(), format_name, &["drivers"])
 }
 
 fn sarif(dir: &Path, args: &[&str]) -> (i32, Value) {
@@ -156,8 +141,7 @@ fn start_lines(log: &Value) -> Vec<u64> {
 
 #[test]
 fn short_is_one_line_per_finding() {
-    let dir = mixed();
-    let run = format(dir.path(), "short", &["drivers"]);
+    let run = format_mixed("short");
     assert_eq!(
         run.stdout,
         format!(
@@ -198,8 +182,7 @@ fn short_reads_stdin_under_its_given_name() {
 
 #[test]
 fn github_workflow_commands() {
-    let dir = mixed();
-    let run = format(dir.path(), "github", &["drivers"]);
+    let run = format_mixed("github");
     assert_eq!(
         run.stdout,
         format!(
@@ -237,8 +220,7 @@ fn github_escapes_properties_and_data() {
 
 #[test]
 fn checkpatch_layout() {
-    let dir = mixed();
-    let run = format(dir.path(), "checkpatch", &["drivers"]);
+    let run = format_mixed("checkpatch");
     // Lines: a.rs 4, b.rs 1, blob.rs 0 (unreadable), clean.rs 5.
     assert_eq!(
         run.stdout,
@@ -636,7 +618,7 @@ fn exit_codes_do_not_depend_on_the_format() {
     }
     let bad = devref(warned.path(), &["--message-format", "bogus", "."]);
     assert_eq!(bad.code, 2);
-    assert!(bad.stderr.contains("checkpatch"), "{}", bad.stderr);
+    assert_contains(&bad.stderr, "checkpatch");
 }
 
 #[test]

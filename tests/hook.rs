@@ -12,6 +12,9 @@ use std::time::Duration;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+mod common;
+use common::{assert_contains, Run};
+
 const RAW: &str = "devref::raw_device_ptr_field";
 const STATIC: &str = "devref::static_device_ref";
 const INPUT: &str = "devref::input";
@@ -115,12 +118,6 @@ impl Repo {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 impl Run {
     /// The findings of `--message-format short` output, as `file:line code`.
     fn findings(&self) -> Vec<String> {
@@ -149,11 +146,7 @@ fn devref(dir: &Path, root: &Path, args: &[&str]) -> Run {
         .timeout(Duration::from_secs(60))
         .output()
         .expect("devref ran to completion within its time limit");
-    Run {
-        code: output.status.code().expect("devref exited, not killed"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    }
+    Run::from_output(output)
 }
 
 /// `--staged --message-format short ARGS`.
@@ -349,11 +342,7 @@ fn missing_paths_and_symbolic_links_are_named() {
     );
     let run = staged(&repo, &["/"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("`/` is outside the git work tree"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "`/` is outside the git work tree");
 
     #[cfg(unix)]
     {
@@ -406,11 +395,9 @@ fn non_utf8_and_binary_staged_files_are_input_errors() {
         "{}",
         run.stderr
     );
-    assert!(
-        run.stdout
-            .contains("`a.rs` is not valid UTF-8: invalid byte 0xe9 at byte offset 16"),
-        "{}",
-        run.stdout
+    assert_contains(
+        &run.stdout,
+        "`a.rs` is not valid UTF-8: invalid byte 0xe9 at byte offset 16",
     );
     assert_eq!(run.code, 1);
 
@@ -612,11 +599,9 @@ fn a_new_caller_of_a_weak_constructor_is_checked() {
         run.stderr
     );
     let run = repo.devref(&["--diff", "--message-format", "human", "--color", "never"]);
-    assert!(
-        run.stderr
-            .contains("the `# Safety` section of `from_raw` does not state it either"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "the `# Safety` section of `from_raw` does not state it either",
     );
 }
 
@@ -698,10 +683,9 @@ fn diff_against_a_revision() {
     );
     let run = short(&["--diff", "a.rs"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("`a.rs` is a path, not a git revision; to compare with `HEAD`, write `--diff HEAD a.rs`"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "`a.rs` is a path, not a git revision; to compare with `HEAD`, write `--diff HEAD a.rs`",
     );
 }
 
@@ -711,11 +695,7 @@ fn diff_needs_a_commit() {
     repo.stage("a.rs", RAW_FIELD);
     let run = repo.devref(&["--diff"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("the repository has no commit yet"),
-        "{}",
-        run.stderr
-    );
+    assert_contains(&run.stderr, "the repository has no commit yet");
 }
 
 #[test]
@@ -754,7 +734,7 @@ fn changed_lines_mode_refuses_what_it_cannot_do() {
     ] {
         let run = repo.devref(args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
-        assert!(run.stderr.contains("cannot be used with"), "{}", run.stderr);
+        assert_contains(&run.stderr, "cannot be used with");
     }
     let run = repo.devref(&["--staged", "-"]);
     assert_eq!(run.code, 2);
@@ -793,11 +773,7 @@ fn install_hook_writes_an_executable_hook_that_blocks_commits() {
     // Installing again changes nothing.
     let again = repo.devref(&["install-hook"]);
     assert_eq!(again.code, 0);
-    assert!(
-        again.stdout.contains("already installed"),
-        "{}",
-        again.stdout
-    );
+    assert_contains(&again.stdout, "already installed");
 
     // A commit adding a violation is stopped, and the hook says why; the pre-existing violation
     // on an unchanged line is not mentioned.
@@ -881,11 +857,7 @@ fn install_hook_follows_core_hooks_path() {
     let hook = repo.path().join("tools/githooks/pre-commit");
     assert!(hook_text(&hook).contains("--staged"));
     assert!(!repo.path().join(".git/hooks/pre-commit").exists());
-    assert!(
-        run.stdout.contains("../tools/githooks/pre-commit"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, "../tools/githooks/pre-commit");
 
     // git runs it from there.
     repo.stage("a.rs", "struct T { d: &'static kernel::device::Device }\n");

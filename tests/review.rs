@@ -25,19 +25,12 @@ use devref_lints::options::Options;
 use globset::GlobSet;
 use serde_json::Value;
 
+mod common;
+use common::{assert_contains, copy_dir, review_fixtures, Run};
+
 const FORMATS: [&str; 5] = ["email", "json", "patchwork", "checkpatch", "short"];
 
-/// The directory the fixtures are in; the binary runs there so that names stay short.
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/review")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+// The binary runs in the fixture folder so that names stay short.
 fn devref_in(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_devref"));
     command
@@ -59,16 +52,36 @@ fn devref_in(cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
         // A refused input may close the pipe early.
         let _ = pipe.write_all(bytes);
     }
-    let output = child.wait_with_output().expect("devref ends");
-    Run {
-        code: output.status.code().expect("devref exited, not killed"),
-        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
-        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
-    }
+    Run::from_output(child.wait_with_output().expect("devref ends"))
+}
+
+/// `devref review --format FORMAT --tree tree PATCH` in `dir`.
+fn review_with_tree(dir: &Path, format: &str, patch: &str) -> Run {
+    devref_in(dir, &["--format", format, "--tree", "tree", patch], None)
+}
+
+/// Writes `patch` to `dir/name` and reviews it against `dir/tree`, as JSON.
+fn write_and_review(dir: &Path, name: &str, patch: &str) -> Run {
+    fs::write(dir.join(name), patch).unwrap();
+    review_with_tree(dir, "json", name)
+}
+
+/// `devref review --format json --tree FIXTURE-TREE NAME` in a temporary folder holding `text`
+/// as `NAME`.
+fn review_copy_as_json(name: &str, text: &str) -> Run {
+    let temp = tempfile::tempdir().unwrap();
+    fs::write(temp.path().join(name), text).unwrap();
+    let tree = review_fixtures().join("tree");
+    let tree = tree.to_str().unwrap();
+    devref_in(
+        temp.path(),
+        &["--format", "json", "--tree", tree, name],
+        None,
+    )
 }
 
 fn devref(args: &[&str]) -> Run {
-    devref_in(&dir(), args, None)
+    devref_in(&review_fixtures(), args, None)
 }
 
 // --- Goldens ------------------------------------------------------------------------------------
@@ -165,7 +178,7 @@ fn render_case(case: &Case) -> Result<String, String> {
 #[test]
 fn goldens() {
     let bless = std::env::var_os("BLESS").is_some_and(|v| v != "0");
-    let golden_dir = dir().join("golden");
+    let golden_dir = review_fixtures().join("golden");
     let mut failures = Vec::new();
     for case in CASES {
         let actual = match render_case(case) {
@@ -345,7 +358,8 @@ fn a_finding_fixed_by_a_later_patch_is_marked() {
 
 #[test]
 fn separate_format_patch_files_in_any_order_are_one_series() {
-    let messages = split_mbox(&fs::read_to_string(dir().join("fixed-later.mbox")).unwrap());
+    let messages =
+        split_mbox(&fs::read_to_string(review_fixtures().join("fixed-later.mbox")).unwrap());
     let temp = tempfile::tempdir().unwrap();
     let mut names = Vec::new();
     for (index, message) in messages.iter().enumerate().rev() {
@@ -376,15 +390,15 @@ fn split_mbox(text: &str) -> Vec<String> {
 
 #[test]
 fn stdin_is_read_like_a_file() {
-    let mbox = fs::read(dir().join("widget-series.mbox")).unwrap();
+    let mbox = fs::read(review_fixtures().join("widget-series.mbox")).unwrap();
     let piped = devref_in(
-        &dir(),
+        &review_fixtures(),
         &["--format", "json", "--tree", "tree", "-"],
         Some(&mbox),
     );
     let file = devref(&["--format", "json", "--tree", "tree", "widget-series.mbox"]);
     assert_eq!(findings(&piped), findings(&file));
-    let email = devref_in(&dir(), &["--tree", "tree"], Some(&mbox));
+    let email = devref_in(&review_fixtures(), &["--tree", "tree"], Some(&mbox));
     assert!(
         email
             .stdout
@@ -412,7 +426,7 @@ fn the_tree_completes_the_model() {
 fn a_clean_series_gets_a_short_reply_or_none() {
     let run = devref(&["attached-clean.eml"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("found no problem"), "{}", run.stdout);
+    assert_contains(&run.stdout, "found no problem");
     assert!(run.stdout.contains("In-Reply-To: <counter-1@example.cn>"));
     let quiet = devref(&["--quiet-clean", "attached-clean.eml"]);
     assert_eq!((quiet.code, quiet.stdout.as_str()), (0, ""));
@@ -420,7 +434,7 @@ fn a_clean_series_gets_a_short_reply_or_none() {
 
 #[test]
 fn replies_and_cover_letters_are_not_reviewed() {
-    let mut mbox = fs::read_to_string(dir().join("widget-series.mbox")).unwrap();
+    let mut mbox = fs::read_to_string(review_fixtures().join("widget-series.mbox")).unwrap();
     // A reviewer's reply that suggests a change as a diff of its own.
     mbox.push_str(
         "From reviewer Mon Sep 17 00:00:00 2001\nFrom: Rev Iewer <rev@example.org>\nSubject: Re: \
@@ -429,20 +443,7 @@ fn replies_and_cover_letters_are_not_reviewed() {
          --- /dev/null\n+++ b/drivers/misc/other.rs\n@@ -0,0 +1 @@\n+struct R { d: &'static \
          kernel::device::Device }\n",
     );
-    let temp = tempfile::tempdir().unwrap();
-    fs::write(temp.path().join("thread.mbox"), &mbox).unwrap();
-    let tree = dir().join("tree");
-    let run = devref_in(
-        temp.path(),
-        &[
-            "--format",
-            "json",
-            "--tree",
-            tree.to_str().unwrap(),
-            "thread.mbox",
-        ],
-        None,
-    );
+    let run = review_copy_as_json("thread.mbox", &mbox);
     let plain = devref(&["--format", "json", "--tree", "tree", "widget-series.mbox"]);
     assert_eq!(findings(&run), findings(&plain));
     assert_eq!(json_patches(&run).len(), 2);
@@ -492,20 +493,7 @@ deleted file mode 100644
 -    parent: *mut bindings::device,
 -}
 ";
-    let temp = tempfile::tempdir().unwrap();
-    fs::write(temp.path().join("rename.mbox"), series).unwrap();
-    let tree = dir().join("tree");
-    let run = devref_in(
-        temp.path(),
-        &[
-            "--format",
-            "json",
-            "--tree",
-            tree.to_str().unwrap(),
-            "rename.mbox",
-        ],
-        None,
-    );
+    let run = review_copy_as_json("rename.mbox", series);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // The renamed file keeps its old finding unreported; the added line is patch 1's, and gone
     // once patch 2 deletes the file.
@@ -531,11 +519,7 @@ fn level_flags_and_the_config_apply() {
         "quoted-printable.mbox",
     ]);
     assert_eq!(run.code, 1);
-    assert!(
-        run.stdout.contains(": error: field `Thermo::dev`"),
-        "{}",
-        run.stdout
-    );
+    assert_contains(&run.stdout, ": error: field `Thermo::dev`");
     let run = devref(&[
         "--format",
         "short",
@@ -576,35 +560,19 @@ fn hostile_paths_are_refused() {
     assert_eq!(devref(&["hostile-dotdot.patch"]).code, 2);
     let run = devref(&["--tree", "tree", "hostile-absolute.patch"]);
     assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("refusing the path `/etc/cron.d/evil.rs`: an absolute path"),
-        "{}",
-        run.stderr
+    assert_contains(
+        &run.stderr,
+        "refusing the path `/etc/cron.d/evil.rs`: an absolute path",
     );
 }
 
 /// A copy of the fixture tree in a temporary directory.
 fn tree_copy() -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
-    copy_dir(&dir().join("tree"), &temp.path().join("tree"));
+    copy_dir(&review_fixtures().join("tree"), &temp.path().join("tree"));
     temp
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-#[cfg(unix)]
 #[test]
 fn paths_that_leave_the_tree_through_a_symlink_are_refused() {
     let temp = tree_copy();
@@ -612,7 +580,7 @@ fn paths_that_leave_the_tree_through_a_symlink_are_refused() {
     fs::create_dir(&outside).unwrap();
     std::os::unix::fs::symlink(&outside, temp.path().join("tree/drivers/escape")).unwrap();
     fs::copy(
-        dir().join("hostile-symlink.patch"),
+        review_fixtures().join("hostile-symlink.patch"),
         temp.path().join("hostile-symlink.patch"),
     )
     .unwrap();
@@ -672,29 +640,20 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> 
 #[test]
 fn review_never_writes() {
     let temp = tree_copy();
-    for name in [
+    let names = [
         "widget-series.mbox",
         "does-not-apply.mbox",
         "0001-misc-gizmo_sensor-remember-the-parent-device.patch",
         "hostile-dotdot.patch",
         "hostile-absolute.patch",
-    ] {
-        fs::copy(dir().join(name), temp.path().join(name)).unwrap();
+    ];
+    for name in names {
+        fs::copy(review_fixtures().join(name), temp.path().join(name)).unwrap();
     }
     let before = snapshot(temp.path());
-    for name in [
-        "widget-series.mbox",
-        "does-not-apply.mbox",
-        "0001-misc-gizmo_sensor-remember-the-parent-device.patch",
-        "hostile-dotdot.patch",
-        "hostile-absolute.patch",
-    ] {
+    for name in names {
         for format in FORMATS {
-            devref_in(
-                temp.path(),
-                &["--format", format, "--tree", "tree", name],
-                None,
-            );
+            review_with_tree(temp.path(), format, name);
         }
     }
     assert_eq!(snapshot(temp.path()), before);
@@ -702,12 +661,12 @@ fn review_never_writes() {
 
 #[test]
 fn a_corrupt_patch_names_the_message_and_the_line() {
-    let mbox = fs::read_to_string(dir().join("fixed-later.mbox")).unwrap();
+    let mbox = fs::read_to_string(review_fixtures().join("fixed-later.mbox")).unwrap();
     // Drop a context line of the first hunk of 3/3 (the second message of the mbox): the hunk
     // then runs into the mail signature.
     let broken = mbox.replacen("     /// Who asked for blinking.\n", "", 1);
     assert_ne!(broken, mbox);
-    let run = devref_in(&dir(), &["-"], Some(broken.as_bytes()));
+    let run = devref_in(&review_fixtures(), &["-"], Some(broken.as_bytes()));
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
@@ -763,7 +722,7 @@ fn unusable_input_exits_2_with_a_reason() {
         ),
     ];
     for (input, wanted) in cases {
-        let run = devref_in(&dir(), &["-"], Some(&input));
+        let run = devref_in(&review_fixtures(), &["-"], Some(&input));
         assert_eq!(run.code, 2, "{wanted}: {}", run.stderr);
         assert!(
             run.stderr.contains(wanted),
@@ -791,7 +750,7 @@ fn oversized_input_is_refused() {
 fn bad_invocations_exit_2() {
     let run = devref(&["--tree", "no-such-dir", "plain.diff"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("is not a directory"), "{}", run.stderr);
+    assert_contains(&run.stderr, "is not a directory");
     assert_eq!(devref(&["no-such.mbox"]).code, 2);
     assert_eq!(devref(&["-", "-"]).code, 2);
 }
@@ -857,7 +816,7 @@ fn variants(bytes: &[u8]) -> Vec<Vec<u8>> {
 
 #[test]
 fn garbled_mail_never_panics() {
-    let tree = dir().join("tree");
+    let tree = review_fixtures().join("tree");
     let options = Options::default();
     let exclude = GlobSet::empty();
     let fixtures = [
@@ -874,7 +833,7 @@ fn garbled_mail_never_panics() {
     let mut reviewed = 0;
     let mut refused = 0;
     for fixture in fixtures {
-        let bytes = fs::read(dir().join(fixture)).unwrap();
+        let bytes = fs::read(review_fixtures().join(fixture)).unwrap();
         for (index, variant) in variants(&bytes).into_iter().enumerate() {
             let settings = Settings {
                 tree: (index % 2 == 0).then_some(tree.as_path()),
@@ -949,12 +908,7 @@ fn a_patch_to_a_comment_that_is_part_of_a_finding_gets_the_finding() {
                  -    // SAFETY: by the safety requirements, `ptr` is valid.\n\
                  +    // SAFETY: the caller guarantees that `ptr` is valid.\n     \
                  unsafe { &*ptr.cast() }\n";
-    std::fs::write(temp.path().join("comment.diff"), patch).unwrap();
-    let run = devref_in(
-        temp.path(),
-        &["--format", "json", "--tree", "tree", "comment.diff"],
-        None,
-    );
+    let run = write_and_review(temp.path(), "comment.diff", patch);
     // A warning: the exit code stays 0.
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
@@ -962,17 +916,10 @@ fn a_patch_to_a_comment_that_is_part_of_a_finding_gets_the_finding() {
         owned(&[("1/1", "a.rs:6", "safety_doc_missing_refcount", false)])
     );
     // The reply quotes the comment the patch adds.
-    let email = devref_in(
-        temp.path(),
-        &["--format", "email", "--tree", "tree", "comment.diff"],
-        None,
-    );
-    assert!(
-        email
-            .stdout
-            .contains("> +    // SAFETY: the caller guarantees that `ptr` is valid."),
-        "{}",
-        email.stdout
+    let email = review_with_tree(temp.path(), "email", "comment.diff");
+    assert_contains(
+        &email.stdout,
+        "> +    // SAFETY: the caller guarantees that `ptr` is valid.",
     );
 }
 
@@ -991,21 +938,14 @@ fn a_patch_that_adds_a_caller_of_a_weak_constructor_gets_the_callers_finding() {
                  +    // SAFETY: `ptr` is valid, as `from_raw` requires.\n\
                  +    let _dev = unsafe { from_raw(ptr) };\n\
                  +}\n";
-    std::fs::write(temp.path().join("caller.diff"), patch).unwrap();
-    let run = devref_in(
-        temp.path(),
-        &["--format", "json", "--tree", "tree", "caller.diff"],
-        None,
-    );
+    let run = write_and_review(temp.path(), "caller.diff", patch);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         findings(&run),
         owned(&[("1/1", "a.rs:12", "safety_comment_missing_refcount", false)])
     );
-    assert!(
-        run.stdout
-            .contains("the `# Safety` section of `from_raw` (a.rs:3) does not state it either"),
-        "{}",
-        run.stdout
+    assert_contains(
+        &run.stdout,
+        "the `# Safety` section of `from_raw` (a.rs:3) does not state it either",
     );
 }

@@ -8,12 +8,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use crate::common::{copy_dir, review_fixtures};
+
 pub const LIST: &str = "rust-for-linux@example.org";
 pub const FROM: &str = "devref bot <bot@example.org>";
-
-pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/review")
-}
 
 /// Fails loudly when public-inbox is missing: `.ci/run` installs it.
 pub fn require_public_inbox() {
@@ -88,8 +86,12 @@ impl World {
     /// commit on `main`; returns its id.
     pub fn make_repo(&self) -> String {
         let repo = self.repo();
-        copy_dir(&fixtures().join("tree"), &repo);
-        fs::copy(fixtures().join("devref.toml"), repo.join("devref.toml")).unwrap();
+        copy_dir(&review_fixtures().join("tree"), &repo);
+        fs::copy(
+            review_fixtures().join("devref.toml"),
+            repo.join("devref.toml"),
+        )
+        .unwrap();
         self.git(&repo, &["init", "-q", "-b", "main"]);
         self.git(&repo, &["add", "."]);
         self.git(&repo, &["commit", "-q", "-m", "base"]);
@@ -101,7 +103,7 @@ impl World {
         let split = self.path("split");
         let _ = fs::remove_dir_all(&split);
         fs::create_dir_all(&split).unwrap();
-        let mbox = fixtures().join(fixture);
+        let mbox = review_fixtures().join(fixture);
         self.git(
             &self.repo(),
             &[
@@ -230,6 +232,13 @@ impl World {
         command.output().expect("devref bot runs")
     }
 
+    /// `devref bot --once` writing to `outbox`, which must succeed.
+    #[track_caller]
+    pub fn bot_succeeds(&self, outbox: &str, extra: &[&str]) {
+        let run = self.bot(outbox, extra, None);
+        assert_eq!(run.status.code(), Some(0), "{run:?}");
+    }
+
     /// `devref review --format email` of the messages as `series.mbox`, against a copy of
     /// `base` (the bot's base, made here with `git archive`).
     pub fn review(&self, messages: &[&[u8]], base: &str) -> String {
@@ -283,18 +292,5 @@ pub fn folder(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             })
             .collect(),
         Err(_) => BTreeMap::new(),
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }

@@ -1,0 +1,78 @@
+//! Helpers shared by the integration tests: temporary trees, the fixture folder, and the
+//! captured result of a run.
+
+// Each test file is its own crate and uses only some of these helpers.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use tempfile::TempDir;
+
+/// A temporary directory holding `files` (`path`, contents); parent directories are created.
+pub fn tree(files: &[(&str, &[u8])]) -> TempDir {
+    let dir = tempfile::tempdir().expect("creating a temporary directory");
+    for (path, contents) in files {
+        write(dir.path(), path, contents);
+    }
+    dir
+}
+
+/// Writes `contents` to `root/path`, creating parent directories.
+pub fn write(root: &Path, path: &str, contents: impl AsRef<[u8]>) {
+    let path = root.join(path);
+    fs::create_dir_all(path.parent().expect("a parent")).expect("creating directories");
+    fs::write(&path, contents).expect("writing a test file");
+}
+
+/// The review fixtures: `tests/review` (a kernel-like tree, its config, and patch mail).
+pub fn review_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/review")
+}
+
+/// Copies the folder `from` to `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A finished run of a binary: exit code and UTF-8 output.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn from_output(output: Output) -> Run {
+        Run {
+            code: output
+                .status
+                .code()
+                .expect("exited, not killed by a signal"),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+}
+
+/// Asserts that `text` contains `part`, showing all of `text` when it does not.
+#[track_caller]
+pub fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} is missing from:\n{text}");
+}
+
+/// Asserts that `text` does not contain `part`, showing all of `text` when it does.
+#[track_caller]
+pub fn assert_lacks(text: &str, part: &str) {
+    assert!(!text.contains(part), "{part:?} is unexpected in:\n{text}");
+}
