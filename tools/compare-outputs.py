@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Compares the machine-readable outputs of two devref builds.
 
-Usage: tools/compare-outputs.py BASE_BIN_DIR NEW_BIN_DIR [KERNEL_TREE]
+Usage: tools/compare-outputs.py [--ignore KEY]... BASE_BIN_DIR NEW_BIN_DIR [KERNEL_TREE]
 
 Each BIN_DIR holds a `devref` and a `cargo-devref` binary. Both builds are run with --no-cache on
 every UI case of tests/ui (with its `//@ args:`), on examples/driver-tree, and on KERNEL_TREE's
 `rust drivers samples` when given, in the formats json and sarif; `cargo devref` runs on the cargo
 package of tests/ui/cargo_layout with --message-format json. The outputs are compared as data: key
-order is ignored and every `rendered` field is left out (the human rendering is not a data field).
+order is ignored and every `rendered` field is left out (the human rendering is not a data field),
+as is every field named by `--ignore` (a change that is the point of a commit).
 Prints each difference and exits 1 when there is one.
 """
 
@@ -20,9 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+IGNORED = {"rendered"}
+
+
 def strip_rendered(value):
     if isinstance(value, dict):
-        return {k: strip_rendered(v) for k, v in value.items() if k != "rendered"}
+        return {k: strip_rendered(v) for k, v in value.items() if k not in IGNORED}
     if isinstance(value, list):
         return [strip_rendered(v) for v in value]
     return value
@@ -56,16 +60,20 @@ def case_args(case):
 
 
 def main():
-    if len(sys.argv) not in (3, 4):
+    args = sys.argv[1:]
+    while len(args) >= 2 and args[0] == "--ignore":
+        IGNORED.add(args[1])
+        args = args[2:]
+    if len(args) not in (2, 3):
         sys.exit(__doc__)
-    base, new = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
+    base, new = Path(args[0]).resolve(), Path(args[1]).resolve()
     runs = []
     for case in sorted((ROOT / "tests/ui").iterdir()):
         if case.is_dir() or case.suffix == ".rs":
             runs.append((ROOT, [*case_args(case), str(case.relative_to(ROOT))]))
     runs.append((ROOT, ["examples/driver-tree"]))
-    if len(sys.argv) == 4:
-        tree = Path(sys.argv[3])
+    if len(args) == 3:
+        tree = Path(args[2])
         runs.append(
             (tree, ["-W", "callback_safety_comment_missing_refcount", "rust", "drivers", "samples"])
         )

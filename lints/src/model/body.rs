@@ -849,23 +849,16 @@ impl<'a, 'b> Pointers<'a, 'b> {
         let res = self.scope.resolve_path(cx, &callee.path, Namespace::Values);
         if let Some(path) = model.def_map.canonical_path(&res) {
             if contracts.is_extra_function(&path) {
-                return Some(SensitiveCall {
-                    is_deref: false,
-                    pointer: Provenance::Unknown,
-                    weak_contract: None,
-                    lifetime: None,
-                    span: span(),
-                    kind: CallKind::Derived,
-                    callee: display_path(&path),
-                    arg: arg(),
-                    precondition: Precondition {
-                        sentence: format!(
-                            "`{}` is configured as refcount-sensitive: its caller must make sure the device's reference count is non-zero",
-                            display_path(&path)
-                        ),
-                        quoted: false,
-                    },
-                });
+                return Some(SensitiveCall::new(
+                    span(),
+                    CallKind::Derived,
+                    display_path(&path),
+                    arg(),
+                    format!(
+                        "`{}` is configured as refcount-sensitive: its caller must make sure the device's reference count is non-zero",
+                        display_path(&path)
+                    ),
+                ));
             }
         }
         // `bindings::get_device`, `bindings::pci_dev_put`, ….
@@ -875,22 +868,16 @@ impl<'a, 'b> Pointers<'a, 'b> {
                 let (span, arg) = (span(), arg());
                 let is_get = function.direction == Direction::Get;
                 return Some(if is_get {
-                    SensitiveCall {
-                        is_deref: false,
-                        pointer: Provenance::Unknown,
-                        weak_contract: None,
-                        lifetime: None,
+                    let sentence = format!(
+                        "`{name}` may only take a reference on a device that is still alive: {arg} must point to a device whose reference count is non-zero"
+                    );
+                    SensitiveCall::new(
                         span,
-                        kind: CallKind::Get,
-                        callee: format!("bindings::{name}"),
-                        precondition: Precondition {
-                            sentence: format!(
-                                "`{name}` may only take a reference on a device that is still alive: {arg} must point to a device whose reference count is non-zero"
-                            ),
-                            quoted: false,
-                        },
+                        CallKind::Get,
+                        format!("bindings::{name}"),
                         arg,
-                    }
+                        sentence,
+                    )
                 } else {
                     let mut call = put_call(span, format!("bindings::{name}"), arg);
                     call.precondition.sentence = format!(
@@ -909,22 +896,17 @@ impl<'a, 'b> Pointers<'a, 'b> {
         if model.is_kernel_item(&owner, "ARef") && contracts.is_aref_constructor(&method) {
             let pointee = self.aref_pointee(callee, call)?;
             let (span, arg) = (span(), arg());
-            return Some(SensitiveCall {
-                is_deref: false,
-                pointer: Provenance::Unknown,
-                weak_contract: None,
-                lifetime: None,
+            let sentence = format!(
+                "`ARef::from_raw` takes over a reference: the caller must own a reference on {arg} (a share of its reference count) and give it to the `ARef`"
+            );
+            let callee = format!("ARef::<{pointee}>::{method}");
+            return Some(SensitiveCall::new(
                 span,
-                kind: CallKind::TakeOver,
-                callee: format!("ARef::<{pointee}>::{method}"),
-                precondition: Precondition {
-                    sentence: format!(
-                        "`ARef::from_raw` takes over a reference: the caller must own a reference on {arg} (a share of its reference count) and give it to the `ARef`"
-                    ),
-                    quoted: false,
-                },
+                CallKind::TakeOver,
+                callee,
                 arg,
-            });
+                sentence,
+            ));
         }
         // A fn of the linted sources is judged by its own contract.
         if let Some(func) = model.fn_of(&res) {
@@ -1017,20 +999,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
         } else {
             format!("{arg} must be valid, non-null, and have a non-zero reference count for as long as the returned reference exists")
         };
-        Some(SensitiveCall {
-            is_deref: false,
-            pointer: Provenance::Unknown,
-            weak_contract: None,
-            lifetime: None,
-            span,
-            kind,
-            callee: display,
-            arg,
-            precondition: Precondition {
-                sentence,
-                quoted: false,
-            },
-        })
+        Some(SensitiveCall::new(span, kind, display, arg, sentence))
     }
 
     /// What a device abstraction's constructor outside the linted sources makes, known by name:
@@ -1283,22 +1252,10 @@ impl<'a, 'b> Pointers<'a, 'b> {
 }
 
 fn put_call(span: Span, callee: String, arg: String) -> SensitiveCall {
-    SensitiveCall {
-        is_deref: false,
-        pointer: Provenance::Unknown,
-        weak_contract: None,
-        lifetime: None,
-        span,
-        kind: CallKind::Put,
-        precondition: Precondition {
-            sentence: format!(
-                "`{callee}` drops a reference: the caller must own one, so that the reference count is non-zero until this call"
-            ),
-            quoted: false,
-        },
-        callee,
-        arg,
-    }
+    let sentence = format!(
+        "`{callee}` drops a reference: the caller must own one, so that the reference count is non-zero until this call"
+    );
+    SensitiveCall::new(span, CallKind::Put, callee, arg, sentence)
 }
 
 fn display_path(path: &[String]) -> String {

@@ -159,6 +159,30 @@ pub(crate) enum RefLifetime {
 }
 
 impl SensitiveCall {
+    /// A call (not a dereference) whose pointer's provenance the collector fills in later.
+    pub fn new(
+        span: Span,
+        kind: CallKind,
+        callee: String,
+        arg: String,
+        sentence: String,
+    ) -> SensitiveCall {
+        SensitiveCall {
+            is_deref: false,
+            pointer: Provenance::Unknown,
+            weak_contract: None,
+            lifetime: None,
+            span,
+            kind,
+            callee,
+            arg,
+            precondition: Precondition {
+                sentence,
+                quoted: false,
+            },
+        }
+    }
+
     /// "calls `device::Device::from_raw`" or "dereferences `ptr` into a `&pci::Device`".
     pub fn action(&self) -> String {
         if self.is_deref {
