@@ -326,6 +326,79 @@ fn killed_at_any_point_and_restarted_after_the_mailer_took_new_delivers_each_rep
     }
 }
 
+/// A `devref bot` running in the background, killed when the test ends, also on a failure.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Whether `ready` holds within `seconds`, looked at every 100 ms.
+fn within(seconds: u64, mut ready: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < end {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    ready()
+}
+
+#[test]
+fn without_once_the_bot_polls_answers_mail_that_arrives_later_and_stops_cleanly_on_sigterm() {
+    use std::os::unix::process::ExitStatusExt;
+    let s = scenario();
+    s.world.make_inbox();
+    let stderr = fs::File::create(s.world.path("bot.stderr")).unwrap();
+    let mut bot = Running(
+        s.world
+            .bot_command("outbox", &["--interval", "1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("devref bot starts"),
+    );
+    let stderr = || fs::read_to_string(s.world.path("bot.stderr")).unwrap();
+    // Its first look, at an empty archive, ends with the state saved.
+    let state = s.world.path("outbox/.devref-bot-state.json");
+    assert!(within(30, || state.exists()), "no first look: {}", stderr());
+    assert!(folder(&s.world.path("outbox/new")).is_empty());
+    for path in &s.v1 {
+        s.world.deliver_file(path);
+    }
+    let new = s.world.path("outbox/new");
+    assert!(
+        within(30, || folder(&new).len() >= 2),
+        "no replies to v1 within 30 s: {}",
+        stderr()
+    );
+    assert_eq!(bot.0.try_wait().unwrap(), None, "still polling");
+    let v1: Vec<Vec<u8>> = s.world.archived();
+    let v1: Vec<&[u8]> = v1.iter().map(Vec::as_slice).collect();
+    let expected = review_replies(&s.world.review(&v1, &s.base));
+    assert_eq!(expected.len(), 2);
+    assert_eq!(bot_replies(&s, "outbox"), expected);
+
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &bot.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = bot.0.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+    assert_eq!(stderr(), "");
+    assert!(folder(&s.world.path("outbox/tmp")).is_empty());
+    let written = folder(&new);
+    let again = s.world.bot("outbox", &[], None);
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    assert_eq!(folder(&new), written, "a later run writes nothing more");
+    assert!(folder(&s.world.path("outbox/tmp")).is_empty());
+}
+
 /// The bodies of the replies in an outbox's `new/`, by the Message-ID they answer.
 fn bodies(s: &Scenario, outbox: &str) -> BTreeMap<String, String> {
     bot_replies(s, outbox)
@@ -468,6 +541,21 @@ fn bad_invocations_exit_2_with_a_reason() {
              `base-commit:`)\n",
             repo.display()
         )
+    );
+    let output = run(&[
+        "--maildir",
+        "m",
+        "--repo",
+        repo.to_str().unwrap(),
+        "--outbox",
+        outbox.to_str().unwrap(),
+        "--interval",
+        "0",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: `--interval` is at least 1 second\n"
     );
     let output = run(&["--repo", repo.to_str().unwrap(), "--outbox", "o"]);
     assert_eq!(output.status.code(), Some(2));

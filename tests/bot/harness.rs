@@ -208,14 +208,15 @@ impl World {
             .collect()
     }
 
-    /// `devref bot --once` on the archive; `abort_at` sets the test hook.
-    pub fn bot(&self, outbox: &str, extra: &[&str], abort_at: Option<&str>) -> Output {
+    /// `devref bot` on the archive, polling unless `extra` has `--once`.
+    pub fn bot_command(&self, outbox: &str, extra: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_devref"));
         command
             .current_dir(self.dir.path())
             .env_remove("SOURCE_DATE_EPOCH")
+            .env_remove("DEVREF_BOT_ABORT_AT")
             .env("HOME", self.home())
-            .args(["bot", "--once", "--from", FROM, "--base", "main"])
+            .args(["bot", "--from", FROM, "--base", "main"])
             .arg("--inbox")
             .arg(self.inbox())
             .arg("--repo")
@@ -223,6 +224,13 @@ impl World {
             .arg("--outbox")
             .arg(self.path(outbox))
             .args(extra);
+        command
+    }
+
+    /// `devref bot --once` on the archive; `abort_at` sets the test hook.
+    pub fn bot(&self, outbox: &str, extra: &[&str], abort_at: Option<&str>) -> Output {
+        let mut command = self.bot_command(outbox, extra);
+        command.arg("--once");
         match abort_at {
             Some(point) => command.env("DEVREF_BOT_ABORT_AT", point),
             None => command.env_remove("DEVREF_BOT_ABORT_AT"),
