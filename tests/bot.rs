@@ -602,7 +602,21 @@ fn with_prerequisite() -> WithPrerequisite {
     let patch = world
         .format_patch("patch", &["--thread", &to, "--base", &base, "-1", "HEAD"])
         .remove(0);
-    let trailers: Vec<String> = fs::read_to_string(&patch)
+    let patch_id = named_prerequisite(&world, &patch, &prerequisite);
+    WithPrerequisite {
+        world,
+        base,
+        prerequisite_commit,
+        prerequisite,
+        patch,
+        patch_id,
+    }
+}
+
+/// The one `prerequisite-patch-id:` of `patch`, checked to be what `git patch-id --stable`
+/// makes of the `prerequisite` mail.
+fn named_prerequisite(world: &World, patch: &PathBuf, prerequisite: &PathBuf) -> String {
+    let trailers: Vec<String> = fs::read_to_string(patch)
         .unwrap()
         .lines()
         .filter_map(|l| l.strip_prefix("prerequisite-patch-id: "))
@@ -612,25 +626,82 @@ fn with_prerequisite() -> WithPrerequisite {
     // The trailer is what `git patch-id --stable` makes of P's mail.
     let mut child = std::process::Command::new("git")
         .args(["patch-id", "--stable"])
-        .current_dir(&repo)
+        .current_dir(world.repo())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     std::io::Write::write_all(
         &mut child.stdin.take().unwrap(),
-        &fs::read(&prerequisite).unwrap(),
+        &fs::read(prerequisite).unwrap(),
     )
     .unwrap();
     let output = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
     assert_eq!(output.split(' ').next(), Some(trailers[0].as_str()));
+    trailers[0].clone()
+}
+
+/// A prerequisite P that does not apply to the series' base: P adds the widget abstraction's
+/// file, the base X (on `main`) already added a file of that name, and S (the LED driver, which
+/// uses P's abstraction) is made on a merge of P into X and sent with `--base=X`; git names P by
+/// `prerequisite-patch-id:` (it leaves the merge out).
+fn with_prerequisite_that_does_not_apply() -> WithPrerequisite {
+    let world = World::new();
+    world.make_repo();
+    let repo = world.repo();
+    world.git(&repo, &["checkout", "-q", "-b", "abstraction"]);
+    world.apply("widget-series.mbox", &[2]);
+    let prerequisite_commit = world.git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    world.git(&repo, &["checkout", "-q", "main"]);
+    fs::write(
+        repo.join("rust/kernel/bus/widget.rs"),
+        "// The widget bus abstraction will live here.\n",
+    )
+    .unwrap();
+    world.git(&repo, &["add", "."]);
+    world.git(
+        &repo,
+        &["commit", "-q", "-m", "rust: bus: reserve widget.rs"],
+    );
+    let base = world.git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    world.git(&repo, &["checkout", "-q", "-b", "led"]);
+    // The merge conflicts on widget.rs (both added it): P's version is kept.
+    let merge = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&repo)
+        .args(["merge", "-q", "abstraction"])
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(!merge.status.success(), "the merge conflicts");
+    world.git(
+        &repo,
+        &["checkout", "--theirs", "rust/kernel/bus/widget.rs"],
+    );
+    world.git(&repo, &["add", "."]);
+    world.git(
+        &repo,
+        &["commit", "-q", "-m", "Merge the widget abstraction"],
+    );
+    world.apply("widget-series.mbox", &[3]);
+    let to = format!("--to={LIST}");
+    let prerequisite = world
+        .format_patch(
+            "prerequisite",
+            &["--thread", &to, "-1", &prerequisite_commit],
+        )
+        .remove(0);
+    let patch = world
+        .format_patch("patch", &["--thread", &to, "--base", &base, "-1", "HEAD"])
+        .remove(0);
+    let patch_id = named_prerequisite(&world, &patch, &prerequisite);
     WithPrerequisite {
         world,
         base,
         prerequisite_commit,
         prerequisite,
         patch,
-        patch_id: trailers[0].clone(),
+        patch_id,
     }
 }
 
@@ -688,4 +759,33 @@ fn a_prerequisite_not_in_the_archive_is_named_as_not_applied() {
         p.patch_id
     );
     assert_eq!(reply, expected_with_note(&p, &p.base, &note));
+}
+
+#[test]
+fn a_prerequisite_in_the_archive_that_does_not_apply_is_named_and_the_base_reviewed_unpatched() {
+    let p = with_prerequisite_that_does_not_apply();
+    p.world.make_inbox();
+    p.world.deliver_file(&p.prerequisite);
+    p.world.deliver_file(&p.patch);
+    let run = p.world.bot("outbox", &[], None);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let mut replies = BTreeMap::new();
+    for bytes in folder(&p.world.path("outbox/new")).values() {
+        let (_, reply) = parse_reply(bytes);
+        replies.insert(in_reply_to(&reply), reply);
+    }
+    assert_eq!(replies.len(), 2, "P and S each answered");
+    let note = format!(
+        "\nIts prerequisite-patch-id {} is\n\
+         \"[PATCH] rust: bus: add the widget device abstraction\"\n\
+         ({})\n\
+         in the archive, which does not apply to the base, so it was not applied.\n",
+        p.patch_id,
+        message_id(&p.prerequisite)
+    );
+    let reply = &replies[&message_id(&p.patch)];
+    assert_eq!(*reply, expected_with_note(&p, &p.base, &note));
+    // With P applied the review differs: the base without P was reviewed.
+    let on_patched = expected_with_note(&p, "led", &note);
+    assert_ne!(reply.body, on_patched.body);
 }
