@@ -666,13 +666,7 @@ fn with_prerequisite_that_does_not_apply() -> WithPrerequisite {
     let base = world.git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
     world.git(&repo, &["checkout", "-q", "-b", "led"]);
     // The merge conflicts on widget.rs (both added it): P's version is kept.
-    let merge = std::process::Command::new("git")
-        .arg("-C")
-        .arg(&repo)
-        .args(["merge", "-q", "abstraction"])
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
+    let merge = world.git_output(&repo, &["merge", "-q", "abstraction"]);
     assert!(!merge.status.success(), "the merge conflicts");
     world.git(
         &repo,
@@ -785,7 +779,7 @@ fn a_prerequisite_in_the_archive_that_does_not_apply_is_named_and_the_base_revie
     );
     let reply = &replies[&message_id(&p.patch)];
     assert_eq!(*reply, expected_with_note(&p, &p.base, &note));
-    // With P applied the review differs: the base without P was reviewed.
-    let on_patched = expected_with_note(&p, "led", &note);
+    // On the merge (X with P) the review differs: the base without P was reviewed.
+    let on_patched = expected_with_note(&p, "led~1", &note);
     assert_ne!(reply.body, on_patched.body);
 }

@@ -60,9 +60,20 @@ impl World {
         self.path("inbox")
     }
 
-    /// git with fixed identities and dates, and no user or system config.
+    /// git with fixed identities and dates, and no user or system config; asserts it succeeds.
     pub fn git(&self, dir: &Path, args: &[&str]) -> String {
-        let output = Command::new("git")
+        let output = self.git_output(dir, args);
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// git as [`World::git`] runs it, whether it succeeds or not.
+    pub fn git_output(&self, dir: &Path, args: &[&str]) -> Output {
+        Command::new("git")
             .arg("-C")
             .arg(dir)
             .args(args)
@@ -75,13 +86,7 @@ impl World {
             .env("GIT_COMMITTER_EMAIL", "ada@example.org")
             .env("GIT_COMMITTER_DATE", "2026-03-01T10:00:00Z")
             .output()
-            .expect("git runs");
-        assert!(
-            output.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+            .expect("git runs")
     }
 
     /// The base tree (`tests/review/tree` and its `devref.toml`) as the repository's first
