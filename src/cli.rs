@@ -154,10 +154,14 @@ pub struct BotArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub settle: u64,
 
-    /// Process what is there and exit (for cron or a systemd timer); without it the bot polls
-    /// every 60 seconds.
+    /// Process what is there and exit (for cron or a systemd timer); without it the bot looks
+    /// again every `--interval` seconds.
     #[arg(long)]
     pub once: bool,
+
+    /// Seconds between two looks at the input without `--once` (at least 1).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub interval: u64,
 
     /// The `From:` of the reply mails.
     #[arg(long, value_name = "ADDRESS")]

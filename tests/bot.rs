@@ -327,6 +327,79 @@ fn take_new(new: &Path) -> BTreeMap<String, Vec<u8>> {
     taken
 }
 
+/// A `devref bot` running in the background, killed when the test ends, also on a failure.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Whether `ready` holds within `seconds`, looked at every 100 ms.
+fn within(seconds: u64, mut ready: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < end {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    ready()
+}
+
+#[test]
+fn without_once_the_bot_polls_answers_mail_that_arrives_later_and_stops_cleanly_on_sigterm() {
+    use std::os::unix::process::ExitStatusExt;
+    let s = scenario();
+    s.world.make_inbox();
+    let stderr = fs::File::create(s.world.path("bot.stderr")).unwrap();
+    let mut bot = Running(
+        s.world
+            .bot_command("outbox", &["--interval", "1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .expect("devref bot starts"),
+    );
+    let stderr = || fs::read_to_string(s.world.path("bot.stderr")).unwrap();
+    // Its first look, at an empty archive, ends with the state saved.
+    let state = s.world.path("outbox/.devref-bot-state.json");
+    assert!(within(30, || state.exists()), "no first look: {}", stderr());
+    assert!(folder(&s.world.path("outbox/new")).is_empty());
+    for path in &s.v1 {
+        s.world.deliver_file(path);
+    }
+    let new = s.world.path("outbox/new");
+    assert!(
+        within(30, || folder(&new).len() >= 2),
+        "no replies to v1 within 30 s: {}",
+        stderr()
+    );
+    assert_eq!(bot.0.try_wait().unwrap(), None, "still polling");
+    let v1: Vec<Vec<u8>> = s.world.archived();
+    let v1: Vec<&[u8]> = v1.iter().map(Vec::as_slice).collect();
+    let expected = review_replies(&s.world.review(&v1, &s.base));
+    assert_eq!(expected.len(), 2);
+    assert_eq!(bot_replies(&s, "outbox"), expected);
+
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &bot.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = bot.0.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGTERM), "{status:?}");
+    assert_eq!(stderr(), "");
+    assert!(folder(&s.world.path("outbox/tmp")).is_empty());
+    let written = folder(&new);
+    let again = s.world.bot("outbox", &[], None);
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    assert_eq!(folder(&new), written, "a later run writes nothing more");
+    assert!(folder(&s.world.path("outbox/tmp")).is_empty());
+}
+
 /// The bodies of the replies in an outbox's `new/`, by the Message-ID they answer.
 fn bodies(s: &Scenario, outbox: &str) -> BTreeMap<String, String> {
     bot_replies(s, outbox)
@@ -469,6 +542,19 @@ fn bad_invocations_exit_2_with_a_reason() {
             repo.display()
         ),
     );
+    refused(
+        &[
+            "--maildir",
+            "m",
+            "--repo",
+            repo.to_str().unwrap(),
+            "--outbox",
+            outbox,
+            "--interval",
+            "0",
+        ],
+        "error: `--interval` is at least 1 second\n".to_string(),
+    );
     let output = run(&["--repo", repo.to_str().unwrap(), "--outbox", "o"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
@@ -517,7 +603,21 @@ fn with_prerequisite() -> WithPrerequisite {
     let patch = world
         .format_patch("patch", &["--thread", &to, "--base", &base, "-1", "HEAD"])
         .remove(0);
-    let trailers: Vec<String> = fs::read_to_string(&patch)
+    let patch_id = named_prerequisite(&world, &patch, &prerequisite);
+    WithPrerequisite {
+        world,
+        base,
+        prerequisite_commit,
+        prerequisite,
+        patch,
+        patch_id,
+    }
+}
+
+/// The one `prerequisite-patch-id:` of `patch`, checked to be what `git patch-id --stable`
+/// makes of the `prerequisite` mail.
+fn named_prerequisite(world: &World, patch: &PathBuf, prerequisite: &PathBuf) -> String {
+    let trailers: Vec<String> = fs::read_to_string(patch)
         .unwrap()
         .lines()
         .filter_map(|l| l.strip_prefix("prerequisite-patch-id: "))
@@ -527,25 +627,76 @@ fn with_prerequisite() -> WithPrerequisite {
     // The trailer is what `git patch-id --stable` makes of P's mail.
     let mut child = std::process::Command::new("git")
         .args(["patch-id", "--stable"])
-        .current_dir(&repo)
+        .current_dir(world.repo())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     std::io::Write::write_all(
         &mut child.stdin.take().unwrap(),
-        &fs::read(&prerequisite).unwrap(),
+        &fs::read(prerequisite).unwrap(),
     )
     .unwrap();
     let output = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
     assert_eq!(output.split(' ').next(), Some(trailers[0].as_str()));
+    trailers[0].clone()
+}
+
+/// A prerequisite P that does not apply to the series' base: P adds the widget abstraction's
+/// file, the base X (on `main`) already added a file of that name, and S (the LED driver, which
+/// uses P's abstraction) is made on a merge of P into X and sent with `--base=X`; git names P by
+/// `prerequisite-patch-id:` (it leaves the merge out).
+fn with_prerequisite_that_does_not_apply() -> WithPrerequisite {
+    let world = World::new();
+    world.make_repo();
+    let repo = world.repo();
+    world.git(&repo, &["checkout", "-q", "-b", "abstraction"]);
+    world.apply("widget-series.mbox", &[2]);
+    let prerequisite_commit = world.git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    world.git(&repo, &["checkout", "-q", "main"]);
+    fs::write(
+        repo.join("rust/kernel/bus/widget.rs"),
+        "// The widget bus abstraction will live here.\n",
+    )
+    .unwrap();
+    world.git(&repo, &["add", "."]);
+    world.git(
+        &repo,
+        &["commit", "-q", "-m", "rust: bus: reserve widget.rs"],
+    );
+    let base = world.git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    world.git(&repo, &["checkout", "-q", "-b", "led"]);
+    // The merge conflicts on widget.rs (both added it): P's version is kept.
+    let merge = world.git_output(&repo, &["merge", "-q", "abstraction"]);
+    assert!(!merge.status.success(), "the merge conflicts");
+    world.git(
+        &repo,
+        &["checkout", "--theirs", "rust/kernel/bus/widget.rs"],
+    );
+    world.git(&repo, &["add", "."]);
+    world.git(
+        &repo,
+        &["commit", "-q", "-m", "Merge the widget abstraction"],
+    );
+    world.apply("widget-series.mbox", &[3]);
+    let to = format!("--to={LIST}");
+    let prerequisite = world
+        .format_patch(
+            "prerequisite",
+            &["--thread", &to, "-1", &prerequisite_commit],
+        )
+        .remove(0);
+    let patch = world
+        .format_patch("patch", &["--thread", &to, "--base", &base, "-1", "HEAD"])
+        .remove(0);
+    let patch_id = named_prerequisite(&world, &patch, &prerequisite);
     WithPrerequisite {
         world,
         base,
         prerequisite_commit,
         prerequisite,
         patch,
-        patch_id: trailers[0].clone(),
+        patch_id,
     }
 }
 
@@ -601,4 +752,33 @@ fn a_prerequisite_not_in_the_archive_is_named_as_not_applied() {
         p.patch_id
     );
     assert_eq!(reply, expected_with_note(&p, &p.base, &note));
+}
+
+#[test]
+fn a_prerequisite_in_the_archive_that_does_not_apply_is_named_and_the_base_reviewed_unpatched() {
+    let p = with_prerequisite_that_does_not_apply();
+    p.world.make_inbox();
+    p.world.deliver_file(&p.prerequisite);
+    p.world.deliver_file(&p.patch);
+    let run = p.world.bot("outbox", &[], None);
+    assert_eq!(run.status.code(), Some(0), "{run:?}");
+    let mut replies = BTreeMap::new();
+    for bytes in folder(&p.world.path("outbox/new")).values() {
+        let (_, reply) = parse_reply(bytes);
+        replies.insert(in_reply_to(&reply), reply);
+    }
+    assert_eq!(replies.len(), 2, "P and S each answered");
+    let note = format!(
+        "\nIts prerequisite-patch-id {} is\n\
+         \"[PATCH] rust: bus: add the widget device abstraction\"\n\
+         ({})\n\
+         in the archive, which does not apply to the base, so it was not applied.\n",
+        p.patch_id,
+        message_id(&p.prerequisite)
+    );
+    let reply = &replies[&message_id(&p.patch)];
+    assert_eq!(*reply, expected_with_note(&p, &p.base, &note));
+    // On the merge (X with P) the review differs: the base without P was reviewed.
+    let on_patched = expected_with_note(&p, "led~1", &note);
+    assert_ne!(reply.body, on_patched.body);
 }

@@ -32,9 +32,6 @@ use series::{PatchMail, Series};
 use source::Source;
 use state::{Answered, OutFile, Pending, Raw, State, Waiting};
 
-/// How long the bot sleeps between two looks at the input without `--once`.
-const POLL_SECONDS: u64 = 60;
-
 /// The name the series' mbox has in the replies' reproduce line.
 const SERIES_MBOX: &str = "series.mbox";
 
@@ -56,6 +53,9 @@ pub fn run(args: &BotArgs) -> i32 {
         (None, Some(maildir)) => Source::Maildir(maildir.clone()),
         _ => return usage_error("give one of `--inbox DIR` and `--maildir DIR`"),
     };
+    if args.interval == 0 {
+        return usage_error("`--interval` is at least 1 second");
+    }
     if source::git_line(&args.repo, &["rev-parse", "--git-dir"])
         .ok()
         .flatten()
@@ -93,7 +93,7 @@ pub fn run(args: &BotArgs) -> i32 {
         if args.once {
             return EXIT_CLEAN;
         }
-        std::thread::sleep(std::time::Duration::from_secs(POLL_SECONDS));
+        std::thread::sleep(std::time::Duration::from_secs(args.interval));
     }
 }
 

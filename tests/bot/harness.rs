@@ -58,9 +58,20 @@ impl World {
         self.path("inbox")
     }
 
-    /// git with fixed identities and dates, and no user or system config.
+    /// git with fixed identities and dates, and no user or system config; asserts it succeeds.
     pub fn git(&self, dir: &Path, args: &[&str]) -> String {
-        let output = Command::new("git")
+        let output = self.git_output(dir, args);
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// git as [`World::git`] runs it, whether it succeeds or not.
+    pub fn git_output(&self, dir: &Path, args: &[&str]) -> Output {
+        Command::new("git")
             .arg("-C")
             .arg(dir)
             .args(args)
@@ -73,13 +84,7 @@ impl World {
             .env("GIT_COMMITTER_EMAIL", "ada@example.org")
             .env("GIT_COMMITTER_DATE", "2026-03-01T10:00:00Z")
             .output()
-            .expect("git runs");
-        assert!(
-            output.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
+            .expect("git runs")
     }
 
     /// The base tree (`tests/review/tree` and its `devref.toml`) as the repository's first
@@ -210,14 +215,15 @@ impl World {
             .collect()
     }
 
-    /// `devref bot --once` on the archive; `abort_at` sets the test hook.
-    pub fn bot(&self, outbox: &str, extra: &[&str], abort_at: Option<&str>) -> Output {
+    /// `devref bot` on the archive, polling unless `extra` has `--once`.
+    pub fn bot_command(&self, outbox: &str, extra: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_devref"));
         command
             .current_dir(self.dir.path())
             .env_remove("SOURCE_DATE_EPOCH")
+            .env_remove("DEVREF_BOT_ABORT_AT")
             .env("HOME", self.home())
-            .args(["bot", "--once", "--from", FROM, "--base", "main"])
+            .args(["bot", "--from", FROM, "--base", "main"])
             .arg("--inbox")
             .arg(self.inbox())
             .arg("--repo")
@@ -225,6 +231,13 @@ impl World {
             .arg("--outbox")
             .arg(self.path(outbox))
             .args(extra);
+        command
+    }
+
+    /// `devref bot --once` on the archive; `abort_at` sets the test hook.
+    pub fn bot(&self, outbox: &str, extra: &[&str], abort_at: Option<&str>) -> Output {
+        let mut command = self.bot_command(outbox, extra);
+        command.arg("--once");
         match abort_at {
             Some(point) => command.env("DEVREF_BOT_ABORT_AT", point),
             None => command.env_remove("DEVREF_BOT_ABORT_AT"),
