@@ -24,7 +24,8 @@ pub enum MacroBody {
 
 /// Parsed macro bodies of one file, so that lowering and every lint parse each invocation once.
 /// Keyed by where the invocation starts and ends (line and column are cheaper to get from a span
-/// than byte offsets); lives on the thread that parsed the file.
+/// than byte offsets); lives on the thread that parsed the file. An invocation whose tokens have
+/// no location (see `cache_key`) is parsed each time it is asked for, never cached.
 #[derive(Default)]
 pub struct MacroCache {
     bodies: RefCell<HashMap<(LineColumn, LineColumn), Rc<MacroBody>>>,
@@ -33,8 +34,8 @@ pub struct MacroCache {
 impl MacroCache {
     pub fn body(&self, mac: &Macro) -> Rc<MacroBody> {
         let key = cache_key(mac);
-        if let Some(body) = self.bodies.borrow().get(&key) {
-            return Rc::clone(body);
+        if let Some(body) = key.and_then(|key| self.bodies.borrow().get(&key).cloned()) {
+            return body;
         }
         self.parse_into(key, mac)
     }
@@ -50,25 +51,36 @@ impl MacroCache {
         wanted: impl Fn(&[u8]) -> bool,
     ) -> Option<Rc<MacroBody>> {
         let key = cache_key(mac);
-        if let Some(body) = self.bodies.borrow().get(&key) {
-            return Some(Rc::clone(body));
+        if let Some(body) = key.and_then(|key| self.bodies.borrow().get(&key).cloned()) {
+            return Some(body);
         }
         names_a_wanted_word(source, mac, wanted).then(|| self.parse_into(key, mac))
     }
 
-    fn parse_into(&self, key: (LineColumn, LineColumn), mac: &Macro) -> Rc<MacroBody> {
+    fn parse_into(&self, key: Option<(LineColumn, LineColumn)>, mac: &Macro) -> Rc<MacroBody> {
         let body = Rc::new(parse_body(mac));
-        self.bodies.borrow_mut().insert(key, Rc::clone(&body));
+        if let Some(key) = key {
+            self.bodies.borrow_mut().insert(key, Rc::clone(&body));
+        }
         body
     }
 }
 
 /// Where the invocation starts and ends (line and column are cheaper to get from a span than
-/// byte offsets).
-fn cache_key(mac: &Macro) -> (LineColumn, LineColumn) {
+/// byte offsets), or `None` if its `!` has no location: a `!` read from the file spans one
+/// character, while a span without one (`Span::call_site()`, which tokens made by code carry, and
+/// every span when proc-macro2 is built with `cfg(fuzzing)`, as `cargo fuzz` builds it) starts
+/// where it ends, at the same place for all of them. Such invocations would all share one key, and
+/// a macro nested in another would be handed the outer one's body, inside which the walks would
+/// meet the nested macro again, without end. Located invocations cannot loop: a nested one's `!`
+/// lies strictly inside its parent's delimiters.
+fn cache_key(mac: &Macro) -> Option<(LineColumn, LineColumn)> {
     let start = mac.bang_token.span.start();
+    if mac.bang_token.span.end() == start {
+        return None;
+    }
     let end = crate::spans::macro_delimiters(mac).close().end();
-    (start, end)
+    Some((start, end))
 }
 
 /// Whether the text of the macro's arguments has an ASCII word that `wanted` accepts. A non-ASCII
@@ -359,6 +371,75 @@ mod tests {
             panic!("not parsed as expressions");
         };
         assert!(matches!(&exprs[0], syn::Expr::Binary(_)));
+    }
+
+    /// `tokens` with every span replaced by `Span::call_site()`, which has no location: what every
+    /// span is when proc-macro2 is built with `cfg(fuzzing)` (the `pipeline` fuzz target).
+    fn without_locations(tokens: TokenStream) -> TokenStream {
+        let call_site = proc_macro2::Span::call_site();
+        tokens
+            .into_iter()
+            .map(|tree| match tree {
+                TokenTree::Group(group) => TokenTree::Group(proc_macro2::Group::new(
+                    group.delimiter(),
+                    without_locations(group.stream()),
+                )),
+                mut other => {
+                    other.set_span(call_site);
+                    other
+                }
+            })
+            .collect()
+    }
+
+    /// Found by the `pipeline` fuzz target: without span locations every invocation had the same
+    /// cache key, the inner `pin_init!` was handed the outer `try_pin_init!`'s body, and the
+    /// prefetch walk recursed until the stack overflowed.
+    #[test]
+    fn nested_macros_without_span_locations_get_their_own_bodies() {
+        let text = "fn f() { try_pin_init!(P { a: unsafe { g(pin_init!(M { p <- { 1 }, })) }, }) }";
+        let tokens: TokenStream = text.parse().expect("lexes");
+        let item: Item = syn::parse2(without_locations(tokens)).expect("parses");
+        let source = SourceFile::new(
+            crate::source::FileId(0),
+            "f.rs".to_string(),
+            text.to_string(),
+        );
+        let macros = MacroCache::default();
+        macros.prefetch(&item, &source);
+
+        // The outer body, then the inner macro found in it: each its own struct literal.
+        let Item::Fn(func) = &item else {
+            panic!("not a fn");
+        };
+        let syn::Stmt::Expr(Expr::Macro(outer), None) = &func.block.stmts[0] else {
+            panic!("not a macro expression: {:?}", func.block.stmts[0]);
+        };
+        let struct_name = |body: &MacroBody| match body {
+            MacroBody::Exprs(exprs) => match &exprs[0] {
+                Expr::Struct(literal) => literal.path.get_ident().map(ToString::to_string),
+                _ => None,
+            },
+            _ => None,
+        };
+        let outer_body = macros.body(&outer.mac);
+        assert_eq!(struct_name(&outer_body).as_deref(), Some("P"));
+        let MacroBody::Exprs(exprs) = &*outer_body else {
+            panic!("not expressions");
+        };
+        let Expr::Struct(literal) = &exprs[0] else {
+            panic!("not a struct literal");
+        };
+        let Expr::Unsafe(block) = &literal.fields[0].expr else {
+            panic!("not an unsafe block");
+        };
+        let syn::Stmt::Expr(Expr::Call(call), _) = &block.block.stmts[0] else {
+            panic!("not a call");
+        };
+        let Expr::Macro(inner) = &call.args[0] else {
+            panic!("not a macro argument");
+        };
+        assert_eq!(struct_name(&macros.body(&inner.mac)).as_deref(), Some("M"));
     }
 
     #[test]

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the fuzz targets' seed corpora (git-ignored: never commit kernel source as a corpus):
+#   pipeline, comments: the `.rs` files of a Linux tree, the UI tests and the examples;
+#   review: the mail and patches of tests/review/;
+#   config: the devref.toml files of the repository and the config examples of the docs.
+# Usage: fuzz/seed.sh [KERNEL_VERSION]   (default 7.3; the tree comes from fetch-kernel.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version="${1:-7.3}"
+kernel="$(bash ../shared/corpus/fetch-kernel.sh "$version" | tail -n 1)"
+corpus=fuzz/corpus
+mkdir -p "$corpus"/{pipeline,comments,review,config}
+
+# Files are named by their content's hash, as libFuzzer names what it finds.
+seed() {
+    local target="$1" file="$2"
+    local hash
+    hash="$(sha1sum "$file" | cut -d' ' -f1)"
+    cp "$file" "$corpus/$target/$hash"
+}
+
+while IFS= read -r -d '' file; do
+    seed pipeline "$file"
+    seed comments "$file"
+done < <(find "$kernel" tests/ui examples -name '*.rs' -size -1024k -print0)
+while IFS= read -r -d '' file; do
+    seed review "$file"
+done < <(find tests/review -maxdepth 1 -type f ! -name '*.toml' ! -name '*.md' -print0)
+while IFS= read -r -d '' file; do
+    seed config "$file"
+done < <(find . -path ./target -prune -o -path ./fuzz -prune -o -name '*devref.toml' -print0)
+# The config examples of the module docs and README, one file each.
+awk '/^(\/\/! )?```toml/ {on=1; n++; next} /^(\/\/! )?```/ {on=0} on {sub(/^\/\/! ?/, ""); print > (dir "/doc-" FILENAME_ID n)}' \
+    dir="$corpus/config" FILENAME_ID=config src/config.rs
+awk '/^```toml/ {on=1; n++; next} /^```/ {on=0} on {print > (dir "/doc-" FILENAME_ID n)}' \
+    dir="$corpus/config" FILENAME_ID=readme README.md
+for target in pipeline comments review config; do
+    echo "$target: $(find "$corpus/$target" -type f | wc -l) seeds"
+done
