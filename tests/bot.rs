@@ -593,25 +593,7 @@ fn with_prerequisite() -> WithPrerequisite {
             "rust: bus: say how widgets are probed",
         ],
     );
-    let to = format!("--to={LIST}");
-    let prerequisite = world
-        .format_patch(
-            "prerequisite",
-            &["--thread", &to, "-1", &prerequisite_commit],
-        )
-        .remove(0);
-    let patch = world
-        .format_patch("patch", &["--thread", &to, "--base", &base, "-1", "HEAD"])
-        .remove(0);
-    let patch_id = named_prerequisite(&world, &patch, &prerequisite);
-    WithPrerequisite {
-        world,
-        base,
-        prerequisite_commit,
-        prerequisite,
-        patch,
-        patch_id,
-    }
+    mail_with_prerequisite(world, base, prerequisite_commit)
 }
 
 /// The one `prerequisite-patch-id:` of `patch`, checked to be what `git patch-id --stable`
@@ -679,25 +661,7 @@ fn with_prerequisite_that_does_not_apply() -> WithPrerequisite {
         &["commit", "-q", "-m", "Merge the widget abstraction"],
     );
     world.apply("widget-series.mbox", &[3]);
-    let to = format!("--to={LIST}");
-    let prerequisite = world
-        .format_patch(
-            "prerequisite",
-            &["--thread", &to, "-1", &prerequisite_commit],
-        )
-        .remove(0);
-    let patch = world
-        .format_patch("patch", &["--thread", &to, "--base", &base, "-1", "HEAD"])
-        .remove(0);
-    let patch_id = named_prerequisite(&world, &patch, &prerequisite);
-    WithPrerequisite {
-        world,
-        base,
-        prerequisite_commit,
-        prerequisite,
-        patch,
-        patch_id,
-    }
+    mail_with_prerequisite(world, base, prerequisite_commit)
 }
 
 /// `devref review`'s reply to S on `tree_commit`, with the bot's note before the footer.
@@ -781,4 +745,32 @@ fn a_prerequisite_in_the_archive_that_does_not_apply_is_named_and_the_base_revie
     // On the merge (X with P) the review differs: the base without P was reviewed.
     let on_patched = expected_with_note(&p, "led~1", &note);
     assert_ne!(reply.body, on_patched.body);
+}
+
+/// The prerequisite's mail, and the series' last commit formatted with `--base` (which writes its
+/// `prerequisite-patch-id:`), the id checked against git's.
+fn mail_with_prerequisite(
+    world: World,
+    base: String,
+    prerequisite_commit: String,
+) -> WithPrerequisite {
+    let to = format!("--to={LIST}");
+    let prerequisite = world
+        .format_patch(
+            "prerequisite",
+            &["--thread", &to, "-1", &prerequisite_commit],
+        )
+        .remove(0);
+    let patch = world
+        .format_patch("patch", &["--thread", &to, "--base", &base, "-1", "HEAD"])
+        .remove(0);
+    let patch_id = named_prerequisite(&world, &patch, &prerequisite);
+    WithPrerequisite {
+        world,
+        base,
+        prerequisite_commit,
+        prerequisite,
+        patch,
+        patch_id,
+    }
 }
