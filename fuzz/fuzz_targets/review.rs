@@ -59,6 +59,8 @@ fuzz_target!(|data: &[u8]| {
             command: "devref review fuzz.mbox".to_string(),
             from: Some("Devref <devref@example.org>".to_string()),
             quiet_clean: false,
+            stamp: report::Stamp::default(),
+            notes: vec!["A note of the bot.".to_string()],
         };
         for format in FORMATS {
             let _ = report::render(&reviewed, format, &cx);
