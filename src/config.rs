@@ -129,6 +129,7 @@ pub fn setup(
         lint_cfg_test: config.lint_cfg_test,
         crate_roots: Vec::new(),
         parse_everything: false,
+        tree_budget: None,
     };
     Ok(Setup {
         options,

@@ -304,7 +304,7 @@ fn assert_pruning_changes_nothing(tree: &Path) {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no Rust files under {}", tree.display());
-    let run = |parse_everything: bool| {
+    let run = |parse_everything: bool, tree_budget: Option<usize>| {
         let inputs = files
             .iter()
             .map(|(name, text)| Input {
@@ -314,15 +314,23 @@ fn assert_pruning_changes_nothing(tree: &Path) {
             .collect();
         let options = Options {
             parse_everything,
+            tree_budget,
             ..Options::default()
         };
         analyze(inputs, &options, 2).diagnostics
     };
-    let pruned = run(false);
-    let everything = run(true);
+    let pruned = run(false, None);
+    let everything = run(true, None);
     assert!(
         pruned == everything,
         "pruning changed the results under {}:\npruned: {pruned:#?}\neverything parsed: {everything:#?}",
+        tree.display()
+    );
+    // No syntax tree kept while the model is built: every file is parsed again for its lints.
+    let parsed_twice = run(false, Some(0));
+    assert!(
+        pruned == parsed_twice,
+        "parsing again for the lints changed the results under {}:\nkept: {pruned:#?}\nparsed again: {parsed_twice:#?}",
         tree.display()
     );
 }

@@ -343,3 +343,45 @@ fn diff(expected: &str, actual: &str) -> String {
     }
     out
 }
+
+/// Each case gives the same diagnostics when no syntax tree waits for the model (every file is
+/// parsed again for its lints) as when every tree does.
+#[test]
+fn ui_findings_do_not_depend_on_keeping_syntax_trees() {
+    use devref_lints::options::Options;
+    use devref_lints::{analyze, Input};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cases: Vec<PathBuf> = fs::read_dir(root.join("tests/ui"))
+        .expect("tests/ui exists")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| path.is_dir() || path.extension().is_some_and(|ext| ext == "rs"))
+        .collect();
+    cases.sort();
+    let mut compared = 0;
+    for case in &cases {
+        let files = if case.is_dir() {
+            walk(case)
+        } else {
+            vec![case.clone()]
+        };
+        let run = |tree_budget: Option<usize>| {
+            let inputs = files
+                .iter()
+                .map(|path| Input {
+                    name: path.display().to_string(),
+                    content: Ok(fs::read_to_string(path).expect("readable case")),
+                })
+                .collect();
+            let options = Options {
+                tree_budget,
+                ..Options::default()
+            };
+            analyze(inputs, &options, 2).diagnostics
+        };
+        let kept = run(None);
+        let parsed_again = run(Some(0));
+        assert_eq!(kept, parsed_again, "{}", case.display());
+        compared += kept.len();
+    }
+    assert!(compared > 100, "only {compared} diagnostics compared");
+}

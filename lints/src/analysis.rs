@@ -2,7 +2,10 @@
 //!
 //! syn's syntax trees are not `Send`, so each worker thread keeps the trees of the files it parsed and
 //! later lints exactly those files; only the `Send` item trees travel to the thread that builds the
-//! model. Results are sorted at the end, so the output never depends on scheduling.
+//! model. The trees that wait for the model may span [`DEFAULT_TREE_BUDGET`] bytes of text in all;
+//! past that, a file's tree is dropped once lowered and the file parsed again for its lints, so
+//! memory does not grow with the sum of the trees. Results are sorted at the end, so the output
+//! never depends on scheduling.
 //!
 //! A panic while parsing, lowering or linting one file is caught and reported as an error on that
 //! file; the other files' results are kept.
@@ -75,11 +78,45 @@ pub struct Analysis {
 /// Worker stacks are large because syn recurses once per nesting level of an expression.
 const WORKER_STACK: usize = 256 * 1024 * 1024;
 
-/// What a worker keeps of a file until its lints run. The comment index is built only then, so it
-/// is not alive while every syntax tree waits for the model.
+/// What a worker keeps of a file until its lints run.
 struct Parsed {
     ast: syn::File,
     macros: MacroCache,
+}
+
+/// A file lowered and waiting for the model: its syntax tree, or nothing, to be parsed again.
+enum Waiting {
+    Kept(Parsed),
+    Dropped,
+}
+
+/// How many bytes of source text the syntax trees waiting for the model may span, over all files,
+/// unless [`Options::tree_budget`] says otherwise. A tree costs tens of bytes per byte of text it
+/// spans; this keeps every tree of Linux 7.3 (whose kept trees span about 1 MB) and bounds the
+/// memory of a larger input: past it, a file's tree is dropped after lowering and the file parsed
+/// again when its lints run.
+pub const DEFAULT_TREE_BUDGET: usize = 2 << 20;
+
+/// The bytes of text the waiting syntax trees may still span, shared by the workers.
+struct TreeBudget {
+    left: AtomicUsize,
+}
+
+impl TreeBudget {
+    fn new(bytes: usize) -> TreeBudget {
+        TreeBudget {
+            left: AtomicUsize::new(bytes),
+        }
+    }
+
+    /// Whether a tree spanning `bytes` fits, and if so takes them.
+    fn take(&self, bytes: usize) -> bool {
+        self.left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes)
+            })
+            .is_ok()
+    }
 }
 
 /// What an analysis does with its syntax trees and its model once it is done with them.
@@ -151,6 +188,8 @@ pub fn analyze_with(
     let workers = threads.max(1).min(readable.len().max(1));
     let queue = WorkQueue::new(&readable, &files, workers);
     let queue = &queue;
+    let budget = TreeBudget::new(options.tree_budget.unwrap_or(DEFAULT_TREE_BUDGET));
+    let budget = &budget;
     let files_ref = &files;
     let worker_results: Vec<Vec<Diagnostic>> = thread::scope(|scope| {
         let (tree_tx, tree_rx) = mpsc::channel::<Vec<(FileId, Result<ItemTree, Diagnostic>)>>();
@@ -165,6 +204,7 @@ pub fn analyze_with(
             leftover_senders.push(leftover_tx);
             let link = WorkerLink {
                 trees: tree_tx.clone(),
+                budget,
                 model: model_rx,
                 released: released_tx.clone(),
                 leftovers: leftover_rx,
@@ -294,12 +334,13 @@ pub fn analyze_with(
     Analysis { files, diagnostics }
 }
 
-/// A worker's channels to the thread that builds the model.
-struct WorkerLink {
+/// A worker's channels to the thread that builds the model, and what it shares with the others.
+struct WorkerLink<'a> {
     /// Each lowered file's item tree, or why it does not parse: all of a worker's files in one
     /// message, as the model needs them all (a message per file woke the model's thread each
     /// time, taking a core from the workers).
     trees: mpsc::Sender<Vec<(FileId, Result<ItemTree, Diagnostic>)>>,
+    budget: &'a TreeBudget,
     model: mpsc::Receiver<Arc<Model>>,
     /// Says that the worker no longer holds the model.
     released: mpsc::Sender<()>,
@@ -311,12 +352,13 @@ fn worker(
     files: &[SourceFile],
     queue: &WorkQueue,
     index: usize,
-    link: WorkerLink,
+    link: WorkerLink<'_>,
     options: &Options,
     teardown: Teardown,
 ) -> Vec<Diagnostic> {
     let WorkerLink {
         trees: tree_tx,
+        budget,
         model: model_rx,
         released,
         leftovers,
@@ -329,7 +371,13 @@ fn worker(
         match catch_panic(|| parse(source, options)) {
             Ok(Ok((parsed_file, tree))) => {
                 lowered.push((id, Ok(tree)));
-                parsed.push((id, parsed_file));
+                let kept = budget.take(pruning::kept_text_bytes(&parsed_file.ast, source));
+                let waiting = if kept {
+                    Waiting::Kept(parsed_file)
+                } else {
+                    Waiting::Dropped
+                };
+                parsed.push((id, waiting));
             }
             Ok(Err(diagnostic)) => {
                 lowered.push((id, Err(*diagnostic)));
@@ -358,13 +406,20 @@ fn worker(
         }
     };
     'prepare: {
-        for (index, (id, _)) in parsed.iter().enumerate() {
+        for (index, (id, waiting)) in parsed.iter().enumerate() {
             if model_ready() {
                 break 'prepare;
             }
-            comments[index] = Some(comment_index(&files[id.0 as usize]));
+            // A dropped tree's file gets its index when it is parsed again, so that memory stays
+            // bounded.
+            if let Waiting::Kept(_) = waiting {
+                comments[index] = Some(comment_index(&files[id.0 as usize]));
+            }
         }
-        for (id, file) in &parsed {
+        for (id, waiting) in &parsed {
+            let Waiting::Kept(file) = waiting else {
+                continue;
+            };
             let source = &files[id.0 as usize];
             for item in &file.ast.items {
                 if model_ready() {
@@ -385,10 +440,30 @@ fn worker(
             Err(_) => return diagnostics,
         },
     };
-    // Each file's trees are freed as soon as its lints are done (unless the process will exit).
-    for ((id, parsed_file), comments) in parsed.into_iter().zip(comments) {
-        let file = &parsed_file;
+    // Each file's trees are freed as soon as its lints are done (unless the process will exit and
+    // they were kept within the budget).
+    for ((id, waiting), comments) in parsed.into_iter().zip(comments) {
         let source = &files[id.0 as usize];
+        let (parsed_file, kept) = match waiting {
+            Waiting::Kept(parsed_file) => (parsed_file, true),
+            Waiting::Dropped => match catch_panic(|| parse_again(source, options)) {
+                Ok(Some(parsed_file)) => (parsed_file, false),
+                // The same text parsed a moment ago.
+                Ok(None) => {
+                    diagnostics.push(internal_error(
+                        source,
+                        None,
+                        "the file did not parse a second time",
+                    ));
+                    continue;
+                }
+                Err(message) => {
+                    diagnostics.push(internal_error(source, None, &message));
+                    continue;
+                }
+            },
+        };
+        let file = &parsed_file;
         let comments = comments.unwrap_or_else(|| comment_index(source));
         let cx = FileContext::new(source, &file.ast, &comments, &model, &file.macros);
         let sink = check_file(&cx);
@@ -402,7 +477,7 @@ fn worker(
             suppressions.apply(file_diagnostics),
             &options.levels,
         ));
-        if teardown == Teardown::Exit {
+        if teardown == Teardown::Exit && kept {
             std::mem::forget(parsed_file);
         }
     }
@@ -470,6 +545,34 @@ pub const MAX_FILE_SIZE: usize = 4 << 20;
 
 /// Parses and lowers one file, or reports where it does not parse.
 fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
+    let mut ast = parse_syntax(source, options)?;
+    // Lowering's macro bodies are dropped with this cache: kept until the lints run, they would
+    // all be alive at the peak, while every syntax tree waits for the model.
+    let mut tree = lower_file(source, &ast, &MacroCache::default());
+    tree.shrink_to_fit();
+    if !options.parse_everything {
+        pruning::drop_unwalked_items(&mut ast, source);
+    }
+    let macros = MacroCache::default();
+    Ok((Parsed { ast, macros }, tree))
+}
+
+/// The syntax tree [`parse`] leaves for the lints, parsed again from the same text, or `None` if
+/// it no longer parses.
+fn parse_again(source: &SourceFile, options: &Options) -> Option<Parsed> {
+    let mut ast = parse_syntax(source, options).ok()?;
+    if !options.parse_everything {
+        pruning::drop_unwalked_items(&mut ast, source);
+    }
+    Some(Parsed {
+        ast,
+        macros: MacroCache::default(),
+    })
+}
+
+/// The file's syntax tree, without what cannot matter (see [`pruning`]), or where it does not
+/// parse.
+fn parse_syntax(source: &SourceFile, options: &Options) -> Result<syn::File, Box<Diagnostic>> {
     // syn drops a BOM and a shebang line before parsing, so its spans would be off by their
     // length; blanking them keeps every byte offset that of the file.
     let blanked = blank_prefix(&source.text);
@@ -496,15 +599,7 @@ fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), B
             if !options.lint_cfg_test {
                 pruning::strip_cfg_test(&mut ast);
             }
-            // Lowering's macro bodies are dropped with this cache: kept until the lints run, they
-            // would all be alive at the peak, while every syntax tree waits for the model.
-            let mut tree = lower_file(source, &ast, &MacroCache::default());
-            tree.shrink_to_fit();
-            if prune {
-                pruning::drop_unwalked_items(&mut ast, source);
-            }
-            let macros = MacroCache::default();
-            Ok((Parsed { ast, macros }, tree))
+            Ok(ast)
         }
         Err(error) => {
             let range = error.span().byte_range();
@@ -647,6 +742,45 @@ mod tests {
         let left = analyze_with(inputs(), &Options::default(), 2, Teardown::Exit);
         assert_eq!(freed.diagnostics.len(), 2, "{:#?}", freed.diagnostics);
         assert_eq!(freed.diagnostics, left.diagnostics);
+        // Nor does parsing every file again for its lints, whichever the teardown.
+        let parsed_again = Options {
+            tree_budget: Some(0),
+            ..Options::default()
+        };
+        for teardown in [Teardown::Free, Teardown::Exit] {
+            let again = analyze_with(inputs(), &parsed_again, 2, teardown);
+            assert_eq!(freed.diagnostics, again.diagnostics);
+        }
+    }
+
+    #[test]
+    fn the_tree_budget_keeps_what_fits_and_nothing_after_it_is_spent() {
+        let budget = TreeBudget::new(10);
+        assert!(budget.take(4));
+        assert!(!budget.take(7));
+        assert!(budget.take(6));
+        assert!(!budget.take(1));
+        assert!(budget.take(0));
+    }
+
+    #[test]
+    fn kept_text_is_what_the_lints_walk() {
+        let text = "struct S;
+fn safe() { let x = 1; }
+unsafe fn u() { g() }
+                    impl S {
+    fn a(&self) {}
+    fn b(&self) { unsafe { g() } }
+}
+";
+        let source = SourceFile::new(FileId(0), "k.rs".to_string(), text.to_string());
+        let (parsed, _) = parse(&source, &Options::default()).expect("parses");
+        let unsafe_fn = "unsafe fn u() { g() }".len();
+        let method = "fn b(&self) { unsafe { g() } }".len();
+        assert_eq!(
+            pruning::kept_text_bytes(&parsed.ast, &source),
+            unsafe_fn + method
+        );
     }
 
     #[test]

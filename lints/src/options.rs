@@ -24,6 +24,10 @@ pub struct Options {
     /// [`crate::pruning`] shows cannot matter; for tests that check that skipping them changes no
     /// result.
     pub parse_everything: bool,
+    /// How many bytes of source text the syntax trees that wait for the model may span, over all
+    /// files (see [`crate::analysis::DEFAULT_TREE_BUDGET`], the default); a file over it is parsed
+    /// again when its lints run. Tests set 0 to parse every file twice.
+    pub tree_budget: Option<usize>,
 }
 
 impl Options {

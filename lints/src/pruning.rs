@@ -28,7 +28,8 @@
 //! bodiless trait method, …) are dropped
 //! from the tree, unless their text names `devref` (a suppression attribute, which must still be
 //! seen), and so is a safe impl left with no item. Unsafe impls, modules, traits, macros,
-//! constants and statics stay.
+//! constants and statics stay. What is left is counted against the analysis's tree budget
+//! ([`kept_text_bytes`]).
 
 mod bodies;
 mod words;
@@ -176,6 +177,36 @@ fn drop_items(items: &mut Vec<syn::Item>, text: &SourceFile, source: Option<&Sou
     // The freed tail of each list goes to the next file's parse: the lists of the kept items are
     // what every tree holds until the model is built.
     items.shrink_to_fit();
+}
+
+/// How many bytes of the file's text the items left in its syntax tree span: what holding the tree
+/// until the lints run costs, roughly (syn keeps tens of bytes per byte of text it parsed).
+pub fn kept_text_bytes(ast: &syn::File, source: &SourceFile) -> usize {
+    items_text_bytes(&ast.items, source)
+}
+
+fn items_text_bytes(items: &[syn::Item], source: &SourceFile) -> usize {
+    let len = |span: spans::Tokens| span.span_in(source).range().len();
+    items
+        .iter()
+        .map(|item| match item {
+            syn::Item::Impl(imp) => imp
+                .items
+                .iter()
+                .map(|item| len(spans::impl_item(item)))
+                .sum(),
+            syn::Item::Trait(t) => t
+                .items
+                .iter()
+                .map(|item| len(spans::trait_item(item)))
+                .sum(),
+            syn::Item::Mod(syn::ItemMod {
+                content: Some((_, items)),
+                ..
+            }) => items_text_bytes(items, source),
+            other => len(spans::item(other)),
+        })
+        .sum()
 }
 
 /// A kept fn's attributes and statements: syn's lists start with room for four (a `syn::Stmt` or
