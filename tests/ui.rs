@@ -17,6 +17,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 /// (file, line) → lint names, sorted.
 type Findings = BTreeMap<(String, usize), Vec<String>>;
 
@@ -383,5 +385,35 @@ fn ui_findings_do_not_depend_on_keeping_syntax_trees() {
         assert_eq!(kept, parsed_again, "{}", case.display());
         compared += kept.len();
     }
+    assert!(compared > 100, "only {compared} diagnostics compared");
+}
+
+/// A run that lints a few files of a case reports on them exactly what a run of every file does.
+#[test]
+fn focused_runs_report_what_full_runs_report_on_their_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut compared = 0;
+    let mut multi_file = 0;
+    for entry in fs::read_dir(root.join("tests/ui")).expect("tests/ui exists") {
+        let case = entry.expect("readable entry").path();
+        let mut paths = if case.is_dir() {
+            walk(&case)
+        } else if case.extension().is_some_and(|ext| ext == "rs") {
+            vec![case.clone()]
+        } else {
+            continue;
+        };
+        paths.sort();
+        let files: Vec<(String, String)> = paths
+            .iter()
+            .map(|path| {
+                let text = fs::read_to_string(path).expect("readable case");
+                (path.display().to_string(), text)
+            })
+            .collect();
+        multi_file += usize::from(files.len() > 1);
+        compared += common::assert_focused_runs_agree(&files, 2);
+    }
+    assert!(multi_file > 0, "no UI case of several files");
     assert!(compared > 100, "only {compared} diagnostics compared");
 }

@@ -10,6 +10,7 @@
 //! A panic while parsing, lowering or linting one file is caught and reported as an error on that
 //! file; the other files' results are kept.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -132,16 +133,61 @@ pub enum Teardown {
     Exit,
 }
 
+/// What a run lints and what it may reuse, for a run that reports on a few files of a large tree
+/// (`--report-only`, `--staged`, `devref review`).
+#[derive(Clone, Copy, Default)]
+pub struct Focus<'a> {
+    /// The inputs (by index) to lint. The others only give their items to the model, and none of
+    /// their diagnostics is kept (not even that they do not parse). `None`: every input.
+    ///
+    /// This loses no finding of a linted file: a file's lints report on that file, and every place
+    /// of a diagnostic (see [`Diagnostic::places`]) is in the file of its primary span.
+    pub linted: Option<&'a HashSet<usize>>,
+    /// Where the item trees of files are kept between runs. A file that is not linted is not
+    /// parsed when its tree is there; every tree lowered is offered to it.
+    pub summaries: Option<&'a dyn SummaryStore>,
+}
+
+impl Focus<'_> {
+    fn lints(&self, id: FileId) -> bool {
+        self.linted
+            .is_none_or(|linted| linted.contains(&(id.0 as usize)))
+    }
+}
+
+/// The item trees of files, kept between runs and found again by the file's text (see
+/// `src/cache.rs` of the `devref` crate). Its calls must not panic; a tree it cannot give is a
+/// miss, never an error.
+pub trait SummaryStore: Sync {
+    /// The item tree lowered from exactly this file (its name and text, and the options the tree
+    /// depends on), with its spans in `source.id`.
+    fn load(&self, source: &SourceFile) -> Option<ItemTree>;
+    /// Keeps the item tree just lowered from `source`.
+    fn store(&self, source: &SourceFile, tree: &ItemTree);
+}
+
 /// Analyses `inputs` on `threads` threads and frees everything it built (see [`analyze_with`]).
 pub fn analyze(inputs: Vec<Input>, options: &Options, threads: usize) -> Analysis {
     analyze_with(inputs, options, threads, Teardown::Free)
 }
 
+/// Analyses and lints every input.
 pub fn analyze_with(
     inputs: Vec<Input>,
     options: &Options,
     threads: usize,
     teardown: Teardown,
+) -> Analysis {
+    analyze_focused(inputs, options, threads, teardown, Focus::default())
+}
+
+/// Analyses `inputs` and lints those of `focus`.
+pub fn analyze_focused(
+    inputs: Vec<Input>,
+    options: &Options,
+    threads: usize,
+    teardown: Teardown,
+    focus: Focus<'_>,
 ) -> Analysis {
     let mut diagnostics = Vec::new();
     let mut files = Vec::with_capacity(inputs.len());
@@ -205,6 +251,7 @@ pub fn analyze_with(
             let link = WorkerLink {
                 trees: tree_tx.clone(),
                 budget,
+                focus,
                 model: model_rx,
                 released: released_tx.clone(),
                 leftovers: leftover_rx,
@@ -315,6 +362,9 @@ pub fn analyze_with(
         results
     });
     diagnostics.extend(worker_results.into_iter().flatten());
+    if focus.linted.is_some() {
+        diagnostics.retain(|diagnostic| focus.lints(diagnostic.primary.file));
+    }
     diagnostics.sort_by(|a, b| {
         (
             a.primary.file,
@@ -341,6 +391,7 @@ struct WorkerLink<'a> {
     /// time, taking a core from the workers).
     trees: mpsc::Sender<Vec<(FileId, Result<ItemTree, Diagnostic>)>>,
     budget: &'a TreeBudget,
+    focus: Focus<'a>,
     model: mpsc::Receiver<Arc<Model>>,
     /// Says that the worker no longer holds the model.
     released: mpsc::Sender<()>,
@@ -359,6 +410,7 @@ fn worker(
     let WorkerLink {
         trees: tree_tx,
         budget,
+        focus,
         model: model_rx,
         released,
         leftovers,
@@ -368,9 +420,23 @@ fn worker(
     let mut diagnostics = Vec::new();
     while let Some(id) = queue.take(index) {
         let source = &files[id.0 as usize];
+        let linted = focus.lints(id);
+        if let (false, Some(summaries)) = (linted, focus.summaries) {
+            if let Ok(Some(tree)) = catch_panic(|| summaries.load(source)) {
+                lowered.push((id, Ok(tree)));
+                continue;
+            }
+        }
         match catch_panic(|| parse(source, options)) {
             Ok(Ok((parsed_file, tree))) => {
+                if let Some(summaries) = focus.summaries {
+                    // A store that fails only costs the next run a parse.
+                    let _ = catch_panic(|| summaries.store(source, &tree));
+                }
                 lowered.push((id, Ok(tree)));
+                if !linted {
+                    continue;
+                }
                 let kept = budget.take(pruning::kept_text_bytes(&parsed_file.ast, source));
                 let waiting = if kept {
                     Waiting::Kept(parsed_file)

@@ -20,7 +20,9 @@ pub mod spans;
 pub mod suppress;
 pub mod text;
 
-pub use analysis::{analyze, analyze_with, Analysis, Input, Teardown};
+pub use analysis::{
+    analyze, analyze_focused, analyze_with, Analysis, Focus, Input, SummaryStore, Teardown,
+};
 pub use diagnostic::{Applicability, Diagnostic, Help, Label, Origin, Suggestion};
 pub use lint::{Group, Level, Lint};
 pub use source::{FileId, LineCol, SourceFile, Span};

@@ -76,3 +76,56 @@ pub fn assert_contains(text: &str, part: &str) {
 pub fn assert_lacks(text: &str, part: &str) {
     assert!(!text.contains(part), "{part:?} is unexpected in:\n{text}");
 }
+
+/// Checks, on one set of files, that a run linting only some of them reports exactly what a run
+/// linting all of them reports on those (see `devref_lints::Focus`): for each file alone, and for
+/// every `stride`-th file together (starting at each offset). Returns how many diagnostics the full
+/// run had.
+pub fn assert_focused_runs_agree(files: &[(String, String)], stride: usize) -> usize {
+    use devref_lints::options::Options;
+    use devref_lints::{analyze, analyze_focused, Focus, Input, Teardown};
+    use std::collections::HashSet;
+    let inputs = || -> Vec<Input> {
+        files
+            .iter()
+            .map(|(name, text)| Input {
+                name: name.clone(),
+                content: Ok(text.clone()),
+            })
+            .collect()
+    };
+    let options = Options::default();
+    let full = analyze(inputs(), &options, 2).diagnostics;
+    for diagnostic in &full {
+        assert!(
+            diagnostic
+                .places()
+                .all(|place| place.file == diagnostic.primary.file),
+            "a place of this diagnostic is in another file than its primary span: {diagnostic:#?}"
+        );
+    }
+    let mut sets: Vec<HashSet<usize>> = Vec::new();
+    if files.len() <= 12 {
+        sets.extend((0..files.len()).map(|index| HashSet::from([index])));
+    }
+    for offset in 0..stride.min(files.len()) {
+        sets.push((offset..files.len()).step_by(stride).collect());
+    }
+    for linted in &sets {
+        let focus = Focus {
+            linted: Some(linted),
+            summaries: None,
+        };
+        let focused = analyze_focused(inputs(), &options, 2, Teardown::Free, focus).diagnostics;
+        let expected: Vec<_> = full
+            .iter()
+            .filter(|d| linted.contains(&(d.primary.file.0 as usize)))
+            .cloned()
+            .collect();
+        assert!(
+            focused == expected,
+            "linting only {linted:?} changed their findings:\nfocused: {focused:#?}\nfull: {expected:#?}"
+        );
+    }
+    full.len()
+}
