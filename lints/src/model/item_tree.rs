@@ -2,13 +2,20 @@
 //!
 //! syn's AST holds `proc_macro2::Span`s and is neither `Send` nor cheap to keep; the item tree is both,
 //! so files can be lowered in parallel and the crate-wide model built from the results.
+//!
+//! Every type here is also the layout of a stored summary ([`super::summary`]): a change to any of
+//! them (a field, a variant, their order) must bump [`super::summary::SUMMARY_FORMAT`].
+
+use serde::{Deserialize, Serialize};
 
 use crate::source::Span;
 
 /// A type as written, with resolution deferred to the model.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeRef {
+    #[serde(deserialize_with = "super::summary::nested")]
     pub kind: TypeKind,
+    #[serde(with = "super::summary::span")]
     pub span: Span,
 }
 
@@ -30,7 +37,7 @@ impl TypeRef {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TypeKind {
     Path(PathRef),
     Ptr {
@@ -55,13 +62,14 @@ pub enum TypeKind {
     Opaque,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PathRef {
     /// Leading `::`.
     pub global: bool,
     /// `<T as Trait>::` qualified paths keep `T` here.
     pub qself: Option<Box<TypeRef>>,
     pub segments: Vec<Segment>,
+    #[serde(with = "super::summary::span")]
     pub span: Span,
 }
 
@@ -104,13 +112,13 @@ impl PathRef {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     pub name: String,
     pub args: Vec<GenericArg>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GenericArg {
     Type(TypeRef),
     Lifetime(String),
@@ -119,7 +127,7 @@ pub enum GenericArg {
     Const,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Generics {
     pub lifetimes: Vec<String>,
     pub types: Vec<String>,
@@ -132,10 +140,11 @@ impl Generics {
 }
 
 /// Doc comments of an item, joined, with the markdown sections the lints care about.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Docs {
     pub text: String,
     /// Span covering all doc attributes; `None` when there are none.
+    #[serde(with = "super::summary::opt_span")]
     pub span: Option<Span>,
 }
 
@@ -184,12 +193,13 @@ pub(crate) fn heading(line: &str) -> Option<(usize, &str)> {
     rest.starts_with(' ').then(|| (level, rest.trim()))
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
     /// `None` for tuple fields.
     pub name: Option<String>,
     pub index: usize,
     pub ty: TypeRef,
+    #[serde(with = "super::summary::span")]
     pub span: Span,
 }
 
@@ -200,7 +210,7 @@ impl Field {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variant {
     /// `None` for the single variant of a struct or union.
     pub name: Option<String>,
@@ -214,14 +224,14 @@ impl Variant {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AdtKind {
     Struct,
     Enum,
     Union,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Adt {
     pub kind: AdtKind,
     pub generics: Generics,
@@ -237,20 +247,20 @@ impl Adt {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Param {
     pub name: Option<String>,
     pub ty: TypeRef,
 }
 
 /// A call in a fn body whose arguments mention fields of `self` (`put_device(self.dev)`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelfFieldCall {
     pub callee: PathRef,
     pub fields: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FnSig {
     pub generics: Generics,
     pub is_unsafe: bool,
@@ -263,7 +273,7 @@ pub struct FnSig {
     pub self_field_calls: Vec<SelfFieldCall>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Impl {
     pub generics: Generics,
     pub is_unsafe: bool,
@@ -273,7 +283,7 @@ pub struct Impl {
     pub items: Vec<Item>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UseImport {
     /// The full path, `crate`/`self`/`super` included; for a glob, the path of the module.
     pub path: Vec<String>,
@@ -281,10 +291,11 @@ pub struct UseImport {
     /// The name it binds (the last segment or the `as` name); `None` for globs and `as _`.
     pub binds: Option<String>,
     pub glob: bool,
+    #[serde(with = "super::summary::span")]
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ItemKind {
     Adt(Adt),
     TypeAlias {
@@ -317,32 +328,36 @@ pub enum ItemKind {
     Other,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub name: Option<String>,
+    #[serde(deserialize_with = "super::summary::nested")]
     pub kind: ItemKind,
     /// Index of the module (in this file's module list) the item belongs to.
     pub module: u32,
     /// Declared inside a fn body or a macro body: visible to lints but not a module-scope name.
     pub nested: bool,
     pub is_pub: bool,
+    #[serde(with = "super::summary::span")]
     pub span: Span,
+    #[serde(with = "super::summary::span")]
     pub name_span: Span,
     pub docs: Docs,
 }
 
 /// A module whose body lives in this file: the file itself (index 0) or an inline `mod x { }`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleNode {
     pub name: Option<String>,
     pub parent: Option<u32>,
     /// The `mod x { … }` item; `None` for the file itself.
+    #[serde(with = "super::summary::opt_span")]
     pub span: Option<Span>,
 }
 
 /// One `field: Some(path)` or `.field = Some(path)`: a function handed to C as a callback (found
 /// by `registrations::scan`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
     /// The field the function is stored in: `probe`, `remove`, `release`.
     pub role: String,
@@ -367,7 +382,7 @@ impl Registration {
 }
 
 /// Everything the model needs from one file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemTree {
     pub modules: Vec<ModuleNode>,
     pub items: Vec<Item>,

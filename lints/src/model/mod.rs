@@ -18,6 +18,7 @@ pub mod registrations;
 pub mod safety_text;
 pub mod scope;
 pub mod sites;
+pub mod summary;
 pub mod types;
 pub mod vocabulary;
 pub mod walk;
