@@ -6,15 +6,18 @@
 //! `~/.cache/devref`, like ruff's cache; `--no-cache` bypasses it. A cache that cannot be read or
 //! written is ignored: it only ever saves time.
 
+use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use devref_lints::options::Options;
 use devref_lints::{
-    analyze_with, Analysis, Applicability, Diagnostic, FileId, Help, Input, Label, Level, Origin,
-    SourceFile, Span, Suggestion, Teardown,
+    analyze_focused, Analysis, Applicability, Diagnostic, FileId, Focus, Help, Input, Label, Level,
+    Origin, SourceFile, Span, Suggestion, Teardown,
 };
 use serde::{Deserialize, Serialize};
+
+use crate::summaries::DiskSummaries;
 
 /// Entries kept; older ones are removed when a new one is written.
 const MAX_ENTRIES: usize = 32;
@@ -22,25 +25,40 @@ const MAX_ENTRIES: usize = 32;
 /// Bumped whenever the entry layout changes.
 const FORMAT: u32 = 1;
 
+/// Analyses `inputs`, linting those of `linted` (`None`: all), or reuses the diagnostics of an
+/// earlier run of the same inputs. With the cache enabled, the analysis takes the item trees of
+/// files it does not lint from the summary store, and stores those it lowers (see
+/// [`crate::summaries`]).
 pub fn analyze_cached(
     inputs: Vec<Input>,
     options: &Options,
     threads: usize,
     enabled: bool,
     teardown: Teardown,
+    linted: Option<&HashSet<usize>>,
 ) -> Analysis {
     let dir = if enabled { cache_dir() } else { None };
     let Some(dir) = dir else {
-        return analyze_with(inputs, options, threads, teardown);
+        let focus = Focus {
+            linted,
+            summaries: None,
+        };
+        return analyze_focused(inputs, options, threads, teardown, focus);
     };
-    let path = dir.join(format!("{}.json", key(&inputs, options)));
+    let path = dir.join(format!("{}.json", key(&inputs, options, linted)));
     if let Some(diagnostics) = load(&path) {
         return Analysis {
             files: source_files(inputs),
             diagnostics,
         };
     }
-    let analysis = analyze_with(inputs, options, threads, teardown);
+    let summaries = DiskSummaries::in_dir(dir.join("summaries"), options);
+    let focus = Focus {
+        linted,
+        summaries: Some(&summaries),
+    };
+    let analysis = analyze_focused(inputs, options, threads, teardown, focus);
+    summaries.finish();
     // A failed write only costs the next run its shortcut.
     let _ = store(&dir, &path, &analysis.diagnostics);
     analysis
@@ -56,22 +74,32 @@ pub fn cache_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/devref"))
 }
 
+/// Hashes what tells this devref build from another: its version and, as development builds share
+/// a version, the executable's size and time.
+pub fn build_identity(hasher: &mut impl Hasher) {
+    env!("CARGO_PKG_VERSION").hash(hasher);
+    if let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.metadata().ok())
+    {
+        meta.len().hash(hasher);
+        meta.modified().ok().hash(hasher);
+    }
+}
+
 /// A 128-bit hex digest of everything the result depends on.
-fn key(inputs: &[Input], options: &Options) -> String {
+fn key(inputs: &[Input], options: &Options, linted: Option<&HashSet<usize>>) -> String {
     let mut parts: [std::hash::DefaultHasher; 2] = Default::default();
     for (seed, hasher) in parts.iter_mut().enumerate() {
         seed.hash(hasher);
         FORMAT.hash(hasher);
-        env!("CARGO_PKG_VERSION").hash(hasher);
-        // Development builds share a version: the binary itself is part of the key.
-        if let Some(meta) = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.metadata().ok())
-        {
-            meta.len().hash(hasher);
-            meta.modified().ok().hash(hasher);
-        }
+        build_identity(hasher);
         format!("{options:?}").hash(hasher);
+        let mut linted: Option<Vec<usize>> = linted.map(|set| set.iter().copied().collect());
+        if let Some(linted) = &mut linted {
+            linted.sort_unstable();
+        }
+        linted.hash(hasher);
         inputs.len().hash(hasher);
         for input in inputs {
             input.name.hash(hasher);

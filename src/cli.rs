@@ -242,6 +242,11 @@ pub struct ReviewRunArgs {
 
     #[command(flatten)]
     pub levels: LevelArgs,
+
+    /// Do not read or write the summaries of the tree's files in devref's cache (without them,
+    /// every file of the tree is parsed for every state of the series).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Options of a lint run (`devref [OPTIONS] [PATH]...`).

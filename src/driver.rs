@@ -102,6 +102,7 @@ pub fn run_with(args: &Args, hooks: Hooks<'_>) -> i32 {
             threads,
             !args.no_cache,
             devref_lints::Teardown::Exit,
+            reported.as_ref(),
         ),
     };
     let mut diagnostics: Vec<Diagnostic> = analysis.diagnostics;

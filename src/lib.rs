@@ -17,4 +17,5 @@ pub mod project;
 pub mod render;
 pub mod report_only;
 pub mod review;
+pub mod summaries;
 pub mod unified_diff;

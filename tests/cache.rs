@@ -26,8 +26,17 @@ fn raw_field_and_empty_cache() -> (TempDir, TempDir) {
     (tree, cache)
 }
 
+/// The result entries in the cache folder (not the `summaries` folder beside them).
 fn entries(cache: &Path) -> usize {
-    std::fs::read_dir(cache).map_or(0, |dir| dir.count())
+    result_entries(cache).len()
+}
+
+fn result_entries(cache: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(cache).map_or(Vec::new(), |dir| {
+        dir.map(|entry| entry.expect("entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .collect()
+    })
 }
 
 #[test]
@@ -102,8 +111,8 @@ fn no_cache_writes_nothing_and_a_broken_cache_is_ignored() {
     assert_eq!(entries(cache.path()), 0);
 
     let good = devref(tree.path(), cache.path(), &args);
-    for entry in std::fs::read_dir(cache.path()).expect("cache dir") {
-        std::fs::write(entry.expect("entry").path(), "{ not json").expect("corrupt");
+    for entry in result_entries(cache.path()) {
+        std::fs::write(entry, "{ not json").expect("corrupt");
     }
     let after = devref(tree.path(), cache.path(), &args);
     assert_eq!(good.stdout, after.stdout);
@@ -139,12 +148,7 @@ fn a_torn_entry_is_never_read() {
         &["--no-cache", "--message-format", "json", "."],
     );
     devref(tree.path(), cache.path(), &args);
-    let entry = std::fs::read_dir(cache.path())
-        .expect("cache dir")
-        .next()
-        .expect("one entry")
-        .expect("entry")
-        .path();
+    let entry = result_entries(cache.path()).pop().expect("one entry");
     let whole = std::fs::read(&entry).expect("entry");
     // A crash mid-write leaves a prefix of the entry: whatever its length, the run analyses again
     // and gives what an uncached run gives.
@@ -181,12 +185,15 @@ fn processes_writing_the_cache_at_once_agree_and_leave_whole_entries() {
         assert_eq!(output.stdout, uncached.stdout);
         assert_eq!(output.status.code(), uncached.status.code());
     }
-    // One entry, whole; no temporary file left behind.
+    // One entry, whole; no temporary file left behind, here or among the summaries.
     let names: Vec<_> = std::fs::read_dir(cache.path())
         .expect("cache dir")
         .map(|entry| entry.expect("entry").path())
+        .filter(|path| !path.ends_with("summaries"))
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
+    // `a.rs` and `b.rs` have the same text, so the same summary.
+    assert_eq!(summaries(cache.path()).len(), 1);
     let text = std::fs::read_to_string(&names[0]).expect("entry");
     serde_json::from_str::<serde_json::Value>(&text).expect("a whole entry");
     let again = devref(
@@ -195,4 +202,120 @@ fn processes_writing_the_cache_at_once_agree_and_leave_whole_entries() {
         &["--message-format", "json", "."],
     );
     assert_eq!(again.stdout, uncached.stdout);
+}
+
+/// The summary entries in the cache folder.
+fn summaries(cache: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(cache.join("summaries")).map_or(Vec::new(), |dir| {
+        dir.map(|entry| entry.expect("entry").path()).collect()
+    })
+}
+
+/// A copy of the `safety_kernel` UI case: a driver whose findings quote the `# Safety` sections of
+/// `rust/kernel/device.rs`.
+fn safety_kernel() -> TempDir {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ui/safety_kernel");
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(&root) {
+        let entry = entry.expect("entry");
+        if entry.file_type().is_file() {
+            let name = entry.path().strip_prefix(&root).expect("under root");
+            let text = std::fs::read(entry.path()).expect("read");
+            files.push((name.to_string_lossy().into_owned(), text));
+        }
+    }
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_slice()))
+        .collect();
+    common::tree(&files)
+}
+
+const DRIVER: &str = "drivers/safety_driver.rs";
+const CONTRACT: &str = "rust/kernel/device.rs";
+
+/// `--report-only` on one file of a tree, with a warm cache of the others' summaries: the same
+/// findings as without the cache, and a change to another file's contract shows in them.
+#[test]
+fn a_changed_contract_in_another_file_changes_the_findings_with_warm_summaries() {
+    let tree = safety_kernel();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let args = ["--message-format", "json", "--report-only", DRIVER, "."];
+    let uncached_args = [&["--no-cache"][..], &args].concat();
+    let cold = devref(tree.path(), cache.path(), &args);
+    // Every file of the tree was lowered, and stored.
+    let stored = summaries(cache.path());
+    assert_eq!(stored.len(), 7, "{stored:?}");
+    assert!(String::from_utf8_lossy(&cold.stdout).contains("for the entire duration when"));
+    assert_eq!(
+        cold.stdout,
+        devref(tree.path(), cache.path(), &uncached_args).stdout
+    );
+
+    // Another file's contract changes: its summary is new, the driver's is not.
+    let contract = tree.path().join(CONTRACT);
+    let text = std::fs::read_to_string(&contract).expect("read");
+    let changed = text.replacen(
+        "non-zero reference count for\n    /// the entire duration when the returned reference exists.",
+        "non-zero reference count for\n    /// as long as the returned reference is alive.",
+        1,
+    );
+    assert_ne!(changed, text);
+    std::fs::write(&contract, changed).expect("write");
+    let warm = devref(tree.path(), cache.path(), &args);
+    assert_eq!(summaries(cache.path()).len(), 8);
+    let uncached = devref(tree.path(), cache.path(), &uncached_args);
+    assert_eq!(warm.stdout, uncached.stdout);
+    assert_eq!(warm.status.code(), uncached.status.code());
+    let warm_text = String::from_utf8_lossy(&warm.stdout);
+    assert!(
+        warm_text.contains("as long as the returned reference is alive"),
+        "{warm_text}"
+    );
+    assert!(
+        !warm_text.contains("for the entire duration when"),
+        "{warm_text}"
+    );
+    // Every finding is on the driver.
+    for line in warm_text.lines() {
+        let message: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        assert_eq!(message["spans"][0]["file_name"], DRIVER);
+    }
+}
+
+/// A summary entry that is torn or damaged is not read: the run parses that file, gives what a run
+/// without the cache gives, and stores the summary again.
+#[test]
+fn a_torn_summary_is_never_read() {
+    let tree = safety_kernel();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let args = ["--message-format", "json", "--report-only", DRIVER, "."];
+    let uncached_args = [&["--no-cache"][..], &args].concat();
+    let uncached = devref(tree.path(), cache.path(), &uncached_args);
+    devref(tree.path(), cache.path(), &args);
+    for (index, entry) in summaries(cache.path()).iter().enumerate() {
+        let whole = std::fs::read(entry).expect("entry");
+        let damaged = if index % 2 == 0 {
+            whole[..whole.len() * index / 8].to_vec()
+        } else {
+            let mut flipped = whole.clone();
+            let middle = flipped.len() / 2;
+            flipped[middle] ^= 0x55;
+            flipped
+        };
+        std::fs::write(entry, damaged).expect("damage");
+    }
+    // The result entry would answer before any summary is read.
+    for entry in result_entries(cache.path()) {
+        std::fs::remove_file(entry).expect("remove");
+    }
+    let run = devref(tree.path(), cache.path(), &args);
+    assert_eq!(run.stdout, uncached.stdout);
+    assert_eq!(run.status.code(), uncached.status.code());
+    for entry in result_entries(cache.path()) {
+        std::fs::remove_file(entry).expect("remove");
+    }
+    let again = devref(tree.path(), cache.path(), &args);
+    assert_eq!(again.stdout, uncached.stdout);
+    assert_eq!(summaries(cache.path()).len(), 7);
 }

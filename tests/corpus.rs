@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 const UNREVIEWED: &str = "TODO: review";
 
 #[test]
@@ -28,6 +30,18 @@ fn linux_6_12() {
     check_release("6.12");
 }
 
+/// Linux 7.2 has no verdict list; its runs must agree all the same.
+#[test]
+fn linux_7_2_runs_agree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(tree) = fetch(root, "7.2") else {
+        println!("SKIPPED: kernel corpus unavailable (Linux 7.2)");
+        return;
+    };
+    assert_pruning_changes_nothing(&tree);
+    common::assert_focused_runs_agree(&rust_files(&tree), 2);
+}
+
 fn check_release(version: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let Some(tree) = fetch(root, version) else {
@@ -35,6 +49,7 @@ fn check_release(version: &str) {
         return;
     };
     assert_pruning_changes_nothing(&tree);
+    common::assert_focused_runs_agree(&rust_files(&tree), 2);
     let output = Command::new(env!("CARGO_BIN_EXE_devref"))
         .current_dir(&tree)
         .args(["--message-format", "json", "."])
@@ -288,11 +303,8 @@ fn moved_lines_are_the_same_finding_and_repeated_keys_count() {
     assert!(text.contains("# note\n"), "{text}");
 }
 
-/// devref skips the function bodies and doc comments that cannot matter (`devref_lints::pruning`);
-/// every diagnostic, with its spans, notes and fixes, must be the same as with everything parsed.
-fn assert_pruning_changes_nothing(tree: &Path) {
-    use devref_lints::options::Options;
-    use devref_lints::{analyze, Input};
+/// The Rust files under `tree`, as (name, text), sorted by name.
+fn rust_files(tree: &Path) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = walkdir::WalkDir::new(tree)
         .into_iter()
         .filter_map(Result::ok)
@@ -304,6 +316,15 @@ fn assert_pruning_changes_nothing(tree: &Path) {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no Rust files under {}", tree.display());
+    files
+}
+
+/// devref skips the function bodies and doc comments that cannot matter (`devref_lints::pruning`);
+/// every diagnostic, with its spans, notes and fixes, must be the same as with everything parsed.
+fn assert_pruning_changes_nothing(tree: &Path) {
+    use devref_lints::options::Options;
+    use devref_lints::{analyze, Input};
+    let files = rust_files(tree);
     let run = |parse_everything: bool, tree_budget: Option<usize>| {
         let inputs = files
             .iter()

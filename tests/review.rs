@@ -840,6 +840,7 @@ fn garbled_mail_never_panics() {
                 options: &options,
                 exclude: &exclude,
                 threads: 1,
+                summaries: None,
             };
             let input = InputFile {
                 name: fixture.to_string(),

@@ -53,6 +53,7 @@ fuzz_target!(|data: &[u8]| {
         options: &options,
         exclude: &exclude,
         threads: 1,
+        summaries: None,
     };
     if let Ok(reviewed) = review(vec![input()], &settings) {
         let cx = Context {

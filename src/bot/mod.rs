@@ -333,17 +333,25 @@ fn review_series(
             return Ok(Vec::new());
         }
     };
+    let summaries = crate::summaries::DiskSummaries::unless(args.run.no_cache, &options);
     let settings = Settings {
         tree: Some(&tree),
         options: &options,
         exclude: &exclude,
         threads: crate::cli::threads(args.run.jobs),
+        summaries: summaries
+            .as_ref()
+            .map(|s| s as &dyn devref_lints::SummaryStore),
     };
     let input = InputFile {
         name: SERIES_MBOX.to_string(),
         bytes: mbox(&raws),
     };
-    let mut review = match crate::review::review(vec![input], &settings) {
+    let reviewed = crate::review::review(vec![input], &settings);
+    if let Some(summaries) = &summaries {
+        summaries.finish();
+    }
+    let mut review = match reviewed {
         Ok(review) => review,
         Err(Unusable(message)) => {
             eprintln!("warning: series {key} is not reviewed: {message}");

@@ -30,7 +30,9 @@ use std::path::{Path, PathBuf};
 
 use devref_lints::analysis::InputError;
 use devref_lints::options::Options;
-use devref_lints::{analyze, Diagnostic, Input, Level, Origin, SourceFile};
+use devref_lints::{
+    analyze_focused, Diagnostic, Focus, Input, Level, Origin, SourceFile, SummaryStore, Teardown,
+};
 use globset::GlobSet;
 
 use crate::cli::ReviewRunArgs;
@@ -56,6 +58,8 @@ pub struct Settings<'a> {
     pub options: &'a Options,
     pub exclude: &'a GlobSet,
     pub threads: usize,
+    /// Where the item trees of the tree's files are kept between runs (see `crate::summaries`).
+    pub summaries: Option<&'a dyn SummaryStore>,
 }
 
 /// The options and exclusions of a review: the config is `--config`, or found from the tree (or
@@ -93,16 +97,21 @@ pub fn run(args: &ReviewArgs) -> i32 {
         Err(message) => return usage_error(message),
     };
     let threads = crate::cli::threads(args.run.jobs);
+    let summaries = crate::summaries::DiskSummaries::unless(args.run.no_cache, &options);
     let settings = Settings {
         tree: args.tree.as_deref(),
         options: &options,
         exclude: &exclude,
         threads,
+        summaries: summaries.as_ref().map(|s| s as &dyn SummaryStore),
     };
     let review = match review(inputs, &settings) {
         Ok(review) => review,
         Err(Unusable(message)) => return usage_error(message),
     };
+    if let Some(summaries) = &summaries {
+        summaries.finish();
+    }
     for warning in &review.warnings {
         eprintln!("warning: {warning}");
     }
@@ -321,6 +330,7 @@ pub fn review(inputs: Vec<InputFile>, settings: &Settings<'_>) -> Result<Review,
                 settings.options,
                 settings.exclude,
                 settings.threads,
+                settings.summaries,
             );
             findings = mine;
             for (owner, finding) in earlier {
@@ -788,6 +798,7 @@ impl Series<'_> {
         options: &Options,
         exclude: &GlobSet,
         threads: usize,
+        summaries: Option<&dyn SummaryStore>,
     ) -> (HashSet<Key>, Vec<Finding>, Vec<(usize, Finding)>) {
         let mut inputs = Vec::new();
         for (name, content) in self.tree_files {
@@ -799,9 +810,13 @@ impl Series<'_> {
                 content: content.clone(),
             });
         }
+        // Only the series' files are linted: findings are kept on them alone. The tree's files give
+        // the model their items, from their stored summaries when they have one.
+        let mut series_files = HashSet::new();
         for (name, entry) in &self.files {
             if let Entry::File(image) = entry {
                 if is_rust(name) && !is_excluded(Path::new(name), exclude) {
+                    series_files.insert(inputs.len());
                     inputs.push(Input {
                         name: name.clone(),
                         content: Ok(image.text()),
@@ -809,7 +824,11 @@ impl Series<'_> {
                 }
             }
         }
-        let analysis = analyze(inputs, options, threads);
+        let focus = Focus {
+            linted: Some(&series_files),
+            summaries,
+        };
+        let analysis = analyze_focused(inputs, options, threads, Teardown::Free, focus);
         let mut keys = HashSet::new();
         let mut mine = Vec::new();
         let mut earlier = Vec::new();

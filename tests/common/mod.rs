@@ -78,9 +78,10 @@ pub fn assert_lacks(text: &str, part: &str) {
 }
 
 /// Checks, on one set of files, that a run linting only some of them reports exactly what a run
-/// linting all of them reports on those (see `devref_lints::Focus`): for each file alone, and for
-/// every `stride`-th file together (starting at each offset). Returns how many diagnostics the full
-/// run had.
+/// linting all of them reports on those (see `devref_lints::Focus`): for each file alone (up to 12
+/// files), and for every `stride`-th file together (starting at each offset); without a summary
+/// store, with an empty one (cold) and with the one those runs filled (warm). Returns how many
+/// diagnostics the full run had.
 pub fn assert_focused_runs_agree(files: &[(String, String)], stride: usize) -> usize {
     use devref_lints::options::Options;
     use devref_lints::{analyze, analyze_focused, Focus, Input, Teardown};
@@ -111,21 +112,30 @@ pub fn assert_focused_runs_agree(files: &[(String, String)], stride: usize) -> u
     for offset in 0..stride.min(files.len()) {
         sets.push((offset..files.len()).step_by(stride).collect());
     }
-    for linted in &sets {
-        let focus = Focus {
-            linted: Some(linted),
-            summaries: None,
-        };
-        let focused = analyze_focused(inputs(), &options, 2, Teardown::Free, focus).diagnostics;
-        let expected: Vec<_> = full
-            .iter()
-            .filter(|d| linted.contains(&(d.primary.file.0 as usize)))
-            .cloned()
-            .collect();
-        assert!(
-            focused == expected,
-            "linting only {linted:?} changed their findings:\nfocused: {focused:#?}\nfull: {expected:#?}"
-        );
+    let store = tempfile::tempdir().expect("temp dir");
+    let store = devref::summaries::DiskSummaries::in_dir(store.path().to_path_buf(), &options);
+    let stores: [(&str, Option<&dyn devref_lints::SummaryStore>); 3] = [
+        ("no summaries", None),
+        ("cold", Some(&store)),
+        ("warm", Some(&store)),
+    ];
+    for (cache, summaries) in stores {
+        for linted in &sets {
+            let focus = Focus {
+                linted: Some(linted),
+                summaries,
+            };
+            let focused = analyze_focused(inputs(), &options, 2, Teardown::Free, focus).diagnostics;
+            let expected: Vec<_> = full
+                .iter()
+                .filter(|d| linted.contains(&(d.primary.file.0 as usize)))
+                .cloned()
+                .collect();
+            assert!(
+                focused == expected,
+                "linting only {linted:?} ({cache}) changed their findings:\nfocused: {focused:#?}\nfull: {expected:#?}"
+            );
+        }
     }
     full.len()
 }

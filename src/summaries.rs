@@ -1,0 +1,250 @@
+//! The summary store: each file's item tree, kept on disk between runs, so that a run that lints a
+//! few files of a large tree (`--report-only`, `--diff`/`--staged`, `devref review`) parses only
+//! those and the files that changed, and builds the model from the stored trees of the rest.
+//!
+//! An entry is found by a key of everything its tree was lowered from (see
+//! `devref_lints::model::summary`): the file's text, the two options that change what is lowered,
+//! the summary layout and the devref build. A changed file is a new key, so the model never sees a
+//! stale tree, and the findings of a linted file that depend on another file's items (a callee's
+//! `# Safety`, a type's `# Invariants`, a device abstraction) are computed from its current text.
+//!
+//! Entries live in the `summaries` folder of the result cache's folder ([`cache_dir`]). Each is
+//! written to a temporary file and renamed into place, and starts with a checksum of the rest: a
+//! torn or damaged entry is a miss, never read as a tree. Two processes storing the same entry at
+//! once write the same bytes.
+
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use devref_lints::model::item_tree::ItemTree;
+use devref_lints::model::summary;
+use devref_lints::options::Options;
+use devref_lints::{SourceFile, SummaryStore};
+
+use crate::cache::{build_identity, cache_dir};
+
+/// When a run stored a new entry and the folder holds more than this many, the oldest are removed
+/// down to three quarters of it. A summary is about a third of its file's size: 20 000 entries of
+/// kernel files are about 80 MB.
+const MAX_ENTRIES: usize = 20_000;
+
+/// The summaries in a folder, for runs with one set of options.
+pub struct DiskSummaries {
+    dir: PathBuf,
+    /// The hash of what every key of this run shares: the build, the layout, the options.
+    shared: [u64; 2],
+    stored: AtomicBool,
+}
+
+impl DiskSummaries {
+    /// The store in the cache folder, or `None` if there is no cache folder.
+    pub fn open(options: &Options) -> Option<DiskSummaries> {
+        Some(DiskSummaries::in_dir(
+            cache_dir()?.join("summaries"),
+            options,
+        ))
+    }
+
+    /// The store, unless `--no-cache` says not to use one.
+    pub fn unless(no_cache: bool, options: &Options) -> Option<DiskSummaries> {
+        if no_cache {
+            None
+        } else {
+            DiskSummaries::open(options)
+        }
+    }
+
+    pub fn in_dir(dir: PathBuf, options: &Options) -> DiskSummaries {
+        let mut shared = [0; 2];
+        for (seed, part) in shared.iter_mut().enumerate() {
+            let mut hasher = std::hash::DefaultHasher::new();
+            seed.hash(&mut hasher);
+            summary::SUMMARY_FORMAT.hash(&mut hasher);
+            build_identity(&mut hasher);
+            options.parse_everything.hash(&mut hasher);
+            options.lint_cfg_test.hash(&mut hasher);
+            *part = hasher.finish();
+        }
+        DiskSummaries {
+            dir,
+            shared,
+            stored: AtomicBool::new(false),
+        }
+    }
+
+    /// The entry of a file with this text.
+    fn path(&self, text: &str) -> PathBuf {
+        let [first, second] = self.shared.map(|shared| {
+            let mut hasher = std::hash::DefaultHasher::new();
+            shared.hash(&mut hasher);
+            text.hash(&mut hasher);
+            hasher.finish()
+        });
+        self.dir.join(format!("{first:016x}{second:016x}"))
+    }
+
+    /// Removes the oldest entries if the run stored one and the folder is over [`MAX_ENTRIES`].
+    pub fn finish(&self) {
+        if self.stored.load(Ordering::Relaxed) {
+            prune(&self.dir, MAX_ENTRIES);
+        }
+    }
+}
+
+impl SummaryStore for DiskSummaries {
+    fn load(&self, source: &SourceFile) -> Option<ItemTree> {
+        let path = self.path(&source.text);
+        let bytes = fs::read(&path).ok()?;
+        let tree = checked_payload(&bytes).and_then(|payload| summary::decode(payload, source.id));
+        if tree.is_none() {
+            // Damaged: removed, so that this run stores it again.
+            let _ = fs::remove_file(&path);
+        }
+        tree
+    }
+
+    fn store(&self, source: &SourceFile, tree: &ItemTree) {
+        let path = self.path(&source.text);
+        if path.exists() {
+            return;
+        }
+        if write_entry(&self.dir, &path, &summary::encode(tree)).is_ok() {
+            self.stored.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// An entry: the checksum of the summary, then the summary.
+fn write_entry(dir: &Path, path: &Path, payload: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    fs::create_dir_all(dir)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(&checksum(payload).to_le_bytes())?;
+    temp.write_all(payload)?;
+    temp.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// The summary of an entry whose checksum holds.
+fn checked_payload(entry: &[u8]) -> Option<&[u8]> {
+    let (sum, payload) = entry.split_first_chunk::<8>()?;
+    (u64::from_le_bytes(*sum) == checksum(payload)).then_some(payload)
+}
+
+fn checksum(payload: &[u8]) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    payload.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Keeps the `max * 3 / 4` newest entries once there are more than `max`.
+fn prune(dir: &Path, max: usize) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
+    if entries.len() <= max {
+        return;
+    }
+    let mut dated: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .into_iter()
+        .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
+        .collect();
+    dated.sort();
+    let keep = max * 3 / 4;
+    for (_, old) in &dated[..dated.len().saturating_sub(keep)] {
+        let _ = fs::remove_file(old);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use devref_lints::FileId;
+
+    fn lowered(text: &str, id: u32) -> (SourceFile, ItemTree) {
+        let source = SourceFile::new(FileId(id), "a.rs".to_string(), text.to_string());
+        let ast = devref_lints::parse::parse_nested(text, false).expect("valid Rust");
+        let tree = devref_lints::model::lower::lower_file(
+            &source,
+            &ast,
+            &devref_lints::model::macros::MacroCache::default(),
+        );
+        (source, tree)
+    }
+
+    const TEXT: &str =
+        "/// # Safety\n/// `p` must be valid.\npub unsafe fn f(p: *mut bindings::device) {}\n\
+                        pub struct S { dev: ARef<Device> }\n";
+
+    #[test]
+    fn a_stored_tree_is_loaded_into_the_file_id_of_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DiskSummaries::in_dir(dir.path().join("s"), &Options::default());
+        let (source, tree) = lowered(TEXT, 0);
+        assert_eq!(store.load(&source), None);
+        store.store(&source, &tree);
+        let (moved, expected) = lowered(TEXT, 7);
+        assert_eq!(store.load(&moved), Some(expected));
+        // Another text, or other options, is another entry.
+        let (other, _) = lowered(&TEXT.replace("valid", "alive"), 0);
+        assert_eq!(store.load(&other), None);
+        let test_options = Options {
+            lint_cfg_test: true,
+            ..Options::default()
+        };
+        let other_options = DiskSummaries::in_dir(dir.path().join("s"), &test_options);
+        assert_eq!(other_options.load(&source), None);
+    }
+
+    #[test]
+    fn a_torn_or_damaged_entry_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DiskSummaries::in_dir(dir.path().to_path_buf(), &Options::default());
+        let (source, tree) = lowered(TEXT, 0);
+        store.store(&source, &tree);
+        let path = store.path(TEXT);
+        let whole = fs::read(&path).unwrap();
+        for len in 0..whole.len() {
+            fs::write(&path, &whole[..len]).unwrap();
+            assert_eq!(fs::read(&path).unwrap().len(), len);
+            assert_eq!(store.load(&source), None, "torn at {len}");
+        }
+        let mut flipped = whole.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        fs::write(&path, &flipped).unwrap();
+        assert_eq!(store.load(&source), None);
+        // The damaged entry is gone, and stored again.
+        assert!(!path.exists());
+        store.store(&source, &tree);
+        assert_eq!(store.load(&source), Some(tree));
+    }
+
+    #[test]
+    fn pruning_keeps_the_newest_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        for index in 0..10 {
+            let path = dir.path().join(format!("{index:02}"));
+            fs::write(&path, b"x").unwrap();
+            let time = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(index);
+            fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(time)
+                .unwrap();
+        }
+        prune(dir.path(), 12);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 10);
+        prune(dir.path(), 8);
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["04", "05", "06", "07", "08", "09"]);
+    }
+}
