@@ -239,6 +239,46 @@ fn staged_reads_the_index_not_the_work_tree() {
     assert_eq!(run.findings(), [format!("b.rs:3 {RAW}")], "{}", run.stderr);
 }
 
+/// The model of a staged run holds what the commit holds, also for files that did not change: an
+/// unchanged file is read from disk only when its bytes are the index's.
+#[test]
+fn staged_models_the_unchanged_files_as_the_index_has_them() {
+    let repo = Repo::new();
+    repo.stage(
+        "aliases.rs",
+        "pub type DevPtr = *mut kernel::bindings::device;\n",
+    );
+    repo.stage("lib.rs", "mod aliases;\nmod data;\n");
+    repo.stage("data.rs", "use crate::aliases::DevPtr;\n");
+    repo.commit("base");
+    let field = "use crate::aliases::DevPtr;\n\npub struct Data {\n    dev: DevPtr,\n}\n";
+    repo.stage("data.rs", field);
+    // As the index has it, the alias is a raw pointer.
+    let run = staged(&repo, &["."]);
+    assert_eq!(
+        run.findings(),
+        [format!("data.rs:4 {RAW}")],
+        "{}",
+        run.stderr
+    );
+    // Unstaged: the alias becomes a counted reference, which is not committed.
+    repo.write(
+        "aliases.rs",
+        "pub type DevPtr = kernel::types::ARef<kernel::device::Device>;\n",
+    );
+    let run = staged(&repo, &["."]);
+    assert_eq!(
+        run.findings(),
+        [format!("data.rs:4 {RAW}")],
+        "{}",
+        run.stderr
+    );
+    // Staged, it is.
+    repo.git(&["add", "aliases.rs"]);
+    let run = staged(&repo, &["."]);
+    assert_eq!(run.findings(), Vec::<String>::new(), "{}", run.stderr);
+}
+
 #[test]
 fn nothing_staged_reports_nothing() {
     let repo = Repo::new();
