@@ -37,6 +37,7 @@ pub fn analyze_cached(
     teardown: Teardown,
     linted: Option<&HashSet<usize>>,
 ) -> Analysis {
+    crate::pages_for(input_bytes(&inputs));
     let dir = if enabled { cache_dir() } else { None };
     let Some(dir) = dir else {
         let focus = Focus {
@@ -62,6 +63,14 @@ pub fn analyze_cached(
     // A failed write only costs the next run its shortcut.
     let _ = store(&dir, &path, &analysis.diagnostics);
     analysis
+}
+
+/// The bytes of text of `inputs`.
+pub fn input_bytes(inputs: &[Input]) -> usize {
+    inputs
+        .iter()
+        .map(|input| input.content.as_ref().map_or(0, String::len))
+        .sum()
 }
 
 pub fn cache_dir() -> Option<PathBuf> {

@@ -1,7 +1,6 @@
 /// mimalloc: a whole `devref` run on Linux 7.3 takes a fifth less time than with the system
-/// allocator (figures in `bench/RESULTS.md`). syn allocates a node per token and devref keeps every
-/// file's tree until the model is built; mimalloc serves the small allocations faster and takes
-/// fresh memory in huge pages, so far fewer page faults.
+/// allocator (figures in `bench/RESULTS.md`): syn allocates a node per token, and mimalloc serves
+/// small allocations faster. Large inputs turn its huge pages off (see `devref::pages_for`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
