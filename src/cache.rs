@@ -17,6 +17,7 @@ use devref_lints::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::store::{build_identity, cache_dir};
 use crate::summaries::DiskSummaries;
 
 /// Entries kept; older ones are removed when a new one is written.
@@ -37,7 +38,7 @@ pub fn analyze_cached(
     teardown: Teardown,
     linted: Option<&HashSet<usize>>,
 ) -> Analysis {
-    crate::pages_for(input_bytes(&inputs));
+    crate::pages_for(crate::input::input_bytes(&inputs));
     let dir = if enabled { cache_dir() } else { None };
     let Some(dir) = dir else {
         let focus = Focus {
@@ -63,37 +64,6 @@ pub fn analyze_cached(
     // A failed write only costs the next run its shortcut.
     let _ = store(&dir, &path, &analysis.diagnostics);
     analysis
-}
-
-/// The bytes of text of `inputs`.
-pub fn input_bytes(inputs: &[Input]) -> usize {
-    inputs
-        .iter()
-        .map(|input| input.content.as_ref().map_or(0, String::len))
-        .sum()
-}
-
-pub fn cache_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("DEVREF_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir).join("devref"));
-    }
-    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/devref"))
-}
-
-/// Hashes what tells this devref build from another: its version and, as development builds share
-/// a version, the executable's size and time.
-pub fn build_identity(hasher: &mut impl Hasher) {
-    env!("CARGO_PKG_VERSION").hash(hasher);
-    if let Some(meta) = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.metadata().ok())
-    {
-        meta.len().hash(hasher);
-        meta.modified().ok().hash(hasher);
-    }
 }
 
 /// A 128-bit hex digest of everything the result depends on.

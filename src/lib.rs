@@ -17,6 +17,7 @@ pub mod project;
 pub mod render;
 pub mod report_only;
 pub mod review;
+pub mod store;
 pub mod summaries;
 pub mod unified_diff;
 

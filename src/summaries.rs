@@ -23,7 +23,7 @@ use devref_lints::model::summary;
 use devref_lints::options::Options;
 use devref_lints::{SourceFile, SummaryStore};
 
-use crate::cache::{build_identity, cache_dir};
+use crate::store::{build_identity, cache_dir};
 
 /// When a run stored a new entry and the folder holds more than this many, the oldest are removed
 /// down to three quarters of it. A summary is about a third of its file's size: 20 000 entries of

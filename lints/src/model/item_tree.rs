@@ -13,9 +13,9 @@ use crate::source::Span;
 /// A type as written, with resolution deferred to the model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeRef {
-    #[serde(deserialize_with = "super::summary::nested")]
+    #[serde(deserialize_with = "super::summary_format::nested")]
     pub kind: TypeKind,
-    #[serde(with = "super::summary::span")]
+    #[serde(with = "super::summary_format::span")]
     pub span: Span,
 }
 
@@ -69,7 +69,7 @@ pub struct PathRef {
     /// `<T as Trait>::` qualified paths keep `T` here.
     pub qself: Option<Box<TypeRef>>,
     pub segments: Vec<Segment>,
-    #[serde(with = "super::summary::span")]
+    #[serde(with = "super::summary_format::span")]
     pub span: Span,
 }
 
@@ -144,7 +144,7 @@ impl Generics {
 pub struct Docs {
     pub text: String,
     /// Span covering all doc attributes; `None` when there are none.
-    #[serde(with = "super::summary::opt_span")]
+    #[serde(with = "super::summary_format::opt_span")]
     pub span: Option<Span>,
 }
 
@@ -199,7 +199,7 @@ pub struct Field {
     pub name: Option<String>,
     pub index: usize,
     pub ty: TypeRef,
-    #[serde(with = "super::summary::span")]
+    #[serde(with = "super::summary_format::span")]
     pub span: Span,
 }
 
@@ -291,7 +291,7 @@ pub struct UseImport {
     /// The name it binds (the last segment or the `as` name); `None` for globs and `as _`.
     pub binds: Option<String>,
     pub glob: bool,
-    #[serde(with = "super::summary::span")]
+    #[serde(with = "super::summary_format::span")]
     pub span: Span,
 }
 
@@ -331,16 +331,16 @@ pub enum ItemKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub name: Option<String>,
-    #[serde(deserialize_with = "super::summary::nested")]
+    #[serde(deserialize_with = "super::summary_format::nested")]
     pub kind: ItemKind,
     /// Index of the module (in this file's module list) the item belongs to.
     pub module: u32,
     /// Declared inside a fn body or a macro body: visible to lints but not a module-scope name.
     pub nested: bool,
     pub is_pub: bool,
-    #[serde(with = "super::summary::span")]
+    #[serde(with = "super::summary_format::span")]
     pub span: Span,
-    #[serde(with = "super::summary::span")]
+    #[serde(with = "super::summary_format::span")]
     pub name_span: Span,
     pub docs: Docs,
 }
@@ -351,7 +351,7 @@ pub struct ModuleNode {
     pub name: Option<String>,
     pub parent: Option<u32>,
     /// The `mod x { … }` item; `None` for the file itself.
-    #[serde(with = "super::summary::opt_span")]
+    #[serde(with = "super::summary_format::opt_span")]
     pub span: Option<Span>,
 }
 

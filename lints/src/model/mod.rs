@@ -19,6 +19,7 @@ pub mod safety_text;
 pub mod scope;
 pub mod sites;
 pub mod summary;
+pub mod summary_format;
 pub mod types;
 pub mod vocabulary;
 pub mod walk;

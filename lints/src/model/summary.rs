@@ -5,10 +5,10 @@
 //!
 //! [postcard](https://docs.rs/postcard): [`SUMMARY_FORMAT`] as a varint, then the tree as serde
 //! derives it (struct fields in order, integers as varints, strings and lists length-prefixed),
-//! and nothing after it. A [`Span`] is stored as its start and length, without its [`FileId`]:
+//! and nothing after it. A [`Span`](crate::source::Span) is stored as its start and length, without its [`FileId`]:
 //! that id is the file's place among one run's inputs, so [`decode`] is told the file's id in the
 //! run that reads the summary and gives it to every span. (`Span` and `FileId` implement no serde
-//! trait at all: each span field of the item tree names `summary::span` or `summary::opt_span` as
+//! trait at all: each span field of the item tree names `summary_format::span` or `summary_format::opt_span` as
 //! its format, so a span the summary would miss, or a file id it would store, does not compile.)
 //!
 //! # What a summary depends on
@@ -42,26 +42,19 @@
 //! indices could send the model out of bounds or round in a loop. A `None` only costs the file
 //! its parse.
 
-use std::cell::Cell;
-
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use super::item_tree::{Item, ItemKind, ItemTree};
-use crate::source::{FileId, Span};
+use super::summary_format::Decoding;
+use crate::source::FileId;
 
 /// The version of the summary layout, stored at the head of every summary.
 ///
 /// **Bump it whenever the layout changes**: any field or variant added, removed, reordered or
-/// retyped in [`super::item_tree`] (or in [`Span`]), or a change to how `summary::span` writes a
+/// retyped in [`super::item_tree`] (or in [`Span`](crate::source::Span)), or a change to how `summary_format::span` writes a
 /// span. postcard stores no field names, so an old summary read with a new layout need not fail: it
 /// could decode into wrong data. Decoding a summary of another version returns `None`.
 pub const SUMMARY_FORMAT: u32 = 1;
 
-/// How deeply types (`&&[Option<T>]`) and items (an impl's items) may nest in a summary that
-/// [`decode`] reads, counting both. Real code stays far below it; a deeper summary is refused, so
-/// a crafted one cannot overflow the decoding thread's stack (postcard itself has no limit).
-pub const MAX_DEPTH: u32 = 128;
+pub use super::summary_format::MAX_DEPTH;
 
 /// The summary of a file's item tree.
 pub fn encode(tree: &ItemTree) -> Vec<u8> {
@@ -79,100 +72,6 @@ pub fn decode(bytes: &[u8], file: FileId) -> Option<ItemTree> {
     }
     let (tree, rest) = postcard::take_from_bytes::<ItemTree>(rest).ok()?;
     (rest.is_empty() && well_formed(&tree)).then_some(tree)
-}
-
-thread_local! {
-    /// The file the spans being decoded belong to: set by [`decode`] for its own duration only.
-    static FILE: Cell<Option<FileId>> = const { Cell::new(None) };
-    /// How many types and items the deserializer is inside.
-    static DEPTH: Cell<u32> = const { Cell::new(0) };
-}
-
-/// [`decode`]'s context on this thread, restored as it was when it ends (even by a panic).
-struct Decoding {
-    file: Option<FileId>,
-    depth: u32,
-}
-
-impl Decoding {
-    fn enter(file: FileId) -> Decoding {
-        Decoding {
-            file: FILE.replace(Some(file)),
-            depth: DEPTH.replace(0),
-        }
-    }
-}
-
-impl Drop for Decoding {
-    fn drop(&mut self) {
-        FILE.set(self.file);
-        DEPTH.set(self.depth);
-    }
-}
-
-/// The serde format of a [`Span`] in a summary: `(start, end - start)`, its file left out.
-/// Deserializing one outside [`decode`] fails, as there is no file to give it.
-pub(super) mod span {
-    use super::*;
-
-    pub fn serialize<S: Serializer>(span: &Span, serializer: S) -> Result<S::Ok, S::Error> {
-        // The length is small where the end is not (a varint of one byte, not three). Lowering
-        // never makes an end before the start; such a span would wrap, and fail to decode.
-        (span.start, span.end.wrapping_sub(span.start)).serialize(serializer)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Span, D::Error> {
-        let (start, len) = <(u32, u32)>::deserialize(deserializer)?;
-        let file = FILE
-            .get()
-            .ok_or_else(|| D::Error::custom("a span is read only by summary::decode"))?;
-        let end = start
-            .checked_add(len)
-            .ok_or_else(|| D::Error::custom("a span past 4 GiB"))?;
-        Ok(Span { file, start, end })
-    }
-}
-
-/// [`span`] for an `Option<Span>`.
-pub(super) mod opt_span {
-    use super::*;
-
-    #[derive(Serialize)]
-    struct Out(#[serde(with = "span")] Span);
-
-    #[derive(Deserialize)]
-    struct In(#[serde(with = "span")] Span);
-
-    pub fn serialize<S: Serializer>(
-        value: &Option<Span>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        value.map(Out).serialize(serializer)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<Span>, D::Error> {
-        Ok(Option::<In>::deserialize(deserializer)?.map(|In(span)| span))
-    }
-}
-
-/// Deserializes one level of the item tree's recursion (a [`TypeRef`](super::item_tree::TypeRef)'s
-/// kind, an [`Item`]'s kind: every cycle of its types passes through one), refusing to go deeper
-/// than [`MAX_DEPTH`].
-pub(super) fn nested<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    let depth = DEPTH.get();
-    if depth >= MAX_DEPTH {
-        return Err(D::Error::custom("types or items nested too deep"));
-    }
-    DEPTH.set(depth + 1);
-    let value = T::deserialize(deserializer);
-    DEPTH.set(depth);
-    value
 }
 
 /// What lowering guarantees and the model relies on: the file's own module comes first, every
