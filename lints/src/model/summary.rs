@@ -115,6 +115,7 @@ mod tests {
     use crate::model::macros::MacroCache;
     use crate::parse::parse_nested;
     use crate::pruning;
+    use crate::source::Span;
     use crate::source::{blank_prefix, SourceFile};
 
     /// The item tree of `text` as `file`, as `analysis::parse` makes it with the default options
