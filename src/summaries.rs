@@ -166,12 +166,7 @@ mod tests {
 
     fn lowered(text: &str, id: u32) -> (SourceFile, ItemTree) {
         let source = SourceFile::new(FileId(id), "a.rs".to_string(), text.to_string());
-        let ast = devref_lints::parse::parse_nested(text, false).expect("valid Rust");
-        let tree = devref_lints::model::lower::lower_file(
-            &source,
-            &ast,
-            &devref_lints::model::macros::MacroCache::default(),
-        );
+        let tree = devref_lints::analysis::lowered(&source, &Options::default()).expect("parses");
         (source, tree)
     }
 

@@ -623,6 +623,12 @@ fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), B
     Ok((Parsed { ast, macros }, tree))
 }
 
+/// The item tree the analysis lowers from `source` with `options`, or `None` where the file does
+/// not parse: what a summary of the file holds (see [`crate::model::summary`]).
+pub fn lowered(source: &SourceFile, options: &Options) -> Option<ItemTree> {
+    parse(source, options).ok().map(|(_, tree)| tree)
+}
+
 /// The syntax tree [`parse`] leaves for the lints, parsed again from the same text, or `None` if
 /// it no longer parses.
 fn parse_again(source: &SourceFile, options: &Options) -> Option<Parsed> {

@@ -111,42 +111,20 @@ mod tests {
 
     use super::*;
     use crate::model::item_tree::{TypeKind, TypeRef};
-    use crate::model::lower::lower_file;
-    use crate::model::macros::MacroCache;
-    use crate::parse::parse_nested;
-    use crate::pruning;
-    use crate::source::Span;
-    use crate::source::{blank_prefix, SourceFile};
+    use crate::options::Options;
+    use crate::source::{SourceFile, Span};
 
-    /// The item tree of `text` as `file`, as `analysis::parse` makes it with the default options
+    /// The item tree of `text` as `file`, as the analysis lowers it with the default options
     /// (`pruned`: `parse_everything` off) or with `parse_everything` and `lint_cfg_test` on.
     /// `None` when the text does not parse.
     fn lower(text: &str, file: FileId, pruned: bool) -> Option<ItemTree> {
         let source = SourceFile::new(file, "t.rs".to_string(), text.to_string());
-        let blanked = blank_prefix(text);
-        let mut text = blanked.as_deref().unwrap_or(text);
-        let mut pruned_text = pruned.then(|| pruning::prune_docs(text)).flatten();
-        let mut within_limits = false;
-        if pruned {
-            let scan = pruning::scan_bodies(pruned_text.as_deref().unwrap_or(text));
-            within_limits = scan.within_parser_limits;
-            if !scan.unneeded.is_empty() {
-                pruning::blank(
-                    pruned_text.get_or_insert_with(|| text.to_string()),
-                    &scan.unneeded,
-                );
-            }
-        }
-        if let Some(pruned_text) = &pruned_text {
-            text = pruned_text;
-        }
-        let mut ast = parse_nested(text, within_limits).ok()?;
-        if pruned {
-            pruning::strip_cfg_test(&mut ast);
-        }
-        let mut tree = lower_file(&source, &ast, &MacroCache::default());
-        tree.shrink_to_fit();
-        Some(tree)
+        let options = Options {
+            parse_everything: !pruned,
+            lint_cfg_test: !pruned,
+            ..Options::default()
+        };
+        crate::analysis::lowered(&source, &options)
     }
 
     /// Encodes the tree of `text` lowered as one file and decodes it as another: the result is the
