@@ -2,14 +2,17 @@
 # Builds the fuzz targets' seed corpora (git-ignored: never commit kernel source as a corpus):
 #   pipeline, comments: the `.rs` files of a Linux tree, the UI tests and the examples;
 #   review: the mail and patches of tests/review/;
-#   config: the devref.toml files of the repository and the config examples of the docs.
+#   config: the devref.toml files of the repository and the config examples of the docs;
+#   summary: the summaries (`devref_lints::model::summary::encode`) of the item trees of the same
+#     `.rs` files as pipeline, lowered with the default options and with parse_everything, written
+#     by the unit test `write_fuzz_seeds` (lints/src/model/summary.rs; a debug build of the tests).
 # Usage: fuzz/seed.sh [KERNEL_VERSION]   (default 7.3; the tree comes from fetch-kernel.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version="${1:-7.3}"
 kernel="$(bash ../shared/corpus/fetch-kernel.sh "$version" | tail -n 1)"
 corpus=fuzz/corpus
-mkdir -p "$corpus"/{pipeline,comments,review,config}
+mkdir -p "$corpus"/{pipeline,comments,review,config,summary}
 
 # Files are named by their content's hash, as libFuzzer names what it finds.
 seed() {
@@ -34,6 +37,14 @@ awk '/^(\/\/! )?```toml/ {on=1; n++; next} /^(\/\/! )?```/ {on=0} on {sub(/^\/\/
     dir="$corpus/config" FILENAME_ID=config src/config.rs
 awk '/^```toml/ {on=1; n++; next} /^```/ {on=0} on {print > (dir "/doc-" FILENAME_ID n)}' \
     dir="$corpus/config" FILENAME_ID=readme README.md
-for target in pipeline comments review config; do
+# The test reads the folders as absolute paths (it runs in lints/).
+summaries="$(mktemp -d)"
+trap 'rm -rf "$summaries"' EXIT
+DEVREF_SUMMARY_SEEDS="$summaries" DEVREF_SUMMARY_SEEDS_FROM="$kernel:$PWD/tests/ui:$PWD/examples" \
+    cargo test --quiet -p devref-lints --lib -- model::summary::tests::write_fuzz_seeds --exact
+while IFS= read -r -d '' file; do
+    seed summary "$file"
+done < <(find "$summaries" -type f -print0)
+for target in pipeline comments review config summary; do
     echo "$target: $(find "$corpus/$target" -type f | wc -l) seeds"
 done

@@ -547,6 +547,36 @@ kernel::module_pci_driver! {
         assert!(postcard::from_bytes::<TypeRef>(&bytes).is_err());
     }
 
+    /// The seeds of the `summary` fuzz target (`fuzz/seed.sh` runs it): writes the summary of every
+    /// Rust file under the folders of `$DEVREF_SUMMARY_SEEDS_FROM` (a list of absolute paths, as
+    /// `PATH` is written) into the folder `$DEVREF_SUMMARY_SEEDS`, lowered as a default run and as
+    /// `parse_everything` would lower it. Does nothing without both variables.
+    #[test]
+    fn write_fuzz_seeds() {
+        let (Some(out), Some(from)) = (
+            std::env::var_os("DEVREF_SUMMARY_SEEDS"),
+            std::env::var_os("DEVREF_SUMMARY_SEEDS_FROM"),
+        ) else {
+            return;
+        };
+        let out = PathBuf::from(out);
+        let mut files = Vec::new();
+        for dir in std::env::split_paths(&from) {
+            rust_files(&dir, &mut files);
+        }
+        for (n, path) in files.iter().enumerate() {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            for pruned in [true, false] {
+                if let Some(tree) = lower(&text, FileId(0), pruned) {
+                    let name = format!("{n}-{}", if pruned { "pruned" } else { "everything" });
+                    std::fs::write(out.join(name), encode(&tree)).expect("the seed is written");
+                }
+            }
+        }
+    }
+
     /// Round-trips every Rust file under `$DEVREF_KERNEL_TREE` (a kernel source tree), as a default
     /// run and as `parse_everything` would lower them, and prints how large the summaries are and
     /// how long encoding and decoding took (beside parsing and lowering, for scale):
