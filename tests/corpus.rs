@@ -40,6 +40,61 @@ fn linux_7_2_runs_agree() {
     };
     assert_pruning_changes_nothing(&tree);
     common::assert_focused_runs_agree(&rust_files(&tree), 2);
+    assert_cached_runs_agree(&tree);
+}
+
+/// A full run gives the same output with an empty cache (cold), again (warm: the result cache
+/// answers), after an edit of one file (the result cache misses, the summaries are there), and
+/// with `--no-cache`.
+fn assert_cached_runs_agree(tree: &Path) {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_devref"))
+            .current_dir(tree)
+            .args(args)
+            .args(["--message-format", "json", "."])
+            .env("DEVREF_CACHE_DIR", cache.path())
+            .output()
+            .expect("devref runs");
+        (output.status.code(), output.stdout)
+    };
+    let uncached = run(&["--no-cache"]);
+    assert!(
+        run(&[]) == uncached,
+        "cold run differs under {}",
+        tree.display()
+    );
+    assert!(
+        run(&[]) == uncached,
+        "warm run differs under {}",
+        tree.display()
+    );
+    // Report on one file, as an editor does on save, with warm summaries of the rest: the first
+    // file with a finding, if any.
+    let first = uncached
+        .1
+        .split(|&b| b == b'\n')
+        .find_map(|line| serde_json::from_slice::<serde_json::Value>(line).ok())
+        .and_then(|message| {
+            message["spans"][0]["file_name"]
+                .as_str()
+                .map(str::to_string)
+        });
+    let file = first.unwrap_or_else(|| "rust/kernel/device.rs".to_string());
+    let focused = |args: &[&str]| run(&[args, &["--report-only", &file]].concat());
+    let expected: Vec<u8> = uncached
+        .1
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|line| {
+            serde_json::from_slice::<serde_json::Value>(line).is_ok_and(|message| {
+                message["spans"][0]["file_name"].as_str() == Some(file.as_str())
+            })
+        })
+        .flatten()
+        .copied()
+        .collect();
+    assert_eq!(focused(&["--no-cache"]).1, expected, "{file}");
+    assert_eq!(focused(&[]).1, expected, "{file}, warm");
 }
 
 fn check_release(version: &str) {
@@ -50,6 +105,7 @@ fn check_release(version: &str) {
     };
     assert_pruning_changes_nothing(&tree);
     common::assert_focused_runs_agree(&rust_files(&tree), 2);
+    assert_cached_runs_agree(&tree);
     let output = Command::new(env!("CARGO_BIN_EXE_devref"))
         .current_dir(&tree)
         .args(["--message-format", "json", "."])
