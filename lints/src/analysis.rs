@@ -156,11 +156,11 @@ impl Focus<'_> {
 }
 
 /// The item trees of files, kept between runs and found again by the file's text (see
-/// `src/cache.rs` of the `devref` crate). Its calls must not panic; a tree it cannot give is a
+/// `src/summaries.rs` of the `devref` crate). Its calls must not panic; a tree it cannot give is a
 /// miss, never an error.
 pub trait SummaryStore: Sync {
-    /// The item tree lowered from exactly this file (its name and text, and the options the tree
-    /// depends on), with its spans in `source.id`.
+    /// The item tree lowered from exactly this file's text (with the options the tree depends on,
+    /// see [`crate::model::summary`]), with its spans in `source.id`.
     fn load(&self, source: &SourceFile) -> Option<ItemTree>;
     /// Keeps the item tree just lowered from `source`.
     fn store(&self, source: &SourceFile, tree: &ItemTree);
@@ -427,16 +427,21 @@ fn worker(
                 continue;
             }
         }
-        match catch_panic(|| parse(source, options)) {
+        // A file that is not linted needs no syntax tree once it is lowered.
+        let parsed_and_lowered = catch_panic(|| {
+            let (ast, tree) = parse(source, options)?;
+            Ok::<_, Box<Diagnostic>>((linted.then(|| for_lints(ast, source, options)), tree))
+        });
+        match parsed_and_lowered {
             Ok(Ok((parsed_file, tree))) => {
                 if let Some(summaries) = focus.summaries {
                     // A store that fails only costs the next run a parse.
                     let _ = catch_panic(|| summaries.store(source, &tree));
                 }
                 lowered.push((id, Ok(tree)));
-                if !linted {
+                let Some(parsed_file) = parsed_file else {
                     continue;
-                }
+                };
                 let kept = budget.take(pruning::kept_text_bytes(&parsed_file.ast, source));
                 let waiting = if kept {
                     Waiting::Kept(parsed_file)
@@ -610,17 +615,25 @@ pub fn declared_modules(name: &str, text: &str, is_root: bool) -> Vec<ModuleFile
 pub const MAX_FILE_SIZE: usize = 4 << 20;
 
 /// Parses and lowers one file, or reports where it does not parse.
-fn parse(source: &SourceFile, options: &Options) -> Result<(Parsed, ItemTree), Box<Diagnostic>> {
-    let mut ast = parse_syntax(source, options)?;
+fn parse(source: &SourceFile, options: &Options) -> Result<(syn::File, ItemTree), Box<Diagnostic>> {
+    let ast = parse_syntax(source, options)?;
     // Lowering's macro bodies are dropped with this cache: kept until the lints run, they would
     // all be alive at the peak, while every syntax tree waits for the model.
     let mut tree = lower_file(source, &ast, &MacroCache::default());
     tree.shrink_to_fit();
+    Ok((ast, tree))
+}
+
+/// What the lints need of a lowered file's syntax tree: the tree without the items they find
+/// nothing in (see [`pruning::drop_unwalked_items`]).
+fn for_lints(mut ast: syn::File, source: &SourceFile, options: &Options) -> Parsed {
     if !options.parse_everything {
         pruning::drop_unwalked_items(&mut ast, source);
     }
-    let macros = MacroCache::default();
-    Ok((Parsed { ast, macros }, tree))
+    Parsed {
+        ast,
+        macros: MacroCache::default(),
+    }
 }
 
 /// The item tree the analysis lowers from `source` with `options`, or `None` where the file does
@@ -629,17 +642,11 @@ pub fn lowered(source: &SourceFile, options: &Options) -> Option<ItemTree> {
     parse(source, options).ok().map(|(_, tree)| tree)
 }
 
-/// The syntax tree [`parse`] leaves for the lints, parsed again from the same text, or `None` if
-/// it no longer parses.
+/// The syntax tree [`for_lints`] leaves, parsed again from the same text, or `None` if it no
+/// longer parses.
 fn parse_again(source: &SourceFile, options: &Options) -> Option<Parsed> {
-    let mut ast = parse_syntax(source, options).ok()?;
-    if !options.parse_everything {
-        pruning::drop_unwalked_items(&mut ast, source);
-    }
-    Some(Parsed {
-        ast,
-        macros: MacroCache::default(),
-    })
+    let ast = parse_syntax(source, options).ok()?;
+    Some(for_lints(ast, source, options))
 }
 
 /// The file's syntax tree, without what cannot matter (see [`pruning`]), or where it does not
@@ -846,7 +853,8 @@ unsafe fn u() { g() }
 }
 ";
         let source = SourceFile::new(FileId(0), "k.rs".to_string(), text.to_string());
-        let (parsed, _) = parse(&source, &Options::default()).expect("parses");
+        let (ast, _) = parse(&source, &Options::default()).expect("parses");
+        let parsed = for_lints(ast, &source, &Options::default());
         let unsafe_fn = "unsafe fn u() { g() }".len();
         let method = "fn b(&self) { unsafe { g() } }".len();
         assert_eq!(
