@@ -5,7 +5,6 @@ use std::io::Read;
 use std::path::Path;
 
 use devref_lints::analysis::InputError;
-use devref_lints::Input;
 
 use crate::discover::not_regular;
 
@@ -62,12 +61,4 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, InputError> {
             span: offset..offset + '\u{fffd}'.len_utf8(),
         }
     })
-}
-
-/// The bytes of text of `inputs`.
-pub fn input_bytes(inputs: &[Input]) -> usize {
-    inputs
-        .iter()
-        .map(|input| input.content.as_ref().map_or(0, String::len))
-        .sum()
 }

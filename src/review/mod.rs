@@ -824,7 +824,7 @@ impl Series<'_> {
                 }
             }
         }
-        crate::pages_for(crate::input::input_bytes(&inputs));
+        crate::pages_for(&inputs);
         let focus = Focus {
             linted: Some(&series_files),
             summaries,
