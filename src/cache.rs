@@ -54,13 +54,12 @@ pub fn analyze_cached(
             diagnostics,
         };
     }
-    let summaries = DiskSummaries::in_dir(dir.join("summaries"), options);
+    let summaries = DiskSummaries::in_cache(&dir, options);
     let focus = Focus {
         linted,
         summaries: Some(&summaries),
     };
     let analysis = analyze_focused(inputs, options, threads, teardown, focus);
-    summaries.finish();
     // A failed write only costs the next run its shortcut.
     let _ = store(&dir, &path, &analysis.diagnostics);
     analysis

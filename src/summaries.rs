@@ -41,10 +41,12 @@ pub struct DiskSummaries {
 impl DiskSummaries {
     /// The store in the cache folder, or `None` if there is no cache folder.
     pub fn open(options: &Options) -> Option<DiskSummaries> {
-        Some(DiskSummaries::in_dir(
-            cache_dir()?.join("summaries"),
-            options,
-        ))
+        Some(DiskSummaries::in_cache(&cache_dir()?, options))
+    }
+
+    /// The store in the cache folder `cache`.
+    pub fn in_cache(cache: &Path, options: &Options) -> DiskSummaries {
+        DiskSummaries::in_dir(cache.join("summaries"), options)
     }
 
     /// The store, unless `--no-cache` says not to use one.
@@ -84,9 +86,12 @@ impl DiskSummaries {
         });
         self.dir.join(format!("{first:016x}{second:016x}"))
     }
+}
 
-    /// Removes the oldest entries if the run stored one and the folder is over [`MAX_ENTRIES`].
-    pub fn finish(&self) {
+/// Trims the folder when the store is done with: if the run stored an entry and the folder is over
+/// [`MAX_ENTRIES`], the oldest are removed.
+impl Drop for DiskSummaries {
+    fn drop(&mut self) {
         if self.stored.load(Ordering::Relaxed) {
             prune(&self.dir, MAX_ENTRIES);
         }

@@ -347,11 +347,7 @@ fn review_series(
         name: SERIES_MBOX.to_string(),
         bytes: mbox(&raws),
     };
-    let reviewed = crate::review::review(vec![input], &settings);
-    if let Some(summaries) = &summaries {
-        summaries.finish();
-    }
-    let mut review = match reviewed {
+    let mut review = match crate::review::review(vec![input], &settings) {
         Ok(review) => review,
         Err(Unusable(message)) => {
             eprintln!("warning: series {key} is not reviewed: {message}");

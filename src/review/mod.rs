@@ -109,9 +109,6 @@ pub fn run(args: &ReviewArgs) -> i32 {
         Ok(review) => review,
         Err(Unusable(message)) => return usage_error(message),
     };
-    if let Some(summaries) = &summaries {
-        summaries.finish();
-    }
     for warning in &review.warnings {
         eprintln!("warning: {warning}");
     }
