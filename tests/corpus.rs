@@ -38,9 +38,15 @@ fn linux_7_2_runs_agree() {
         println!("SKIPPED: kernel corpus unavailable (Linux 7.2)");
         return;
     };
-    assert_pruning_changes_nothing(&tree);
-    common::assert_focused_runs_agree(&rust_files(&tree), 2);
-    assert_cached_runs_agree(&tree);
+    assert_runs_agree(&tree);
+}
+
+/// Every way of running devref on `tree` gives the same findings: pruned or not, keeping syntax
+/// trees or not, linting a few files or all, with or without the caches.
+fn assert_runs_agree(tree: &Path) {
+    assert_pruning_changes_nothing(tree);
+    common::assert_focused_runs_agree(&rust_files(tree), 2);
+    assert_cached_runs_agree(tree);
 }
 
 /// A full run gives the same output with an empty cache (cold), again (warm: the result cache
@@ -103,9 +109,7 @@ fn check_release(version: &str) {
         println!("SKIPPED: kernel corpus unavailable (Linux {version})");
         return;
     };
-    assert_pruning_changes_nothing(&tree);
-    common::assert_focused_runs_agree(&rust_files(&tree), 2);
-    assert_cached_runs_agree(&tree);
+    assert_runs_agree(&tree);
     let output = Command::new(env!("CARGO_BIN_EXE_devref"))
         .current_dir(&tree)
         .args(["--message-format", "json", "."])
