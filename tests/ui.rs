@@ -25,13 +25,7 @@ type Findings = BTreeMap<(String, usize), Vec<String>>;
 #[test]
 fn ui() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let ui_dir = root.join("tests/ui");
-    let mut cases: Vec<PathBuf> = fs::read_dir(&ui_dir)
-        .expect("tests/ui exists")
-        .map(|entry| entry.expect("readable entry").path())
-        .filter(|path| path.is_dir() || path.extension().is_some_and(|ext| ext == "rs"))
-        .collect();
-    cases.sort();
+    let mut cases = ui_cases(root);
     assert!(!cases.is_empty(), "no UI tests found");
     // `UI_FILTER=name` runs (and blesses) only the cases whose file name contains `name`.
     if let Some(filter) = std::env::var_os("UI_FILTER") {
@@ -289,6 +283,34 @@ fn annotations(case: &Path, root: &Path) -> Findings {
     found
 }
 
+/// The UI cases under `root`: each `tests/ui/*.rs` file and folder, sorted.
+fn ui_cases(root: &Path) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = fs::read_dir(root.join("tests/ui"))
+        .expect("tests/ui exists")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| path.is_dir() || path.extension().is_some_and(|ext| ext == "rs"))
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// The Rust files of a case, as (name, text), sorted by name.
+fn case_files(case: &Path) -> Vec<(String, String)> {
+    let mut paths = if case.is_dir() {
+        walk(case)
+    } else {
+        vec![case.to_path_buf()]
+    };
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| {
+            let text = fs::read_to_string(path).expect("readable case");
+            (path.display().to_string(), text)
+        })
+        .collect()
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).expect("readable dir") {
@@ -353,25 +375,15 @@ fn ui_findings_do_not_depend_on_keeping_syntax_trees() {
     use devref_lints::options::Options;
     use devref_lints::{analyze, Input};
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut cases: Vec<PathBuf> = fs::read_dir(root.join("tests/ui"))
-        .expect("tests/ui exists")
-        .map(|entry| entry.expect("readable entry").path())
-        .filter(|path| path.is_dir() || path.extension().is_some_and(|ext| ext == "rs"))
-        .collect();
-    cases.sort();
     let mut compared = 0;
-    for case in &cases {
-        let files = if case.is_dir() {
-            walk(case)
-        } else {
-            vec![case.clone()]
-        };
+    for case in &ui_cases(root) {
+        let files = case_files(case);
         let run = |tree_budget: Option<usize>| {
             let inputs = files
                 .iter()
-                .map(|path| Input {
-                    name: path.display().to_string(),
-                    content: Ok(fs::read_to_string(path).expect("readable case")),
+                .map(|(name, text)| Input {
+                    name: name.clone(),
+                    content: Ok(text.clone()),
                 })
                 .collect();
             let options = Options {
@@ -394,23 +406,8 @@ fn focused_runs_report_what_full_runs_report_on_their_files() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut compared = 0;
     let mut multi_file = 0;
-    for entry in fs::read_dir(root.join("tests/ui")).expect("tests/ui exists") {
-        let case = entry.expect("readable entry").path();
-        let mut paths = if case.is_dir() {
-            walk(&case)
-        } else if case.extension().is_some_and(|ext| ext == "rs") {
-            vec![case.clone()]
-        } else {
-            continue;
-        };
-        paths.sort();
-        let files: Vec<(String, String)> = paths
-            .iter()
-            .map(|path| {
-                let text = fs::read_to_string(path).expect("readable case");
-                (path.display().to_string(), text)
-            })
-            .collect();
+    for case in &ui_cases(root) {
+        let files = case_files(case);
         multi_file += usize::from(files.len() > 1);
         compared += common::assert_focused_runs_agree(&files, 2);
     }
