@@ -382,17 +382,11 @@ fn rust_files(tree: &Path) -> Vec<(String, String)> {
 /// devref skips the function bodies and doc comments that cannot matter (`devref_lints::pruning`);
 /// every diagnostic, with its spans, notes and fixes, must be the same as with everything parsed.
 fn assert_pruning_changes_nothing(tree: &Path) {
+    use devref_lints::analyze;
     use devref_lints::options::Options;
-    use devref_lints::{analyze, Input};
     let files = rust_files(tree);
     let run = |parse_everything: bool, tree_budget: Option<usize>| {
-        let inputs = files
-            .iter()
-            .map(|(name, text)| Input {
-                name: name.clone(),
-                content: Ok(text.clone()),
-            })
-            .collect();
+        let inputs = common::inputs(&files);
         let options = Options {
             parse_everything,
             tree_budget,

@@ -372,20 +372,14 @@ fn diff(expected: &str, actual: &str) -> String {
 /// parsed again for its lints) as when every tree does.
 #[test]
 fn ui_findings_do_not_depend_on_keeping_syntax_trees() {
+    use devref_lints::analyze;
     use devref_lints::options::Options;
-    use devref_lints::{analyze, Input};
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut compared = 0;
     for case in &ui_cases(root) {
         let files = case_files(case);
         let run = |tree_budget: Option<usize>| {
-            let inputs = files
-                .iter()
-                .map(|(name, text)| Input {
-                    name: name.clone(),
-                    content: Ok(text.clone()),
-                })
-                .collect();
+            let inputs = common::inputs(&files);
             let options = Options {
                 tree_budget,
                 ..Options::default()

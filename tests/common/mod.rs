@@ -77,6 +77,17 @@ pub fn assert_lacks(text: &str, part: &str) {
     assert!(!text.contains(part), "{part:?} is unexpected in:\n{text}");
 }
 
+/// `files`, as (name, text), as devref's inputs.
+pub fn inputs(files: &[(String, String)]) -> Vec<devref_lints::Input> {
+    files
+        .iter()
+        .map(|(name, text)| devref_lints::Input {
+            name: name.clone(),
+            content: Ok(text.clone()),
+        })
+        .collect()
+}
+
 /// Checks, on one set of files, that a run linting only some of them reports exactly what a run
 /// linting all of them reports on those (see `devref_lints::Focus`): for each file alone (up to 12
 /// files), and for every `stride`-th file together (starting at each offset); without a summary
@@ -84,19 +95,10 @@ pub fn assert_lacks(text: &str, part: &str) {
 /// diagnostics the full run had.
 pub fn assert_focused_runs_agree(files: &[(String, String)], stride: usize) -> usize {
     use devref_lints::options::Options;
-    use devref_lints::{analyze, analyze_focused, Focus, Input, Teardown};
+    use devref_lints::{analyze, analyze_focused, Focus, Teardown};
     use std::collections::HashSet;
-    let inputs = || -> Vec<Input> {
-        files
-            .iter()
-            .map(|(name, text)| Input {
-                name: name.clone(),
-                content: Ok(text.clone()),
-            })
-            .collect()
-    };
     let options = Options::default();
-    let full = analyze(inputs(), &options, 2).diagnostics;
+    let full = analyze(inputs(files), &options, 2).diagnostics;
     for diagnostic in &full {
         assert!(
             diagnostic
@@ -125,7 +127,8 @@ pub fn assert_focused_runs_agree(files: &[(String, String)], stride: usize) -> u
                 linted: Some(linted),
                 summaries,
             };
-            let focused = analyze_focused(inputs(), &options, 2, Teardown::Free, focus).diagnostics;
+            let focused =
+                analyze_focused(inputs(files), &options, 2, Teardown::Free, focus).diagnostics;
             let expected: Vec<_> = full
                 .iter()
                 .filter(|d| linted.contains(&(d.primary.file.0 as usize)))
