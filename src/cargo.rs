@@ -375,7 +375,10 @@ fn module_tree(root: &Path, root_name: &str) -> Vec<String> {
         let Ok(text) = std::fs::read_to_string(root.join(&name)) else {
             continue;
         };
-        for module in declared_modules(&name, &text, is_root) {
+        let modules = declared_modules(&name, &text, is_root);
+        // This thread keeps no syntax tree: proc-macro2's copy of the text can go.
+        devref_lints::parse::forget_spans();
+        for module in modules {
             if let Some(file) = module.candidates.iter().find(|c| root.join(c).is_file()) {
                 queue.push_back((file.to_string_lossy().into_owned(), false));
             }

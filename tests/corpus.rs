@@ -408,6 +408,13 @@ fn assert_pruning_changes_nothing(tree: &Path) {
         "parsing again for the lints changed the results under {}:\nkept: {pruned:#?}\nparsed again: {parsed_twice:#?}",
         tree.display()
     );
+    // Some trees kept, and each worker past the budget lowering the rest on a thread of its own.
+    let partly_kept = run(false, Some(64 << 10));
+    assert!(
+        pruned == partly_kept,
+        "a budget spent midway changed the results under {}:\nkept: {pruned:#?}\npartly kept: {partly_kept:#?}",
+        tree.display()
+    );
 }
 
 /// The unpacked tree, or `None` when the package registry cannot be reached.

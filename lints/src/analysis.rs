@@ -31,7 +31,7 @@ use crate::model::macros::MacroCache;
 use crate::model::{Model, ModelFile};
 use crate::options::Options;
 use crate::panics::{catch_panic, panic_message};
-use crate::parse::parse_nested;
+use crate::parse::{forget_spans, parse_nested};
 use crate::pruning;
 use crate::source::{blank_prefix, FileId, SourceFile, Span};
 use crate::suppress::{Suppressions, Target};
@@ -415,47 +415,14 @@ fn worker(
         released,
         leftovers,
     } = link;
-    let mut parsed = Vec::new();
-    let mut lowered = Vec::new();
-    let mut diagnostics = Vec::new();
-    while let Some(id) = queue.take(index) {
-        let source = &files[id.0 as usize];
-        let linted = focus.lints(id);
-        if let (false, Some(summaries)) = (linted, focus.summaries) {
-            if let Ok(Some(tree)) = catch_panic(|| summaries.load(source)) {
-                lowered.push((id, Ok(tree)));
-                continue;
-            }
-        }
-        // A file that is not linted needs no syntax tree once it is lowered.
-        let parsed_and_lowered = catch_panic(|| {
-            let (ast, tree) = parse(source, options)?;
-            Ok::<_, Box<Diagnostic>>((linted.then(|| for_lints(ast, source, options)), tree))
-        });
-        match parsed_and_lowered {
-            Ok(Ok((parsed_file, tree))) => {
-                if let Some(summaries) = focus.summaries {
-                    // A store that fails only costs the next run a parse.
-                    let _ = catch_panic(|| summaries.store(source, &tree));
-                }
-                lowered.push((id, Ok(tree)));
-                let Some(parsed_file) = parsed_file else {
-                    continue;
-                };
-                let kept = budget.take(pruning::kept_text_bytes(&parsed_file.ast, source));
-                let waiting = if kept {
-                    Waiting::Kept(parsed_file)
-                } else {
-                    Waiting::Dropped
-                };
-                parsed.push((id, waiting));
-            }
-            Ok(Err(diagnostic)) => {
-                lowered.push((id, Err(*diagnostic)));
-            }
-            Err(message) => diagnostics.push(internal_error(source, None, &message)),
-        }
-    }
+    let Lowering {
+        lowered,
+        mut parsed,
+        mut diagnostics,
+    } = lower_files(files, queue, index, options, focus, Some(budget));
+    // The lints run on the kept trees first: once they are gone, the files parsed again can have
+    // proc-macro2's copies of their text forgotten one by one (see [`forget_spans`]).
+    parsed.sort_by_key(|(_, waiting)| matches!(waiting, Waiting::Dropped));
     let _ = tree_tx.send(lowered);
     drop(tree_tx);
     // While the model is built this thread would be idle: it builds the comment indexes and
@@ -513,10 +480,20 @@ fn worker(
     };
     // Each file's trees are freed as soon as its lints are done (unless the process will exit and
     // they were kept within the budget).
+    let mut kept_left = parsed
+        .iter()
+        .filter(|(_, waiting)| matches!(waiting, Waiting::Kept(_)))
+        .count();
     for ((id, waiting), comments) in parsed.into_iter().zip(comments) {
+        if kept_left == 0 {
+            forget_spans();
+        }
         let source = &files[id.0 as usize];
         let (parsed_file, kept) = match waiting {
-            Waiting::Kept(parsed_file) => (parsed_file, true),
+            Waiting::Kept(parsed_file) => {
+                kept_left -= 1;
+                (parsed_file, true)
+            }
             Waiting::Dropped => match catch_panic(|| parse_again(source, options)) {
                 Ok(Some(parsed_file)) => (parsed_file, false),
                 // The same text parsed a moment ago.
@@ -557,6 +534,102 @@ fn worker(
     drop(released);
     drop(leftovers.recv());
     diagnostics
+}
+
+/// What a worker's parse phase leaves: each file's item tree (or why it does not parse) for the
+/// model, the linted files' syntax trees waiting for it, and the files' internal errors.
+#[derive(Default)]
+struct Lowering {
+    lowered: Vec<(FileId, Result<ItemTree, Diagnostic>)>,
+    parsed: Vec<(FileId, Waiting)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses and lowers the files `queue` gives worker `index`, keeping the syntax trees of linted
+/// files while `budget` lasts (none without one). Once a tree does not fit while this thread holds
+/// others, the rest of the queue is lowered on a thread of its own, so that proc-macro2's copies
+/// of their text are forgotten file by file (see [`forget_spans`]) instead of living as long as
+/// the kept trees.
+fn lower_files(
+    files: &[SourceFile],
+    queue: &WorkQueue,
+    index: usize,
+    options: &Options,
+    focus: Focus<'_>,
+    budget: Option<&TreeBudget>,
+) -> Lowering {
+    let mut done = Lowering::default();
+    let mut holds_trees = false;
+    while let Some(id) = queue.take(index) {
+        let source = &files[id.0 as usize];
+        let linted = focus.lints(id);
+        if let (false, Some(summaries)) = (linted, focus.summaries) {
+            if let Ok(Some(tree)) = catch_panic(|| summaries.load(source)) {
+                done.lowered.push((id, Ok(tree)));
+                continue;
+            }
+        }
+        // A file that is not linted needs no syntax tree once it is lowered, nor does one that
+        // will be parsed again.
+        let keeps_tree = linted && budget.is_some();
+        let parsed_and_lowered = catch_panic(|| {
+            let (ast, tree) = parse(source, options)?;
+            Ok::<_, Box<Diagnostic>>((keeps_tree.then(|| for_lints(ast, source, options)), tree))
+        });
+        let mut spilled = false;
+        match parsed_and_lowered {
+            Ok(Ok((parsed_file, tree))) => {
+                if let Some(summaries) = focus.summaries {
+                    // A store that fails only costs the next run a parse.
+                    let _ = catch_panic(|| summaries.store(source, &tree));
+                }
+                done.lowered.push((id, Ok(tree)));
+                if linted {
+                    let fits = |parsed: &Parsed| {
+                        budget.is_some_and(|budget| {
+                            budget.take(pruning::kept_text_bytes(&parsed.ast, source))
+                        })
+                    };
+                    let waiting = match parsed_file {
+                        Some(parsed_file) if fits(&parsed_file) => Waiting::Kept(parsed_file),
+                        _ => Waiting::Dropped,
+                    };
+                    spilled = holds_trees && matches!(waiting, Waiting::Dropped);
+                    holds_trees |= matches!(waiting, Waiting::Kept(_));
+                    done.parsed.push((id, waiting));
+                }
+            }
+            Ok(Err(diagnostic)) => done.lowered.push((id, Err(*diagnostic))),
+            Err(message) => done
+                .diagnostics
+                .push(internal_error(source, None, &message)),
+        }
+        if !holds_trees {
+            forget_spans();
+        }
+        if spilled {
+            let (lowered, dropped, diagnostics) = thread::scope(|scope| {
+                thread::Builder::new()
+                    .name("devref-lowering".into())
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, || {
+                        let rest = lower_files(files, queue, index, options, focus, None);
+                        // Without a budget every tree is dropped: only the files travel back.
+                        let dropped: Vec<FileId> = rest.parsed.iter().map(|(id, _)| *id).collect();
+                        (rest.lowered, dropped, rest.diagnostics)
+                    })
+                    .expect("spawning a lowering thread")
+                    .join()
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+            });
+            done.lowered.extend(lowered);
+            done.parsed
+                .extend(dropped.into_iter().map(|id| (id, Waiting::Dropped)));
+            done.diagnostics.extend(diagnostics);
+            break;
+        }
+    }
+    done
 }
 
 /// The comments of a file, for the safety lints (SAFETY comments and `# Safety` docs, all about
@@ -830,6 +903,125 @@ mod tests {
             let again = analyze_with(inputs(), &parsed_again, 2, teardown);
             assert_eq!(freed.diagnostics, again.diagnostics);
         }
+    }
+
+    /// Where each tree was lowered, by the thread that offered it to the store.
+    #[derive(Default)]
+    struct ThreadsOfTrees(Mutex<Vec<(FileId, Option<String>)>>);
+
+    impl SummaryStore for ThreadsOfTrees {
+        fn load(&self, _: &SourceFile) -> Option<ItemTree> {
+            None
+        }
+        fn store(&self, source: &SourceFile, _: &ItemTree) {
+            let thread = thread::current().name().map(str::to_string);
+            self.0.lock().unwrap().push((source.id, thread));
+        }
+    }
+
+    #[test]
+    fn a_worker_past_its_budget_lowers_the_rest_on_a_thread_of_its_own() {
+        // Longest first, as the queue takes them: `a` is kept, `b` does not fit, `c` would.
+        let texts = [
+            "struct A { dev: *mut bindings::device, pdev: *mut bindings::pci_dev }\nunsafe fn a() { unsafe { x() } }\n",
+            "struct B { dev: *mut bindings::device }\nunsafe fn b() { unsafe { x() } }\n",
+            "struct C { dev: *mut bindings::device }\n",
+        ];
+        let files: Vec<SourceFile> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| SourceFile::new(FileId(i as u32), format!("{i}.rs"), text.to_string()))
+            .collect();
+        let options = Options::default();
+        let kept_a = {
+            let (ast, _) = parse(&files[0], &options).expect("parses");
+            pruning::kept_text_bytes(&for_lints(ast, &files[0], &options).ast, &files[0])
+        };
+        let ids: Vec<FileId> = files.iter().map(|f| f.id).collect();
+        let queue = WorkQueue::new(&ids, &files, 1);
+        let budget = TreeBudget::new(kept_a + 1);
+        let store = ThreadsOfTrees::default();
+        let focus = Focus {
+            linted: None,
+            summaries: Some(&store),
+        };
+        let done = thread::scope(|scope| {
+            thread::Builder::new()
+                .name("worker".into())
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, || {
+                    let done = lower_files(&files, &queue, 0, &options, focus, Some(&budget));
+                    let waiting: Vec<(FileId, bool)> = done
+                        .parsed
+                        .iter()
+                        .map(|(id, waiting)| (*id, matches!(waiting, Waiting::Kept(_))))
+                        .collect();
+                    let lowered: Vec<(FileId, Option<ItemTree>)> = done
+                        .lowered
+                        .into_iter()
+                        .map(|(id, tree)| (id, tree.ok()))
+                        .collect();
+                    (waiting, lowered)
+                })
+                .unwrap()
+                .join()
+                .unwrap()
+        });
+        let (waiting, lowered) = done;
+        assert_eq!(
+            waiting,
+            [(FileId(0), true), (FileId(1), false), (FileId(2), false)]
+        );
+        for (id, tree) in &lowered {
+            assert_eq!(
+                tree.as_ref(),
+                lowered_by_itself(&files[id.0 as usize]).as_ref()
+            );
+        }
+        let worker = Some("worker".to_string());
+        let fresh = Some("devref-lowering".to_string());
+        assert_eq!(
+            *store.0.lock().unwrap(),
+            [
+                (FileId(0), worker.clone()),
+                (FileId(1), worker),
+                (FileId(2), fresh)
+            ]
+        );
+        // And the findings are those of a run that keeps every tree, whichever the teardown.
+        let inputs = || {
+            texts
+                .iter()
+                .enumerate()
+                .map(|(i, text)| input(&format!("{i}.rs"), text))
+                .collect::<Vec<_>>()
+        };
+        let every_tree = analyze_with(inputs(), &options, 1, Teardown::Free);
+        assert_eq!(
+            every_tree.diagnostics.len(),
+            4,
+            "{:#?}",
+            every_tree.diagnostics
+        );
+        let spilled = Options {
+            tree_budget: Some(kept_a + 1),
+            ..Options::default()
+        };
+        for teardown in [Teardown::Free, Teardown::Exit] {
+            let run = analyze_with(inputs(), &spilled, 1, teardown);
+            assert_eq!(every_tree.diagnostics, run.diagnostics);
+        }
+    }
+
+    fn lowered_by_itself(source: &SourceFile) -> Option<ItemTree> {
+        thread::scope(|scope| {
+            thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, || lowered(source, &Options::default()))
+                .unwrap()
+                .join()
+                .unwrap()
+        })
     }
 
     #[test]

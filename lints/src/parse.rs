@@ -9,6 +9,14 @@ pub const MAX_NESTING: usize = 512;
 /// (`a + a + …`, `x.f().f()…`), which syn and the passes after it nest one level per operator.
 pub const MAX_RUN: usize = 20_000;
 
+/// Forgets what proc-macro2 keeps for the spans of the syntax trees this thread parsed: a copy of
+/// each file's text and its line starts, which it never frees on its own (they would grow with
+/// every file a worker parses). Call it only when no syntax tree, token or span this thread parsed
+/// is still alive or will be read again.
+pub fn forget_spans() {
+    proc_macro2::extra::invalidate_current_thread_spans();
+}
+
 /// `syn::parse_file` behind a nesting guard. proc-macro2's lexer is iterative, so the token tree is
 /// measured (with an explicit stack) before syn's recursive descent can overflow the thread's stack,
 /// unless `within_limits` says a scan of the text already proved the guard has nothing to find
