@@ -1535,8 +1535,8 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
                 })
                 .collect(),
             ret: signature.ret.clone(),
-            calls: Vec::new(),
-            self_field_calls: Vec::new(),
+            calls: Box::default(),
+            self_field_calls: Box::default(),
         };
         let raw = model.raw_to_ref(&sig, &scope.types)?;
         Some(model.safety_doc_gaps(&raw, &f.docs).is_some())

@@ -3,6 +3,10 @@
 //! syn's AST holds `proc_macro2::Span`s and is neither `Send` nor cheap to keep; the item tree is both,
 //! so files can be lowered in parallel and the crate-wide model built from the results.
 //!
+//! Lists are boxed slices: a `Vec` collected from an iterator of unknown length keeps room for at
+//! least four elements, which was two fifths of the trees' memory (one-segment paths, one-argument
+//! generics).
+//!
 //! Every type here is also the layout of a stored summary ([`super::summary`]): a change to any of
 //! them (a field, a variant, their order) must bump [`super::summary::SUMMARY_FORMAT`].
 
@@ -51,11 +55,11 @@ pub enum TypeKind {
     },
     Array(Box<TypeRef>),
     Slice(Box<TypeRef>),
-    Tuple(Vec<TypeRef>),
+    Tuple(Box<[TypeRef]>),
     /// `fn(...) -> ...`: parameter types are deliberately not kept; a callback signature stores nothing.
     FnPtr,
     /// `impl Trait` / `dyn Trait`.
-    Bounds(Vec<PathRef>),
+    Bounds(Box<[PathRef]>),
     Never,
     Infer,
     /// Macros in type position and anything else we do not model.
@@ -68,7 +72,7 @@ pub struct PathRef {
     pub global: bool,
     /// `<T as Trait>::` qualified paths keep `T` here.
     pub qself: Option<Box<TypeRef>>,
-    pub segments: Vec<Segment>,
+    pub segments: Box<[Segment]>,
     #[serde(with = "super::summary_format::span")]
     pub span: Span,
 }
@@ -115,7 +119,7 @@ impl PathRef {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     pub name: String,
-    pub args: Vec<GenericArg>,
+    pub args: Box<[GenericArg]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,8 +133,8 @@ pub enum GenericArg {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Generics {
-    pub lifetimes: Vec<String>,
-    pub types: Vec<String>,
+    pub lifetimes: Box<[String]>,
+    pub types: Box<[String]>,
 }
 
 impl Generics {
@@ -214,13 +218,16 @@ impl Field {
 pub struct Variant {
     /// `None` for the single variant of a struct or union.
     pub name: Option<String>,
-    pub fields: Vec<Field>,
+    pub fields: Box<[Field]>,
 }
 
 impl Variant {
     /// The single variant of a struct or union.
     pub fn only(fields: Vec<Field>) -> Variant {
-        Variant { name: None, fields }
+        Variant {
+            name: None,
+            fields: fields.into(),
+        }
     }
 }
 
@@ -235,7 +242,7 @@ pub enum AdtKind {
 pub struct Adt {
     pub kind: AdtKind,
     pub generics: Generics,
-    pub variants: Vec<Variant>,
+    pub variants: Box<[Variant]>,
     pub repr_transparent: bool,
 }
 
@@ -257,7 +264,7 @@ pub struct Param {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelfFieldCall {
     pub callee: PathRef,
-    pub fields: Vec<String>,
+    pub fields: Box<[String]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,12 +272,12 @@ pub struct FnSig {
     pub generics: Generics,
     pub is_unsafe: bool,
     pub has_self: bool,
-    pub params: Vec<Param>,
+    pub params: Box<[Param]>,
     pub ret: Option<TypeRef>,
     /// Every path called in the body (`bindings::get_device(..)`), macro arguments included; only
     /// for the methods of trait impls, the only ones whose calls the model reads.
-    pub calls: Vec<PathRef>,
-    pub self_field_calls: Vec<SelfFieldCall>,
+    pub calls: Box<[PathRef]>,
+    pub self_field_calls: Box<[SelfFieldCall]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,7 +293,7 @@ pub struct Impl {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UseImport {
     /// The full path, `crate`/`self`/`super` included; for a glob, the path of the module.
-    pub path: Vec<String>,
+    pub path: Box<[String]>,
     pub global: bool,
     /// The name it binds (the last segment or the `as` name); `None` for globs and `as _`.
     pub binds: Option<String>,
@@ -311,7 +318,7 @@ pub enum ItemKind {
         ty: TypeRef,
     },
     Impl(Impl),
-    Use(Vec<UseImport>),
+    Use(Box<[UseImport]>),
     /// `mod x;` (`body: None`) or `mod x { ... }` (`body: Some(module index in this file)`).
     Mod {
         body: Option<u32>,
@@ -405,11 +412,6 @@ fn shrink_items(items: &mut Vec<Item>) {
         match &mut item.kind {
             ItemKind::Impl(imp) => shrink_items(&mut imp.items),
             ItemKind::Trait { items, .. } => shrink_items(items),
-            ItemKind::Fn(sig) => {
-                sig.params.shrink_to_fit();
-                sig.calls.shrink_to_fit();
-            }
-            ItemKind::Use(imports) => imports.shrink_to_fit(),
             _ => {}
         }
     }

@@ -138,7 +138,7 @@ impl Model {
                         return Walk::Descend;
                     };
                     // `F::Of<'a>` or `<F as ForLt>::Of<'a>`.
-                    let family = match (&path.qself, path.segments.as_slice()) {
+                    let family = match (&path.qself, &path.segments[..]) {
                         (Some(qself), [.., last]) if last.name == "Of" => match &qself.kind {
                             TypeKind::Path(inner) if inner.segments.len() == 1 => {
                                 Some(inner.segments[0].name.as_str())

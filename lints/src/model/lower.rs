@@ -211,7 +211,7 @@ impl Lowerer<'_> {
                     .iter()
                     .map(|v| Variant {
                         name: Some(ident_text(&v.ident)),
-                        fields: self.fields(&v.fields),
+                        fields: self.fields(&v.fields).into(),
                     })
                     .collect();
                 let adt = self.adt(AdtKind::Enum, &e.generics, variants, &e.attrs);
@@ -279,7 +279,7 @@ impl Lowerer<'_> {
                     u.leading_colon.is_some(),
                     &mut imports,
                 );
-                (None, Some(&u.vis), &u.attrs, ItemKind::Use(imports))
+                (None, Some(&u.vis), &u.attrs, ItemKind::Use(imports.into()))
             }
             syn::Item::Mod(m) => {
                 let body = m.content.as_ref().map(|(_, items)| {
@@ -360,7 +360,7 @@ impl Lowerer<'_> {
         ItemKind::Adt(Adt {
             kind,
             generics: self.generics(generics),
-            variants,
+            variants: variants.into(),
             repr_transparent: has_repr_transparent(attrs),
         })
     }
@@ -493,17 +493,19 @@ impl Lowerer<'_> {
     }
 
     fn generics(&self, generics: &syn::Generics) -> Generics {
-        let mut lowered = Generics::default();
+        let mut lifetimes = Vec::new();
+        let mut types = Vec::new();
         for param in &generics.params {
             match param {
-                syn::GenericParam::Lifetime(l) => {
-                    lowered.lifetimes.push(l.lifetime.ident.to_string())
-                }
-                syn::GenericParam::Type(t) => lowered.types.push(ident_text(&t.ident)),
-                syn::GenericParam::Const(c) => lowered.types.push(ident_text(&c.ident)),
+                syn::GenericParam::Lifetime(l) => lifetimes.push(l.lifetime.ident.to_string()),
+                syn::GenericParam::Type(t) => types.push(ident_text(&t.ident)),
+                syn::GenericParam::Const(c) => types.push(ident_text(&c.ident)),
             }
         }
-        lowered
+        Generics {
+            lifetimes: lifetimes.into(),
+            types: types.into(),
+        }
     }
 
     /// `body`: the block whose calls to collect, if anyone reads them.
@@ -534,13 +536,13 @@ impl Lowerer<'_> {
             generics: self.generics(&sig.generics),
             is_unsafe: sig.unsafety.is_some(),
             has_self,
-            params,
+            params: params.into(),
             ret: match &sig.output {
                 syn::ReturnType::Default => None,
                 syn::ReturnType::Type(_, ty) => Some(self.ty(ty)),
             },
-            calls: finder.calls,
-            self_field_calls: finder.self_field_calls,
+            calls: finder.calls.into(),
+            self_field_calls: finder.self_field_calls.into(),
         }
     }
 
@@ -590,7 +592,7 @@ impl Lowerer<'_> {
     fn bounds(
         &self,
         bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
-    ) -> Vec<PathRef> {
+    ) -> Box<[PathRef]> {
         bounds
             .iter()
             .filter_map(|bound| match bound {
@@ -624,7 +626,7 @@ impl Lowerer<'_> {
                                 _ => GenericArg::Const,
                             })
                             .collect(),
-                        _ => Vec::new(),
+                        _ => Box::default(),
                     },
                 })
                 .collect(),
@@ -656,7 +658,7 @@ impl Lowerer<'_> {
                     (path, Some(name))
                 };
                 out.push(UseImport {
-                    path,
+                    path: path.into(),
                     global,
                     binds,
                     glob: false,
@@ -674,7 +676,7 @@ impl Lowerer<'_> {
                 };
                 let alias = ident_text(&r.rename);
                 out.push(UseImport {
-                    path,
+                    path: path.into(),
                     global,
                     binds: (alias != "_").then_some(alias),
                     glob: false,
@@ -682,7 +684,7 @@ impl Lowerer<'_> {
                 });
             }
             syn::UseTree::Glob(g) => out.push(UseImport {
-                path: prefix.clone(),
+                path: prefix[..].into(),
                 global,
                 binds: None,
                 glob: true,
@@ -789,7 +791,7 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
             if !fields.names.is_empty() {
                 self.self_field_calls.push(SelfFieldCall {
                     callee: callee.clone(),
-                    fields: fields.names,
+                    fields: fields.names.into(),
                 });
             }
             self.calls.push(callee);
