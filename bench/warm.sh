@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# One-file runs on the Rust sources of Linux 7.3 with the model of the whole tree: `--report-only`,
-# `--staged` and `devref review --tree` of a one-patch series, each with a warm summary store
-# (the cache of every other file's items) and with `--no-cache`, interleaved so that both see the
-# same load. Before each run the one file changes (a comment line appended), as when it is edited,
-# so the result cache never answers. Prints a Markdown table of median wall times and peak memory.
+# Runs after a one-file edit on the Rust sources of Linux 7.3 with the model of the whole tree:
+# `--report-only`, `--staged`, `devref review --tree` of a one-patch series, and a full run of the
+# tree; each with a warm cache (every other file's items in the summary store, and for the full
+# run the last run's findings) and with `--no-cache`, interleaved so that both see the same load.
+# Before each run the one file changes (a comment line appended), as when it is edited, so the
+# result cache never answers. Prints a Markdown table of median wall times and peak memory.
 # Usage: bench/warm.sh [DEVREF_BINARY] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,13 +40,14 @@ timed() {
 }
 report_only() { touch_file; timed "$devref" "$@" --report-only "$file" rust drivers samples; }
 staged() { touch_file; git add "$file"; timed "$devref" "$@" --staged rust drivers samples; }
+full() { touch_file; timed "$devref" "$@" rust drivers samples; }
 # A review has no result cache: the same series each time.
 review() { timed "$devref" review "$@" --tree . "$work/series.mbox"; }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-echo "| mode | warm summaries: median time | peak memory | \`--no-cache\`: median time | peak memory |"
+echo "| mode | warm cache: median time | peak memory | \`--no-cache\`: median time | peak memory |"
 echo "| --- | --- | --- | --- | --- |"
-for mode in report_only staged review; do
+for mode in report_only staged review full; do
   # The first run fills the store.
   "$mode" >/dev/null
   warm_t=() warm_m=() cold_t=() cold_m=()

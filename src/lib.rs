@@ -9,6 +9,7 @@ pub mod diff;
 pub mod discover;
 pub mod driver;
 pub mod exit;
+pub mod findings;
 pub mod fix;
 pub mod formats;
 pub mod hook;

@@ -1,8 +1,14 @@
-//! Where devref keeps what it caches between runs, and what tells one devref build from another
-//! (every cached thing is keyed by it).
+//! Where devref keeps what it caches between runs, what tells one devref build from another
+//! (every cached thing is keyed by it), and how the result cache and the findings store keep a
+//! diagnostic.
 
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use devref_lints::{
+    Applicability, Diagnostic, FileId, Help, Label, Level, Origin, Span, Suggestion,
+};
+use serde::{Deserialize, Serialize};
 
 /// `$DEVREF_CACHE_DIR`, else `$XDG_CACHE_HOME/devref`, else `~/.cache/devref`, as ruff's cache.
 pub fn cache_dir() -> Option<PathBuf> {
@@ -25,5 +31,226 @@ pub fn build_identity(hasher: &mut impl Hasher) {
     {
         meta.len().hash(hasher);
         meta.modified().ok().hash(hasher);
+    }
+}
+
+/// Keeps the newest `max` entries (`.json` files) of a folder.
+pub(crate) fn prune(dir: &Path, max: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "json"))
+        .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
+        .collect();
+    if files.len() <= max {
+        return;
+    }
+    files.sort();
+    for (_, old) in &files[..files.len() - max] {
+        let _ = std::fs::remove_file(old);
+    }
+}
+
+/// A [`Diagnostic`] as stored: the lint by name (`None` for an input error), levels and
+/// applicabilities by their names.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CachedDiagnostic {
+    lint: Option<String>,
+    level: String,
+    message: String,
+    primary: CachedSpan,
+    label: Option<String>,
+    secondary: Vec<CachedLabel>,
+    helps: Vec<CachedHelp>,
+    notes: Vec<String>,
+    anchors: Vec<CachedSpan>,
+}
+
+/// `[file, start, end]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct CachedSpan(u32, u32, u32);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct CachedLabel {
+    span: CachedSpan,
+    message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct CachedHelp {
+    message: String,
+    suggestion: Option<CachedSuggestion>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct CachedSuggestion {
+    span: CachedSpan,
+    replacement: String,
+    applicability: String,
+}
+
+impl From<&Span> for CachedSpan {
+    fn from(span: &Span) -> CachedSpan {
+        CachedSpan(span.file.0, span.start, span.end)
+    }
+}
+
+impl From<&CachedSpan> for Span {
+    fn from(&CachedSpan(file, start, end): &CachedSpan) -> Span {
+        Span {
+            file: FileId(file),
+            start,
+            end,
+        }
+    }
+}
+
+impl From<&Diagnostic> for CachedDiagnostic {
+    fn from(diagnostic: &Diagnostic) -> CachedDiagnostic {
+        CachedDiagnostic {
+            lint: diagnostic.lint_name().map(str::to_string),
+            level: diagnostic.level.as_str().to_string(),
+            message: diagnostic.message.clone(),
+            primary: (&diagnostic.primary).into(),
+            label: diagnostic.primary_label.clone(),
+            secondary: diagnostic
+                .secondary
+                .iter()
+                .map(|label| CachedLabel {
+                    span: (&label.span).into(),
+                    message: label.message.clone(),
+                })
+                .collect(),
+            helps: diagnostic
+                .helps
+                .iter()
+                .map(|help| CachedHelp {
+                    message: help.message.clone(),
+                    suggestion: help.suggestion.as_ref().map(|s| CachedSuggestion {
+                        span: (&s.span).into(),
+                        replacement: s.replacement.clone(),
+                        applicability: s.applicability.as_str().to_string(),
+                    }),
+                })
+                .collect(),
+            notes: diagnostic.notes.clone(),
+            anchors: diagnostic.anchors.iter().map(CachedSpan::from).collect(),
+        }
+    }
+}
+
+impl CachedDiagnostic {
+    /// The diagnostic; `None` when it names a lint, level or applicability this build lacks.
+    pub(crate) fn into_diagnostic(self) -> Option<Diagnostic> {
+        let origin = match &self.lint {
+            Some(name) => Origin::Lint(devref_lints::lints::find(name)?),
+            None => Origin::Input,
+        };
+        let applicability = |text: &str| match text {
+            "MachineApplicable" => Some(Applicability::MachineApplicable),
+            "MaybeIncorrect" => Some(Applicability::MaybeIncorrect),
+            "HasPlaceholders" => Some(Applicability::HasPlaceholders),
+            "Unspecified" => Some(Applicability::Unspecified),
+            _ => None,
+        };
+        let mut helps = Vec::new();
+        for help in self.helps {
+            let suggestion = match help.suggestion {
+                None => None,
+                Some(s) => Some(Suggestion {
+                    span: (&s.span).into(),
+                    replacement: s.replacement,
+                    applicability: applicability(&s.applicability)?,
+                }),
+            };
+            helps.push(Help {
+                message: help.message,
+                suggestion,
+            });
+        }
+        Some(Diagnostic {
+            origin,
+            level: Level::parse(&self.level)?,
+            message: self.message,
+            primary: (&self.primary).into(),
+            primary_label: self.label,
+            secondary: self
+                .secondary
+                .into_iter()
+                .map(|label| Label {
+                    span: (&label.span).into(),
+                    message: label.message,
+                })
+                .collect(),
+            helps,
+            notes: self.notes,
+            anchors: self.anchors.iter().map(Span::from).collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagnostics_round_trip() {
+        let lint = devref_lints::lints::find("raw_device_ptr_field").expect("declared");
+        let span = |start, end| Span {
+            file: FileId(2),
+            start,
+            end,
+        };
+        let diagnostic = Diagnostic::lint(lint, span(10, 20), "message")
+            .with_label("label")
+            .with_secondary(span(1, 2), "secondary")
+            .with_anchor(span(3, 4), "part of the same problem")
+            .with_help("plain help")
+            .with_suggestion(
+                "fix",
+                span(10, 20),
+                "ARef<Device>",
+                Applicability::MaybeIncorrect,
+            )
+            .with_note("note");
+        let text = serde_json::to_string(&CachedDiagnostic::from(&diagnostic)).unwrap();
+        assert_eq!(
+            text,
+            "{\"lint\":\"raw_device_ptr_field\",\"level\":\"warn\",\"message\":\"message\",\
+             \"primary\":[2,10,20],\"label\":\"label\",\
+             \"secondary\":[{\"span\":[2,1,2],\"message\":\"secondary\"},\
+             {\"span\":[2,3,4],\"message\":\"part of the same problem\"}],\
+             \"helps\":[{\"message\":\"plain help\",\"suggestion\":null},\
+             {\"message\":\"fix\",\"suggestion\":{\"span\":[2,10,20],\
+             \"replacement\":\"ARef<Device>\",\"applicability\":\"MaybeIncorrect\"}}],\
+             \"notes\":[\"note\"],\"anchors\":[[2,3,4]]}"
+        );
+        assert_eq!(decode(&text), Some(diagnostic));
+        let input = Diagnostic::input_error(span(0, 0), "cannot read");
+        let text = serde_json::to_string(&CachedDiagnostic::from(&input)).unwrap();
+        assert_eq!(decode(&text), Some(input));
+    }
+
+    fn decode(text: &str) -> Option<Diagnostic> {
+        serde_json::from_str::<CachedDiagnostic>(text)
+            .ok()?
+            .into_diagnostic()
+    }
+
+    #[test]
+    fn unknown_lints_levels_and_garbage_are_misses() {
+        let entry = |lint: &str, level: &str| {
+            format!(
+                "{{\"lint\":{lint},\"level\":\"{level}\",\"message\":\"m\",\"primary\":[0,0,0],\
+                 \"label\":null,\"secondary\":[],\"helps\":[],\"notes\":[],\"anchors\":[]}}"
+            )
+        };
+        assert!(decode(&entry("\"raw_device_ptr_field\"", "deny")).is_some());
+        assert_eq!(decode(&entry("\"no_such_lint\"", "deny")), None);
+        assert_eq!(decode(&entry("null", "loud")), None);
+        assert_eq!(decode("{\"lint\": \"no_such_lint\"}"), None);
+        assert_eq!(decode("42"), None);
     }
 }

@@ -189,9 +189,15 @@ fn processes_writing_the_cache_at_once_agree_and_leave_whole_entries() {
     let names: Vec<_> = std::fs::read_dir(cache.path())
         .expect("cache dir")
         .map(|entry| entry.expect("entry").path())
-        .filter(|path| !path.ends_with("summaries"))
+        .filter(|path| !path.ends_with("summaries") && !path.ends_with("findings"))
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
+    // One findings entry, whole.
+    let [kept] = &findings(cache.path())[..] else {
+        panic!("one findings entry");
+    };
+    let kept = std::fs::read_to_string(kept).expect("findings entry");
+    serde_json::from_str::<serde_json::Value>(&kept).expect("a whole findings entry");
     // `a.rs` and `b.rs` have the same text, so the same summary.
     assert_eq!(summaries(cache.path()).len(), 1);
     let text = std::fs::read_to_string(&names[0]).expect("entry");
@@ -234,6 +240,19 @@ fn safety_kernel() -> TempDir {
 const DRIVER: &str = "drivers/safety_driver.rs";
 const CONTRACT: &str = "rust/kernel/device.rs";
 
+/// Rewords the duration in a `# Safety` section of [`CONTRACT`], which the driver's findings quote.
+fn reword_contract(tree: &Path) {
+    let contract = tree.join(CONTRACT);
+    let text = std::fs::read_to_string(&contract).expect("read");
+    let changed = text.replacen(
+        "non-zero reference count for\n    /// the entire duration when the returned reference exists.",
+        "non-zero reference count for\n    /// as long as the returned reference is alive.",
+        1,
+    );
+    assert_ne!(changed, text);
+    std::fs::write(&contract, changed).expect("write");
+}
+
 /// `--report-only` on one file of a tree, with a warm cache of the others' summaries: the same
 /// findings as without the cache, and a change to another file's contract shows in them.
 #[test]
@@ -253,15 +272,7 @@ fn a_changed_contract_in_another_file_changes_the_findings_with_warm_summaries()
     );
 
     // Another file's contract changes: its summary is new, the driver's is not.
-    let contract = tree.path().join(CONTRACT);
-    let text = std::fs::read_to_string(&contract).expect("read");
-    let changed = text.replacen(
-        "non-zero reference count for\n    /// the entire duration when the returned reference exists.",
-        "non-zero reference count for\n    /// as long as the returned reference is alive.",
-        1,
-    );
-    assert_ne!(changed, text);
-    std::fs::write(&contract, changed).expect("write");
+    reword_contract(tree.path());
     let warm = devref(tree.path(), cache.path(), &args);
     assert_eq!(summaries(cache.path()).len(), 8);
     let uncached = devref(tree.path(), cache.path(), &uncached_args);
@@ -318,4 +329,124 @@ fn a_torn_summary_is_never_read() {
     let again = devref(tree.path(), cache.path(), &args);
     assert_eq!(again.stdout, uncached.stdout);
     assert_eq!(summaries(cache.path()).len(), 7);
+}
+
+/// The entries of the findings store in the cache folder.
+fn findings(cache: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(cache.join("findings")).map_or(Vec::new(), |dir| {
+        dir.map(|entry| entry.expect("entry").path()).collect()
+    })
+}
+
+/// A full run with the cache, after the result entry is gone (as after any edit): what a run
+/// without the cache gives.
+fn assert_full_run_agrees(tree: &Path, cache: &Path, what: &str) -> String {
+    for entry in result_entries(cache) {
+        std::fs::remove_file(entry).expect("remove");
+    }
+    let args = ["--message-format", "json", "."];
+    let warm = devref(tree, cache, &args);
+    let uncached = devref(tree, cache, &[&["--no-cache"][..], &args].concat());
+    assert_eq!(
+        String::from_utf8_lossy(&warm.stdout),
+        String::from_utf8_lossy(&uncached.stdout),
+        "{what}"
+    );
+    assert_eq!(warm.status.code(), uncached.status.code(), "{what}");
+    String::from_utf8_lossy(&warm.stdout).into_owned()
+}
+
+/// A full run after an edit takes the unchanged files' findings from the model's entry, and still
+/// sees every change: to the edited file, and to a contract in another file (another model).
+#[test]
+fn full_runs_with_kept_findings_see_every_change() {
+    let tree = safety_kernel();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let cold = assert_full_run_agrees(tree.path(), cache.path(), "cold");
+    assert!(cold.contains("for the entire duration when"), "{cold}");
+    assert_eq!(findings(cache.path()).len(), 1);
+
+    // A comment in the driver: the same model, so the same entry, and the driver linted again.
+    let driver = tree.path().join(DRIVER);
+    let text = std::fs::read_to_string(&driver).expect("read");
+    std::fs::write(
+        &driver,
+        format!("// A comment that moves every line.\n{text}"),
+    )
+    .expect("write");
+    let moved = assert_full_run_agrees(tree.path(), cache.path(), "a comment in the driver");
+    assert_ne!(moved, cold);
+    assert_eq!(findings(cache.path()).len(), 1);
+
+    // A contract in another file: another model, whose findings are all new.
+    reword_contract(tree.path());
+    let warm = assert_full_run_agrees(tree.path(), cache.path(), "a changed contract");
+    assert!(
+        warm.contains("as long as the returned reference is alive"),
+        "{warm}"
+    );
+    assert!(!warm.contains("for the entire duration when"), "{warm}");
+    assert_eq!(findings(cache.path()).len(), 2);
+}
+
+/// A finding whose label points into another file is linted again when that file's text changes,
+/// even where its item tree does not: the label must follow the text.
+#[test]
+fn a_label_in_another_file_follows_that_files_text() {
+    let tree = common::tree(&[
+        ("src/lib.rs", b"mod holder;\nmod user;\n"),
+        (
+            "src/holder.rs",
+            b"use kernel::device::Device;\n\n/// Borrows the device.\npub struct Holder<'a> {\n    pub dev: &'a Device,\n}\n",
+        ),
+        (
+            "src/user.rs",
+            b"use crate::holder::Holder;\n\npub struct Driver {\n    h: Holder<'static>,\n}\n",
+        ),
+    ]);
+    let cache = tempfile::tempdir().expect("temp dir");
+    let label_line = |output: &str| -> Vec<u64> {
+        output
+            .lines()
+            .flat_map(|line| {
+                let message: serde_json::Value = serde_json::from_str(line).expect("JSON");
+                message["spans"]
+                    .as_array()
+                    .expect("spans")
+                    .iter()
+                    .filter(|span| span["file_name"] == "src/holder.rs")
+                    .map(|span| span["line_start"].as_u64().expect("a line"))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let cold = assert_full_run_agrees(tree.path(), cache.path(), "cold");
+    assert_eq!(label_line(&cold), [5]);
+    let holder = tree.path().join("src/holder.rs");
+    let text = std::fs::read_to_string(&holder).expect("read");
+    std::fs::write(&holder, format!("// Moved.\n{text}")).expect("write");
+    let warm = assert_full_run_agrees(tree.path(), cache.path(), "holder.rs moved");
+    assert_eq!(label_line(&warm), [6]);
+}
+
+/// A findings entry that is torn or damaged is not read, and is written whole again.
+#[test]
+fn a_torn_findings_entry_is_never_read() {
+    let tree = safety_kernel();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let cold = assert_full_run_agrees(tree.path(), cache.path(), "cold");
+    let [entry] = &findings(cache.path())[..] else {
+        panic!("one entry");
+    };
+    let whole = std::fs::read(entry).expect("entry");
+    for damaged in [
+        whole[..whole.len() / 2].to_vec(),
+        b"{\"format\": 1}".to_vec(),
+    ] {
+        std::fs::write(entry, damaged).expect("damage");
+        let again = assert_full_run_agrees(tree.path(), cache.path(), "damaged");
+        assert_eq!(again, cold);
+        let text = std::fs::read_to_string(entry).expect("written again");
+        serde_json::from_str::<serde_json::Value>(&text).expect("a whole entry");
+    }
 }

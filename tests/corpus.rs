@@ -49,21 +49,24 @@ fn assert_runs_agree(tree: &Path) {
     assert_cached_runs_agree(tree);
 }
 
+/// devref's exit code and JSON output on all of `dir`, with `args` and the cache in `cache`.
+fn json_run(dir: &Path, cache: &Path, args: &[&str]) -> (Option<i32>, Vec<u8>) {
+    let output = Command::new(env!("CARGO_BIN_EXE_devref"))
+        .current_dir(dir)
+        .args(args)
+        .args(["--message-format", "json", "."])
+        .env("DEVREF_CACHE_DIR", cache)
+        .output()
+        .expect("devref runs");
+    (output.status.code(), output.stdout)
+}
+
 /// A full run gives the same output with an empty cache (cold), again (warm: the result cache
 /// answers), after an edit of one file (the result cache misses, the summaries are there), and
 /// with `--no-cache`.
 fn assert_cached_runs_agree(tree: &Path) {
     let cache = tempfile::tempdir().expect("temp dir");
-    let run = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_devref"))
-            .current_dir(tree)
-            .args(args)
-            .args(["--message-format", "json", "."])
-            .env("DEVREF_CACHE_DIR", cache.path())
-            .output()
-            .expect("devref runs");
-        (output.status.code(), output.stdout)
-    };
+    let run = |args: &[&str]| json_run(tree, cache.path(), args);
     let uncached = run(&["--no-cache"]);
     assert!(
         run(&[]) == uncached,
@@ -101,6 +104,66 @@ fn assert_cached_runs_agree(tree: &Path) {
         .collect();
     assert_eq!(focused(&["--no-cache"]).1, expected, "{file}");
     assert_eq!(focused(&[]).1, expected, "{file}, warm");
+    assert_edited_runs_agree(tree, &file);
+}
+
+/// Full runs on a copy of `tree`'s Rust files after edits, with the cache's summaries and findings
+/// of the run before, give what runs without the cache give: a comment that moves every line of
+/// `file` (the model is the same, and `file` alone is linted again), then a `# Safety` section
+/// that asks for more (another model).
+fn assert_edited_runs_agree(tree: &Path, file: &str) {
+    let copy = tempfile::tempdir().expect("temp dir");
+    for entry in walkdir::WalkDir::new(tree)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let name = entry.path().strip_prefix(tree).expect("under the tree");
+        if entry.path().extension().is_some_and(|ext| ext == "rs") {
+            let text = std::fs::read(entry.path()).expect("read");
+            common::write(copy.path(), &name.to_string_lossy(), text);
+        }
+    }
+    let cache = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| json_run(copy.path(), cache.path(), args);
+    let agree = |what: &str| {
+        let warm = run(&[]);
+        assert!(
+            warm == run(&["--no-cache"]),
+            "{what} under {}: the run with the cache differs",
+            tree.display()
+        );
+        warm
+    };
+    let before = agree("cold");
+    let path = copy.path().join(file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(
+        &path,
+        format!("// A comment that moves every line.\n{text}"),
+    )
+    .expect("write");
+    let moved = agree("a comment");
+    assert!(
+        moved != before || before.1.is_empty(),
+        "{file}: nothing moved"
+    );
+    let contract = walkdir::WalkDir::new(copy.path())
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
+        .find_map(|entry| {
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            text.contains("/// # Safety\n")
+                .then(|| (entry.path().to_path_buf(), text))
+        });
+    let (path, text) = contract.expect("a `# Safety` section");
+    let asks_more = text.replacen(
+        "/// # Safety\n",
+        "/// # Safety\n///\n/// The caller holds a reference to the device.\n",
+        1,
+    );
+    std::fs::write(&path, asks_more).expect("write");
+    agree("a longer `# Safety` section");
 }
 
 fn check_release(version: &str) {

@@ -146,6 +146,10 @@ pub struct Focus<'a> {
     /// Where the item trees of files are kept between runs. A file that is not linted is not
     /// parsed when its tree is there; every tree lowered is offered to it.
     pub summaries: Option<&'a dyn SummaryStore>,
+    /// Where each file's findings are kept between runs, by the model they were found with. With
+    /// `summaries` too, a linted file whose tree is there is not parsed before the model is built,
+    /// and not at all when its findings are kept.
+    pub findings: Option<&'a dyn FindingsStore>,
 }
 
 impl Focus<'_> {
@@ -164,6 +168,36 @@ pub trait SummaryStore: Sync {
     fn load(&self, source: &SourceFile) -> Option<ItemTree>;
     /// Keeps the item tree just lowered from `source`.
     fn store(&self, source: &SourceFile, tree: &ItemTree);
+}
+
+/// Which model a file was linted with: a digest of every input's name and of the item tree lowered
+/// from it, spans left out (see [`crate::model::summary::fingerprint`]), in order. The findings of a
+/// file are a function of its text, the options, and this: what other files tell its lints is in
+/// their item trees, and where their items are shows only in the spans of labels, which a
+/// [`FindingsStore`] checks apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ModelFingerprint(pub u128);
+
+/// The findings of files, kept between runs by the model they were found with (see `src/findings.rs`
+/// of the `devref` crate). Its calls must not panic; findings it cannot give are a miss.
+pub trait FindingsStore: Sync {
+    /// What linting `source` gave with a model of fingerprint `model`, options and build as this
+    /// run's; `None` unless every span of every diagnostic is still where it was (the text of each
+    /// file the spans are in is unchanged). `files` are the run's files, indexed by [`FileId`].
+    fn load(
+        &self,
+        model: ModelFingerprint,
+        source: &SourceFile,
+        files: &[SourceFile],
+    ) -> Option<Vec<Diagnostic>>;
+    /// Keeps what linting `source` just gave.
+    fn store(
+        &self,
+        model: ModelFingerprint,
+        source: &SourceFile,
+        files: &[SourceFile],
+        diagnostics: &[Diagnostic],
+    );
 }
 
 /// Analyses `inputs` on `threads` threads and frees everything it built (see [`analyze_with`]).
@@ -237,14 +271,15 @@ pub fn analyze_focused(
     let budget = TreeBudget::new(options.tree_budget.unwrap_or(DEFAULT_TREE_BUDGET));
     let budget = &budget;
     let files_ref = &files;
+    let readable = &readable;
     let worker_results: Vec<Vec<Diagnostic>> = thread::scope(|scope| {
-        let (tree_tx, tree_rx) = mpsc::channel::<Vec<(FileId, Result<ItemTree, Diagnostic>)>>();
+        let (tree_tx, tree_rx) = mpsc::channel::<Vec<Lowered>>();
         let (released_tx, released_rx) = mpsc::channel::<()>();
         let mut model_senders = Vec::new();
         let mut leftover_senders = Vec::new();
         let mut handles = Vec::new();
         for index in 0..workers {
-            let (model_tx, model_rx) = mpsc::channel::<Arc<Model>>();
+            let (model_tx, model_rx) = mpsc::channel::<(Arc<Model>, Option<ModelFingerprint>)>();
             let (leftover_tx, leftover_rx) = mpsc::channel::<Vec<ModelFile>>();
             model_senders.push(model_tx);
             leftover_senders.push(leftover_tx);
@@ -269,13 +304,29 @@ pub fn analyze_focused(
         drop(released_tx);
 
         let mut trees: Vec<Option<ItemTree>> = (0..files_ref.len()).map(|_| None).collect();
+        let mut fingerprints = vec![FileFingerprint::Unread; files_ref.len()];
+        for &id in readable {
+            fingerprints[id.0 as usize] = FileFingerprint::Unknown;
+        }
         let mut results = Vec::new();
-        for (id, result) in tree_rx.into_iter().flatten() {
-            match result {
-                Ok(tree) => trees[id.0 as usize] = Some(tree),
-                Err(diagnostic) => results.push(vec![diagnostic]),
+        for lowered in tree_rx.into_iter().flatten() {
+            let at = lowered.id.0 as usize;
+            match lowered.tree {
+                Ok(tree) => {
+                    trees[at] = Some(tree);
+                    if let Some(fingerprint) = lowered.fingerprint {
+                        fingerprints[at] = FileFingerprint::Tree(fingerprint);
+                    }
+                }
+                Err(diagnostic) => {
+                    results.push(vec![diagnostic]);
+                    fingerprints[at] = FileFingerprint::Unparsed;
+                }
             }
         }
+        let fingerprint = focus
+            .findings
+            .and_then(|_| model_fingerprint(files_ref, &fingerprints));
         let lowered: Vec<FileId> = files_ref
             .iter()
             .filter(|file| trees[file.id.0 as usize].is_some())
@@ -299,7 +350,7 @@ pub fn analyze_focused(
                 }
                 for sender in model_senders {
                     // A worker that already stopped has nothing left to lint.
-                    let _ = sender.send(Arc::clone(&model));
+                    let _ = sender.send((Arc::clone(&model), fingerprint));
                 }
                 // Freeing the whole model on this thread was a long serial tail: each worker
                 // frees the item trees it lowered (from its own malloc arena) while this thread
@@ -384,15 +435,57 @@ pub fn analyze_focused(
     Analysis { files, diagnostics }
 }
 
+/// A file's item tree, or why it does not parse, with the tree's fingerprint when the run keeps
+/// findings.
+struct Lowered {
+    id: FileId,
+    tree: Result<ItemTree, Diagnostic>,
+    fingerprint: Option<u128>,
+}
+
+/// What a file gives the model, for [`ModelFingerprint`].
+#[derive(Clone, Copy, Hash)]
+enum FileFingerprint {
+    /// Not read, or over the size limit: no items.
+    Unread,
+    /// Does not parse: no items.
+    Unparsed,
+    Tree(u128),
+    /// Lowering failed, or the tree was not fingerprinted: the model cannot be named.
+    Unknown,
+}
+
+/// The fingerprint of the model of `files`, or `None` when a file's part of it is unknown.
+fn model_fingerprint(
+    files: &[SourceFile],
+    fingerprints: &[FileFingerprint],
+) -> Option<ModelFingerprint> {
+    let mut bytes = Vec::new();
+    for (file, fingerprint) in files.iter().zip(fingerprints) {
+        bytes.extend_from_slice(&(file.name.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(file.name.as_bytes());
+        match fingerprint {
+            FileFingerprint::Unread => bytes.push(0),
+            FileFingerprint::Unparsed => bytes.push(1),
+            FileFingerprint::Tree(tree) => {
+                bytes.push(2);
+                bytes.extend_from_slice(&tree.to_le_bytes());
+            }
+            FileFingerprint::Unknown => return None,
+        }
+    }
+    Some(ModelFingerprint(crate::model::summary::digest(&bytes)))
+}
+
 /// A worker's channels to the thread that builds the model, and what it shares with the others.
 struct WorkerLink<'a> {
     /// Each lowered file's item tree, or why it does not parse: all of a worker's files in one
     /// message, as the model needs them all (a message per file woke the model's thread each
     /// time, taking a core from the workers).
-    trees: mpsc::Sender<Vec<(FileId, Result<ItemTree, Diagnostic>)>>,
+    trees: mpsc::Sender<Vec<Lowered>>,
     budget: &'a TreeBudget,
     focus: Focus<'a>,
-    model: mpsc::Receiver<Arc<Model>>,
+    model: mpsc::Receiver<(Arc<Model>, Option<ModelFingerprint>)>,
     /// Says that the worker no longer holds the model.
     released: mpsc::Sender<()>,
     /// The model's files this worker lowered, for it to free.
@@ -471,13 +564,14 @@ fn worker(
     if model_gone {
         return diagnostics;
     }
-    let model = match model {
+    let (model, fingerprint) = match model {
         Some(model) => model,
         None => match model_rx.recv() {
             Ok(model) => model,
             Err(_) => return diagnostics,
         },
     };
+    let kept_findings = focus.findings.zip(fingerprint);
     // Each file's trees are freed as soon as its lints are done (unless the process will exit and
     // they were kept within the budget).
     let mut kept_left = parsed
@@ -489,6 +583,18 @@ fn worker(
             forget_spans();
         }
         let source = &files[id.0 as usize];
+        if let Some((store, model)) = kept_findings {
+            if let Ok(Some(found)) = catch_panic(|| store.load(model, source, files)) {
+                diagnostics.extend(found);
+                if let Waiting::Kept(parsed_file) = waiting {
+                    kept_left -= 1;
+                    if teardown == Teardown::Exit {
+                        std::mem::forget(parsed_file);
+                    }
+                }
+                continue;
+            }
+        }
         let (parsed_file, kept) = match waiting {
             Waiting::Kept(parsed_file) => {
                 kept_left -= 1;
@@ -516,15 +622,18 @@ fn worker(
         let cx = FileContext::new(source, &file.ast, &comments, &model, &file.macros);
         let sink = check_file(&cx);
         let mut file_diagnostics = sink.diagnostics;
+        let complete = sink.panics.is_empty();
         for (lint, message) in sink.panics {
             file_diagnostics.push(internal_error(cx.source, Some(lint.name), &message));
         }
         let suppressions =
             Suppressions::collect(cx.source, cx.ast, cx.comments, &suppression_target);
-        diagnostics.extend(apply_levels(
-            suppressions.apply(file_diagnostics),
-            &options.levels,
-        ));
+        let found = apply_levels(suppressions.apply(file_diagnostics), &options.levels);
+        if let (Some((store, model)), true) = (kept_findings, complete) {
+            // A store that fails only costs the next run this file's lints.
+            let _ = catch_panic(|| store.store(model, source, files, &found));
+        }
+        diagnostics.extend(found);
         if teardown == Teardown::Exit && kept {
             std::mem::forget(parsed_file);
         }
@@ -540,7 +649,7 @@ fn worker(
 /// model, the linted files' syntax trees waiting for it, and the files' internal errors.
 #[derive(Default)]
 struct Lowering {
-    lowered: Vec<(FileId, Result<ItemTree, Diagnostic>)>,
+    lowered: Vec<Lowered>,
     parsed: Vec<(FileId, Waiting)>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -560,12 +669,28 @@ fn lower_files(
 ) -> Lowering {
     let mut done = Lowering::default();
     let mut holds_trees = false;
+    // A tree's fingerprint, when the run keeps findings by model.
+    let fingerprint = |tree: &ItemTree| {
+        focus
+            .findings
+            .and_then(|_| catch_panic(|| crate::model::summary::fingerprint(tree)).ok())
+    };
     while let Some(id) = queue.take(index) {
         let source = &files[id.0 as usize];
         let linted = focus.lints(id);
-        if let (false, Some(summaries)) = (linted, focus.summaries) {
+        // A linted file's tree from the store spares its parse until its findings are known
+        // missing (see `Focus::findings`).
+        let spared = !linted || focus.findings.is_some();
+        if let (true, Some(summaries)) = (spared, focus.summaries) {
             if let Ok(Some(tree)) = catch_panic(|| summaries.load(source)) {
-                done.lowered.push((id, Ok(tree)));
+                done.lowered.push(Lowered {
+                    id,
+                    fingerprint: fingerprint(&tree),
+                    tree: Ok(tree),
+                });
+                if linted {
+                    done.parsed.push((id, Waiting::Dropped));
+                }
                 continue;
             }
         }
@@ -583,7 +708,11 @@ fn lower_files(
                     // A store that fails only costs the next run a parse.
                     let _ = catch_panic(|| summaries.store(source, &tree));
                 }
-                done.lowered.push((id, Ok(tree)));
+                done.lowered.push(Lowered {
+                    id,
+                    fingerprint: fingerprint(&tree),
+                    tree: Ok(tree),
+                });
                 if linted {
                     let fits = |parsed: &Parsed| {
                         budget.is_some_and(|budget| {
@@ -599,7 +728,11 @@ fn lower_files(
                     done.parsed.push((id, waiting));
                 }
             }
-            Ok(Err(diagnostic)) => done.lowered.push((id, Err(*diagnostic))),
+            Ok(Err(diagnostic)) => done.lowered.push(Lowered {
+                id,
+                tree: Err(*diagnostic),
+                fingerprint: None,
+            }),
             Err(message) => done
                 .diagnostics
                 .push(internal_error(source, None, &message)),
@@ -944,6 +1077,7 @@ mod tests {
         let focus = Focus {
             linted: None,
             summaries: Some(&store),
+            findings: None,
         };
         let done = thread::scope(|scope| {
             thread::Builder::new()
@@ -959,7 +1093,7 @@ mod tests {
                     let lowered: Vec<(FileId, Option<ItemTree>)> = done
                         .lowered
                         .into_iter()
-                        .map(|(id, tree)| (id, tree.ok()))
+                        .map(|lowered| (lowered.id, lowered.tree.ok()))
                         .collect();
                     (waiting, lowered)
                 })
@@ -1022,6 +1156,97 @@ mod tests {
                 .join()
                 .unwrap()
         })
+    }
+
+    /// Trees by text, in memory.
+    #[derive(Default)]
+    struct MemorySummaries(Mutex<std::collections::HashMap<String, ItemTree>>);
+
+    impl SummaryStore for MemorySummaries {
+        fn load(&self, source: &SourceFile) -> Option<ItemTree> {
+            self.0.lock().unwrap().get(&source.text).cloned()
+        }
+        fn store(&self, source: &SourceFile, tree: &ItemTree) {
+            self.0
+                .lock()
+                .unwrap()
+                .insert(source.text.clone(), tree.clone());
+        }
+    }
+
+    /// Findings by model and text, in memory, with the files each run linted.
+    #[derive(Default)]
+    struct MemoryFindings {
+        kept: Mutex<std::collections::HashMap<(ModelFingerprint, String), Vec<Diagnostic>>>,
+        linted: Mutex<Vec<String>>,
+    }
+
+    impl FindingsStore for MemoryFindings {
+        fn load(
+            &self,
+            model: ModelFingerprint,
+            source: &SourceFile,
+            _: &[SourceFile],
+        ) -> Option<Vec<Diagnostic>> {
+            let kept = self.kept.lock().unwrap();
+            kept.get(&(model, source.text.clone())).cloned()
+        }
+        fn store(
+            &self,
+            model: ModelFingerprint,
+            source: &SourceFile,
+            _: &[SourceFile],
+            diagnostics: &[Diagnostic],
+        ) {
+            let key = (model, source.text.clone());
+            self.kept.lock().unwrap().insert(key, diagnostics.to_vec());
+            self.linted.lock().unwrap().push(source.name.clone());
+        }
+    }
+
+    #[test]
+    fn kept_findings_spare_the_lints_of_files_whose_text_and_model_are_unchanged() {
+        let summaries = MemorySummaries::default();
+        let findings = MemoryFindings::default();
+        let run = |texts: &[&str; 3]| {
+            let inputs = texts
+                .iter()
+                .enumerate()
+                .map(|(i, text)| input(&format!("{i}.rs"), text))
+                .collect();
+            let focus = Focus {
+                linted: None,
+                summaries: Some(&summaries),
+                findings: Some(&findings),
+            };
+            let kept = analyze_focused(inputs, &Options::default(), 2, Teardown::Free, focus);
+            let mut linted = std::mem::take(&mut *findings.linted.lock().unwrap());
+            linted.sort();
+            let inputs = texts
+                .iter()
+                .enumerate()
+                .map(|(i, text)| input(&format!("{i}.rs"), text))
+                .collect();
+            let fresh = analyze(inputs, &Options::default(), 2);
+            assert_eq!(kept.diagnostics, fresh.diagnostics, "{texts:?}");
+            (linted, kept.diagnostics.len())
+        };
+        let mut texts = [
+            "struct A { dev: *mut bindings::device }\n",
+            "struct B {\n    dev: *mut bindings::device,\n}\n",
+            "struct C;\n",
+        ];
+        let all = ["0.rs", "1.rs", "2.rs"].map(str::to_string).to_vec();
+        let (linted, found) = run(&texts);
+        assert_eq!((linted, found), (all.clone(), 2));
+        assert_eq!(run(&texts).0, Vec::<String>::new());
+        // A comment moves the findings of `1.rs` only: its tree is the same.
+        let moved = format!("// A comment.\n{}", texts[1]);
+        texts[1] = &moved;
+        assert_eq!(run(&texts).0, ["1.rs"]);
+        // A field changes a tree, so the model: every file is linted again.
+        texts[2] = "struct C { dev: *mut bindings::pci_dev }\n";
+        assert_eq!(run(&texts).0, all);
     }
 
     #[test]

@@ -122,6 +122,17 @@ impl Diagnostic {
         std::iter::once(self.primary).chain(self.anchors.iter().copied())
     }
 
+    /// Every span the diagnostic holds: its places, labels and suggestions.
+    pub fn spans(&self) -> impl Iterator<Item = Span> + '_ {
+        self.places()
+            .chain(self.secondary.iter().map(|label| label.span))
+            .chain(
+                self.helps
+                    .iter()
+                    .filter_map(|help| help.suggestion.as_ref().map(|s| s.span)),
+            )
+    }
+
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self

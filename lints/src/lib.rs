@@ -21,7 +21,8 @@ pub mod suppress;
 pub mod text;
 
 pub use analysis::{
-    analyze, analyze_focused, analyze_with, Analysis, Focus, Input, SummaryStore, Teardown,
+    analyze, analyze_focused, analyze_with, Analysis, FindingsStore, Focus, Input,
+    ModelFingerprint, SummaryStore, Teardown,
 };
 pub use diagnostic::{Applicability, Diagnostic, Help, Label, Origin, Suggestion};
 pub use lint::{Group, Level, Lint};

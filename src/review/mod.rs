@@ -825,6 +825,7 @@ impl Series<'_> {
         let focus = Focus {
             linted: Some(&series_files),
             summaries,
+            findings: None,
         };
         let analysis = analyze_focused(inputs, options, threads, Teardown::Free, focus);
         let mut keys = HashSet::new();

@@ -115,20 +115,30 @@ pub fn assert_focused_runs_agree(files: &[(String, String)], stride: usize) -> u
         sets.push((offset..files.len()).step_by(stride).collect());
     }
     let store = tempfile::tempdir().expect("temp dir");
+    let findings_dir = store.path().join("findings");
     let store = devref::summaries::DiskSummaries::in_dir(store.path().to_path_buf(), &options);
-    let stores: [(&str, Option<&dyn devref_lints::SummaryStore>); 3] = [
-        ("no summaries", None),
-        ("cold", Some(&store)),
-        ("warm", Some(&store)),
+    // With findings kept by model too: each run writes its store when it drops it.
+    let stores: [(&str, Option<&dyn devref_lints::SummaryStore>, bool); 5] = [
+        ("no summaries", None, false),
+        ("cold", Some(&store), false),
+        ("warm", Some(&store), false),
+        ("cold findings", Some(&store), true),
+        ("warm findings", Some(&store), true),
     ];
-    for (cache, summaries) in stores {
+    for (cache, summaries, keeps_findings) in stores {
         for linted in &sets {
+            let findings = keeps_findings
+                .then(|| devref::findings::DiskFindings::in_dir(findings_dir.clone(), &options));
             let focus = Focus {
                 linted: Some(linted),
                 summaries,
+                findings: findings
+                    .as_ref()
+                    .map(|store| store as &dyn devref_lints::FindingsStore),
             };
             let focused =
                 analyze_focused(inputs(files), &options, 2, Teardown::Free, focus).diagnostics;
+            drop(findings);
             let expected: Vec<_> = full
                 .iter()
                 .filter(|d| linted.contains(&(d.primary.file.0 as usize)))

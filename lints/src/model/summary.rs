@@ -43,7 +43,7 @@
 //! its parse.
 
 use super::item_tree::{Item, ItemKind, ItemTree};
-use super::summary_format::Decoding;
+use super::summary_format::{Decoding, WithoutSpans};
 use crate::source::FileId;
 
 /// The version of the summary layout, stored at the head of every summary.
@@ -60,6 +60,31 @@ pub use super::summary_format::MAX_DEPTH;
 pub fn encode(tree: &ItemTree) -> Vec<u8> {
     // postcard fails only on lists of unknown length, which serde's derives never make.
     postcard::to_stdvec(&(SUMMARY_FORMAT, tree)).expect("postcard writes every item tree")
+}
+
+/// A 128-bit digest of the tree without its spans: what the model built from a file tells a lint
+/// of another file, except where the file's items are. Two texts that differ only in what lowering
+/// does not keep (function bodies, comments, whitespace) have the same fingerprint. Stable within
+/// one devref build only.
+pub fn fingerprint(tree: &ItemTree) -> u128 {
+    let bytes = {
+        let _context = WithoutSpans::enter();
+        encode(tree)
+    };
+    digest(&bytes)
+}
+
+/// 128 bits of two seeded std hashers, as the result cache's keys: no dependency for a digest that
+/// only has to be stable within one build.
+pub fn digest(bytes: &[u8]) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let [high, low] = [0u8, 1].map(|seed| {
+        let mut hasher = std::hash::DefaultHasher::new();
+        seed.hash(&mut hasher);
+        bytes.hash(&mut hasher);
+        hasher.finish()
+    });
+    (u128::from(high) << 64) | u128::from(low)
 }
 
 /// The item tree of a summary [`encode`] made, with every span in `file`; `None` when the bytes are

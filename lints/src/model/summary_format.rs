@@ -19,6 +19,25 @@ thread_local! {
     static FILE: Cell<Option<FileId>> = const { Cell::new(None) };
     /// How many types and items the deserializer is inside.
     static DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Spans are written as nothing: set by [`fingerprint`](super::summary::fingerprint) for its
+    /// own duration only.
+    static WITHOUT_SPANS: Cell<bool> = const { Cell::new(false) };
+}
+
+/// [`fingerprint`](super::summary::fingerprint)'s context on this thread, restored as it was when
+/// it ends (even by a panic).
+pub(crate) struct WithoutSpans(bool);
+
+impl WithoutSpans {
+    pub(crate) fn enter() -> WithoutSpans {
+        WithoutSpans(WITHOUT_SPANS.replace(true))
+    }
+}
+
+impl Drop for WithoutSpans {
+    fn drop(&mut self) {
+        WITHOUT_SPANS.set(self.0);
+    }
 }
 
 /// [`decode`](super::summary::decode)'s context on this thread, restored as it was when it ends (even by a panic).
@@ -49,6 +68,9 @@ pub(crate) mod span {
     use super::*;
 
     pub fn serialize<S: Serializer>(span: &Span, serializer: S) -> Result<S::Ok, S::Error> {
+        if WITHOUT_SPANS.get() {
+            return ().serialize(serializer);
+        }
         // The length is small where the end is not (a varint of one byte, not three). Lowering
         // never makes an end before the start; such a span would wrap, and fail to decode.
         (span.start, span.end.wrapping_sub(span.start)).serialize(serializer)
