@@ -276,10 +276,13 @@ pub fn analyze_focused(
         let (tree_tx, tree_rx) = mpsc::channel::<Vec<Lowered>>();
         let (released_tx, released_rx) = mpsc::channel::<()>();
         let mut model_senders = Vec::new();
+        let mut fingerprint_senders = Vec::new();
         let mut leftover_senders = Vec::new();
         let mut handles = Vec::new();
         for index in 0..workers {
-            let (model_tx, model_rx) = mpsc::channel::<(Arc<Model>, Option<ModelFingerprint>)>();
+            let (model_tx, model_rx) = mpsc::channel::<Arc<Model>>();
+            let (fingerprint_tx, fingerprint_rx) = mpsc::channel::<Option<ModelFingerprint>>();
+            fingerprint_senders.push(fingerprint_tx);
             let (leftover_tx, leftover_rx) = mpsc::channel::<Vec<ModelFile>>();
             model_senders.push(model_tx);
             leftover_senders.push(leftover_tx);
@@ -287,6 +290,7 @@ pub fn analyze_focused(
                 trees: tree_tx.clone(),
                 budget,
                 focus,
+                fingerprint: fingerprint_rx,
                 model: model_rx,
                 released: released_tx.clone(),
                 leftovers: leftover_rx,
@@ -327,6 +331,10 @@ pub fn analyze_focused(
         let fingerprint = focus
             .findings
             .and_then(|_| model_fingerprint(files_ref, &fingerprints));
+        // Before the model is built: the workers look up their files' findings meanwhile.
+        for sender in fingerprint_senders {
+            let _ = sender.send(fingerprint);
+        }
         let lowered: Vec<FileId> = files_ref
             .iter()
             .filter(|file| trees[file.id.0 as usize].is_some())
@@ -350,7 +358,7 @@ pub fn analyze_focused(
                 }
                 for sender in model_senders {
                     // A worker that already stopped has nothing left to lint.
-                    let _ = sender.send((Arc::clone(&model), fingerprint));
+                    let _ = sender.send(Arc::clone(&model));
                 }
                 // Freeing the whole model on this thread was a long serial tail: each worker
                 // frees the item trees it lowered (from its own malloc arena) while this thread
@@ -485,7 +493,9 @@ struct WorkerLink<'a> {
     trees: mpsc::Sender<Vec<Lowered>>,
     budget: &'a TreeBudget,
     focus: Focus<'a>,
-    model: mpsc::Receiver<(Arc<Model>, Option<ModelFingerprint>)>,
+    /// The model's fingerprint, sent before the model is built.
+    fingerprint: mpsc::Receiver<Option<ModelFingerprint>>,
+    model: mpsc::Receiver<Arc<Model>>,
     /// Says that the worker no longer holds the model.
     released: mpsc::Sender<()>,
     /// The model's files this worker lowered, for it to free.
@@ -504,6 +514,7 @@ fn worker(
         trees: tree_tx,
         budget,
         focus,
+        fingerprint: fingerprint_rx,
         model: model_rx,
         released,
         leftovers,
@@ -518,6 +529,23 @@ fn worker(
     parsed.sort_by_key(|(_, waiting)| matches!(waiting, Waiting::Dropped));
     let _ = tree_tx.send(lowered);
     drop(tree_tx);
+    // The findings kept for this model answer before it is built; only the other files wait.
+    let kept_findings = focus.findings.zip(fingerprint_rx.recv().ok().flatten());
+    if let Some((store, model)) = kept_findings {
+        let mut unanswered = Vec::with_capacity(parsed.len());
+        for (id, waiting) in parsed {
+            match catch_panic(|| store.load(model, &files[id.0 as usize], files)) {
+                Ok(Some(found)) => {
+                    diagnostics.extend(found);
+                    if let (Waiting::Kept(parsed_file), Teardown::Exit) = (waiting, teardown) {
+                        std::mem::forget(parsed_file);
+                    }
+                }
+                _ => unanswered.push((id, waiting)),
+            }
+        }
+        parsed = unanswered;
+    }
     // While the model is built this thread would be idle: it builds the comment indexes and
     // parses the macro bodies the lints will look into, which need no model. It looks for the
     // model between two pieces of this work.
@@ -537,6 +565,22 @@ fn worker(
         }
     };
     'prepare: {
+        // The files to parse again are parsed now, while their text fits in the budget.
+        for (id, waiting) in &mut parsed {
+            if model_ready() {
+                break 'prepare;
+            }
+            let source = &files[id.0 as usize];
+            if !matches!(waiting, Waiting::Dropped) {
+                continue;
+            }
+            if !budget.take(source.text.len()) {
+                break;
+            }
+            if let Ok(Some(parsed_file)) = catch_panic(|| parse_again(source, options)) {
+                *waiting = Waiting::Kept(parsed_file);
+            }
+        }
         for (index, (id, waiting)) in parsed.iter().enumerate() {
             if model_ready() {
                 break 'prepare;
@@ -564,37 +608,27 @@ fn worker(
     if model_gone {
         return diagnostics;
     }
-    let (model, fingerprint) = match model {
+    let model = match model {
         Some(model) => model,
         None => match model_rx.recv() {
             Ok(model) => model,
             Err(_) => return diagnostics,
         },
     };
-    let kept_findings = focus.findings.zip(fingerprint);
+    // Kept trees first again: some were parsed ahead.
+    let mut parsed: Vec<_> = parsed.into_iter().zip(comments).collect();
+    parsed.sort_by_key(|((_, waiting), _)| matches!(waiting, Waiting::Dropped));
     // Each file's trees are freed as soon as its lints are done (unless the process will exit and
     // they were kept within the budget).
     let mut kept_left = parsed
         .iter()
-        .filter(|(_, waiting)| matches!(waiting, Waiting::Kept(_)))
+        .filter(|((_, waiting), _)| matches!(waiting, Waiting::Kept(_)))
         .count();
-    for ((id, waiting), comments) in parsed.into_iter().zip(comments) {
+    for ((id, waiting), comments) in parsed {
         if kept_left == 0 {
             forget_spans();
         }
         let source = &files[id.0 as usize];
-        if let Some((store, model)) = kept_findings {
-            if let Ok(Some(found)) = catch_panic(|| store.load(model, source, files)) {
-                diagnostics.extend(found);
-                if let Waiting::Kept(parsed_file) = waiting {
-                    kept_left -= 1;
-                    if teardown == Teardown::Exit {
-                        std::mem::forget(parsed_file);
-                    }
-                }
-                continue;
-            }
-        }
         let (parsed_file, kept) = match waiting {
             Waiting::Kept(parsed_file) => {
                 kept_left -= 1;
