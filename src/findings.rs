@@ -20,7 +20,6 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-use devref_lints::model::summary::digest;
 use devref_lints::options::Options;
 use devref_lints::{Diagnostic, FileId, FindingsStore, ModelFingerprint, SourceFile};
 use serde::{Deserialize, Serialize};
@@ -228,5 +227,5 @@ impl FindingsStore for DiskFindings {
 }
 
 fn text_digest(file: &SourceFile) -> String {
-    format!("{:032x}", digest(file.text.as_bytes()))
+    format!("{:032x}", file.digest())
 }

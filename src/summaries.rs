@@ -77,11 +77,11 @@ impl DiskSummaries {
     }
 
     /// The entry of a file with this text.
-    fn path(&self, text: &str) -> PathBuf {
+    fn path(&self, source: &SourceFile) -> PathBuf {
         let [first, second] = self.shared.map(|shared| {
             let mut hasher = std::hash::DefaultHasher::new();
             shared.hash(&mut hasher);
-            text.hash(&mut hasher);
+            source.digest().hash(&mut hasher);
             hasher.finish()
         });
         self.dir.join(format!("{first:016x}{second:016x}"))
@@ -100,7 +100,7 @@ impl Drop for DiskSummaries {
 
 impl SummaryStore for DiskSummaries {
     fn load(&self, source: &SourceFile) -> Option<ItemTree> {
-        let path = self.path(&source.text);
+        let path = self.path(source);
         let bytes = fs::read(&path).ok()?;
         let tree = checked_payload(&bytes).and_then(|payload| summary::decode(payload, source.id));
         if tree.is_none() {
@@ -111,7 +111,7 @@ impl SummaryStore for DiskSummaries {
     }
 
     fn store(&self, source: &SourceFile, tree: &ItemTree) {
-        let path = self.path(&source.text);
+        let path = self.path(source);
         if path.exists() {
             return;
         }
@@ -205,7 +205,7 @@ mod tests {
         let store = DiskSummaries::in_dir(dir.path().to_path_buf(), &Options::default());
         let (source, tree) = lowered(TEXT, 0);
         store.store(&source, &tree);
-        let path = store.path(TEXT);
+        let path = store.path(&source);
         let whole = fs::read(&path).unwrap();
         for len in 0..whole.len() {
             fs::write(&path, &whole[..len]).unwrap();

@@ -482,7 +482,7 @@ fn model_fingerprint(
             FileFingerprint::Unknown => return None,
         }
     }
-    Some(ModelFingerprint(crate::model::summary::digest(&bytes)))
+    Some(ModelFingerprint(crate::source::digest(&bytes)))
 }
 
 /// A worker's channels to the thread that builds the model, and what it shares with the others.

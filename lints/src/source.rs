@@ -44,6 +44,8 @@ pub struct SourceFile {
     pub text: String,
     /// Built on first use, by the worker thread that parses the file rather than all up front.
     index: OnceLock<LineIndex>,
+    /// See [`SourceFile::digest`].
+    digest: OnceLock<u128>,
 }
 
 #[derive(Debug)]
@@ -91,7 +93,13 @@ impl SourceFile {
             name,
             text,
             index: OnceLock::new(),
+            digest: OnceLock::new(),
         }
+    }
+
+    /// The [`digest`] of the text, computed once: what the caches key a file's text by.
+    pub fn digest(&self) -> u128 {
+        *self.digest.get_or_init(|| digest(self.text.as_bytes()))
     }
 
     fn index(&self) -> &LineIndex {
@@ -293,6 +301,19 @@ fn skip_trivia(mut s: &str) -> &str {
             }
         }
     }
+}
+
+/// 128 bits of two seeded std hashers, as the result cache's keys: no dependency for a digest that
+/// only has to be stable within one devref build.
+pub fn digest(bytes: &[u8]) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let [high, low] = [0u8, 1].map(|seed| {
+        let mut hasher = std::hash::DefaultHasher::new();
+        seed.hash(&mut hasher);
+        bytes.hash(&mut hasher);
+        hasher.finish()
+    });
+    (u128::from(high) << 64) | u128::from(low)
 }
 
 #[cfg(test)]

@@ -71,20 +71,7 @@ pub fn fingerprint(tree: &ItemTree) -> u128 {
         let _context = WithoutSpans::enter();
         encode(tree)
     };
-    digest(&bytes)
-}
-
-/// 128 bits of two seeded std hashers, as the result cache's keys: no dependency for a digest that
-/// only has to be stable within one build.
-pub fn digest(bytes: &[u8]) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let [high, low] = [0u8, 1].map(|seed| {
-        let mut hasher = std::hash::DefaultHasher::new();
-        seed.hash(&mut hasher);
-        bytes.hash(&mut hasher);
-        hasher.finish()
-    });
-    (u128::from(high) << 64) | u128::from(low)
+    crate::source::digest(&bytes)
 }
 
 /// The item tree of a summary [`encode`] made, with every span in `file`; `None` when the bytes are
