@@ -31,7 +31,7 @@ use crate::store::{prune, CachedDiagnostic};
 const MAX_ENTRIES: usize = 16;
 
 /// Bumped whenever the entry layout changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The findings in a folder, for runs with one set of options.
 pub struct DiskFindings {
@@ -39,7 +39,7 @@ pub struct DiskFindings {
     /// The hash of what every key shares: the layout, the build, the options.
     shared: [u64; 2],
     /// The entry of this run's model, read at the first look.
-    kept: OnceLock<Option<HashMap<String, FileFindings>>>,
+    kept: OnceLock<Option<HashMap<u32, FileFindings>>>,
     /// What this run linted, to be written when the store is dropped.
     found: Mutex<Found>,
 }
@@ -47,12 +47,15 @@ pub struct DiskFindings {
 #[derive(Default)]
 struct Found {
     model: Option<ModelFingerprint>,
-    files: HashMap<String, FileFindings>,
+    files: HashMap<u32, FileFindings>,
 }
 
-/// One file's findings, with the texts they were found in.
+/// One file's findings, with the texts they were found in. An entry holds them by [`FileId`]: the
+/// model names every input in order, so an id is the same file in every run of that model, even
+/// where two inputs have the same name (a file given twice, or on stdin).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct FileFindings {
+    name: String,
     /// The digest of the file's text, in hex.
     text: String,
     /// The other files a span points into: id, name and the digest of the text.
@@ -63,7 +66,7 @@ struct FileFindings {
 #[derive(Serialize, Deserialize)]
 struct Entry {
     format: u32,
-    files: HashMap<String, FileFindings>,
+    files: HashMap<u32, FileFindings>,
 }
 
 impl DiskFindings {
@@ -101,7 +104,7 @@ impl DiskFindings {
         self.dir.join(format!("{first:016x}{second:016x}.json"))
     }
 
-    fn kept(&self, model: ModelFingerprint) -> Option<&HashMap<String, FileFindings>> {
+    fn kept(&self, model: ModelFingerprint) -> Option<&HashMap<u32, FileFindings>> {
         self.kept
             .get_or_init(|| {
                 let path = self.path(model);
@@ -164,8 +167,8 @@ impl FindingsStore for DiskFindings {
         source: &SourceFile,
         files: &[SourceFile],
     ) -> Option<Vec<Diagnostic>> {
-        let kept = self.kept(model)?.get(&source.name)?;
-        if kept.text != text_digest(source) {
+        let kept = self.kept(model)?.get(&source.id.0)?;
+        if kept.name != source.name || kept.text != text_digest(source) {
             return None;
         }
         for (id, name, text) in &kept.spans_in {
@@ -213,6 +216,7 @@ impl FindingsStore for DiskFindings {
             return;
         };
         let findings = FileFindings {
+            name: source.name.clone(),
             text: text_digest(source),
             spans_in,
             diagnostics: diagnostics.iter().map(CachedDiagnostic::from).collect(),
@@ -222,7 +226,7 @@ impl FindingsStore for DiskFindings {
             Err(poisoned) => poisoned.into_inner(),
         };
         found.model = Some(model);
-        found.files.insert(source.name.clone(), findings);
+        found.files.insert(source.id.0, findings);
     }
 }
 

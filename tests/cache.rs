@@ -450,3 +450,53 @@ fn a_torn_findings_entry_is_never_read() {
         serde_json::from_str::<serde_json::Value>(&text).expect("a whole entry");
     }
 }
+
+/// Two inputs with one name (a file on disk, and its text on stdin named like it) keep their own
+/// findings: an entry holds them by the file's place among the inputs, not by its name. Here the
+/// model takes one of the two as the module `kernel::drm::device`, so only that one has a finding.
+#[test]
+fn two_inputs_with_one_name_keep_their_own_findings() {
+    const DEVICE: &str = "pub struct UnregisteredDevice(ARef<Device>);\n\n\
+        impl UnregisteredDevice {\n    pub fn new() -> Result<Self> {\n\
+        // SAFETY: the refcount is non-zero.\n\
+        unsafe { bindings::drm_dev_put(drm_dev) };\n    }\n}\n\n\
+        pub struct Device {}\n\nimpl Device {\n\
+        pub fn as_raw(&self) -> *mut bindings::drm_device {}\n}\n";
+    const NAME: &str = "rust/kernel/drm/device.rs";
+    let tree = common::tree(&[(NAME, DEVICE.as_bytes())]);
+    let cache = tempfile::tempdir().expect("temp dir");
+    let run = |no_cache: bool| {
+        for entry in result_entries(cache.path()) {
+            std::fs::remove_file(entry).expect("remove");
+        }
+        let mut command = Command::new(env!("CARGO_BIN_EXE_devref"));
+        command
+            .current_dir(tree.path())
+            .args([
+                "--message-format",
+                "json",
+                "--stdin-filename",
+                NAME,
+                "-",
+                ".",
+            ])
+            .env("DEVREF_CACHE_DIR", cache.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        if no_cache {
+            command.arg("--no-cache");
+        }
+        let mut child = command.spawn().expect("devref starts");
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(DEVICE.as_bytes()).expect("write");
+        drop(stdin);
+        let output = child.wait_with_output().expect("devref ends");
+        (output.status.code(), output.stdout)
+    };
+    let uncached = run(true);
+    assert!(!uncached.1.is_empty());
+    for round in 0..3 {
+        assert_eq!(run(false), uncached, "round {round}");
+    }
+}
