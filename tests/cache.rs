@@ -500,3 +500,49 @@ fn two_inputs_with_one_name_keep_their_own_findings() {
         assert_eq!(run(false), uncached, "round {round}");
     }
 }
+
+/// The findings of an unchanged file come from the store: a message altered in the entry is what
+/// the next run prints, until the file changes.
+#[test]
+fn an_unchanged_files_findings_come_from_the_store() {
+    let tree = safety_kernel();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let cold = assert_full_run_agrees(tree.path(), cache.path(), "cold");
+    let message = "does not address the reference count";
+    assert!(cold.contains(message), "{cold}");
+    let [entry] = &findings(cache.path())[..] else {
+        panic!("one entry");
+    };
+    // Alter the driver's findings only: the other files' stay as they are.
+    let text = std::fs::read_to_string(entry).expect("entry");
+    let mut kept: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let mut altered = 0;
+    for file in kept["files"].as_object_mut().expect("files").values_mut() {
+        if file["name"] != DRIVER {
+            continue;
+        }
+        for diagnostic in file["diagnostics"].as_array_mut().expect("diagnostics") {
+            let text = diagnostic["message"].as_str().expect("message");
+            if text.contains(message) {
+                diagnostic["message"] = text.replace(message, "was altered in the store").into();
+                altered += 1;
+            }
+        }
+    }
+    assert!(altered > 0, "{text}");
+    std::fs::write(entry, kept.to_string()).expect("write");
+    for result in result_entries(cache.path()) {
+        std::fs::remove_file(result).expect("remove");
+    }
+    let args = ["--message-format", "json", "."];
+    let answered = devref(tree.path(), cache.path(), &args);
+    let answered = String::from_utf8_lossy(&answered.stdout);
+    assert!(answered.contains("was altered in the store"), "{answered}");
+    // Once the file changes, it is linted again.
+    let driver = tree.path().join(DRIVER);
+    let text = std::fs::read_to_string(&driver).expect("read");
+    std::fs::write(&driver, format!("{text}// The end.\n")).expect("write");
+    let linted = assert_full_run_agrees(tree.path(), cache.path(), "the driver changed");
+    assert!(linted.contains(message), "{linted}");
+    assert!(!linted.contains("was altered in the store"), "{linted}");
+}

@@ -7,6 +7,11 @@
 //! memory does not grow with the sum of the trees. Results are sorted at the end, so the output
 //! never depends on scheduling.
 //!
+//! With a [`SummaryStore`] and a [`FindingsStore`] (see [`Focus`]), a linted file whose item tree
+//! is stored is not parsed before the model: the model's fingerprint reaches the workers before the
+//! model is built, the findings kept for it answer at once, and the files left are parsed while
+//! the model is built, within the budget.
+//!
 //! A panic while parsing, lowering or linting one file is caught and reported as an error on that
 //! file; the other files' results are kept.
 
@@ -418,6 +423,23 @@ pub fn analyze_focused(
                 }
             }
         }
+        // A worker that died left its queue undrained: the files no one took are not analysed.
+        let taken: HashSet<FileId> = (0..workers)
+            .flat_map(|index| queue.taken_by(index))
+            .collect();
+        results.push(
+            readable
+                .iter()
+                .filter(|id| !taken.contains(id))
+                .map(|id| {
+                    internal_error(
+                        &files_ref[id.0 as usize],
+                        None,
+                        "devref stopped before analysing the file",
+                    )
+                })
+                .collect(),
+        );
         results
     });
     diagnostics.extend(worker_results.into_iter().flatten());
@@ -530,13 +552,17 @@ fn worker(
     let _ = tree_tx.send(lowered);
     drop(tree_tx);
     // The findings kept for this model answer before it is built; only the other files wait.
-    let kept_findings = focus.findings.zip(fingerprint_rx.recv().ok().flatten());
+    // They count only if the model is built: without it, every file is reported as not linted.
+    let kept_findings = focus
+        .findings
+        .and_then(|store| Some((store, fingerprint_rx.recv().ok().flatten()?)));
+    let mut answered = Vec::new();
     if let Some((store, model)) = kept_findings {
         let mut unanswered = Vec::with_capacity(parsed.len());
         for (id, waiting) in parsed {
             match catch_panic(|| store.load(model, &files[id.0 as usize], files)) {
                 Ok(Some(found)) => {
-                    diagnostics.extend(found);
+                    answered.extend(found);
                     if let (Waiting::Kept(parsed_file), Teardown::Exit) = (waiting, teardown) {
                         std::mem::forget(parsed_file);
                     }
@@ -615,6 +641,7 @@ fn worker(
             Err(_) => return diagnostics,
         },
     };
+    diagnostics.extend(answered);
     // Kept trees first again: some were parsed ahead.
     let mut parsed: Vec<_> = parsed.into_iter().zip(comments).collect();
     parsed.sort_by_key(|((_, waiting), _)| matches!(waiting, Waiting::Dropped));
@@ -703,6 +730,7 @@ fn lower_files(
 ) -> Lowering {
     let mut done = Lowering::default();
     let mut holds_trees = false;
+    let mut cannot_spawn = false;
     // A tree's fingerprint, when the run keeps findings by model.
     let fingerprint = |tree: &ItemTree| {
         focus
@@ -774,29 +802,86 @@ fn lower_files(
         if !holds_trees {
             forget_spans();
         }
-        if spilled {
-            let (lowered, dropped, diagnostics) = thread::scope(|scope| {
-                thread::Builder::new()
-                    .name("devref-lowering".into())
-                    .stack_size(WORKER_STACK)
-                    .spawn_scoped(scope, || {
-                        let rest = lower_files(files, queue, index, options, focus, None);
-                        // Without a budget every tree is dropped: only the files travel back.
-                        let dropped: Vec<FileId> = rest.parsed.iter().map(|(id, _)| *id).collect();
-                        (rest.lowered, dropped, rest.diagnostics)
-                    })
-                    .expect("spawning a lowering thread")
-                    .join()
-                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-            });
-            done.lowered.extend(lowered);
-            done.parsed
-                .extend(dropped.into_iter().map(|id| (id, Waiting::Dropped)));
-            done.diagnostics.extend(diagnostics);
-            break;
+        if spilled && !cannot_spawn {
+            match lower_rest_apart(files, queue, index, options, focus) {
+                Apart::Done(rest) => {
+                    done.lowered.extend(rest.lowered);
+                    done.parsed
+                        .extend(rest.dropped.into_iter().map(|id| (id, Waiting::Dropped)));
+                    done.diagnostics.extend(rest.diagnostics);
+                    break;
+                }
+                // Where no thread can be started (an address-space or thread limit), this one
+                // goes on: the texts it lexes then stay until its trees are linted.
+                Apart::NotStarted => cannot_spawn = true,
+                // The rest of the queue is lowered here.
+                Apart::Died(errors) => done.diagnostics.extend(errors),
+            }
         }
     }
     done
+}
+
+/// How [`lower_rest_apart`] went.
+enum Apart {
+    /// The queue is drained.
+    Done(LoweredApart),
+    /// No thread could be started.
+    NotStarted,
+    /// The thread died outside the per-file work (which catches its panics): an internal error
+    /// on each file it took. The queue may still hold files.
+    Died(Vec<Diagnostic>),
+}
+
+/// What a thread of [`lower_rest_apart`] brings back: no syntax tree, as they are not `Send`.
+struct LoweredApart {
+    lowered: Vec<Lowered>,
+    /// The linted files, to parse again for their lints.
+    dropped: Vec<FileId>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Lowers the rest of worker `index`'s queue on a fresh thread, keeping no syntax tree.
+fn lower_rest_apart(
+    files: &[SourceFile],
+    queue: &WorkQueue,
+    index: usize,
+    options: &Options,
+    focus: Focus<'_>,
+) -> Apart {
+    #[cfg(test)]
+    if tests::NO_THREADS.get() {
+        return Apart::NotStarted;
+    }
+    let taken_before = queue.taken_by(index).len();
+    thread::scope(|scope| {
+        let spawned = thread::Builder::new()
+            .name("devref-lowering".into())
+            .stack_size(WORKER_STACK)
+            .spawn_scoped(scope, || {
+                let rest = lower_files(files, queue, index, options, focus, None);
+                LoweredApart {
+                    lowered: rest.lowered,
+                    dropped: rest.parsed.iter().map(|(id, _)| *id).collect(),
+                    diagnostics: rest.diagnostics,
+                }
+            });
+        let Ok(handle) = spawned else {
+            return Apart::NotStarted;
+        };
+        match handle.join() {
+            Ok(rest) => Apart::Done(rest),
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                Apart::Died(
+                    queue.taken_by(index)[taken_before..]
+                        .iter()
+                        .map(|id| internal_error(&files[id.0 as usize], None, &message))
+                        .collect(),
+                )
+            }
+        }
+    })
 }
 
 /// The comments of a file, for the safety lints (SAFETY comments and `# Safety` docs, all about
@@ -1072,6 +1157,11 @@ mod tests {
         }
     }
 
+    thread_local! {
+        /// Makes [`lower_rest_apart`] fail to start its thread, as under an address-space limit.
+        pub(super) static NO_THREADS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
     /// Where each tree was lowered, by the thread that offered it to the store.
     #[derive(Default)]
     struct ThreadsOfTrees(Mutex<Vec<(FileId, Option<String>)>>);
@@ -1105,57 +1195,72 @@ mod tests {
             pruning::kept_text_bytes(&for_lints(ast, &files[0], &options).ast, &files[0])
         };
         let ids: Vec<FileId> = files.iter().map(|f| f.id).collect();
-        let queue = WorkQueue::new(&ids, &files, 1);
-        let budget = TreeBudget::new(kept_a + 1);
-        let store = ThreadsOfTrees::default();
-        let focus = Focus {
-            linted: None,
-            summaries: Some(&store),
-            findings: None,
+        // Lowers every file on a thread named `worker`: whether each tree waits, each tree, and
+        // the thread that lowered each.
+        type Lowered = (Vec<(FileId, bool)>, Vec<(FileId, Option<ItemTree>)>);
+        let lower = |no_threads: bool| -> (Lowered, Vec<(FileId, Option<String>)>) {
+            let queue = WorkQueue::new(&ids, &files, 1);
+            let budget = TreeBudget::new(kept_a + 1);
+            let store = ThreadsOfTrees::default();
+            let focus = Focus {
+                linted: None,
+                summaries: Some(&store),
+                findings: None,
+            };
+            let done = thread::scope(|scope| {
+                thread::Builder::new()
+                    .name("worker".into())
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, || {
+                        NO_THREADS.set(no_threads);
+                        let done = lower_files(&files, &queue, 0, &options, focus, Some(&budget));
+                        let waiting: Vec<(FileId, bool)> = done
+                            .parsed
+                            .iter()
+                            .map(|(id, waiting)| (*id, matches!(waiting, Waiting::Kept(_))))
+                            .collect();
+                        let lowered: Vec<(FileId, Option<ItemTree>)> = done
+                            .lowered
+                            .into_iter()
+                            .map(|lowered| (lowered.id, lowered.tree.ok()))
+                            .collect();
+                        (waiting, lowered)
+                    })
+                    .unwrap()
+                    .join()
+                    .unwrap()
+            });
+            let threads = store.0.into_inner().unwrap();
+            (done, threads)
         };
-        let done = thread::scope(|scope| {
-            thread::Builder::new()
-                .name("worker".into())
-                .stack_size(WORKER_STACK)
-                .spawn_scoped(scope, || {
-                    let done = lower_files(&files, &queue, 0, &options, focus, Some(&budget));
-                    let waiting: Vec<(FileId, bool)> = done
-                        .parsed
-                        .iter()
-                        .map(|(id, waiting)| (*id, matches!(waiting, Waiting::Kept(_))))
-                        .collect();
-                    let lowered: Vec<(FileId, Option<ItemTree>)> = done
-                        .lowered
-                        .into_iter()
-                        .map(|lowered| (lowered.id, lowered.tree.ok()))
-                        .collect();
-                    (waiting, lowered)
-                })
-                .unwrap()
-                .join()
-                .unwrap()
-        });
-        let (waiting, lowered) = done;
-        assert_eq!(
-            waiting,
-            [(FileId(0), true), (FileId(1), false), (FileId(2), false)]
-        );
-        for (id, tree) in &lowered {
-            assert_eq!(
-                tree.as_ref(),
-                lowered_by_itself(&files[id.0 as usize]).as_ref()
-            );
-        }
         let worker = Some("worker".to_string());
         let fresh = Some("devref-lowering".to_string());
-        assert_eq!(
-            *store.0.lock().unwrap(),
-            [
-                (FileId(0), worker.clone()),
-                (FileId(1), worker),
-                (FileId(2), fresh)
-            ]
-        );
+        // Where no thread can be started, the worker lowers the rest itself, and keeps `c`.
+        for (no_threads, last) in [(false, fresh), (true, worker.clone())] {
+            let ((waiting, lowered), threads) = lower(no_threads);
+            assert_eq!(
+                waiting,
+                [
+                    (FileId(0), true),
+                    (FileId(1), false),
+                    (FileId(2), no_threads)
+                ]
+            );
+            for (id, tree) in &lowered {
+                assert_eq!(
+                    tree.as_ref(),
+                    lowered_by_itself(&files[id.0 as usize]).as_ref()
+                );
+            }
+            assert_eq!(
+                threads,
+                [
+                    (FileId(0), worker.clone()),
+                    (FileId(1), worker.clone()),
+                    (FileId(2), last)
+                ]
+            );
+        }
         // And the findings are those of a run that keeps every tree, whichever the teardown.
         let inputs = || {
             texts

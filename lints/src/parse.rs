@@ -12,7 +12,7 @@ pub const MAX_RUN: usize = 20_000;
 /// Forgets what proc-macro2 keeps for the spans of the syntax trees this thread parsed: a copy of
 /// each file's text and its line starts, which it never frees on its own (they would grow with
 /// every file a worker parses). Call it only when no syntax tree, token or span this thread parsed
-/// is still alive or will be read again.
+/// will be read again (a tree leaked for a process that exits is never read).
 pub fn forget_spans() {
     proc_macro2::extra::invalidate_current_thread_spans();
 }

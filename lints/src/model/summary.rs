@@ -64,8 +64,9 @@ pub fn encode(tree: &ItemTree) -> Vec<u8> {
 
 /// A 128-bit digest of the tree without its spans: what the model built from a file tells a lint
 /// of another file, except where the file's items are. Two texts that differ only in what lowering
-/// does not keep (function bodies, comments, whitespace) have the same fingerprint. Stable within
-/// one devref build only.
+/// does not keep (comments, whitespace, and the bodies of most functions: a nested item, and the
+/// calls of a trait impl's method, are kept) have the same fingerprint. Stable within one devref
+/// build only.
 pub fn fingerprint(tree: &ItemTree) -> u128 {
     let bytes = {
         let _context = WithoutSpans::enter();

@@ -62,7 +62,8 @@ impl Drop for Decoding {
     }
 }
 
-/// The serde format of a [`Span`] in a summary: `(start, end - start)`, its file left out.
+/// The serde format of a [`Span`] in a summary: `(start, end - start)`, its file left out; nothing
+/// at all within [`WithoutSpans`] (for [`fingerprint`](super::summary::fingerprint)).
 /// Deserializing one outside [`decode`](super::summary::decode) fails, as there is no file to give it.
 pub(crate) mod span {
     use super::*;
