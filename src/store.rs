@@ -34,16 +34,32 @@ pub fn build_identity(hasher: &mut impl Hasher) {
     }
 }
 
-/// Keeps the newest `max` entries (`.json` files) of a folder.
+/// A temporary file this old was left by a process that died before renaming it into place.
+const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Keeps the newest `max` entries (`.json` files) of a folder, and removes the temporary files
+/// (`.tmp…`, as `tempfile` names them) that no process is still writing.
 pub(crate) fn prune(dir: &Path, max: usize) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
-        .filter_map(Result::ok)
-        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "json"))
-        .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
-        .collect();
+    let now = std::time::SystemTime::now();
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let Some(modified) = entry.metadata().ok().and_then(|meta| meta.modified().ok()) else {
+            continue;
+        };
+        let path = entry.path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            files.push((modified, path));
+        } else if entry.file_name().to_string_lossy().starts_with(".tmp")
+            && now
+                .duration_since(modified)
+                .is_ok_and(|age| age > STALE_TEMPORARY)
+        {
+            let _ = std::fs::remove_file(path);
+        }
+    }
     if files.len() <= max {
         return;
     }
@@ -194,6 +210,32 @@ impl CachedDiagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pruning_keeps_the_newest_entries_and_removes_stale_temporary_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str, seconds_ago: u64| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, b"{}").unwrap();
+            let time = std::time::SystemTime::now() - std::time::Duration::from_secs(seconds_ago);
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(time).unwrap();
+        };
+        for index in 0..4 {
+            at(&format!("{index}.json"), 100 - index);
+        }
+        at(".tmpOLD", 2 * 3600);
+        at(".tmpNEW", 10);
+        at("other", 2 * 3600);
+        prune(dir.path(), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        // A temporary file still being written stays, as does what is not the cache's.
+        assert_eq!(left, [".tmpNEW", "2.json", "3.json", "other"]);
+    }
 
     #[test]
     fn diagnostics_round_trip() {
