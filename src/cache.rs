@@ -17,7 +17,7 @@ use devref_lints::{
 use serde::{Deserialize, Serialize};
 
 use crate::findings::DiskFindings;
-use crate::store::{build_identity, cache_dir, prune, CachedDiagnostic};
+use crate::store::{cache_dir, prune, CachedDiagnostic, KeySpace};
 use crate::summaries::DiskSummaries;
 
 /// Entries kept; older ones are removed when a new one is written.
@@ -70,19 +70,25 @@ pub fn analyze_cached(
 
 /// A 128-bit hex digest of everything the result depends on.
 fn key(inputs: &[Input], options: &Options, linted: Option<&HashSet<usize>>) -> String {
-    let mut parts: [std::hash::DefaultHasher; 2] = Default::default();
-    for (seed, hasher) in parts.iter_mut().enumerate() {
-        seed.hash(hasher);
-        FORMAT.hash(hasher);
-        build_identity(hasher);
-        format!("{options:?}").hash(hasher);
-        let mut linted: Option<Vec<usize>> = linted.map(|set| set.iter().copied().collect());
-        if let Some(linted) = &mut linted {
-            linted.sort_unstable();
-        }
-        linted.hash(hasher);
-        inputs.len().hash(hasher);
-        for input in inputs {
+    let mut linted: Option<Vec<usize>> = linted.map(|set| set.iter().copied().collect());
+    if let Some(linted) = &mut linted {
+        linted.sort_unstable();
+    }
+    KeySpace::new((FORMAT, format!("{options:?}"))).key(Run { inputs, linted })
+}
+
+/// What a run's result depends on besides the build and the options: every input, and which are
+/// linted.
+struct Run<'a> {
+    inputs: &'a [Input],
+    linted: Option<Vec<usize>>,
+}
+
+impl Hash for Run<'_> {
+    fn hash<H: Hasher>(&self, hasher: &mut H) {
+        self.linted.hash(hasher);
+        self.inputs.len().hash(hasher);
+        for input in self.inputs {
             input.name.hash(hasher);
             match &input.content {
                 Ok(text) => (0u8, text).hash(hasher),
@@ -97,7 +103,6 @@ fn key(inputs: &[Input], options: &Options, linted: Option<&HashSet<usize>>) -> 
             }
         }
     }
-    format!("{:016x}{:016x}", parts[0].finish(), parts[1].finish())
 }
 
 /// The source files exactly as [`analyze`] builds them.

@@ -16,7 +16,6 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -24,8 +23,7 @@ use devref_lints::options::Options;
 use devref_lints::{Diagnostic, FileId, FindingsStore, ModelFingerprint, SourceFile};
 use serde::{Deserialize, Serialize};
 
-use crate::store::build_identity;
-use crate::store::{prune, CachedDiagnostic};
+use crate::store::{prune, CachedDiagnostic, KeySpace};
 
 /// Entries kept: one per model, so a few edits of signatures back.
 const MAX_ENTRIES: usize = 16;
@@ -36,8 +34,8 @@ const FORMAT: u32 = 2;
 /// The findings in a folder, for runs with one set of options.
 pub struct DiskFindings {
     dir: PathBuf,
-    /// The hash of what every key shares: the layout, the build, the options.
-    shared: [u64; 2],
+    /// Keys by the build, the layout and the options.
+    keys: KeySpace,
     /// The entry of this run's model, read at the first look.
     kept: OnceLock<Option<HashMap<u32, FileFindings>>>,
     /// What this run linted, to be written when the store is dropped.
@@ -76,18 +74,9 @@ impl DiskFindings {
     }
 
     pub fn in_dir(dir: PathBuf, options: &Options) -> DiskFindings {
-        let mut shared = [0; 2];
-        for (seed, part) in shared.iter_mut().enumerate() {
-            let mut hasher = std::hash::DefaultHasher::new();
-            seed.hash(&mut hasher);
-            FORMAT.hash(&mut hasher);
-            build_identity(&mut hasher);
-            format!("{options:?}").hash(&mut hasher);
-            *part = hasher.finish();
-        }
         DiskFindings {
             dir,
-            shared,
+            keys: KeySpace::new((FORMAT, format!("{options:?}"))),
             kept: OnceLock::new(),
             found: Mutex::new(Found::default()),
         }
@@ -95,13 +84,7 @@ impl DiskFindings {
 
     /// The entry of a model.
     fn path(&self, model: ModelFingerprint) -> PathBuf {
-        let [first, second] = self.shared.map(|shared| {
-            let mut hasher = std::hash::DefaultHasher::new();
-            shared.hash(&mut hasher);
-            model.0.hash(&mut hasher);
-            hasher.finish()
-        });
-        self.dir.join(format!("{first:016x}{second:016x}.json"))
+        self.dir.join(format!("{}.json", self.keys.key(model)))
     }
 
     fn kept(&self, model: ModelFingerprint) -> Option<&HashMap<u32, FileFindings>> {

@@ -21,9 +21,38 @@ pub fn cache_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/devref"))
 }
 
+/// The keys of one kind of cache entry: 128 bits, two std hashers seeded apart, over this devref
+/// build, what every key of the kind shares (its layout, the options), then what names the entry.
+/// The shared part is hashed once, as a run may name thousands of entries.
+#[derive(Clone, Copy)]
+pub(crate) struct KeySpace([u64; 2]);
+
+impl KeySpace {
+    pub(crate) fn new(shared: impl Hash) -> KeySpace {
+        KeySpace([0u8, 1].map(|seed| {
+            let mut hasher = std::hash::DefaultHasher::new();
+            seed.hash(&mut hasher);
+            build_identity(&mut hasher);
+            shared.hash(&mut hasher);
+            hasher.finish()
+        }))
+    }
+
+    /// The key of the entry `entry` names, in 32 hex digits.
+    pub(crate) fn key(&self, entry: impl Hash) -> String {
+        let [first, second] = self.0.map(|shared| {
+            let mut hasher = std::hash::DefaultHasher::new();
+            shared.hash(&mut hasher);
+            entry.hash(&mut hasher);
+            hasher.finish()
+        });
+        format!("{first:016x}{second:016x}")
+    }
+}
+
 /// Hashes what tells this devref build from another: its version and, as development builds share
 /// a version, the executable's size and time.
-pub fn build_identity(hasher: &mut impl Hasher) {
+fn build_identity(hasher: &mut impl Hasher) {
     env!("CARGO_PKG_VERSION").hash(hasher);
     if let Some(meta) = std::env::current_exe()
         .ok()

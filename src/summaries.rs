@@ -23,7 +23,7 @@ use devref_lints::model::summary;
 use devref_lints::options::Options;
 use devref_lints::{SourceFile, SummaryStore};
 
-use crate::store::{build_identity, cache_dir};
+use crate::store::{cache_dir, KeySpace};
 
 /// When a run stored a new entry and the folder holds more than this many, the oldest are removed
 /// down to three quarters of it. A summary is about a third of its file's size: 20 000 entries of
@@ -33,8 +33,8 @@ const MAX_ENTRIES: usize = 20_000;
 /// The summaries in a folder, for runs with one set of options.
 pub struct DiskSummaries {
     dir: PathBuf,
-    /// The hash of what every key of this run shares: the build, the layout, the options.
-    shared: [u64; 2],
+    /// Keys by the build, the layout and the options that change a tree.
+    keys: KeySpace,
     stored: AtomicBool,
 }
 
@@ -59,32 +59,21 @@ impl DiskSummaries {
     }
 
     pub fn in_dir(dir: PathBuf, options: &Options) -> DiskSummaries {
-        let mut shared = [0; 2];
-        for (seed, part) in shared.iter_mut().enumerate() {
-            let mut hasher = std::hash::DefaultHasher::new();
-            seed.hash(&mut hasher);
-            summary::SUMMARY_FORMAT.hash(&mut hasher);
-            build_identity(&mut hasher);
-            options.parse_everything.hash(&mut hasher);
-            options.lint_cfg_test.hash(&mut hasher);
-            *part = hasher.finish();
-        }
+        let keys = KeySpace::new((
+            summary::SUMMARY_FORMAT,
+            options.parse_everything,
+            options.lint_cfg_test,
+        ));
         DiskSummaries {
             dir,
-            shared,
+            keys,
             stored: AtomicBool::new(false),
         }
     }
 
     /// The entry of a file with this text.
     fn path(&self, source: &SourceFile) -> PathBuf {
-        let [first, second] = self.shared.map(|shared| {
-            let mut hasher = std::hash::DefaultHasher::new();
-            shared.hash(&mut hasher);
-            source.digest().hash(&mut hasher);
-            hasher.finish()
-        });
-        self.dir.join(format!("{first:016x}{second:016x}"))
+        self.dir.join(self.keys.key(source.digest()))
     }
 }
 
