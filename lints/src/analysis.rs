@@ -546,9 +546,6 @@ fn worker(
         mut parsed,
         mut diagnostics,
     } = lower_files(files, queue, index, options, focus, Some(budget));
-    // The lints run on the kept trees first: once they are gone, the files parsed again can have
-    // proc-macro2's copies of their text forgotten one by one (see [`forget_spans`]).
-    parsed.sort_by_key(|(_, waiting)| matches!(waiting, Waiting::Dropped));
     let _ = tree_tx.send(lowered);
     drop(tree_tx);
     // The findings kept for this model answer before it is built; only the other files wait.
@@ -642,7 +639,9 @@ fn worker(
         },
     };
     diagnostics.extend(answered);
-    // Kept trees first again: some were parsed ahead.
+    // The lints run on the kept trees first (some were parsed ahead): once they are gone, the files
+    // parsed again can have proc-macro2's copies of their text forgotten one by one (see
+    // [`forget_spans`]).
     let mut parsed: Vec<_> = parsed.into_iter().zip(comments).collect();
     parsed.sort_by_key(|((_, waiting), _)| matches!(waiting, Waiting::Dropped));
     // Each file's trees are freed as soon as its lints are done (unless the process will exit and
