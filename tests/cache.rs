@@ -212,7 +212,12 @@ fn processes_writing_the_cache_at_once_agree_and_leave_whole_entries() {
 
 /// The summary entries in the cache folder.
 fn summaries(cache: &Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(cache.join("summaries")).map_or(Vec::new(), |dir| {
+    store_entries(cache, "summaries")
+}
+
+/// The files of the store `folder` in the cache folder.
+fn store_entries(cache: &Path, folder: &str) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(cache.join(folder)).map_or(Vec::new(), |dir| {
         dir.map(|entry| entry.expect("entry").path()).collect()
     })
 }
@@ -333,9 +338,7 @@ fn a_torn_summary_is_never_read() {
 
 /// The entries of the findings store in the cache folder.
 fn findings(cache: &Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(cache.join("findings")).map_or(Vec::new(), |dir| {
-        dir.map(|entry| entry.expect("entry").path()).collect()
-    })
+    store_entries(cache, "findings")
 }
 
 /// A full run with the cache, after the result entry is gone (as after any edit): what a run
