@@ -11,7 +11,12 @@
 //! `unsafe`, `Drop`, `PinnedDrop` or `AlwaysRefCounted`: the model reads which functions those
 //! methods call. Macro invocations are never touched; the rules of a `macro_rules!` definition
 //! always are, as nothing reads them (a macro is never expanded; lowering needs its name only).
-//! [`unneeded_bodies`] finds the bodies in the text.
+//! The value of a `const` or `static` item is an expression like a body, and the same words decide
+//! whether it can matter: a value that is one delimited group, alone or after a path or `&`s
+//! (`[…]`, `&[…]`, `Table { … }`, `Mutex::new(…)`), has the group's inside blanked when it cannot,
+//! whatever its size, unless it holds a run past the parser's limit. Generated tables are most of
+//! the text of some crates (2.5 MB in one file of `encoding_rs`), and cost a hundred bytes of
+//! syntax tree per byte. [`unneeded_bodies`] finds the bodies and values in the text.
 //!
 //! **Doc comments.** devref reads the docs of `unsafe` items (`# Safety`) and of types
 //! (`# Invariants`) only. The `///` comments of anything else (safe functions, fields, constants,
@@ -508,6 +513,90 @@ mod tests {
             pruned("fn f() {\n    // Use the type of x: static, unsafe, fn g() {}.\n    /// impl\n    g()\n}"),
             "fn f () { }"
         );
+    }
+
+    #[test]
+    fn initializers_that_cannot_matter_are_emptied() {
+        for (text, after) in [
+            (
+                "pub static T: [u16; 3] = [0x1, 0x2, 0x3];",
+                "pub static T : [u16 ; 3] = [] ;",
+            ),
+            (
+                "#[rustfmt::skip]\nconst T: &[(&str, u8)] = &[(\"a\", 1), (\"b\", 2)];",
+                "# [rustfmt :: skip] const T : & [(& str , u8)] = & [] ;",
+            ),
+            (
+                "pub(crate) static mut S: Table = Table { rows: [1, 2], len: 2 };",
+                "pub (crate) static mut S : Table = Table { } ;",
+            ),
+            (
+                "static M: Mutex<[u8; 4]> = Mutex::new([0; 4]);",
+                "static M : Mutex < [u8 ; 4] > = Mutex :: new () ;",
+            ),
+            (
+                "const F: Option<fn() -> u8> = { let x = 1; None };",
+                "const F : Option < fn () -> u8 > = { } ;",
+            ),
+            (
+                "impl S { const ROWS: [u8; 2] = [1, 2]; }",
+                "impl S { const ROWS : [u8 ; 2] = [] ; }",
+            ),
+            (
+                "/// Docs.\nconst A: [u8; 1] = [1];\nconst B: [u8; 1] = [2];",
+                "# [doc = \" Docs.\"] const A : [u8 ; 1] = [] ; const B : [u8 ; 1] = [] ;",
+            ),
+            // Names of fns and macros in the value are not read (as in a body that cannot
+            // matter).
+            (
+                "static S: Registry = Registry { f: fn_ptr, t: &[1] };\nconst X: [u8; 1] = [m!()];",
+                "static S : Registry = Registry { } ; const X : [u8 ; 1] = [] ;",
+            ),
+            // A nested fn body blanked inside the value goes with it.
+            (
+                "const C: u8 = { 1 + m(|| { g() }) };",
+                "const C : u8 = { } ;",
+            ),
+        ] {
+            assert_eq!(pruned(text), after, "{text}");
+        }
+    }
+
+    #[test]
+    fn initializers_that_can_matter_or_have_another_shape_are_kept() {
+        for text in [
+            "static D: &Dev = unsafe { &*P };",
+            "static D: Holder = Holder { p: unsafe { from_raw(P) } };",
+            "const E: &'static Device = dev();",
+            "const A: [u8; 2] = [1, 2].clone_from_array();",
+            "const A: [u8; 2] = m!(1, 2);",
+            "const A: Foo = Foo::<[u8; 2]>::new([1]);",
+            "const A: u8 = [1, 2][0];",
+            "const A: u8 = { struct Local; 0 };",
+            "const A: [u8; 1] = [\n    1, // devref: allow(raw_device_ptr_field)\n];",
+            // Bodies of an unsafe impl are all kept, its constants too.
+            "unsafe impl Sync for S { const T: [u8; 1] = [1]; }",
+            // A const generic parameter's default is not an initializer.
+            "struct S<const N: usize = 3> { a: [u8; N] }",
+            // No value, or not a const item.
+            "trait T { const C: [u8; 1]; }",
+            "extern \"C\" { static X: [u8; 1]; }",
+            "const fn f() -> [u8; 1] { unsafe { g() } }",
+        ] {
+            let before = tokens_of(text);
+            assert_eq!(pruned(text), before, "{text}");
+        }
+        // A non-ASCII character on the closing line would shift the columns after it.
+        assert!(kept("const S: [&str; 1] = [\"é\"];"));
+        // A run past the parser's limit is left for its guard to refuse.
+        let long = format!("const A: [u32; 1] = [0{}];", " | 1".repeat(6_000));
+        assert!(kept(&long));
+        assert!(!kept("const A: [u32; 2] = [1, 2];"));
+    }
+
+    /// The tokens of `text` as written.
+    fn tokens_of(text: &str) -> String {
+        text.parse::<TokenStream>().expect("lexes").to_string()
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Finding, in the text itself, the function bodies that cannot matter (and the rules of
-//! `macro_rules!` definitions), so that they are blanked before lexing: neither the lexer nor syn
-//! then spends anything on them.
+//! Finding, in the text itself, the function bodies and `const` and `static` values that cannot
+//! matter (and the rules of `macro_rules!` definitions), so that they are blanked before lexing:
+//! neither the lexer nor syn then spends anything on them.
 //!
 //! The scan reads just enough of Rust's lexical grammar to find the delimiters that are code:
 //! comments (nested), strings (raw too), char literals and lifetimes. On top of that it follows a
@@ -68,6 +68,7 @@ pub fn scan_bodies(text: &str) -> BodyScan {
         levels: vec![Level::new(LevelKind::Scanned, 0, false)],
         blank: Vec::new(),
         within_limits: true,
+        over_limit: 0,
     };
     match scan.run() {
         Some(()) => BodyScan {
@@ -85,7 +86,7 @@ pub fn unneeded_bodies(text: &str) -> Vec<Range<usize>> {
 
 /// Overwrites `ranges` of `text` with spaces, keeping line breaks.
 pub fn blank(text: &mut String, ranges: &[Range<usize>]) {
-    // It stays UTF-8: `unneeded_bodies` only returns ranges between an ASCII `{` and `}`,
+    // It stays UTF-8: `unneeded_bodies` only returns ranges between ASCII delimiters,
     // and every byte in them, of whole characters, becomes an ASCII space or stays a `\n`.
     let mut bytes = std::mem::take(text).into_bytes();
     for range in ranges {
@@ -131,6 +132,10 @@ struct Level {
     /// Every body at this level is kept (a header above named such a word).
     keep_all: bool,
     macro_rules: bool,
+    /// The next token starts an item (attributes, doc comments and a visibility may come first).
+    item_start: bool,
+    /// Where the current `const` or `static` item's initializer is.
+    initializer: Initializer,
     /// The previous token, when it was a punctuation mark.
     prev_punct: Option<u8>,
     /// Where the level's opening delimiter is (`0` for the file).
@@ -150,12 +155,38 @@ impl Level {
             header_keeps: false,
             keep_all,
             macro_rules: false,
+            item_start: true,
+            initializer: Initializer::None,
             prev_punct: None,
             open: 0,
             run_start: 0,
             nested: 0,
         }
     }
+}
+
+/// How far a `const` or `static` item of a scanned level is read, for its initializer: a value
+/// that is one delimited group, alone or after a path or `&`s (`[…]`, `&[…]`, `Foo { … }`,
+/// `f(…)`), has the inside of the group blanked when the initializer names nothing devref reads
+/// (see [`body_matters`]): the tables of generated code are parsed for nothing otherwise.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Initializer {
+    /// Not in such an item, or its initializer has another shape.
+    None,
+    /// `const` or `static` began the item: its name (once `named`) and type, `angles` deep in
+    /// `<…>`.
+    Header { named: bool, angles: u32 },
+    /// `=` at `eq`, then a path or `&`s; `over_limit` is [`Scan::over_limit`] then.
+    Value { eq: usize, over_limit: usize },
+    /// The group after `Value` is open.
+    Group { eq: usize, over_limit: usize },
+    /// The group from `open` to `close` ended the value, unless more comes before the `;`.
+    Closed {
+        eq: usize,
+        over_limit: usize,
+        open: usize,
+        close: usize,
+    },
 }
 
 /// A token, as far as the scan tells them apart.
@@ -174,6 +205,8 @@ struct Scan<'t> {
     levels: Vec<Level>,
     blank: Vec<Range<usize>>,
     within_limits: bool,
+    /// How many runs were past the parser's limit so far.
+    over_limit: usize,
 }
 
 impl Scan<'_> {
@@ -195,6 +228,11 @@ impl Scan<'_> {
             if let Token::Punct(b';' | b',') = token {
                 self.end_run(at - 1);
             }
+            if self.levels.last()?.kind == LevelKind::Scanned && !matches!(token, Token::Close(_)) {
+                if let Some((open, close)) = self.follow_initializer(&token, at) {
+                    self.blank_initializer(open, close);
+                }
+            }
             let level = self.levels.last_mut()?;
             match token {
                 Token::Close(close) => {
@@ -211,7 +249,23 @@ impl Scan<'_> {
                         _ => {}
                     }
                     // The group is one token of the enclosing run.
-                    self.levels.last_mut()?.nested += at - 1 - level.open;
+                    let parent = self.levels.last_mut()?;
+                    parent.nested += at - 1 - level.open;
+                    if parent.kind == LevelKind::Scanned {
+                        parent.initializer = match parent.initializer {
+                            Initializer::Group { eq, over_limit } => Initializer::Closed {
+                                eq,
+                                over_limit,
+                                open: level.open,
+                                close: at - 1,
+                            },
+                            Initializer::None if close == b'}' => {
+                                parent.item_start = true;
+                                Initializer::None
+                            }
+                            other => other,
+                        };
+                    }
                 }
                 _ if level.kind != LevelKind::Scanned => {
                     if let Token::Open(open) = token {
@@ -294,6 +348,104 @@ impl Scan<'_> {
         (self.levels.len() == 1).then_some(())
     }
 
+    /// Follows the current scanned level's `const` or `static` item through `token` (not a
+    /// closing delimiter), which ends at `at`. Returns the group to blank when `token` is the `;`
+    /// that ends an initializer whose group can be blanked.
+    fn follow_initializer(&mut self, token: &Token, at: usize) -> Option<(usize, usize)> {
+        let over_limit = self.over_limit;
+        let bytes = self.bytes;
+        let level = self.levels.last_mut()?;
+        let starts_item = level.item_start && !level.keep_all;
+        level.item_start = match token {
+            Token::Punct(b';') => true,
+            // Attributes, doc comments and a visibility come before an item's keyword.
+            Token::Punct(b'#' | b'!') | Token::Open(b'(' | b'[') | Token::Other => level.item_start,
+            Token::Word(range) => level.item_start && &bytes[range.clone()] == b"pub",
+            _ => false,
+        };
+        let mut ends = None;
+        level.initializer = match (level.initializer, token) {
+            (Initializer::None, Token::Word(range))
+                if starts_item && matches!(&bytes[range.clone()], b"const" | b"static") =>
+            {
+                Initializer::Header {
+                    named: false,
+                    angles: 0,
+                }
+            }
+            // `const fn`, `const unsafe fn`, …
+            (Initializer::Header { named: false, .. }, Token::Word(range))
+                if matches!(
+                    &bytes[range.clone()],
+                    b"fn" | b"unsafe" | b"async" | b"extern"
+                ) =>
+            {
+                Initializer::None
+            }
+            (Initializer::Header { angles, .. }, Token::Word(_)) => Initializer::Header {
+                named: true,
+                angles,
+            },
+            (Initializer::Header { named, angles }, Token::Punct(b'<')) => Initializer::Header {
+                named,
+                angles: angles + 1,
+            },
+            (Initializer::Header { named, angles }, Token::Punct(b'>'))
+                if level.prev_punct != Some(b'-') =>
+            {
+                Initializer::Header {
+                    named,
+                    angles: angles.saturating_sub(1),
+                }
+            }
+            (Initializer::Header { angles: 0, .. }, Token::Punct(b'=')) => Initializer::Value {
+                eq: at - 1,
+                over_limit,
+            },
+            (Initializer::Header { .. }, Token::Open(b'{') | Token::Punct(b';')) => {
+                Initializer::None
+            }
+            (header @ Initializer::Header { .. }, _) => header,
+            (value @ Initializer::Value { .. }, Token::Word(_) | Token::Punct(b'&' | b':')) => {
+                value
+            }
+            (Initializer::Value { eq, over_limit }, Token::Open(_)) => {
+                Initializer::Group { eq, over_limit }
+            }
+            (
+                Initializer::Closed {
+                    eq,
+                    over_limit: before,
+                    open,
+                    close,
+                },
+                Token::Punct(b';'),
+            ) => {
+                // A run past the parser's limit in the value is left for its guard to refuse.
+                if before == over_limit && !body_matters(&bytes[eq..at]) {
+                    ends = Some((open, close));
+                }
+                Initializer::None
+            }
+            _ => Initializer::None,
+        };
+        ends
+    }
+
+    /// Blanks the inside of an initializer's group from `open` to `close` (see [`Initializer`]),
+    /// in place of any body blanked in it.
+    fn blank_initializer(&mut self, open: usize, close: usize) {
+        if !self.keeps_columns(open, close) {
+            return;
+        }
+        while self.blank.last().is_some_and(|range| range.start > open) {
+            self.blank.pop();
+        }
+        if close > open + 1 {
+            self.blank.push(open + 1..close);
+        }
+    }
+
     /// Enters a group whose opening delimiter was just read.
     fn push(&mut self, mut level: Level) {
         level.open = self.pos - 1;
@@ -310,6 +462,7 @@ impl Scan<'_> {
                 > crate::parse::MAX_RUN
             {
                 self.within_limits = false;
+                self.over_limit += 1;
             }
             level.run_start = at + 1;
             level.nested = 0;
@@ -325,18 +478,20 @@ impl Scan<'_> {
         {
             return;
         }
-        // The lexer counts columns in characters: a non-ASCII character on the line of the `}`
-        // would shift it when blanked byte by byte.
+        if self.keeps_columns(open, close) && close > open + 1 {
+            self.blank.push(open + 1..close);
+        }
+    }
+
+    /// Whether blanking inside the group from `open` to `close` keeps every column: the lexer
+    /// counts columns in characters, so a non-ASCII character on the line of the closing
+    /// delimiter would shift it when blanked byte by byte.
+    fn keeps_columns(&self, open: usize, close: usize) -> bool {
         let last_line = self.bytes[open + 1..close]
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(open + 1, |i| open + 1 + i + 1);
-        if self.bytes[last_line..close].iter().any(|&b| b >= 0x80) {
-            return;
-        }
-        if close > open + 1 {
-            self.blank.push(open + 1..close);
-        }
+        !self.bytes[last_line..close].iter().any(|&b| b >= 0x80)
     }
 
     /// Moves to the next byte that can start a delimiter, literal or comment.
