@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets' seed corpora (git-ignored: never commit kernel source as a corpus):
-#   pipeline, comments: the `.rs` files of a Linux tree, the UI tests and the examples;
+#   pipeline, comments, pruning: the `.rs` files of a Linux tree, the UI tests and the examples;
 #   review: the mail and patches of tests/review/;
 #   config: the devref.toml files of the repository and the config examples of the docs;
 #   summary: the summaries (`devref_lints::model::summary::encode`) of the item trees of the same
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 version="${1:-7.3}"
 kernel="$(bash ../shared/corpus/fetch-kernel.sh "$version" | tail -n 1)"
 corpus=fuzz/corpus
-mkdir -p "$corpus"/{pipeline,comments,review,config,summary}
+mkdir -p "$corpus"/{pipeline,comments,pruning,review,config,summary}
 
 # Files are named by their content's hash, as libFuzzer names what it finds.
 seed() {
@@ -25,6 +25,7 @@ seed() {
 while IFS= read -r -d '' file; do
     seed pipeline "$file"
     seed comments "$file"
+    seed pruning "$file"
 done < <(find "$kernel" tests/ui examples -name '*.rs' -size -1024k -print0)
 while IFS= read -r -d '' file; do
     seed review "$file"
