@@ -90,9 +90,27 @@ struct Parsed {
     macros: MacroCache,
 }
 
-/// A file lowered and waiting for the model: its syntax tree, or nothing, to be parsed again.
+impl Parsed {
+    /// The tree of a file with nothing to walk (see [`pruning::nothing_to_walk`]).
+    fn empty() -> Parsed {
+        Parsed {
+            ast: syn::File {
+                shebang: None,
+                attrs: Vec::new(),
+                items: Vec::new(),
+            },
+            macros: MacroCache::default(),
+        }
+    }
+}
+
+/// A file lowered and waiting for the model: its syntax tree, nothing to walk, or nothing kept, to
+/// be parsed again.
 enum Waiting {
     Kept(Parsed),
+    /// Its tree has nothing to walk (see [`pruning::nothing_to_walk`]): an empty tree stands for
+    /// it, kept or not, and it is never parsed again.
+    Empty,
     Dropped,
 }
 
@@ -660,6 +678,7 @@ fn worker(
                 kept_left -= 1;
                 (parsed_file, true)
             }
+            Waiting::Empty => (Parsed::empty(), false),
             Waiting::Dropped => match catch_panic(|| parse_again(source, options)) {
                 Ok(Some(parsed_file)) => (parsed_file, false),
                 // The same text parsed a moment ago.
@@ -755,12 +774,10 @@ fn lower_files(
                 continue;
             }
         }
-        // A file that is not linted needs no syntax tree once it is lowered, nor does one that
-        // will be parsed again.
-        let keeps_tree = linted && budget.is_some();
+        // A file that is not linted needs no syntax tree once it is lowered.
         let parsed_and_lowered = catch_panic(|| {
             let (ast, tree) = parse(source, options)?;
-            Ok::<_, Box<Diagnostic>>((keeps_tree.then(|| for_lints(ast, source, options)), tree))
+            Ok::<_, Box<Diagnostic>>((linted.then(|| for_lints(ast, source, options)), tree))
         });
         let mut spilled = false;
         match parsed_and_lowered {
@@ -781,6 +798,9 @@ fn lower_files(
                         })
                     };
                     let waiting = match parsed_file {
+                        Some(parsed_file) if pruning::nothing_to_walk(&parsed_file.ast, source) => {
+                            Waiting::Empty
+                        }
                         Some(parsed_file) if fits(&parsed_file) => Waiting::Kept(parsed_file),
                         _ => Waiting::Dropped,
                     };
@@ -805,8 +825,10 @@ fn lower_files(
             match lower_rest_apart(files, queue, index, options, focus) {
                 Apart::Done(rest) => {
                     done.lowered.extend(rest.lowered);
-                    done.parsed
-                        .extend(rest.dropped.into_iter().map(|id| (id, Waiting::Dropped)));
+                    done.parsed.extend(
+                        (rest.empty.into_iter().map(|id| (id, Waiting::Empty)))
+                            .chain(rest.dropped.into_iter().map(|id| (id, Waiting::Dropped))),
+                    );
                     done.diagnostics.extend(rest.diagnostics);
                     break;
                 }
@@ -835,7 +857,9 @@ enum Apart {
 /// What a thread of [`lower_rest_apart`] brings back: no syntax tree, as they are not `Send`.
 struct LoweredApart {
     lowered: Vec<Lowered>,
-    /// The linted files, to parse again for their lints.
+    /// The linted files with nothing to walk (see [`Waiting::Empty`]).
+    empty: Vec<FileId>,
+    /// The other linted files, to parse again for their lints.
     dropped: Vec<FileId>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -859,9 +883,15 @@ fn lower_rest_apart(
             .stack_size(WORKER_STACK)
             .spawn_scoped(scope, || {
                 let rest = lower_files(files, queue, index, options, focus, None);
+                // Without a budget no tree is kept.
+                let (empty, dropped): (Vec<_>, Vec<_>) = rest
+                    .parsed
+                    .iter()
+                    .partition(|(_, waiting)| matches!(waiting, Waiting::Empty));
                 LoweredApart {
                     lowered: rest.lowered,
-                    dropped: rest.parsed.iter().map(|(id, _)| *id).collect(),
+                    empty: empty.into_iter().map(|(id, _)| *id).collect(),
+                    dropped: dropped.into_iter().map(|(id, _)| *id).collect(),
                     diagnostics: rest.diagnostics,
                 }
             });
@@ -1177,7 +1207,8 @@ mod tests {
 
     #[test]
     fn a_worker_past_its_budget_lowers_the_rest_on_a_thread_of_its_own() {
-        // Longest first, as the queue takes them: `a` is kept, `b` does not fit, `c` would.
+        // Longest first, as the queue takes them: `a` is kept, `b` does not fit, `c` has nothing
+        // to walk.
         let texts = [
             "struct A { dev: *mut bindings::device, pdev: *mut bindings::pci_dev }\nunsafe fn a() { unsafe { x() } }\n",
             "struct B { dev: *mut bindings::device }\nunsafe fn b() { unsafe { x() } }\n",
@@ -1196,7 +1227,7 @@ mod tests {
         let ids: Vec<FileId> = files.iter().map(|f| f.id).collect();
         // Lowers every file on a thread named `worker`: whether each tree waits, each tree, and
         // the thread that lowered each.
-        type Lowered = (Vec<(FileId, bool)>, Vec<(FileId, Option<ItemTree>)>);
+        type Lowered = (Vec<(FileId, &'static str)>, Vec<(FileId, Option<ItemTree>)>);
         let lower = |no_threads: bool| -> (Lowered, Vec<(FileId, Option<String>)>) {
             let queue = WorkQueue::new(&ids, &files, 1);
             let budget = TreeBudget::new(kept_a + 1);
@@ -1213,10 +1244,17 @@ mod tests {
                     .spawn_scoped(scope, || {
                         NO_THREADS.set(no_threads);
                         let done = lower_files(&files, &queue, 0, &options, focus, Some(&budget));
-                        let waiting: Vec<(FileId, bool)> = done
+                        let waiting: Vec<(FileId, &str)> = done
                             .parsed
                             .iter()
-                            .map(|(id, waiting)| (*id, matches!(waiting, Waiting::Kept(_))))
+                            .map(|(id, waiting)| {
+                                let state = match waiting {
+                                    Waiting::Kept(_) => "kept",
+                                    Waiting::Empty => "empty",
+                                    Waiting::Dropped => "dropped",
+                                };
+                                (*id, state)
+                            })
                             .collect();
                         let lowered: Vec<(FileId, Option<ItemTree>)> = done
                             .lowered
@@ -1234,15 +1272,15 @@ mod tests {
         };
         let worker = Some("worker".to_string());
         let fresh = Some("devref-lowering".to_string());
-        // Where no thread can be started, the worker lowers the rest itself, and keeps `c`.
+        // Where no thread can be started, the worker lowers the rest itself.
         for (no_threads, last) in [(false, fresh), (true, worker.clone())] {
             let ((waiting, lowered), threads) = lower(no_threads);
             assert_eq!(
                 waiting,
                 [
-                    (FileId(0), true),
-                    (FileId(1), false),
-                    (FileId(2), no_threads)
+                    (FileId(0), "kept"),
+                    (FileId(1), "dropped"),
+                    (FileId(2), "empty")
                 ]
             );
             for (id, tree) in &lowered {

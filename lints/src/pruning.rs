@@ -29,12 +29,13 @@
 //!
 //! **Syntax after lowering.** A file's syntax tree waits in memory until the model of every file
 //! is built, for the lints' walk. Once the file is lowered, the items the walk finds nothing in
-//! (a fn with an empty body or one whose text names no `unsafe`, a struct, an enum, a `use`, a
-//! bodiless trait method, …) are dropped
-//! from the tree, unless their text names `devref` (a suppression attribute, which must still be
-//! seen), and so is a safe impl left with no item. Unsafe impls, modules, traits, macros,
-//! constants and statics stay. What is left is counted against the analysis's tree budget
-//! ([`kept_text_bytes`]).
+//! (a fn with an empty body or one whose text names no `unsafe`, a constant or static whose text
+//! names no `unsafe`, a struct, an enum, a `use`, a bodiless trait method, …) are dropped from the
+//! tree, unless their text names `devref` (a suppression attribute, which must still be seen), and
+//! so is a safe impl left with no item. Unsafe impls, modules, traits and macros stay. What is left
+//! is counted against the analysis's tree budget ([`kept_text_bytes`]); a file left with nothing
+//! (no item, no inner attribute, and no `devref` in its text) has nothing to walk, and is not
+//! parsed again for its lints ([`nothing_to_walk`]).
 
 mod bodies;
 mod words;
@@ -148,7 +149,8 @@ fn drop_items(items: &mut Vec<syn::Item>, text: &SourceFile, source: Option<&Sou
                     }
                     kept
                 }
-                syn::ImplItem::Macro(_) | syn::ImplItem::Const(_) => true,
+                syn::ImplItem::Macro(_) => true,
+                syn::ImplItem::Const(_) => holds_unsafe(text, || spans::impl_item(item)),
                 other => names_devref(source, || spans::impl_item(other)),
             });
             imp.items.shrink_to_fit();
@@ -164,7 +166,8 @@ fn drop_items(items: &mut Vec<syn::Item>, text: &SourceFile, source: Option<&Sou
                         !body.stmts.is_empty() && holds_unsafe(text, || spans::trait_item(item))
                     }) || names_devref(source, || spans::trait_item(item))
                 }
-                syn::TraitItem::Macro(_) | syn::TraitItem::Const(_) => true,
+                syn::TraitItem::Macro(_) => true,
+                syn::TraitItem::Const(_) => holds_unsafe(text, || spans::trait_item(item)),
                 other => names_devref(source, || spans::trait_item(other)),
             });
             t.items.shrink_to_fit();
@@ -176,12 +179,21 @@ fn drop_items(items: &mut Vec<syn::Item>, text: &SourceFile, source: Option<&Sou
             }
             true
         }
-        syn::Item::Const(_) | syn::Item::Static(_) | syn::Item::Macro(_) => true,
+        // A value's walk, like a body's, finds something only in unsafe code.
+        syn::Item::Const(_) | syn::Item::Static(_) => holds_unsafe(text, || spans::item(item)),
+        syn::Item::Macro(_) => true,
         other => names_devref(source, || spans::item(other)),
     });
     // The freed tail of each list goes to the next file's parse: the lists of the kept items are
     // what every tree holds until the model is built.
     items.shrink_to_fit();
+}
+
+/// Whether the lints' walk of a file's tree, as [`drop_unwalked_items`] left it, finds nothing: no
+/// item is left, no inner attribute, and the text never names `devref` (so no suppression
+/// comment). Such a tree equals an empty one, which the lints then walk instead.
+pub fn nothing_to_walk(ast: &syn::File, source: &SourceFile) -> bool {
+    ast.items.is_empty() && ast.attrs.is_empty() && !source.mentions_devref()
 }
 
 /// How many bytes of the file's text the items left in its syntax tree span: what holding the tree
@@ -795,25 +807,50 @@ mod tests {
         let text = "use a::b;\nstruct S { f: u8 }\nfn empty() {}\nfn full() { unsafe { g() }; }\n\
                     fn safe() { g(); }\n\
                     impl S { fn e(&self) {} fn f(&self) { unsafe { g() }; } fn s(&self) { g(); } \
-                    const C: u8 = 0; type T = u8; }\n\
-                    trait T { fn d(&self); fn p(&self) { unsafe { g() }; } fn s(&self) { g(); } }\n\
+                    const C: u8 = 0; const U: u8 = unsafe { g() }; type T = u8; }\n\
+                    trait T { fn d(&self); fn p(&self) { unsafe { g() }; } fn s(&self) { g(); } \
+                    const D: u8 = 1; }\n\
                     #[allow(devref::raw_device_ptr_field)]\nstruct Kept(*mut device);\n\
-                    mod m { enum E { A } static X: u8 = 0; m!(); }\n\
+                    mod m { enum E { A } static X: u8 = 0; static Y: &u8 = unsafe { &*P }; m!(); }\n\
                     impl Clone for S { fn clone(&self) -> S {} }\nunsafe impl Send for S {}\n\
                     #[allow(devref::missing_safety_comment)]\nimpl S {}\n";
         let source = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
         let mut ast = syn::parse_file(text).expect("parses");
         drop_unwalked_items(&mut ast, &source);
         let kept = quote::quote!(#ast).to_string();
+        assert!(!nothing_to_walk(&ast, &source));
         assert_eq!(
             kept,
             "fn full () { unsafe { g () } ; } \
-             impl S { fn f (& self) { unsafe { g () } ; } const C : u8 = 0 ; } \
+             impl S { fn f (& self) { unsafe { g () } ; } const U : u8 = unsafe { g () } ; } \
              trait T { fn p (& self) { unsafe { g () } ; } } \
              # [allow (devref :: raw_device_ptr_field)] struct Kept (* mut device) ; \
-             mod m { static X : u8 = 0 ; m ! () ; } \
+             mod m { static Y : & u8 = unsafe { & * P } ; m ! () ; } \
              unsafe impl Send for S { } \
              # [allow (devref :: missing_safety_comment)] impl S { }"
         );
+    }
+
+    #[test]
+    fn a_file_left_with_nothing_has_nothing_to_walk() {
+        let walked = |text: &str| {
+            let source = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
+            let mut ast = syn::parse_file(text).expect("parses");
+            drop_unwalked_items(&mut ast, &source);
+            !nothing_to_walk(&ast, &source)
+        };
+        assert!(!walked(
+            "use a::b;\npub const E: u32 = 5;\nstatic T: [u8; 2] = [1, 2];\nstruct S { f: *mut u8 }\n\
+             fn f() { g(); }\nimpl S { fn new() -> S { S { f: null_mut() } } }\nextern \"C\" { fn c(); }\n"
+        ));
+        for text in [
+            // An inner attribute, a suppression comment, or an item that stays.
+            "#![allow(dead_code)]\npub const E: u32 = 5;\n",
+            "pub const E: u32 = 5; // devref: allow(raw_device_ptr_field)\n",
+            "pub const E: u32 = 5;\nm!();\n",
+            "static D: &u8 = unsafe { &*P };\n",
+        ] {
+            assert!(walked(text), "{text}");
+        }
     }
 }
