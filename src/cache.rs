@@ -121,8 +121,8 @@ fn source_files(inputs: Vec<Input>) -> Vec<SourceFile> {
 }
 
 fn load(path: &Path) -> Option<Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let entry: Entry = serde_json::from_str(&text).ok()?;
+    let bytes = crate::store::read_entry(path).ok()?;
+    let entry: Entry = serde_json::from_slice(&bytes).ok()?;
     if entry.format != FORMAT {
         return None;
     }

@@ -91,8 +91,8 @@ impl DiskFindings {
         self.kept
             .get_or_init(|| {
                 let path = self.path(model);
-                let text = fs::read_to_string(&path).ok()?;
-                match serde_json::from_str::<Entry>(&text) {
+                let bytes = crate::store::read_entry(&path).ok()?;
+                match serde_json::from_slice::<Entry>(&bytes) {
                     Ok(entry) if entry.format == FORMAT => Some(entry.files),
                     // Torn, damaged or of another layout: gone, so that this run writes it again.
                     _ => {

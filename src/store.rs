@@ -63,6 +63,33 @@ fn build_identity(hasher: &mut impl Hasher) {
     }
 }
 
+/// An entry read this long after it was last written or read has its time set again.
+const REFRESHED_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The bytes of a store's entry. Pruning keeps the newest entries by their time of modification,
+/// so an entry that is read is made new again (once an hour at most: one call per read otherwise):
+/// the entries pruned are those no run has used for longest, not those written first.
+pub(crate) fn read_entry(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    let now = std::time::SystemTime::now();
+    let stale = file
+        .metadata()
+        .and_then(|meta| meta.modified())
+        .is_ok_and(|modified| {
+            now.duration_since(modified)
+                .is_ok_and(|age| age > REFRESHED_AFTER)
+        });
+    if stale {
+        // The owner may set it through a file opened for reading; failing costs only an early
+        // prune.
+        let _ = file.set_modified(now);
+    }
+    Ok(bytes)
+}
+
 /// A temporary file this old was left by a process that died before renaming it into place.
 const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600);
 
@@ -239,6 +266,39 @@ impl CachedDiagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_read_is_made_new_again_so_pruning_keeps_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let minutes_ago = |minutes: u64| {
+            std::time::SystemTime::now() - std::time::Duration::from_secs(minutes * 60)
+        };
+        for (name, minutes) in [("used.json", 180), ("a.json", 120), ("b.json", 30)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, name.as_bytes()).unwrap();
+            let file = std::fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(minutes_ago(minutes)).unwrap();
+        }
+        assert_eq!(
+            read_entry(&dir.path().join("used.json")).unwrap(),
+            b"used.json"
+        );
+        prune(dir.path(), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["b.json", "used.json"]);
+        // A recent entry keeps its time: reading it again changes nothing on disk.
+        let recent = dir.path().join("b.json");
+        let before = std::fs::metadata(&recent).unwrap().modified().unwrap();
+        read_entry(&recent).unwrap();
+        assert_eq!(
+            std::fs::metadata(&recent).unwrap().modified().unwrap(),
+            before
+        );
+    }
 
     #[test]
     fn pruning_keeps_the_newest_entries_and_removes_stale_temporary_files() {

@@ -90,7 +90,7 @@ impl Drop for DiskSummaries {
 impl SummaryStore for DiskSummaries {
     fn load(&self, source: &SourceFile) -> Option<ItemTree> {
         let path = self.path(source);
-        let bytes = fs::read(&path).ok()?;
+        let bytes = crate::store::read_entry(&path).ok()?;
         let tree = checked_payload(&bytes).and_then(|payload| summary::decode(payload, source.id));
         if tree.is_none() {
             // Damaged: removed, so that this run stores it again.
