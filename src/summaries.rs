@@ -104,7 +104,11 @@ impl SummaryStore for DiskSummaries {
         if path.exists() {
             return;
         }
-        if write_entry(&self.dir, &path, &summary::encode(tree)).is_ok() {
+        // A tree nested deeper than a summary holds is parsed again by every run.
+        let Some(bytes) = summary::encode_decodable(tree) else {
+            return;
+        };
+        if write_entry(&self.dir, &path, &bytes).is_ok() {
             self.stored.store(true, Ordering::Relaxed);
         }
     }

@@ -96,6 +96,33 @@ fn deep_nesting_is_refused_not_a_stack_overflow() {
     );
 }
 
+/// The parser admits a type nested deeper than an item-tree summary holds (a run of `&` is no
+/// delimiter): such a tree goes to the model as it is, and the file is linted like any other.
+#[test]
+fn a_type_nested_deeper_than_a_summary_holds_is_linted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "deep.rs",
+        &format!(
+            "use kernel::bindings;\ntype T = {}u8;\nstruct A {{ dev: *mut bindings::device }}\n",
+            "&".repeat(200)
+        ),
+    );
+    let output = devref(dir.path(), &["."]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(
+        lines[0].starts_with(
+            "deep.rs:3:17: warning: field `A::dev` holds a raw pointer to `bindings::device`"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+}
+
 #[test]
 fn a_generated_ten_megabyte_file_is_refused_and_others_are_linted() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -353,7 +353,8 @@ pub fn analyze_focused(
                         fingerprints[at] = FileFingerprint::Tree(fingerprint);
                     }
                 }
-                // Never seen: every tree lowering makes decodes (a fuzzed round trip).
+                // Never seen: a tree is sent as a summary only when it decodes (a fuzzed round
+                // trip).
                 Ok(None) => results.push(vec![internal_error(
                     &files_ref[at],
                     None,
@@ -509,7 +510,8 @@ struct Lowered {
 /// as its summary (see [`crate::model::summary`]) and is decoded there: so the trees the model
 /// keeps are allocated together, not strewn among the pages the workers' syntax trees come and
 /// go in (on the crates of Cargo.lock, 30 to 60 MB less at the peak). A tree from the summary
-/// store is already apart from any syntax tree.
+/// store is already apart from any syntax tree; one nested deeper than a summary holds travels as
+/// it is.
 enum SentTree {
     Summary(Vec<u8>),
     Tree(ItemTree),
@@ -801,7 +803,7 @@ fn lower_files(
         // A file that is not linted needs no syntax tree once it is lowered.
         let parsed_and_lowered = catch_panic(|| {
             let (ast, tree) = parse(source, options)?;
-            let summary = crate::model::summary::encode(&tree);
+            let summary = crate::model::summary::encode_decodable(&tree);
             Ok::<_, Box<Diagnostic>>((
                 linted.then(|| for_lints(ast, source, options)),
                 tree,
@@ -815,10 +817,15 @@ fn lower_files(
                     // A store that fails only costs the next run a parse.
                     let _ = catch_panic(|| summaries.store(source, &tree));
                 }
+                let fingerprint = fingerprint(&tree);
                 done.lowered.push(Lowered {
                     id,
-                    fingerprint: fingerprint(&tree),
-                    tree: Ok(SentTree::Summary(summary)),
+                    fingerprint,
+                    tree: Ok(match summary {
+                        Some(summary) => SentTree::Summary(summary),
+                        // Nested deeper than a summary holds.
+                        None => SentTree::Tree(tree),
+                    }),
                 });
                 if linted {
                     let fits = |parsed: &Parsed| {

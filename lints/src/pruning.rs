@@ -150,7 +150,7 @@ fn drop_items(items: &mut Vec<syn::Item>, text: &SourceFile, source: Option<&Sou
                     kept
                 }
                 syn::ImplItem::Macro(_) => true,
-                syn::ImplItem::Const(_) => holds_unsafe(text, || spans::impl_item(item)),
+                syn::ImplItem::Const(_) => value_holds_unsafe(text, || spans::impl_item(item)),
                 other => names_devref(source, || spans::impl_item(other)),
             });
             imp.items.shrink_to_fit();
@@ -167,7 +167,7 @@ fn drop_items(items: &mut Vec<syn::Item>, text: &SourceFile, source: Option<&Sou
                     }) || names_devref(source, || spans::trait_item(item))
                 }
                 syn::TraitItem::Macro(_) => true,
-                syn::TraitItem::Const(_) => holds_unsafe(text, || spans::trait_item(item)),
+                syn::TraitItem::Const(_) => value_holds_unsafe(text, || spans::trait_item(item)),
                 other => names_devref(source, || spans::trait_item(other)),
             });
             t.items.shrink_to_fit();
@@ -180,7 +180,9 @@ fn drop_items(items: &mut Vec<syn::Item>, text: &SourceFile, source: Option<&Sou
             true
         }
         // A value's walk, like a body's, finds something only in unsafe code.
-        syn::Item::Const(_) | syn::Item::Static(_) => holds_unsafe(text, || spans::item(item)),
+        syn::Item::Const(_) | syn::Item::Static(_) => {
+            value_holds_unsafe(text, || spans::item(item))
+        }
         syn::Item::Macro(_) => true,
         other => names_devref(source, || spans::item(other)),
     });
@@ -240,6 +242,17 @@ fn holds_unsafe(source: &SourceFile, span: impl FnOnce() -> spans::Tokens) -> bo
     let text = source.text.as_bytes();
     text.get(span().span_in(source).range())
         .is_none_or(|item| any_word(item, |word, _| word == b"unsafe" || word == b"devref"))
+}
+
+/// [`holds_unsafe`] for a `const` or `static`, whose value may also reach unsafe code through a
+/// macro it invokes (unsafe code in a value is in an `unsafe` block or a macro: nothing else
+/// compiles there).
+fn value_holds_unsafe(source: &SourceFile, span: impl FnOnce() -> spans::Tokens) -> bool {
+    let text = source.text.as_bytes();
+    text.get(span().span_in(source).range()).is_none_or(|item| {
+        any_word(item, |word, _| word == b"unsafe" || word == b"devref")
+            || words::may_invoke_macro(item)
+    })
 }
 
 /// Whether the item's text names `devref`; `source` is `None` when the file does not.
@@ -514,6 +527,11 @@ mod tests {
             "fn f() {\n    fn\n    nested() {}\n}",
             "fn f() {\n    /* the type of x */ g()\n}",
             "fn f() {\n    g() // the type of x\n}",
+            // Code after a block comment that ends on a line starting with `//`; a comment
+            // between `fn` and a nested fn's name.
+            "fn f() { /*\n// */ struct Hidden(*mut bindings::device); }",
+            "fn f() { fn /* local */ get_device() {} }",
+            "fn f() { const /* c */ LIMIT: u32 = 4; }",
         ] {
             assert!(kept(text), "{text} became {}", pruned(text));
         }
@@ -558,11 +576,10 @@ mod tests {
                 "/// Docs.\nconst A: [u8; 1] = [1];\nconst B: [u8; 1] = [2];",
                 "# [doc = \" Docs.\"] const A : [u8 ; 1] = [] ; const B : [u8 ; 1] = [] ;",
             ),
-            // Names of fns and macros in the value are not read (as in a body that cannot
-            // matter).
+            // Names of fns in the value are not read (as in a body that cannot matter).
             (
-                "static S: Registry = Registry { f: fn_ptr, t: &[1] };\nconst X: [u8; 1] = [m!()];",
-                "static S : Registry = Registry { } ; const X : [u8 ; 1] = [] ;",
+                "static S: Registry = Registry { f: fn_ptr, t: &[1] };",
+                "static S : Registry = Registry { } ;",
             ),
             // A nested fn body blanked inside the value goes with it.
             (
@@ -586,6 +603,11 @@ mod tests {
             "const A: u8 = [1, 2][0];",
             "const A: u8 = { struct Local; 0 };",
             "const A: [u8; 1] = [\n    1, // devref: allow(raw_device_ptr_field)\n];",
+            // A macro may hide an unsafe block; a comment may hide a word.
+            "const X: [u8; 1] = [m!()];",
+            "static OPS: Ops = Ops { release: |p| ffi!(bindings::put_device(p)) };",
+            "const _: () = { /*\n// */ struct Hidden { dev: *mut bindings::device } };",
+            "const _: () = { fn /* local */ get_device(_p: *mut device) {} };",
             // Bodies of an unsafe impl are all kept, its constants too.
             "unsafe impl Sync for S { const T: [u8; 1] = [1]; }",
             // A const generic parameter's default is not an initializer.
@@ -803,6 +825,16 @@ mod tests {
     }
 
     #[test]
+    fn macro_invocations_are_seen_with_or_without_spaces() {
+        for text in ["m!(x)", "m! [x]", "m !{x}", "a && !(b)"] {
+            assert!(words::may_invoke_macro(text.as_bytes()), "{text}");
+        }
+        for text in ["a != b", "!x", "[1, 2]", "\"!\""] {
+            assert!(!words::may_invoke_macro(text.as_bytes()), "{text}");
+        }
+    }
+
+    #[test]
     fn items_the_walk_finds_nothing_in_are_dropped_after_lowering() {
         let text = "use a::b;\nstruct S { f: u8 }\nfn empty() {}\nfn full() { unsafe { g() }; }\n\
                     fn safe() { g(); }\n\
@@ -811,7 +843,8 @@ mod tests {
                     trait T { fn d(&self); fn p(&self) { unsafe { g() }; } fn s(&self) { g(); } \
                     const D: u8 = 1; }\n\
                     #[allow(devref::raw_device_ptr_field)]\nstruct Kept(*mut device);\n\
-                    mod m { enum E { A } static X: u8 = 0; static Y: &u8 = unsafe { &*P }; m!(); }\n\
+                    mod m { enum E { A } static X: u8 = 0; static Y: &u8 = unsafe { &*P }; m!(); \
+                    static Z: Ops = Ops { f: |p| ffi!(put(p)) }; }\n\
                     impl Clone for S { fn clone(&self) -> S {} }\nunsafe impl Send for S {}\n\
                     #[allow(devref::missing_safety_comment)]\nimpl S {}\n";
         let source = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
@@ -825,7 +858,8 @@ mod tests {
              impl S { fn f (& self) { unsafe { g () } ; } const U : u8 = unsafe { g () } ; } \
              trait T { fn p (& self) { unsafe { g () } ; } } \
              # [allow (devref :: raw_device_ptr_field)] struct Kept (* mut device) ; \
-             mod m { static Y : & u8 = unsafe { & * P } ; m ! () ; } \
+             mod m { static Y : & u8 = unsafe { & * P } ; m ! () ; \
+             static Z : Ops = Ops { f : | p | ffi ! (put (p)) } ; } \
              unsafe impl Send for S { } \
              # [allow (devref :: missing_safety_comment)] impl S { }"
         );

@@ -17,7 +17,10 @@ use crate::source::Span;
 /// A type as written, with resolution deferred to the model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeRef {
-    #[serde(deserialize_with = "super::summary_format::nested")]
+    #[serde(
+        serialize_with = "super::summary_format::nested_out",
+        deserialize_with = "super::summary_format::nested"
+    )]
     pub kind: TypeKind,
     #[serde(with = "super::summary_format::span")]
     pub span: Span,
@@ -338,7 +341,10 @@ pub enum ItemKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub name: Option<String>,
-    #[serde(deserialize_with = "super::summary_format::nested")]
+    #[serde(
+        serialize_with = "super::summary_format::nested_out",
+        deserialize_with = "super::summary_format::nested"
+    )]
     pub kind: ItemKind,
     /// Index of the module (in this file's module list) the item belongs to.
     pub module: u32,

@@ -62,6 +62,15 @@ pub fn encode(tree: &ItemTree) -> Vec<u8> {
     postcard::to_stdvec(&(SUMMARY_FORMAT, tree)).expect("postcard writes every item tree")
 }
 
+/// The summary of a tree that [`decode`] reads back, or `None` for a tree nested as deep as
+/// [`MAX_DEPTH`]: the parser admits such types (`&&…&u8`, a run of `&` is no delimiter), which a
+/// summary refuses so that a crafted one cannot overflow the decoding stack.
+pub fn encode_decodable(tree: &ItemTree) -> Option<Vec<u8>> {
+    let context = super::summary_format::Encoding::enter();
+    let bytes = encode(tree);
+    (!context.too_deep()).then_some(bytes)
+}
+
 /// A 128-bit digest of the tree without its spans: what the model built from a file tells a lint
 /// of another file, except where the file's items are. Two texts that differ only in what lowering
 /// does not keep (comments, whitespace, and the bodies of most functions: a nested item, and the
@@ -339,6 +348,50 @@ kernel::module_pci_driver! {
         let tree = lower(DRIVER, FileId(0), false).expect("parses");
         assert!(tree.modules.len() >= 3 && tree.items.len() > 20);
         assert!(!tree.registrations.is_empty());
+    }
+
+    /// The parser admits a type nested deeper than a summary holds (a run of `&` is no
+    /// delimiter): `encode_decodable` says so, and what it accepts decodes.
+    #[test]
+    fn encode_decodable_refuses_exactly_what_decode_refuses() {
+        // syn and lowering recurse once per `&`: a worker's stack, as in the analysis.
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(encode_decodable_at_the_limit)
+            .expect("spawn")
+            .join()
+            .expect("no panic");
+    }
+
+    fn encode_decodable_at_the_limit() {
+        for depth in [
+            MAX_DEPTH - 2,
+            MAX_DEPTH - 1,
+            MAX_DEPTH,
+            MAX_DEPTH + 1,
+            MAX_DEPTH + 40,
+        ] {
+            let text = format!("type T = {}u8;\n", "&".repeat(depth as usize));
+            let tree = lower(&text, FileId(0), true).expect("parses");
+            let decoded = encode(&tree);
+            let decodes = decode(&decoded, FileId(0)).is_some();
+            match encode_decodable(&tree) {
+                Some(bytes) => {
+                    assert!(decodes, "{depth}");
+                    assert_eq!(bytes, decoded, "{depth}");
+                }
+                None => assert!(!decodes, "{depth}"),
+            }
+        }
+        let deep = lower(
+            &format!("type T = {}u8;\n", "&".repeat(200)),
+            FileId(0),
+            true,
+        );
+        assert!(encode_decodable(&deep.expect("parses")).is_none());
+        // Both answers are met above.
+        let shallow = lower("type T = &&u8;\n", FileId(0), true);
+        assert!(encode_decodable(&shallow.expect("parses")).is_some());
     }
 
     /// Every file of this crate's source (the item tree's among them), as a corpus at hand.

@@ -19,6 +19,10 @@ thread_local! {
     static FILE: Cell<Option<FileId>> = const { Cell::new(None) };
     /// How many types and items the deserializer is inside.
     static DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// How many types and items the serializer is inside, and whether it went as deep as
+    /// [`nested`] refuses.
+    static OUT_DEPTH: Cell<u32> = const { Cell::new(0) };
+    static TOO_DEEP: Cell<bool> = const { Cell::new(false) };
     /// Spans are written as nothing: set by [`fingerprint`](super::summary::fingerprint) for its
     /// own duration only.
     static WITHOUT_SPANS: Cell<bool> = const { Cell::new(false) };
@@ -111,6 +115,50 @@ pub(crate) mod opt_span {
     ) -> Result<Option<Span>, D::Error> {
         Ok(Option::<In>::deserialize(deserializer)?.map(|In(span)| span))
     }
+}
+
+/// [`encode_decodable`](super::summary::encode_decodable)'s context on this thread: whether what
+/// was serialized within it nests as deep as [`nested`] refuses. Restored as it was when it ends.
+pub(crate) struct Encoding {
+    depth: u32,
+    too_deep: bool,
+}
+
+impl Encoding {
+    pub(crate) fn enter() -> Encoding {
+        Encoding {
+            depth: OUT_DEPTH.replace(0),
+            too_deep: TOO_DEEP.replace(false),
+        }
+    }
+
+    pub(crate) fn too_deep(&self) -> bool {
+        TOO_DEEP.get()
+    }
+}
+
+impl Drop for Encoding {
+    fn drop(&mut self) {
+        OUT_DEPTH.set(self.depth);
+        TOO_DEEP.set(self.too_deep);
+    }
+}
+
+/// Serializes one level of the recursion [`nested`] counts, counting it the same way: the bytes
+/// are those of the value alone.
+pub(crate) fn nested_out<S, T>(value: &T, serializer: S) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    T: Serialize,
+{
+    let depth = OUT_DEPTH.get();
+    if depth >= MAX_DEPTH {
+        TOO_DEEP.set(true);
+    }
+    OUT_DEPTH.set(depth + 1);
+    let written = value.serialize(serializer);
+    OUT_DEPTH.set(depth);
+    written
 }
 
 /// Deserializes one level of the item tree's recursion (a [`TypeRef`](super::item_tree::TypeRef)'s

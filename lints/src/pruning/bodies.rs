@@ -16,7 +16,7 @@
 
 use std::ops::Range;
 
-use super::words::body_matters;
+use super::words::{body_matters, may_invoke_macro};
 
 /// Larger bodies are never blanked: the largest fn body of the kernel is a few KiB.
 pub const MAX_BLANKED: usize = 64 * 1024;
@@ -421,8 +421,10 @@ impl Scan<'_> {
                 },
                 Token::Punct(b';'),
             ) => {
-                // A run past the parser's limit in the value is left for its guard to refuse.
-                if before == over_limit && !body_matters(&bytes[eq..at]) {
+                // A run past the parser's limit in the value is left for its guard to refuse. A
+                // value's unsafe code is always written in it, or in a macro it invokes.
+                let value = &bytes[eq..at];
+                if before == over_limit && !body_matters(value) && !may_invoke_macro(value) {
                     ends = Some((open, close));
                 }
                 Initializer::None

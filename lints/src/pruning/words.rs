@@ -21,7 +21,8 @@ pub(super) fn body_matters(body: &[u8]) -> bool {
 }
 
 /// [`any_word`], skipping every line whose first non-blank characters are `//`. Outside a string
-/// or a block comment such a line is a comment; inside one, its words are no code either.
+/// or a block comment such a line is a comment; inside one, its words are no code either, unless
+/// the block comment ends on it (`// */ code`): such a line counts.
 fn any_code_word(text: &[u8], wanted: impl Fn(&[u8], &[u8]) -> bool) -> bool {
     let mut line = 0;
     while line < text.len() {
@@ -30,7 +31,9 @@ fn any_code_word(text: &[u8], wanted: impl Fn(&[u8], &[u8]) -> bool) -> bool {
             .iter()
             .position(|b| !b.is_ascii_whitespace())
             .map_or(end, |i| line + i);
-        if !text[code..end].starts_with(b"//") {
+        let comment_line = text[code..end].starts_with(b"//")
+            && memchr::memmem::find(&text[code..end], b"*/").is_none();
+        if !comment_line {
             // What follows a word is read past the line end (`fn` and its name may be apart).
             let line_text = &text[line..end];
             let found = any_word(line_text, |word, rest| {
@@ -43,6 +46,17 @@ fn any_code_word(text: &[u8], wanted: impl Fn(&[u8], &[u8]) -> bool) -> bool {
         line = end + 1;
     }
     false
+}
+
+/// Whether `text` may invoke a macro (`name!(…)`, `name! […]`, `name!{…}`), which may hide an
+/// `unsafe` block in its definition. A `!` before a delimiter counts wherever it is (`!(a)` too).
+pub(crate) fn may_invoke_macro(text: &[u8]) -> bool {
+    memchr::memchr_iter(b'!', text).any(|at| {
+        text[at + 1..]
+            .iter()
+            .find(|byte| !byte.is_ascii_whitespace())
+            .is_some_and(|byte| matches!(byte, b'(' | b'[' | b'{'))
+    })
 }
 
 /// Whether the text of a macro invocation could declare an item (lowering parses no other
@@ -82,11 +96,15 @@ pub(crate) fn any_word(text: &[u8], wanted: impl Fn(&[u8], &[u8]) -> bool) -> bo
     false
 }
 
-/// After `fn` or `const`: whitespace, then a name (for `const`, then a `:` that is not `::`).
+/// After `fn` or `const`: whitespace, then a name (for `const`, then a `:` that is not `::`). A
+/// comment in between is not read: it may hide the name, so it counts as one.
 fn next_is_item_name(rest: &[u8], colon: bool) -> bool {
     let mut i = 0;
     while i < rest.len() && rest[i].is_ascii_whitespace() {
         i += 1;
+    }
+    if rest[i..].starts_with(b"//") || rest[i..].starts_with(b"/*") {
+        return true;
     }
     if i == 0 || i >= rest.len() || !(rest[i].is_ascii_alphabetic() || rest[i] == b'_') {
         return i < rest.len() && rest[i] >= 0x80;
@@ -99,6 +117,9 @@ fn next_is_item_name(rest: &[u8], colon: bool) -> bool {
     }
     while i < rest.len() && rest[i].is_ascii_whitespace() {
         i += 1;
+    }
+    if rest[i..].starts_with(b"//") || rest[i..].starts_with(b"/*") {
+        return true;
     }
     rest.get(i) == Some(&b':') && rest.get(i + 1) != Some(&b':')
 }
