@@ -267,6 +267,16 @@ impl CachedDiagnostic {
 mod tests {
     use super::*;
 
+    /// The names of the files in `dir`, sorted.
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn an_entry_read_is_made_new_again_so_pruning_keeps_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -284,11 +294,7 @@ mod tests {
             b"used.json"
         );
         prune(dir.path(), 2);
-        let mut left: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
+        let left = names_in(dir.path());
         assert_eq!(left, ["b.json", "used.json"]);
         // A recent entry keeps its time: reading it again changes nothing on disk.
         let recent = dir.path().join("b.json");
@@ -317,11 +323,7 @@ mod tests {
         at(".tmpNEW", 10);
         at("other", 2 * 3600);
         prune(dir.path(), 2);
-        let mut left: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
+        let left = names_in(dir.path());
         // A temporary file still being written stays, as does what is not the cache's.
         assert_eq!(left, [".tmpNEW", "2.json", "3.json", "other"]);
     }
