@@ -27,6 +27,36 @@ while IFS= read -r -d '' file; do
     seed comments "$file"
     seed pruning "$file"
 done < <(find "$kernel" tests/ui examples -name '*.rs' -size -1024k -print0)
+# Shapes the kernel has few of, for pruning: values of consts and statics (tables, macros, nested
+# items, unsafe), and comments inside code where a word check could miss what follows.
+shapes="$(mktemp -d)"
+trap 'rm -rf "$shapes"' EXIT
+cat > "$shapes/values.rs" <<'RUST'
+use kernel::bindings;
+pub static T: [u16; 3] = [0x1, 0x2, 0x3];
+const S: &[(&str, u8)] = &[("a", 1)];
+static M: Mutex<[u8; 4]> = Mutex::new([0; 4]);
+impl S { const R: [u8; 2] = [1, 2]; }
+static D: &Device = unsafe { Device::from_raw(P) };
+static OPS: Ops = Ops { release: |p| ffi!(bindings::put_device(p)) };
+const _: () = { fn nested() { unsafe { bindings::get_device(P) }; } };
+struct H { dev: *mut bindings::device }
+RUST
+cat > "$shapes/comments.rs" <<'RUST'
+use kernel::bindings::*;
+const _: () = { /*
+// */ struct Hidden { dev: *mut device } };
+const _: () = { fn /* local */ get_device(_p: *mut device) {} };
+fn f(p: *mut device) {
+    // SAFETY: the caller holds a reference, so the refcount is non-zero.
+    unsafe { get_device(p) };
+}
+fn g() { /*
+// */ struct Also(*mut device); }
+RUST
+for file in "$shapes"/*.rs; do
+    seed pruning "$file"
+done
 while IFS= read -r -d '' file; do
     seed review "$file"
 done < <(find tests/review -maxdepth 1 -type f ! -name '*.toml' ! -name '*.md' -print0)
@@ -40,12 +70,12 @@ awk '/^```toml/ {on=1; n++; next} /^```/ {on=0} on {print > (dir "/doc-" FILENAM
     dir="$corpus/config" FILENAME_ID=readme README.md
 # The test reads the folders as absolute paths (it runs in lints/).
 summaries="$(mktemp -d)"
-trap 'rm -rf "$summaries"' EXIT
+trap 'rm -rf "$shapes" "$summaries"' EXIT
 DEVREF_SUMMARY_SEEDS="$summaries" DEVREF_SUMMARY_SEEDS_FROM="$kernel:$PWD/tests/ui:$PWD/examples" \
     cargo test --quiet -p devref-lints --lib -- model::summary::tests::write_fuzz_seeds --exact
 while IFS= read -r -d '' file; do
     seed summary "$file"
 done < <(find "$summaries" -type f -print0)
-for target in pipeline comments review config summary; do
+for target in pipeline comments pruning review config summary; do
     echo "$target: $(find "$corpus/$target" -type f | wc -l) seeds"
 done
