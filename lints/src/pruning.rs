@@ -239,30 +239,43 @@ fn shrink_fn(attrs: &mut Vec<syn::Attribute>, block: &mut syn::Block) {
 /// starts from unsafe code (an `unsafe` block or fn, an unsafe impl, a call of a C get/put
 /// function) or a suppression, so the body of a fn that names neither is dropped after lowering.
 fn holds_unsafe(source: &SourceFile, span: impl FnOnce() -> spans::Tokens) -> bool {
-    let text = source.text.as_bytes();
-    text.get(span().span_in(source).range())
-        .is_none_or(|item| any_word(item, |word, _| word == b"unsafe" || word == b"devref"))
+    item_text_holds(source, span, names_unsafe_or_devref)
 }
 
 /// [`holds_unsafe`] for a `const` or `static`, whose value may also reach unsafe code through a
 /// macro it invokes (unsafe code in a value is in an `unsafe` block or a macro: nothing else
 /// compiles there).
 fn value_holds_unsafe(source: &SourceFile, span: impl FnOnce() -> spans::Tokens) -> bool {
-    let text = source.text.as_bytes();
-    text.get(span().span_in(source).range()).is_none_or(|item| {
-        any_word(item, |word, _| word == b"unsafe" || word == b"devref")
-            || words::may_invoke_macro(item)
+    item_text_holds(source, span, |item| {
+        names_unsafe_or_devref(item) || words::may_invoke_macro(item)
     })
 }
 
 /// Whether the item's text names `devref`; `source` is `None` when the file does not.
 fn names_devref(source: Option<&SourceFile>, span: impl FnOnce() -> spans::Tokens) -> bool {
-    let Some(source) = source else {
-        return false;
-    };
-    let text = source.text.as_bytes();
-    text.get(span().span_in(source).range())
-        .is_none_or(|item| any_word(item, |word, _| word == b"devref"))
+    source.is_some_and(|source| {
+        item_text_holds(source, span, |item| {
+            any_word(item, |word, _| word == b"devref")
+        })
+    })
+}
+
+fn names_unsafe_or_devref(item: &[u8]) -> bool {
+    any_word(item, |word, _| word == b"unsafe" || word == b"devref")
+}
+
+/// Whether the text of the item at `span` passes `test`; true when the span is not in the text,
+/// so that such an item is kept.
+fn item_text_holds(
+    source: &SourceFile,
+    span: impl FnOnce() -> spans::Tokens,
+    test: impl FnOnce(&[u8]) -> bool,
+) -> bool {
+    source
+        .text
+        .as_bytes()
+        .get(span().span_in(source).range())
+        .is_none_or(test)
 }
 
 /// Words in an item header that make its docs matter.

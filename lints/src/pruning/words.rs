@@ -103,7 +103,7 @@ fn next_is_item_name(rest: &[u8], colon: bool) -> bool {
     while i < rest.len() && rest[i].is_ascii_whitespace() {
         i += 1;
     }
-    if rest[i..].starts_with(b"//") || rest[i..].starts_with(b"/*") {
+    if starts_comment(&rest[i..]) {
         return true;
     }
     if i == 0 || i >= rest.len() || !(rest[i].is_ascii_alphabetic() || rest[i] == b'_') {
@@ -118,8 +118,12 @@ fn next_is_item_name(rest: &[u8], colon: bool) -> bool {
     while i < rest.len() && rest[i].is_ascii_whitespace() {
         i += 1;
     }
-    if rest[i..].starts_with(b"//") || rest[i..].starts_with(b"/*") {
+    if starts_comment(&rest[i..]) {
         return true;
     }
     rest.get(i) == Some(&b':') && rest.get(i + 1) != Some(&b':')
+}
+
+fn starts_comment(text: &[u8]) -> bool {
+    text.starts_with(b"//") || text.starts_with(b"/*")
 }
