@@ -99,16 +99,12 @@ impl SummaryStore for DiskSummaries {
         tree
     }
 
-    fn store(&self, source: &SourceFile, tree: &ItemTree) {
+    fn store(&self, source: &SourceFile, summary: &[u8]) {
         let path = self.path(source);
         if path.exists() {
             return;
         }
-        // A tree nested deeper than a summary holds is parsed again by every run.
-        let Some(bytes) = summary::encode_decodable(tree) else {
-            return;
-        };
-        if write_entry(&self.dir, &path, &bytes).is_ok() {
+        if write_entry(&self.dir, &path, summary).is_ok() {
             self.stored.store(true, Ordering::Relaxed);
         }
     }
@@ -178,7 +174,7 @@ mod tests {
         let store = DiskSummaries::in_dir(dir.path().join("s"), &Options::default());
         let (source, tree) = lowered(TEXT, 0);
         assert_eq!(store.load(&source), None);
-        store.store(&source, &tree);
+        store.store(&source, &summary::encode(&tree));
         let (moved, expected) = lowered(TEXT, 7);
         assert_eq!(store.load(&moved), Some(expected));
         // Another text, or other options, is another entry.
@@ -197,7 +193,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = DiskSummaries::in_dir(dir.path().to_path_buf(), &Options::default());
         let (source, tree) = lowered(TEXT, 0);
-        store.store(&source, &tree);
+        store.store(&source, &summary::encode(&tree));
         let path = store.path(&source);
         let whole = fs::read(&path).unwrap();
         for len in 0..whole.len() {
@@ -212,7 +208,7 @@ mod tests {
         assert_eq!(store.load(&source), None);
         // The damaged entry is gone, and stored again.
         assert!(!path.exists());
-        store.store(&source, &tree);
+        store.store(&source, &summary::encode(&tree));
         assert_eq!(store.load(&source), Some(tree));
     }
 

@@ -189,8 +189,10 @@ pub trait SummaryStore: Sync {
     /// The item tree lowered from exactly this file's text (with the options the tree depends on,
     /// see [`crate::model::summary`]), with its spans in `source.id`.
     fn load(&self, source: &SourceFile) -> Option<ItemTree>;
-    /// Keeps the item tree just lowered from `source`.
-    fn store(&self, source: &SourceFile, tree: &ItemTree);
+    /// Keeps the summary ([`crate::model::summary::encode`]) of the item tree just lowered from
+    /// `source`. Only a summary that decodes is offered (see
+    /// [`crate::model::summary::encode_decodable`]).
+    fn store(&self, source: &SourceFile, summary: &[u8]);
 }
 
 /// Which model a file was linted with: a digest of every input's name and of the item tree lowered
@@ -338,14 +340,9 @@ pub fn analyze_focused(
         let mut results = Vec::new();
         for lowered in tree_rx.into_iter().flatten() {
             let at = lowered.id.0 as usize;
-            let tree = lowered.tree.map(|sent| match sent {
-                SentTree::Summary(bytes) => {
-                    catch_panic(|| crate::model::summary::decode(&bytes, lowered.id))
-                        .ok()
-                        .flatten()
-                }
-                SentTree::Tree(tree) => Some(tree),
-            });
+            let tree = lowered
+                .tree
+                .map(|sent| catch_panic(|| sent.into_tree(lowered.id)).ok().flatten());
             match tree {
                 Ok(Some(tree)) => {
                     trees[at] = Some(tree);
@@ -515,6 +512,16 @@ struct Lowered {
 enum SentTree {
     Summary(Vec<u8>),
     Tree(ItemTree),
+}
+
+impl SentTree {
+    /// The tree, with its spans in `file`; `None` for a summary that does not decode.
+    fn into_tree(self, file: FileId) -> Option<ItemTree> {
+        match self {
+            SentTree::Summary(bytes) => crate::model::summary::decode(&bytes, file),
+            SentTree::Tree(tree) => Some(tree),
+        }
+    }
 }
 
 /// What a file gives the model, for [`ModelFingerprint`].
@@ -813,9 +820,9 @@ fn lower_files(
         let mut spilled = false;
         match parsed_and_lowered {
             Ok(Ok((parsed_file, tree, summary))) => {
-                if let Some(summaries) = focus.summaries {
+                if let (Some(summaries), Some(summary)) = (focus.summaries, &summary) {
                     // A store that fails only costs the next run a parse.
-                    let _ = catch_panic(|| summaries.store(source, &tree));
+                    let _ = catch_panic(|| summaries.store(source, summary));
                 }
                 let fingerprint = fingerprint(&tree);
                 done.lowered.push(Lowered {
@@ -1235,7 +1242,7 @@ mod tests {
         fn load(&self, _: &SourceFile) -> Option<ItemTree> {
             None
         }
-        fn store(&self, source: &SourceFile, _: &ItemTree) {
+        fn store(&self, source: &SourceFile, _: &[u8]) {
             let thread = thread::current().name().map(str::to_string);
             self.0.lock().unwrap().push((source.id, thread));
         }
@@ -1296,12 +1303,10 @@ mod tests {
                             .lowered
                             .into_iter()
                             .map(|lowered| {
-                                let tree = lowered.tree.ok().and_then(|sent| match sent {
-                                    SentTree::Summary(bytes) => {
-                                        crate::model::summary::decode(&bytes, lowered.id)
-                                    }
-                                    SentTree::Tree(tree) => Some(tree),
-                                });
+                                let tree = lowered
+                                    .tree
+                                    .ok()
+                                    .and_then(|sent| sent.into_tree(lowered.id));
                                 (lowered.id, tree)
                             })
                             .collect();
@@ -1378,19 +1383,20 @@ mod tests {
         })
     }
 
-    /// Trees by text, in memory.
+    /// Summaries by text, in memory.
     #[derive(Default)]
-    struct MemorySummaries(Mutex<std::collections::HashMap<String, ItemTree>>);
+    struct MemorySummaries(Mutex<std::collections::HashMap<String, Vec<u8>>>);
 
     impl SummaryStore for MemorySummaries {
         fn load(&self, source: &SourceFile) -> Option<ItemTree> {
-            self.0.lock().unwrap().get(&source.text).cloned()
+            let summaries = self.0.lock().unwrap();
+            crate::model::summary::decode(summaries.get(&source.text)?, source.id)
         }
-        fn store(&self, source: &SourceFile, tree: &ItemTree) {
+        fn store(&self, source: &SourceFile, summary: &[u8]) {
             self.0
                 .lock()
                 .unwrap()
-                .insert(source.text.clone(), tree.clone());
+                .insert(source.text.clone(), summary.to_vec());
         }
     }
 
