@@ -146,7 +146,7 @@ const KEEP_ALIVE_WORDS: &[&str] = &[
 ];
 
 fn invariants_keep_alive(item: &Item, field: &Field) -> bool {
-    let Some(section) = item.docs.section("Invariants") else {
+    let Some(section) = item.docs().section("Invariants") else {
         return false;
     };
     let name = field.display_name();

@@ -91,7 +91,7 @@ fn check_fn(
     let Some(raw) = model.raw_to_ref(sig, &scope) else {
         return;
     };
-    if let Some(gaps) = model.safety_doc_gaps(&raw, &item.docs) {
+    if let Some(gaps) = model.safety_doc_gaps(&raw, item.docs()) {
         out.push(diagnostic(cx, item, &raw, &gaps));
     }
 }
@@ -145,12 +145,12 @@ fn diagnostic(
         };
         diagnostic = diagnostic.with_anchor(found.span(file), what);
     }
-    let layout = doc_layout(cx.comments, cx.source, &item.docs, "Safety");
+    let layout = doc_layout(cx.comments, cx.source, item.docs(), "Safety");
     if let Some(section) = &gaps.section {
         let span = layout
             .as_ref()
             .and_then(|l| l.section_span(file))
-            .or(item.docs.span);
+            .or(item.docs().span);
         if let Some(span) = span {
             let what = if gaps.refcount {
                 "this section does not mention the reference count"
@@ -232,7 +232,7 @@ fn insertion(
             }
             Some((after.end as usize, text))
         }
-        None if item.docs.is_empty() => {
+        None if item.docs().is_empty() => {
             let line = cx.comments.line_of(item.span.start as usize) as usize;
             let indent = indentation(source, line);
             let mut text = format!("{indent}/// # Safety\n{indent}///\n");

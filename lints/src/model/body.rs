@@ -940,8 +940,8 @@ impl<'a, 'b> Pointers<'a, 'b> {
                 None => {
                     let raw = model.raw_to_ref(func.sig, &func.scope)?;
                     match (
-                        model.safety_doc_gaps(&raw, &func.item.docs),
-                        func.item.docs.section("Safety"),
+                        model.safety_doc_gaps(&raw, func.item.docs()),
+                        func.item.docs().section("Safety"),
                     ) {
                         // A liveness contract in other words: its callers are held to it.
                         (None, Some(section)) => (one_line(section), true, None),
@@ -958,7 +958,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
                             (
                                 sentence,
                                 false,
-                                Some(func.item.docs.span.unwrap_or(func.item.name_span)),
+                                Some(func.item.docs().span.unwrap_or(func.item.name_span)),
                             )
                         }
                     }
@@ -1599,8 +1599,12 @@ fn trait_method_safety(
             let found = items
                 .iter()
                 .find(|i| i.name.as_deref() == Some(method) && matches!(i.kind, ItemKind::Fn(_)))?;
-            let section = found.docs.section("Safety")?;
-            return Some((section.to_string(), found.docs.span, data.name.clone()));
+            let section = found.docs().section("Safety")?;
+            return Some((
+                section.to_string(),
+                found.docs().span,
+                data.name.to_string(),
+            ));
         }
         return None;
     }
@@ -1621,18 +1625,18 @@ fn type_invariants(cx: &FileContext<'_>, scope: &BodyScope) -> Option<TypeInvari
     };
     let data = model.def_map.def(def);
     let item = model.item(data.item);
-    let section = item.docs.section("Invariants").map(str::to_string);
+    let section = item.docs().section("Invariants").map(str::to_string);
     let doc_span = if data.item.file == cx.source.id {
-        doc_layout(cx.comments, cx.source, &item.docs, "Invariants")
+        doc_layout(cx.comments, cx.source, item.docs(), "Invariants")
             .and_then(|layout| layout.section_span(cx.source.id))
-            .or(item.docs.span)
+            .or(item.docs().span)
     } else {
-        item.docs.span
+        item.docs().span
     };
     Some(TypeInvariants {
         type_name: model
             .device_abstraction(&imp.self_res)
-            .map_or_else(|| data.name.clone(), |e| e.short_name.clone()),
+            .map_or_else(|| data.name.to_string(), |e| e.short_name.clone()),
         section,
         doc_span: doc_span.or(Some(item.name_span)),
     })

@@ -61,7 +61,7 @@ impl Model {
             }
             let name = match self.def_map.canonical_path(&Res::Def(def)) {
                 Some(path) if path.len() >= 2 => path[path.len() - 2..].join("::"),
-                _ => data.name.clone(),
+                _ => data.name.to_string(),
             };
             if let Some(c_type) = self.opaque_c_type(data.item.file, item, adt) {
                 types.c_types.insert(c_type);
@@ -333,7 +333,7 @@ impl Model {
             return None;
         }
         self.raw_device_param(func.sig, &func.scope)?;
-        let section = func.item.docs.section("Safety")?;
+        let section = func.item.docs().section("Safety")?;
         let vocabulary = &self.contracts.vocabulary;
         if !vocabulary.states_refcount(section) {
             return None;

@@ -72,8 +72,8 @@ pub struct ModuleData {
     pub file: Option<FileId>,
     /// The module's node in its file's item tree.
     pub node: u32,
-    pub types: HashMap<String, DefId>,
-    pub values: HashMap<String, DefId>,
+    pub types: HashMap<Box<str>, DefId>,
+    pub values: HashMap<Box<str>, DefId>,
     pub children: HashMap<String, ModuleId>,
     pub type_imports: HashMap<String, Res>,
     pub value_imports: HashMap<String, Res>,
@@ -91,7 +91,7 @@ struct PendingImport {
 
 #[derive(Debug)]
 pub struct DefData {
-    pub name: String,
+    pub name: Box<str>,
     pub module: ModuleId,
     pub item: ItemRef,
 }
@@ -136,8 +136,12 @@ pub struct DefMap {
     pub defs: Vec<DefData>,
     /// Module of each `(file, module node)`.
     module_of_node: HashMap<(FileId, u32), ModuleId>,
-    def_of_item: HashMap<ItemRef, DefId>,
+    /// The def of each item, by file and index into its tree ([`NO_DEF`] for items without one):
+    /// a map of every item took a quarter of the def map of a large run.
+    def_of_item: Vec<Box<[DefId]>>,
 }
+
+const NO_DEF: DefId = DefId(u32::MAX);
 
 /// One input file for the def map.
 pub struct FileInput<'a> {
@@ -152,6 +156,8 @@ pub struct FileInput<'a> {
 impl DefMap {
     pub fn build(files: &[FileInput<'_>]) -> DefMap {
         let mut map = DefMap::default();
+        let file_count = files.iter().map(|f| f.id.0 as usize + 1).max().unwrap_or(0);
+        map.def_of_item = vec![Box::default(); file_count];
         let tree_of: HashMap<FileId, &ItemTree> = files.iter().map(|f| (f.id, f.tree)).collect();
         let by_path: HashMap<PathBuf, FileId> = files
             .iter()
@@ -298,12 +304,17 @@ impl DefMap {
                 continue;
             }
             let def = DefId(self.defs.len() as u32);
+            let name: Box<str> = name.into();
             self.defs.push(DefData {
                 name: name.clone(),
                 module,
                 item: item_ref,
             });
-            self.def_of_item.insert(item_ref, def);
+            let file_defs = &mut self.def_of_item[file.0 as usize];
+            if file_defs.is_empty() {
+                *file_defs = vec![NO_DEF; tree.items.len()].into();
+            }
+            file_defs[index] = def;
             let data = &mut self.modules[module.0 as usize];
             for ns in namespaces_of(item) {
                 let table = match ns {
@@ -334,7 +345,11 @@ impl DefMap {
     }
 
     pub fn def_of(&self, item: ItemRef) -> Option<DefId> {
-        self.def_of_item.get(&item).copied()
+        self.def_of_item
+            .get(item.file.0 as usize)?
+            .get(item.index as usize)
+            .copied()
+            .filter(|def| *def != NO_DEF)
     }
 
     pub fn crate_of(&self, module: ModuleId) -> &CrateData {
@@ -369,7 +384,7 @@ impl DefMap {
             Res::Def(def) => {
                 let data = self.def(*def);
                 let mut path = self.module_path(data.module);
-                path.push(data.name.clone());
+                path.push(data.name.to_string());
                 Some(path)
             }
             Res::Module(module) => Some(self.module_path(*module)),
@@ -774,7 +789,7 @@ fn namespaces_of(item: &Item) -> &'static [Namespace] {
         ItemKind::TypeAlias { .. } | ItemKind::Trait { .. } | ItemKind::ExternCrate { .. } => {
             &[Namespace::Types]
         }
-        ItemKind::Fn(_) | ItemKind::Static { .. } | ItemKind::Const { .. } => &[Namespace::Values],
+        ItemKind::Fn(_) | ItemKind::Static { .. } | ItemKind::Const => &[Namespace::Values],
         _ => &[],
     }
 }

@@ -156,6 +156,11 @@ pub struct Docs {
 }
 
 impl Docs {
+    /// Boxed for an [`Item`], or `None` when no doc comment was written.
+    pub fn written(self) -> Option<Box<Docs>> {
+        self.span.is_some().then(|| Box::new(self))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.text.trim().is_empty()
     }
@@ -307,20 +312,19 @@ pub struct UseImport {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ItemKind {
-    Adt(Adt),
+    Adt(Box<Adt>),
     TypeAlias {
         generics: Generics,
-        ty: Option<TypeRef>,
+        ty: Option<Box<TypeRef>>,
     },
-    Fn(FnSig),
+    Fn(Box<FnSig>),
     Static {
         mutable: bool,
-        ty: TypeRef,
+        ty: Box<TypeRef>,
     },
-    Const {
-        ty: TypeRef,
-    },
-    Impl(Impl),
+    /// A `const`: only its name matters to the model (a value, and nothing reads its type).
+    Const,
+    Impl(Box<Impl>),
     Use(Box<[UseImport]>),
     /// `mod x;` (`body: None`) or `mod x { ... }` (`body: Some(module index in this file)`).
     Mod {
@@ -355,7 +359,20 @@ pub struct Item {
     pub span: Span,
     #[serde(with = "super::summary_format::span")]
     pub name_span: Span,
-    pub docs: Docs,
+    /// `None` when the item has no doc comment, as most have none: read through [`Item::docs`].
+    pub written_docs: Option<Box<Docs>>,
+}
+
+/// What an item without doc comments answers for its docs.
+static NO_DOCS: Docs = Docs {
+    text: String::new(),
+    span: None,
+};
+
+impl Item {
+    pub fn docs(&self) -> &Docs {
+        self.written_docs.as_deref().unwrap_or(&NO_DOCS)
+    }
 }
 
 /// A module whose body lives in this file: the file itself (index 0) or an inline `mod x { }`.
@@ -404,7 +421,7 @@ pub struct ItemTree {
 }
 
 impl ItemTree {
-    /// Cuts the lists that grew by doubling to their length. An `Item` is a few hundred bytes,
+    /// Cuts the lists that grew by doubling to their length. An `Item` is over a hundred bytes,
     /// and an analysis keeps every file's tree until the model of all files is built (600 fewer
     /// fresh pages on Linux 7.3).
     pub fn shrink_to_fit(&mut self) {

@@ -186,7 +186,7 @@ impl Lowerer<'_> {
             is_pub: matches!(vis, Some(syn::Visibility::Public(_))),
             span,
             name_span: name.map_or(span, |ident| self.span(ident.span())),
-            docs: self.docs(attrs),
+            written_docs: self.docs(attrs).written(),
         }
     }
 
@@ -238,19 +238,19 @@ impl Lowerer<'_> {
                     Some(&f.sig.ident),
                     Some(&f.vis),
                     &f.attrs,
-                    ItemKind::Fn(sig),
+                    ItemKind::Fn(Box::new(sig)),
                 )
             }
             syn::Item::Static(s) => {
                 let kind = ItemKind::Static {
                     mutable: matches!(s.mutability, syn::StaticMutability::Mut(_)),
-                    ty: self.ty(&s.ty),
+                    ty: Box::new(self.ty(&s.ty)),
                 };
                 self.lower_expr_items(&s.expr, module);
                 (Some(&s.ident), Some(&s.vis), &s.attrs, kind)
             }
             syn::Item::Const(c) => {
-                let kind = ItemKind::Const { ty: self.ty(&c.ty) };
+                let kind = ItemKind::Const;
                 self.lower_expr_items(&c.expr, module);
                 (Some(&c.ident), Some(&c.vis), &c.attrs, kind)
             }
@@ -269,7 +269,7 @@ impl Lowerer<'_> {
                     self_ty: self.ty(&i.self_ty),
                     items,
                 };
-                (None, None, &i.attrs, ItemKind::Impl(lowered))
+                (None, None, &i.attrs, ItemKind::Impl(Box::new(lowered)))
             }
             syn::Item::Use(u) => {
                 let mut imports = Vec::new();
@@ -331,10 +331,10 @@ impl Lowerer<'_> {
                         let sig = self.fn_sig(&func.sig, None);
                         let lowered = self.base(
                             Some(&func.sig.ident),
-                            ItemKind::Fn(FnSig {
+                            ItemKind::Fn(Box::new(FnSig {
                                 is_unsafe: true,
                                 ..sig
-                            }),
+                            })),
                             place,
                             Some(&func.vis),
                             &func.attrs,
@@ -357,12 +357,12 @@ impl Lowerer<'_> {
         variants: Vec<Variant>,
         attrs: &[syn::Attribute],
     ) -> ItemKind {
-        ItemKind::Adt(Adt {
+        ItemKind::Adt(Box::new(Adt {
             kind,
             generics: self.generics(generics),
             variants: variants.into(),
             repr_transparent: has_repr_transparent(attrs),
-        })
+        }))
     }
 
     /// `in_trait_impl`: the model reads which functions the methods of trait impls (`Drop`,
@@ -378,7 +378,12 @@ impl Lowerer<'_> {
             syn::ImplItem::Fn(f) => {
                 let sig = self.fn_sig(&f.sig, in_trait_impl.then_some(&f.block));
                 self.lower_body_items(&f.block, module);
-                (&f.sig.ident, Some(&f.vis), &f.attrs, ItemKind::Fn(sig))
+                (
+                    &f.sig.ident,
+                    Some(&f.vis),
+                    &f.attrs,
+                    ItemKind::Fn(Box::new(sig)),
+                )
             }
             syn::ImplItem::Type(t) => {
                 let kind = self.type_alias(&t.generics, Some(&t.ty));
@@ -386,7 +391,7 @@ impl Lowerer<'_> {
             }
             syn::ImplItem::Const(c) => {
                 self.lower_expr_items(&c.expr, module);
-                let kind = ItemKind::Const { ty: self.ty(&c.ty) };
+                let kind = ItemKind::Const;
                 (&c.ident, Some(&c.vis), &c.attrs, kind)
             }
             _ => return None,
@@ -402,7 +407,7 @@ impl Lowerer<'_> {
                 if let Some(block) = &f.default {
                     self.lower_body_items(block, module);
                 }
-                (&f.sig.ident, &f.attrs, ItemKind::Fn(sig))
+                (&f.sig.ident, &f.attrs, ItemKind::Fn(Box::new(sig)))
             }
             syn::TraitItem::Type(t) => {
                 let default = t.default.as_ref().map(|(_, ty)| ty);
@@ -416,7 +421,7 @@ impl Lowerer<'_> {
     fn type_alias(&mut self, generics: &syn::Generics, ty: Option<&syn::Type>) -> ItemKind {
         ItemKind::TypeAlias {
             generics: self.generics(generics),
-            ty: ty.map(|ty| self.ty(ty)),
+            ty: ty.map(|ty| Box::new(self.ty(ty))),
         }
     }
 

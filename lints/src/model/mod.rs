@@ -285,7 +285,7 @@ impl Model {
             .into_iter()
             .flatten()
             .filter_map(|item_ref| match &self.item(*item_ref).kind {
-                ItemKind::Impl(imp) => Some((*item_ref, imp)),
+                ItemKind::Impl(imp) => Some((*item_ref, &**imp)),
                 _ => None,
             })
     }
@@ -371,7 +371,7 @@ impl Model {
             };
             if self.implements_device_traits(*def_id) {
                 let short_name = match path.len() {
-                    0 | 1 => def.name.clone(),
+                    0 | 1 => def.name.to_string(),
                     n => format!("{}::{}", path[n - 2], path[n - 1]),
                 };
                 derived.push(DeviceEntry {

@@ -52,7 +52,7 @@ use crate::source::FileId;
 /// retyped in [`super::item_tree`] (or in [`Span`](crate::source::Span)), or a change to how `summary_format::span` writes a
 /// span. postcard stores no field names, so an old summary read with a new layout need not fail: it
 /// could decode into wrong data. Decoding a summary of another version returns `None`.
-pub const SUMMARY_FORMAT: u32 = 1;
+pub const SUMMARY_FORMAT: u32 = 2;
 
 pub use super::summary_format::MAX_DEPTH;
 
@@ -553,7 +553,10 @@ kernel::module_pci_driver! {
                 };
             }
             let mut tree = lower("static S: ! = panic!();\n", FileId(0), false).expect("parses");
-            tree.items[0].kind = ItemKind::Static { mutable: false, ty };
+            tree.items[0].kind = ItemKind::Static {
+                mutable: false,
+                ty: Box::new(ty),
+            };
             tree
         };
         // The item is one level, its type's every array one more, and `!` the last.

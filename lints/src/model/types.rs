@@ -131,7 +131,7 @@ impl Model {
                 None => alias_scope.type_params.push(param.clone()),
             }
         }
-        Some((aliased.clone(), alias_scope))
+        Some(((**aliased).clone(), alias_scope))
     }
 
     /// Visits `ty` and the types inside it (pointees, referents, elements, generic arguments), looking
