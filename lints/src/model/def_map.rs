@@ -72,8 +72,8 @@ pub struct ModuleData {
     pub file: Option<FileId>,
     /// The module's node in its file's item tree.
     pub node: u32,
-    pub types: HashMap<Box<str>, DefId>,
-    pub values: HashMap<Box<str>, DefId>,
+    pub types: NameTable,
+    pub values: NameTable,
     pub children: HashMap<String, ModuleId>,
     pub type_imports: HashMap<String, Res>,
     pub value_imports: HashMap<String, Res>,
@@ -87,6 +87,52 @@ pub struct ModuleData {
 struct PendingImport {
     import: UseImport,
     done: bool,
+}
+
+/// The defs of one namespace of a module, by name. A def's name is kept once, in its
+/// [`DefData`]: a map keyed by names held each twice, a fifth of the def map of a large run.
+#[derive(Debug, Default)]
+pub struct NameTable(hashbrown::HashTable<DefId>);
+
+impl NameTable {
+    fn hash(name: &str) -> u64 {
+        use std::hash::BuildHasher;
+        foldhash::fast::FixedState::default().hash_one(name)
+    }
+
+    pub fn get(&self, name: &str, defs: &[DefData]) -> Option<DefId> {
+        self.0
+            .find(Self::hash(name), |def| *defs[def.0 as usize].name == *name)
+            .copied()
+    }
+
+    /// Adds `def` (already in `defs`), in place of a def of the same name when `replaces`.
+    fn insert(&mut self, def: DefId, replaces: bool, defs: &[DefData]) {
+        let name = &defs[def.0 as usize].name;
+        let entry = self.0.entry(
+            Self::hash(name),
+            |other| defs[other.0 as usize].name == *name,
+            |other| Self::hash(&defs[other.0 as usize].name),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(mut occupied) => {
+                if replaces {
+                    *occupied.get_mut() = def;
+                }
+            }
+            hashbrown::hash_table::Entry::Vacant(vacant) => {
+                vacant.insert(def);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 #[derive(Debug)]
@@ -304,9 +350,8 @@ impl DefMap {
                 continue;
             }
             let def = DefId(self.defs.len() as u32);
-            let name: Box<str> = name.into();
             self.defs.push(DefData {
-                name: name.clone(),
+                name: name.into(),
                 module,
                 item: item_ref,
             });
@@ -322,12 +367,7 @@ impl DefMap {
                     Namespace::Values => &mut data.values,
                 };
                 // Items at module scope win over items nested in bodies with the same name.
-                match table.get(&name) {
-                    Some(_) if item.nested => {}
-                    _ => {
-                        table.insert(name.clone(), def);
-                    }
-                }
+                table.insert(def, !item.nested, &self.defs);
             }
         }
     }
@@ -620,8 +660,8 @@ impl DefMap {
             Namespace::Types => (&data.types, &data.type_imports),
             Namespace::Values => (&data.values, &data.value_imports),
         };
-        if let Some(def) = items.get(name) {
-            return Res::Def(*def);
+        if let Some(def) = items.get(name, &self.defs) {
+            return Res::Def(def);
         }
         if ns == Namespace::Types {
             if let Some(child) = data.children.get(name) {
