@@ -723,6 +723,22 @@ impl DefMap {
                 break;
             }
         }
+        // The model keeps the def map for the whole run; what resolution needed goes now.
+        for data in &mut self.modules {
+            data.pending = Vec::new();
+            for res in data
+                .type_imports
+                .values_mut()
+                .chain(data.value_imports.values_mut())
+            {
+                if let Res::External(path) = res {
+                    path.shrink_to_fit();
+                }
+            }
+            data.type_imports.shrink_to_fit();
+            data.value_imports.shrink_to_fit();
+            data.glob_targets.shrink_to_fit();
+        }
     }
 
     /// One pass over the unresolved imports, with the tables as they stand.
