@@ -1099,3 +1099,101 @@ fn crate_name(path: &Path) -> String {
     };
     name.replace('-', "_")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Options;
+    use crate::source::SourceFile;
+
+    /// The def map of one crate-root file, with its item tree.
+    fn map_of(text: &str) -> (DefMap, ItemTree) {
+        let source = SourceFile::new(FileId(0), "lib.rs".to_string(), text.to_string());
+        let options = Options {
+            parse_everything: true,
+            ..Options::default()
+        };
+        let tree = crate::analysis::lowered(&source, &options).expect("parses");
+        let map = DefMap::build(&[FileInput {
+            id: FileId(0),
+            path: "lib.rs",
+            tree: &tree,
+            crate_name: None,
+        }]);
+        (map, tree)
+    }
+
+    /// The item a name of the root module means in `ns`, and whether it is nested in a body.
+    fn item_named<'t>(
+        map: &DefMap,
+        tree: &'t ItemTree,
+        name: &str,
+        ns: Namespace,
+    ) -> Option<&'t Item> {
+        let root = map.module(map.crates[0].root);
+        let table = match ns {
+            Namespace::Types => &root.types,
+            Namespace::Values => &root.values,
+        };
+        let def = table.get(name, &map.defs)?;
+        Some(&tree.items[map.def(def).item.index as usize])
+    }
+
+    #[test]
+    fn a_module_scope_item_wins_over_a_nested_one_of_its_name_before_or_after_it() {
+        for text in [
+            "fn f() { struct Dev(u8); }\npub struct Dev;\n",
+            "pub struct Dev;\nfn f() { struct Dev(u8); }\n",
+        ] {
+            let (map, tree) = map_of(text);
+            let item = item_named(&map, &tree, "Dev", Namespace::Types).expect(text);
+            assert!(!item.nested, "{text}");
+            assert!(item.is_pub, "{text}");
+        }
+        // Alone, a nested item is found by its name.
+        let (map, tree) = map_of("fn f() { struct Dev; }\n");
+        let item = item_named(&map, &tree, "Dev", Namespace::Types).expect("nested Dev");
+        assert!(item.nested);
+    }
+
+    #[test]
+    fn a_name_is_looked_up_in_its_namespace_and_an_unknown_name_in_none() {
+        let (map, tree) = map_of("const LIMIT: u32 = 4;\nstruct Wrapper;\nfn probe() {}\n");
+        let limit = item_named(&map, &tree, "LIMIT", Namespace::Values).expect("LIMIT");
+        assert!(matches!(limit.kind, ItemKind::Const));
+        assert!(item_named(&map, &tree, "LIMIT", Namespace::Types).is_none());
+        assert!(item_named(&map, &tree, "Wrapper", Namespace::Types).is_some());
+        assert!(item_named(&map, &tree, "probe", Namespace::Values).is_some());
+        assert!(item_named(&map, &tree, "probe", Namespace::Types).is_none());
+        assert!(item_named(&map, &tree, "remove", Namespace::Values).is_none());
+    }
+
+    #[test]
+    fn every_named_item_has_its_def_and_the_others_none() {
+        let (map, tree) = map_of("use core::mem;\nstruct A;\nimpl A {}\nfn b() {}\n");
+        for (index, item) in tree.items.iter().enumerate() {
+            let def = map.def_of(ItemRef {
+                file: FileId(0),
+                index: index as u32,
+            });
+            let named = !matches!(item.kind, ItemKind::Use(_) | ItemKind::Impl(_));
+            assert_eq!(def.is_some(), named, "{item:?}");
+            if let Some(def) = def {
+                assert_eq!(Some(&*map.def(def).name), item.name.as_deref());
+            }
+        }
+        // Past the file's items, and in a file with no tree.
+        for item in [
+            ItemRef {
+                file: FileId(0),
+                index: tree.items.len() as u32,
+            },
+            ItemRef {
+                file: FileId(7),
+                index: 0,
+            },
+        ] {
+            assert_eq!(map.def_of(item), None);
+        }
+    }
+}

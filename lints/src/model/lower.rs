@@ -903,4 +903,27 @@ mod tests {
             "Block\n* doc \n"
         );
     }
+
+    #[test]
+    fn an_item_keeps_docs_only_when_some_were_written() {
+        let source = SourceFile::new(
+            FileId(0),
+            "docs.rs".to_string(),
+            "fn bare() {}\n///\nfn empty_line() {}\n/// # Safety\nunsafe fn f() {}\n".to_string(),
+        );
+        let options = crate::options::Options {
+            parse_everything: true,
+            ..crate::options::Options::default()
+        };
+        let tree = crate::analysis::lowered(&source, &options).expect("parses");
+        let [bare, empty_line, documented] = &tree.items[..] else {
+            panic!("three items: {:?}", tree.items);
+        };
+        assert!(bare.written_docs.is_none());
+        assert_eq!(bare.docs(), &Docs::default());
+        // An empty `///` is a doc comment: its span is where a `# Safety` section would go.
+        assert!(empty_line.written_docs.is_some());
+        assert!(empty_line.docs().is_empty() && empty_line.docs().span.is_some());
+        assert_eq!(documented.docs().section("Safety"), Some(""));
+    }
 }
