@@ -24,7 +24,7 @@ use crate::summaries::DiskSummaries;
 const MAX_ENTRIES: usize = 32;
 
 /// Bumped whenever the entry layout changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// Analyses `inputs`, linting those of `linted` (`None`: all), or reuses the diagnostics of an
 /// earlier run of the same inputs. With the cache enabled, the analysis takes the item trees of
@@ -121,8 +121,7 @@ fn source_files(inputs: Vec<Input>) -> Vec<SourceFile> {
 }
 
 fn load(path: &Path) -> Option<Vec<Diagnostic>> {
-    let bytes = crate::store::read_entry(path).ok()?;
-    let entry: Entry = serde_json::from_slice(&bytes).ok()?;
+    let entry: Entry = crate::store::read_json_entry(path)?;
     if entry.format != FORMAT {
         return None;
     }
@@ -134,14 +133,11 @@ fn load(path: &Path) -> Option<Vec<Diagnostic>> {
 }
 
 fn store(dir: &Path, path: &Path, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
     let entry = Entry {
         format: FORMAT,
         diagnostics: diagnostics.iter().map(CachedDiagnostic::from).collect(),
     };
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    serde_json::to_writer(&mut temp, &entry)?;
-    temp.persist(path).map_err(|error| error.error)?;
+    crate::store::write_json_entry(dir, path, &entry)?;
     prune(dir, MAX_ENTRIES);
     Ok(())
 }

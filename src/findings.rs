@@ -11,8 +11,8 @@
 //! section, a type's fields) is another model, whose findings are all computed again.
 //!
 //! Entries live in the `findings` folder of the result cache's folder. An entry is read once per
-//! run, and written once at its end (to a temporary file renamed into place) with what the run
-//! linted; a torn or damaged entry is a miss, and removed.
+//! run, and written once at its end (to a temporary file renamed into place, after a checksum of
+//! the JSON) with what the run linted; a torn or damaged entry is a miss, and removed.
 
 use std::collections::HashMap;
 use std::fs;
@@ -29,7 +29,7 @@ use crate::store::{prune, CachedDiagnostic, KeySpace};
 const MAX_ENTRIES: usize = 16;
 
 /// Bumped whenever the entry layout changes.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The findings in a folder, for runs with one set of options.
 pub struct DiskFindings {
@@ -91,9 +91,8 @@ impl DiskFindings {
         self.kept
             .get_or_init(|| {
                 let path = self.path(model);
-                let bytes = crate::store::read_entry(&path).ok()?;
-                match serde_json::from_slice::<Entry>(&bytes) {
-                    Ok(entry) if entry.format == FORMAT => Some(entry.files),
+                match crate::store::read_json_entry::<Entry>(&path) {
+                    Some(entry) if entry.format == FORMAT => Some(entry.files),
                     // Torn, damaged or of another layout: gone, so that this run writes it again.
                     _ => {
                         let _ = fs::remove_file(&path);
@@ -119,11 +118,7 @@ impl DiskFindings {
             format: FORMAT,
             files,
         };
-        fs::create_dir_all(&self.dir)?;
-        let mut temp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        serde_json::to_writer(&mut temp, &entry)?;
-        temp.persist(self.path(model))
-            .map_err(|error| error.error)?;
+        crate::store::write_json_entry(&self.dir, &self.path(model), &entry)?;
         prune(&self.dir, MAX_ENTRIES);
         Ok(())
     }

@@ -14,7 +14,6 @@
 //! once write the same bytes.
 
 use std::fs;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -23,7 +22,7 @@ use devref_lints::model::summary;
 use devref_lints::options::Options;
 use devref_lints::{SourceFile, SummaryStore};
 
-use crate::store::{cache_dir, KeySpace};
+use crate::store::{cache_dir, checksum, KeySpace};
 
 /// When a run stored a new entry and the folder holds more than this many, the oldest are removed
 /// down to three quarters of it. A summary is about a third of its file's size: 20 000 entries of
@@ -125,12 +124,6 @@ fn write_entry(dir: &Path, path: &Path, payload: &[u8]) -> std::io::Result<()> {
 fn checked_payload(entry: &[u8]) -> Option<&[u8]> {
     let (sum, payload) = entry.split_first_chunk::<8>()?;
     (u64::from_le_bytes(*sum) == checksum(payload)).then_some(payload)
-}
-
-fn checksum(payload: &[u8]) -> u64 {
-    let mut hasher = std::hash::DefaultHasher::new();
-    payload.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// Keeps the `max * 3 / 4` newest entries once there are more than `max`.

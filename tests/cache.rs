@@ -158,6 +158,10 @@ fn a_torn_entry_is_never_read() {
         assert_eq!(run.stdout, uncached.stdout, "entry cut at byte {cut}");
         assert_eq!(run.status.code(), uncached.status.code());
     }
+    // Damage that leaves JSON (a line number one more) fails the checksum.
+    std::fs::write(&entry, with_a_digit_changed(&whole)).expect("damage");
+    let run = devref(tree.path(), cache.path(), &args);
+    assert_eq!(run.stdout, uncached.stdout, "a digit changed");
 }
 
 #[test]
@@ -196,12 +200,10 @@ fn processes_writing_the_cache_at_once_agree_and_leave_whole_entries() {
     let [kept] = &findings(cache.path())[..] else {
         panic!("one findings entry");
     };
-    let kept = std::fs::read_to_string(kept).expect("findings entry");
-    serde_json::from_str::<serde_json::Value>(&kept).expect("a whole findings entry");
+    entry_json(kept);
     // `a.rs` and `b.rs` have the same text, so the same summary.
     assert_eq!(summaries(cache.path()).len(), 1);
-    let text = std::fs::read_to_string(&names[0]).expect("entry");
-    serde_json::from_str::<serde_json::Value>(&text).expect("a whole entry");
+    entry_json(&names[0]);
     let again = devref(
         tree.path(),
         cache.path(),
@@ -220,6 +222,48 @@ fn store_entries(cache: &Path, folder: &str) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(cache.join(folder)).map_or(Vec::new(), |dir| {
         dir.map(|entry| entry.expect("entry").path()).collect()
     })
+}
+
+/// The JSON of a result or findings entry: a checksum line (16 hex digits), then the JSON.
+fn entry_json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).expect("entry");
+    let (sum, json) = bytes.split_at(17);
+    assert_eq!(sum[16], b'\n', "a checksum line");
+    assert_eq!(
+        u64::from_str_radix(std::str::from_utf8(&sum[..16]).expect("hex"), 16).expect("hex"),
+        checksum(json),
+        "the checksum of {}",
+        path.display()
+    );
+    serde_json::from_slice(json).expect("a whole entry")
+}
+
+/// Writes `json` as a result or findings entry, with its checksum, as devref does.
+fn write_entry_json(path: &Path, json: &serde_json::Value) {
+    let json = json.to_string();
+    std::fs::write(path, format!("{:016x}\n{json}", checksum(json.as_bytes()))).expect("write");
+}
+
+/// devref's checksum of an entry (`store::checksum`).
+fn checksum(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// `entry` with one digit of its JSON changed: still JSON, and another line or column.
+fn with_a_digit_changed(entry: &[u8]) -> Vec<u8> {
+    let mut changed = entry.to_vec();
+    let at = (17..changed.len())
+        .find(|&at| changed[at].is_ascii_digit() && changed[at - 1] == b',')
+        .expect("a number in the entry");
+    changed[at] = if changed[at] == b'9' {
+        b'8'
+    } else {
+        changed[at] + 1
+    };
+    changed
 }
 
 /// A copy of the `safety_kernel` UI case: a driver whose findings quote the `# Safety` sections of
@@ -445,12 +489,13 @@ fn a_torn_findings_entry_is_never_read() {
     for damaged in [
         whole[..whole.len() / 2].to_vec(),
         b"{\"format\": 1}".to_vec(),
+        // Still JSON, and one line or column off: the checksum fails.
+        with_a_digit_changed(&whole),
     ] {
         std::fs::write(entry, damaged).expect("damage");
         let again = assert_full_run_agrees(tree.path(), cache.path(), "damaged");
         assert_eq!(again, cold);
-        let text = std::fs::read_to_string(entry).expect("written again");
-        serde_json::from_str::<serde_json::Value>(&text).expect("a whole entry");
+        entry_json(entry);
     }
 }
 
@@ -517,8 +562,8 @@ fn an_unchanged_files_findings_come_from_the_store() {
         panic!("one entry");
     };
     // Alter the driver's findings only: the other files' stay as they are.
-    let text = std::fs::read_to_string(entry).expect("entry");
-    let mut kept: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let mut kept = entry_json(entry);
+    let text = kept.to_string();
     let mut altered = 0;
     for file in kept["files"].as_object_mut().expect("files").values_mut() {
         if file["name"] != DRIVER {
@@ -533,7 +578,7 @@ fn an_unchanged_files_findings_come_from_the_store() {
         }
     }
     assert!(altered > 0, "{text}");
-    std::fs::write(entry, kept.to_string()).expect("write");
+    write_entry_json(entry, &kept);
     for result in result_entries(cache.path()) {
         std::fs::remove_file(result).expect("remove");
     }
