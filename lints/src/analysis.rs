@@ -2,9 +2,10 @@
 //!
 //! syn's syntax trees are not `Send`, so each worker thread keeps the trees of the files it parsed and
 //! later lints exactly those files; only the `Send` item trees travel to the thread that builds the
-//! model. The trees that wait for the model may span [`DEFAULT_TREE_BUDGET`] bytes of text in all;
-//! past that, a file's tree is dropped once lowered and the file parsed again for its lints, so
-//! memory does not grow with the sum of the trees. Results are sorted at the end, so the output
+//! model. The trees that wait for the model may span [`DEFAULT_TREE_BUDGET`] bytes of text in all
+//! (none when the input is over [`TREES_WAIT_UP_TO`]); past that, a file's tree is dropped once
+//! lowered and the file parsed again for its lints, so memory does not grow with the sum of the
+//! trees. Results are sorted at the end, so the output
 //! never depends on scheduling.
 //!
 //! With a [`SummaryStore`] and a [`FindingsStore`] (see [`Focus`]), a linted file whose item tree
@@ -120,6 +121,22 @@ enum Waiting {
 /// memory of a larger input: past it, a file's tree is dropped after lowering and the file parsed
 /// again when its lints run.
 pub const DEFAULT_TREE_BUDGET: usize = 2 << 20;
+
+/// Inputs of more text than this keep no syntax tree for their lints (see [`tree_budget_for`]).
+pub const TREES_WAIT_UP_TO: usize = 16 << 20;
+
+/// The default budget of waiting trees for `text` bytes of input. The budget saves a second parse
+/// of the files whose trees fit, a share of the work that shrinks as the input grows, while the
+/// trees cost tens of megabytes at any size: ten copies of Linux 7.3 (34 MB) peak at 173 MiB
+/// without them against 246 MiB, for 7 % more time; thirty copies and the crates of devref's
+/// lock file take 10 % less memory, in the same time (`bench/RESULTS.md`).
+pub fn tree_budget_for(text: usize) -> usize {
+    if text > TREES_WAIT_UP_TO {
+        0
+    } else {
+        DEFAULT_TREE_BUDGET
+    }
+}
 
 /// The bytes of text the waiting syntax trees may still span, shared by the workers.
 struct TreeBudget {
@@ -293,7 +310,11 @@ pub fn analyze_focused(
     let workers = threads.max(1).min(readable.len().max(1));
     let queue = WorkQueue::new(&readable, &files, workers);
     let queue = &queue;
-    let budget = TreeBudget::new(options.tree_budget.unwrap_or(DEFAULT_TREE_BUDGET));
+    let text: usize = readable
+        .iter()
+        .map(|id| files[id.0 as usize].text.len())
+        .sum();
+    let budget = TreeBudget::new(options.tree_budget.unwrap_or(tree_budget_for(text)));
     let budget = &budget;
     let files_ref = &files;
     let readable = &readable;
@@ -1473,6 +1494,13 @@ mod tests {
         // A field changes a tree, so the model: every file is linted again.
         texts[2] = "struct C { dev: *mut bindings::pci_dev }\n";
         assert_eq!(run(&texts).0, all);
+    }
+
+    #[test]
+    fn inputs_over_the_limit_keep_no_tree_for_their_lints() {
+        assert_eq!(tree_budget_for(0), DEFAULT_TREE_BUDGET);
+        assert_eq!(tree_budget_for(TREES_WAIT_UP_TO), DEFAULT_TREE_BUDGET);
+        assert_eq!(tree_budget_for(TREES_WAIT_UP_TO + 1), 0);
     }
 
     #[test]

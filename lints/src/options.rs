@@ -25,7 +25,7 @@ pub struct Options {
     /// result.
     pub parse_everything: bool,
     /// How many bytes of source text the syntax trees that wait for the model may span, over all
-    /// files (see [`crate::analysis::DEFAULT_TREE_BUDGET`], the default); a file over it is parsed
+    /// files (see [`crate::analysis::tree_budget_for`], the default); a file over it is parsed
     /// again when its lints run. Tests set 0 to parse every file twice.
     pub tree_budget: Option<usize>,
 }
