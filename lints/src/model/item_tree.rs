@@ -97,7 +97,8 @@ impl PathRef {
             || self.segments.iter().any(|segment| {
                 segment.args.iter().any(|arg| match arg {
                     GenericArg::Lifetime(lifetime) => lifetime == name,
-                    GenericArg::Type(ty) | GenericArg::Binding(_, ty) => ty.has_lifetime_arg(name),
+                    GenericArg::Type(ty) => ty.has_lifetime_arg(name),
+                    GenericArg::Binding(binding) => binding.1.has_lifetime_arg(name),
                     GenericArg::Const => false,
                 })
             })
@@ -129,8 +130,9 @@ pub struct Segment {
 pub enum GenericArg {
     Type(TypeRef),
     Lifetime(String),
-    /// `Item = T` in `Iterator<Item = T>`.
-    Binding(String, TypeRef),
+    /// `Item = T` in `Iterator<Item = T>`: boxed, as it is rare and would make every argument
+    /// larger (a `String` beside a `TypeRef`); its summary is the same as unboxed.
+    Binding(Box<(String, TypeRef)>),
     Const,
 }
 

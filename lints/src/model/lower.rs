@@ -625,9 +625,9 @@ impl Lowerer<'_> {
                                 syn::GenericArgument::Lifetime(l) => {
                                     GenericArg::Lifetime(l.ident.to_string())
                                 }
-                                syn::GenericArgument::AssocType(a) => {
-                                    GenericArg::Binding(ident_text(&a.ident), self.ty(&a.ty))
-                                }
+                                syn::GenericArgument::AssocType(a) => GenericArg::Binding(
+                                    Box::new((ident_text(&a.ident), self.ty(&a.ty))),
+                                ),
                                 _ => GenericArg::Const,
                             })
                             .collect(),

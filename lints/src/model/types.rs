@@ -218,7 +218,12 @@ impl Model {
                 }
                 for segment in &path.segments {
                     for arg in &segment.args {
-                        if let GenericArg::Type(inner) | GenericArg::Binding(_, inner) = arg {
+                        let inner = match arg {
+                            GenericArg::Type(inner) => Some(inner),
+                            GenericArg::Binding(binding) => Some(&binding.1),
+                            _ => None,
+                        };
+                        if let Some(inner) = inner {
                             self.walk_inner(
                                 inner,
                                 scope,
