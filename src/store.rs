@@ -134,6 +134,13 @@ const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600
 /// Keeps the newest `max` entries (`.json` files) of a folder, and removes the temporary files
 /// (`.tmp…`, as `tempfile` names them) that no process is still writing.
 pub(crate) fn prune(dir: &Path, max: usize) {
+    prune_entries(dir, max, max, |name| name.ends_with(".json"));
+}
+
+/// Once a folder holds more than `max` entries (the files `is_entry` names), keeps the newest
+/// `keep`; and removes the temporary files (`.tmp…`, as `tempfile` names them) that no process
+/// is still writing. Other files are left alone.
+pub(crate) fn prune_entries(dir: &Path, max: usize, keep: usize, is_entry: fn(&str) -> bool) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -143,22 +150,24 @@ pub(crate) fn prune(dir: &Path, max: usize) {
         let Some(modified) = entry.metadata().ok().and_then(|meta| meta.modified().ok()) else {
             continue;
         };
-        let path = entry.path();
-        if path.extension().is_some_and(|ext| ext == "json") {
-            files.push((modified, path));
-        } else if entry.file_name().to_string_lossy().starts_with(".tmp")
-            && now
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".tmp") {
+            if now
                 .duration_since(modified)
                 .is_ok_and(|age| age > STALE_TEMPORARY)
-        {
-            let _ = std::fs::remove_file(path);
+            {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        } else if is_entry(&name) && entry.file_type().is_ok_and(|kind| kind.is_file()) {
+            files.push((modified, entry.path()));
         }
     }
     if files.len() <= max {
         return;
     }
     files.sort();
-    for (_, old) in &files[..files.len() - max] {
+    for (_, old) in &files[..files.len().saturating_sub(keep)] {
         let _ = std::fs::remove_file(old);
     }
 }

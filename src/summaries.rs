@@ -126,24 +126,12 @@ fn checked_payload(entry: &[u8]) -> Option<&[u8]> {
     (u64::from_le_bytes(*sum) == checksum(payload)).then_some(payload)
 }
 
-/// Keeps the `max * 3 / 4` newest entries once there are more than `max`.
+/// Keeps the `max * 3 / 4` newest entries once there are more than `max`, and removes stale
+/// temporary files. An entry is named by its key alone, 32 hex digits.
 fn prune(dir: &Path, max: usize) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    let entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
-    if entries.len() <= max {
-        return;
-    }
-    let mut dated: Vec<(std::time::SystemTime, PathBuf)> = entries
-        .into_iter()
-        .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
-        .collect();
-    dated.sort();
-    let keep = max * 3 / 4;
-    for (_, old) in &dated[..dated.len().saturating_sub(keep)] {
-        let _ = fs::remove_file(old);
-    }
+    crate::store::prune_entries(dir, max, max * 3 / 4, |name| {
+        name.len() == 32 && name.bytes().all(|byte| byte.is_ascii_hexdigit())
+    });
 }
 
 #[cfg(test)]
@@ -206,27 +194,43 @@ mod tests {
     }
 
     #[test]
-    fn pruning_keeps_the_newest_entries() {
+    fn pruning_keeps_the_newest_entries_and_removes_stale_temporary_files() {
         let dir = tempfile::tempdir().unwrap();
-        for index in 0..10 {
-            let path = dir.path().join(format!("{index:02}"));
+        let at = |name: &str, seconds_ago: u64| {
+            let path = dir.path().join(name);
             fs::write(&path, b"x").unwrap();
-            let time = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(index);
+            let time = std::time::SystemTime::now() - std::time::Duration::from_secs(seconds_ago);
             fs::File::options()
                 .write(true)
                 .open(&path)
                 .unwrap()
                 .set_modified(time)
                 .unwrap();
+        };
+        for index in 0..10u64 {
+            at(&format!("{index:032x}"), 100 - index);
         }
+        at(".tmpOLD", 2 * 3600);
+        at(".tmpNEW", 10);
+        at("devref.toml", 2 * 3600);
+        let left = || {
+            let mut left: Vec<String> = fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            left.sort();
+            left
+        };
+        // Under the limit, only the stale temporary file goes.
         prune(dir.path(), 12);
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 10);
+        assert_eq!(left().len(), 12);
+        assert!(!left().contains(&".tmpOLD".to_string()));
+        // Over it, three quarters of the limit are kept, the newest; a temporary file still being
+        // written stays, as does what is not the store's.
         prune(dir.path(), 8);
-        let mut left: Vec<String> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
-        assert_eq!(left, ["04", "05", "06", "07", "08", "09"]);
+        let mut kept: Vec<String> = (4..10u64).map(|index| format!("{index:032x}")).collect();
+        kept.extend([".tmpNEW".to_string(), "devref.toml".to_string()]);
+        kept.sort();
+        assert_eq!(left(), kept);
     }
 }
