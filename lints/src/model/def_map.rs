@@ -125,14 +125,6 @@ impl NameTable {
             }
         }
     }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 #[derive(Debug)]
@@ -204,6 +196,9 @@ impl DefMap {
         let mut map = DefMap::default();
         let file_count = files.iter().map(|f| f.id.0 as usize + 1).max().unwrap_or(0);
         map.def_of_item = vec![Box::default(); file_count];
+        for file in files {
+            map.def_of_item[file.id.0 as usize] = vec![NO_DEF; file.tree.items.len()].into();
+        }
         let tree_of: HashMap<FileId, &ItemTree> = files.iter().map(|f| (f.id, f.tree)).collect();
         let by_path: HashMap<PathBuf, FileId> = files
             .iter()
@@ -355,11 +350,7 @@ impl DefMap {
                 module,
                 item: item_ref,
             });
-            let file_defs = &mut self.def_of_item[file.0 as usize];
-            if file_defs.is_empty() {
-                *file_defs = vec![NO_DEF; tree.items.len()].into();
-            }
-            file_defs[index] = def;
+            self.def_of_item[file.0 as usize][index] = def;
             let data = &mut self.modules[module.0 as usize];
             for ns in namespaces_of(item) {
                 let table = match ns {
