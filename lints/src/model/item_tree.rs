@@ -97,9 +97,7 @@ impl PathRef {
             || self.segments.iter().any(|segment| {
                 segment.args.iter().any(|arg| match arg {
                     GenericArg::Lifetime(lifetime) => lifetime == name,
-                    GenericArg::Type(ty) => ty.has_lifetime_arg(name),
-                    GenericArg::Binding(binding) => binding.1.has_lifetime_arg(name),
-                    GenericArg::Const => false,
+                    _ => arg.ty().is_some_and(|ty| ty.has_lifetime_arg(name)),
                 })
             })
     }
@@ -134,6 +132,17 @@ pub enum GenericArg {
     /// larger (a `String` beside a `TypeRef`); its summary is the same as unboxed.
     Binding(Box<(String, TypeRef)>),
     Const,
+}
+
+impl GenericArg {
+    /// The type it passes: `T` in `Vec<T>` or in `Iterator<Item = T>`.
+    pub fn ty(&self) -> Option<&TypeRef> {
+        match self {
+            GenericArg::Type(ty) => Some(ty),
+            GenericArg::Binding(binding) => Some(&binding.1),
+            GenericArg::Lifetime(_) | GenericArg::Const => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

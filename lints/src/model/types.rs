@@ -218,12 +218,7 @@ impl Model {
                 }
                 for segment in &path.segments {
                     for arg in &segment.args {
-                        let inner = match arg {
-                            GenericArg::Type(inner) => Some(inner),
-                            GenericArg::Binding(binding) => Some(&binding.1),
-                            _ => None,
-                        };
-                        if let Some(inner) = inner {
+                        if let Some(inner) = arg.ty() {
                             self.walk_inner(
                                 inner,
                                 scope,
