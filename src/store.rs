@@ -98,34 +98,40 @@ pub(crate) fn checksum(payload: &[u8]) -> u64 {
     hasher.finish()
 }
 
-/// Writes a JSON entry whole or not at all: its checksum (16 hex digits and a newline), then the
-/// JSON, to a temporary file renamed into place. A torn entry fails its checksum, and so does a
-/// damaged one that would still parse (a flipped digit of a line number).
+/// Writes an entry whole or not at all: the checksum of `payload` (16 hex digits and a newline),
+/// then `payload`, to a temporary file renamed into place. A torn entry fails its checksum, and so
+/// does a damaged one that would still parse (a flipped digit of a line number).
+pub(crate) fn write_checked_entry(dir: &Path, path: &Path, payload: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    writeln!(temp, "{:016x}", checksum(payload))?;
+    temp.write_all(payload)?;
+    temp.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// The payload of an entry written by [`write_checked_entry`], if its checksum holds.
+pub(crate) fn checked_payload(entry: &[u8]) -> Option<&[u8]> {
+    let (sum, payload) = entry.split_first_chunk::<17>()?;
+    let (newline, sum) = sum.split_last()?;
+    let sum = u64::from_str_radix(std::str::from_utf8(sum).ok()?, 16).ok()?;
+    (*newline == b'\n' && sum == checksum(payload)).then_some(payload)
+}
+
+/// [`write_checked_entry`] of an entry as JSON.
 pub(crate) fn write_json_entry(
     dir: &Path,
     path: &Path,
     entry: &impl serde::Serialize,
 ) -> std::io::Result<()> {
-    use std::io::Write;
-    let json = serde_json::to_vec(entry)?;
-    std::fs::create_dir_all(dir)?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    writeln!(temp, "{:016x}", checksum(&json))?;
-    temp.write_all(&json)?;
-    temp.persist(path).map_err(|error| error.error)?;
-    Ok(())
+    write_checked_entry(dir, path, &serde_json::to_vec(entry)?)
 }
 
-/// The entry written by [`write_json_entry`] at `path`, if its checksum holds and it parses.
+/// The JSON entry at `path`, if its checksum holds and it parses.
 pub(crate) fn read_json_entry<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
     let bytes = read_entry(path).ok()?;
-    let (sum, json) = bytes.split_first_chunk::<17>()?;
-    let (newline, sum) = sum.split_last()?;
-    let sum = u64::from_str_radix(std::str::from_utf8(sum).ok()?, 16).ok()?;
-    if *newline != b'\n' || sum != checksum(json) {
-        return None;
-    }
-    serde_json::from_slice(json).ok()
+    serde_json::from_slice(checked_payload(&bytes)?).ok()
 }
 
 /// A temporary file this old was left by a process that died before renaming it into place.

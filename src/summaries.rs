@@ -9,8 +9,8 @@
 //! `# Safety`, a type's `# Invariants`, a device abstraction) are computed from its current text.
 //!
 //! Entries live in the `summaries` folder of the result cache's folder ([`cache_dir`]). Each is
-//! written to a temporary file and renamed into place, and starts with a checksum of the rest: a
-//! torn or damaged entry is a miss, never read as a tree. Two processes storing the same entry at
+//! written to a temporary file and renamed into place, and starts with a checksum of the rest (see
+//! [`write_checked_entry`]): a torn or damaged entry is a miss, never read as a tree. Two processes storing the same entry at
 //! once write the same bytes.
 
 use std::fs;
@@ -22,7 +22,7 @@ use devref_lints::model::summary;
 use devref_lints::options::Options;
 use devref_lints::{SourceFile, SummaryStore};
 
-use crate::store::{cache_dir, checksum, KeySpace};
+use crate::store::{cache_dir, checked_payload, write_checked_entry, KeySpace};
 
 /// When a run stored a new entry and the folder holds more than this many, the oldest are removed
 /// down to three quarters of it. A summary is about a third of its file's size: 20 000 entries of
@@ -103,27 +103,10 @@ impl SummaryStore for DiskSummaries {
         if path.exists() {
             return;
         }
-        if write_entry(&self.dir, &path, summary).is_ok() {
+        if write_checked_entry(&self.dir, &path, summary).is_ok() {
             self.stored.store(true, Ordering::Relaxed);
         }
     }
-}
-
-/// An entry: the checksum of the summary, then the summary.
-fn write_entry(dir: &Path, path: &Path, payload: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    fs::create_dir_all(dir)?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(&checksum(payload).to_le_bytes())?;
-    temp.write_all(payload)?;
-    temp.persist(path).map_err(|error| error.error)?;
-    Ok(())
-}
-
-/// The summary of an entry whose checksum holds.
-fn checked_payload(entry: &[u8]) -> Option<&[u8]> {
-    let (sum, payload) = entry.split_first_chunk::<8>()?;
-    (u64::from_le_bytes(*sum) == checksum(payload)).then_some(payload)
 }
 
 /// Keeps the `max * 3 / 4` newest entries once there are more than `max`, and removes stale
