@@ -5,8 +5,7 @@
 //! model. The trees that wait for the model may span [`DEFAULT_TREE_BUDGET`] bytes of text in all
 //! (none when the input is over [`TREES_WAIT_UP_TO`]); past that, a file's tree is dropped once
 //! lowered and the file parsed again for its lints, so memory does not grow with the sum of the
-//! trees. Results are sorted at the end, so the output
-//! never depends on scheduling.
+//! trees. Results are sorted at the end, so the output never depends on scheduling.
 //!
 //! With a [`SummaryStore`] and a [`FindingsStore`] (see [`Focus`]), a linted file whose item tree
 //! is stored is not parsed before the model: the model's fingerprint reaches the workers before the

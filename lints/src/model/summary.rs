@@ -373,12 +373,12 @@ kernel::module_pci_driver! {
         ] {
             let text = format!("type T = {}u8;\n", "&".repeat(depth as usize));
             let tree = lower(&text, FileId(0), true).expect("parses");
-            let decoded = encode(&tree);
-            let decodes = decode(&decoded, FileId(0)).is_some();
+            let encoded = encode(&tree);
+            let decodes = decode(&encoded, FileId(0)).is_some();
             match encode_decodable(&tree) {
                 Some(bytes) => {
                     assert!(decodes, "{depth}");
-                    assert_eq!(bytes, decoded, "{depth}");
+                    assert_eq!(bytes, encoded, "{depth}");
                 }
                 None => assert!(!decodes, "{depth}"),
             }
