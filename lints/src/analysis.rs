@@ -111,14 +111,21 @@ enum Waiting {
     /// Its tree has nothing to walk (see [`pruning::nothing_to_walk`]): an empty tree stands for
     /// it, kept or not, and it is never parsed again.
     Empty,
-    Dropped,
+    /// Its tree was dropped, to be parsed again without the items the lints do not walk, whose
+    /// text is here (see [`pruning::drop_unwalked_items`]); none for a tree from the summary
+    /// store.
+    Dropped(DroppedItems),
 }
+
+/// Where the items of a file that its lints do not walk are, in its text.
+type DroppedItems = Box<[Range<usize>]>;
 
 /// How many bytes of source text the syntax trees waiting for the model may span, over all files,
 /// unless [`Options::tree_budget`] says otherwise. A tree costs tens of bytes per byte of text it
 /// spans; this keeps every tree of Linux 7.3 (whose kept trees span about 1 MB) and bounds the
 /// memory of a larger input: past it, a file's tree is dropped after lowering and the file parsed
-/// again when its lints run.
+/// again when its lints run, with the items they do not walk cut out (see
+/// [`crate::pruning::cut`]).
 pub const DEFAULT_TREE_BUDGET: usize = 2 << 20;
 
 /// Inputs of more text than this keep no syntax tree for their lints (see [`tree_budget_for`]).
@@ -665,13 +672,13 @@ fn worker(
                 break 'prepare;
             }
             let source = &files[id.0 as usize];
-            if !matches!(waiting, Waiting::Dropped) {
+            let Waiting::Dropped(dropped) = waiting else {
                 continue;
-            }
+            };
             if !budget.take(source.text.len()) {
                 break;
             }
-            if let Ok(Some(parsed_file)) = catch_panic(|| parse_again(source, options)) {
+            if let Ok(Some(parsed_file)) = catch_panic(|| parse_again(source, options, dropped)) {
                 *waiting = Waiting::Kept(parsed_file);
             }
         }
@@ -714,7 +721,7 @@ fn worker(
     // parsed again can have proc-macro2's copies of their text forgotten one by one (see
     // [`forget_spans`]).
     let mut parsed: Vec<_> = parsed.into_iter().zip(comments).collect();
-    parsed.sort_by_key(|((_, waiting), _)| matches!(waiting, Waiting::Dropped));
+    parsed.sort_by_key(|((_, waiting), _)| matches!(waiting, Waiting::Dropped(_)));
     // Each file's trees are freed as soon as its lints are done (unless the process will exit and
     // they were kept within the budget).
     let mut kept_left = parsed
@@ -732,22 +739,24 @@ fn worker(
                 (parsed_file, true)
             }
             Waiting::Empty => (Parsed::empty(), false),
-            Waiting::Dropped => match catch_panic(|| parse_again(source, options)) {
-                Ok(Some(parsed_file)) => (parsed_file, false),
-                // The same text parsed a moment ago.
-                Ok(None) => {
-                    diagnostics.push(internal_error(
-                        source,
-                        None,
-                        "the file did not parse a second time",
-                    ));
-                    continue;
+            Waiting::Dropped(dropped) => {
+                match catch_panic(|| parse_again(source, options, &dropped)) {
+                    Ok(Some(parsed_file)) => (parsed_file, false),
+                    // The same text parsed a moment ago.
+                    Ok(None) => {
+                        diagnostics.push(internal_error(
+                            source,
+                            None,
+                            "the file did not parse a second time",
+                        ));
+                        continue;
+                    }
+                    Err(message) => {
+                        diagnostics.push(internal_error(source, None, &message));
+                        continue;
+                    }
                 }
-                Err(message) => {
-                    diagnostics.push(internal_error(source, None, &message));
-                    continue;
-                }
-            },
+            }
         };
         let file = &parsed_file;
         let comments = comments.unwrap_or_else(|| comment_index(source));
@@ -822,7 +831,8 @@ fn lower_files(
                     tree: Ok(SentTree::Tree(tree)),
                 });
                 if linted {
-                    done.parsed.push((id, Waiting::Dropped));
+                    done.parsed
+                        .push((id, Waiting::Dropped(DroppedItems::default())));
                 }
                 continue;
             }
@@ -861,13 +871,16 @@ fn lower_files(
                         })
                     };
                     let waiting = match parsed_file {
-                        Some(parsed_file) if pruning::nothing_to_walk(&parsed_file.ast, source) => {
+                        Some((parsed_file, _))
+                            if pruning::nothing_to_walk(&parsed_file.ast, source) =>
+                        {
                             Waiting::Empty
                         }
-                        Some(parsed_file) if fits(&parsed_file) => Waiting::Kept(parsed_file),
-                        _ => Waiting::Dropped,
+                        Some((parsed_file, _)) if fits(&parsed_file) => Waiting::Kept(parsed_file),
+                        Some((_, dropped)) => Waiting::Dropped(dropped),
+                        None => Waiting::Dropped(DroppedItems::default()),
                     };
-                    spilled = holds_trees && matches!(waiting, Waiting::Dropped);
+                    spilled = holds_trees && matches!(waiting, Waiting::Dropped(_));
                     holds_trees |= matches!(waiting, Waiting::Kept(_));
                     done.parsed.push((id, waiting));
                 }
@@ -889,8 +902,11 @@ fn lower_files(
                 Apart::Done(rest) => {
                     done.lowered.extend(rest.lowered);
                     done.parsed.extend(
-                        (rest.empty.into_iter().map(|id| (id, Waiting::Empty)))
-                            .chain(rest.dropped.into_iter().map(|id| (id, Waiting::Dropped))),
+                        (rest.empty.into_iter().map(|id| (id, Waiting::Empty))).chain(
+                            rest.dropped
+                                .into_iter()
+                                .map(|(id, dropped)| (id, Waiting::Dropped(dropped))),
+                        ),
                     );
                     done.diagnostics.extend(rest.diagnostics);
                     break;
@@ -923,7 +939,7 @@ struct LoweredApart {
     /// The linted files with nothing to walk (see [`Waiting::Empty`]).
     empty: Vec<FileId>,
     /// The other linted files, to parse again for their lints.
-    dropped: Vec<FileId>,
+    dropped: Vec<(FileId, DroppedItems)>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -947,14 +963,18 @@ fn lower_rest_apart(
             .spawn_scoped(scope, || {
                 let rest = lower_files(files, queue, index, options, focus, None);
                 // Without a budget no tree is kept.
-                let (empty, dropped): (Vec<_>, Vec<_>) = rest
-                    .parsed
-                    .iter()
-                    .partition(|(_, waiting)| matches!(waiting, Waiting::Empty));
+                let mut empty = Vec::new();
+                let mut dropped = Vec::new();
+                for (id, waiting) in rest.parsed {
+                    match waiting {
+                        Waiting::Dropped(items) => dropped.push((id, items)),
+                        _ => empty.push(id),
+                    }
+                }
                 LoweredApart {
                     lowered: rest.lowered,
-                    empty: empty.into_iter().map(|(id, _)| *id).collect(),
-                    dropped: dropped.into_iter().map(|(id, _)| *id).collect(),
+                    empty,
+                    dropped,
                     diagnostics: rest.diagnostics,
                 }
             });
@@ -1033,7 +1053,7 @@ pub const MAX_FILE_SIZE: usize = 4 << 20;
 
 /// Parses and lowers one file, or reports where it does not parse.
 fn parse(source: &SourceFile, options: &Options) -> Result<(syn::File, ItemTree), Box<Diagnostic>> {
-    let ast = parse_syntax(source, options)?;
+    let ast = parse_syntax(source, options, &[])?;
     // Lowering's macro bodies are dropped with this cache: kept until the lints run, they would
     // all be alive at the peak, while every syntax tree waits for the model.
     let mut tree = lower_file(source, &ast, &MacroCache::default());
@@ -1042,15 +1062,18 @@ fn parse(source: &SourceFile, options: &Options) -> Result<(syn::File, ItemTree)
 }
 
 /// What the lints need of a lowered file's syntax tree: the tree without the items they find
-/// nothing in (see [`pruning::drop_unwalked_items`]).
-fn for_lints(mut ast: syn::File, source: &SourceFile, options: &Options) -> Parsed {
-    if !options.parse_everything {
-        pruning::drop_unwalked_items(&mut ast, source);
-    }
-    Parsed {
+/// nothing in (see [`pruning::drop_unwalked_items`]), and where those items are in the text.
+fn for_lints(mut ast: syn::File, source: &SourceFile, options: &Options) -> (Parsed, DroppedItems) {
+    let dropped = if options.parse_everything {
+        Vec::new()
+    } else {
+        pruning::drop_unwalked_items(&mut ast, source)
+    };
+    let parsed = Parsed {
         ast,
         macros: MacroCache::default(),
-    }
+    };
+    (parsed, dropped.into_boxed_slice())
 }
 
 /// The item tree the analysis lowers from `source` with `options`, or `None` where the file does
@@ -1060,19 +1083,32 @@ pub fn lowered(source: &SourceFile, options: &Options) -> Option<ItemTree> {
 }
 
 /// The syntax tree [`for_lints`] leaves, parsed again from the same text, or `None` if it no
-/// longer parses.
-fn parse_again(source: &SourceFile, options: &Options) -> Option<Parsed> {
-    let ast = parse_syntax(source, options).ok()?;
-    Some(for_lints(ast, source, options))
+/// longer parses. The `dropped` items are cut out first (see [`pruning::cut`]), so only what the
+/// lints walk is lexed and parsed; should the text then not parse, it is parsed whole.
+fn parse_again(source: &SourceFile, options: &Options, dropped: &[Range<usize>]) -> Option<Parsed> {
+    let ast = parse_syntax(source, options, dropped)
+        .or_else(|_| parse_syntax(source, options, &[]))
+        .ok()?;
+    Some(for_lints(ast, source, options).0)
 }
 
 /// The file's syntax tree, without what cannot matter (see [`pruning`]), or where it does not
 /// parse.
-fn parse_syntax(source: &SourceFile, options: &Options) -> Result<syn::File, Box<Diagnostic>> {
+fn parse_syntax(
+    source: &SourceFile,
+    options: &Options,
+    dropped: &[Range<usize>],
+) -> Result<syn::File, Box<Diagnostic>> {
     // syn drops a BOM and a shebang line before parsing, so its spans would be off by their
     // length; blanking them keeps every byte offset that of the file.
     let blanked = blank_prefix(&source.text);
     let mut text = blanked.as_deref().unwrap_or(&source.text);
+    let cut = (!dropped.is_empty())
+        .then(|| pruning::cut(text, dropped))
+        .flatten();
+    if let Some(cut) = &cut {
+        text = cut;
+    }
     // What cannot matter is taken out of the text before lexing (see `pruning`), in a copy.
     let prune = !options.parse_everything;
     let mut pruned = prune.then(|| pruning::prune_docs(text)).flatten();
@@ -1285,7 +1321,7 @@ mod tests {
         let options = Options::default();
         let kept_a = {
             let (ast, _) = parse(&files[0], &options).expect("parses");
-            pruning::kept_text_bytes(&for_lints(ast, &files[0], &options).ast, &files[0])
+            pruning::kept_text_bytes(&for_lints(ast, &files[0], &options).0.ast, &files[0])
         };
         let ids: Vec<FileId> = files.iter().map(|f| f.id).collect();
         // Lowers every file on a thread named `worker`: whether each tree waits, each tree, and
@@ -1314,7 +1350,7 @@ mod tests {
                                 let state = match waiting {
                                     Waiting::Kept(_) => "kept",
                                     Waiting::Empty => "empty",
-                                    Waiting::Dropped => "dropped",
+                                    Waiting::Dropped(_) => "dropped",
                                 };
                                 (*id, state)
                             })
@@ -1524,7 +1560,7 @@ unsafe fn u() { g() }
 ";
         let source = SourceFile::new(FileId(0), "k.rs".to_string(), text.to_string());
         let (ast, _) = parse(&source, &Options::default()).expect("parses");
-        let parsed = for_lints(ast, &source, &Options::default());
+        let (parsed, _) = for_lints(ast, &source, &Options::default());
         let unsafe_fn = "unsafe fn u() { g() }".len();
         let method = "fn b(&self) { unsafe { g() } }".len();
         assert_eq!(

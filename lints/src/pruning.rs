@@ -40,7 +40,7 @@
 mod bodies;
 mod words;
 
-pub use bodies::{blank, scan_bodies, unneeded_bodies, BodyScan};
+pub use bodies::{blank, cut, scan_bodies, unneeded_bodies, BodyScan};
 pub(crate) use words::any_word;
 pub use words::may_declare_items;
 
@@ -117,74 +117,165 @@ fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
 }
 
 /// Drops from a lowered file's syntax tree the items that the lints' walk finds nothing in (see
-/// the module docs).
-pub fn drop_unwalked_items(ast: &mut syn::File, source: &SourceFile) {
+/// the module docs), and returns where the dropped items are in the text: cut out of it (see
+/// [`cut`]), the text parses to the same tree, without them.
+pub fn drop_unwalked_items(ast: &mut syn::File, source: &SourceFile) -> Vec<Range<usize>> {
     // A file that never names devref has no item whose text must be read for it.
     let devref = source.mentions_devref().then_some(source);
-    drop_items(&mut ast.items, source, devref);
+    let mut dropped = Vec::new();
+    let start = Some(after_inner_attrs(&ast.attrs, source).unwrap_or(0));
+    drop_items(&mut ast.items, source, devref, start, &mut dropped);
+    dropped.shrink_to_fit();
+    dropped
 }
 
-fn drop_items(items: &mut Vec<syn::Item>, text: &SourceFile, source: Option<&SourceFile>) {
-    items.retain_mut(|item| match item {
-        syn::Item::Fn(f) => {
-            if !f.block.stmts.is_empty() && !holds_unsafe(text, || spans::item_fn(f)) {
-                f.block.stmts = Vec::new();
+/// Where the text of the items of a list starts: after its container's opening brace (`open`, or
+/// the start of the file) and inner attributes, which stay.
+fn items_start(
+    attrs: &[syn::Attribute],
+    open: &proc_macro2::extra::DelimSpan,
+    source: &SourceFile,
+) -> Option<usize> {
+    let brace = source.span(open.open()).end as usize;
+    Some(after_inner_attrs(attrs, source).map_or(brace, |end| end.max(brace)))
+}
+
+fn after_inner_attrs(attrs: &[syn::Attribute], source: &SourceFile) -> Option<usize> {
+    attrs
+        .iter()
+        .filter(|attr| matches!(attr.style, syn::AttrStyle::Inner(_)))
+        .map(|attr| source.span(attr.bracket_token.span.close()).end as usize)
+        .max()
+}
+
+/// Records the text from the end of the item before (`from`) to the end of a dropped item (`to`):
+/// its attributes, its tokens, and the comments and spaces before them. Only where blanking keeps
+/// the column of every later token: the lexer counts columns in characters, so a non-ASCII
+/// character on the line of the item's end would move what follows it.
+fn record_dropped(
+    from: Option<usize>,
+    to: Option<usize>,
+    text: &SourceFile,
+    dropped: &mut Vec<Range<usize>>,
+) {
+    let (Some(from), Some(to)) = (from, to) else {
+        return;
+    };
+    let Some(bytes) = text.text.as_bytes().get(from..to) else {
+        return;
+    };
+    let last_line = bytes
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    if from < to && bytes[last_line..].is_ascii() {
+        dropped.push(from..to);
+    }
+}
+
+fn drop_items(
+    items: &mut Vec<syn::Item>,
+    text: &SourceFile,
+    source: Option<&SourceFile>,
+    start: Option<usize>,
+    dropped: &mut Vec<Range<usize>>,
+) {
+    let mut previous_end = start;
+    let end = |last: Option<proc_macro2::Span>| last.map(|last| text.span(last).end as usize);
+    items.retain_mut(|item| {
+        let item_end = end(spans::item_end(item));
+        let kept = match item {
+            syn::Item::Fn(f) => {
+                if !f.block.stmts.is_empty() && !holds_unsafe(text, || spans::item_fn(f)) {
+                    f.block.stmts = Vec::new();
+                }
+                let kept = !f.block.stmts.is_empty() || names_devref(source, || spans::item_fn(f));
+                if kept {
+                    shrink_fn(&mut f.attrs, &mut f.block);
+                }
+                kept
             }
-            let kept = !f.block.stmts.is_empty() || names_devref(source, || spans::item_fn(f));
-            if kept {
-                shrink_fn(&mut f.attrs, &mut f.block);
-            }
-            kept
-        }
-        syn::Item::Impl(imp) => {
-            imp.items.retain_mut(|item| match item {
-                syn::ImplItem::Fn(f) => {
-                    if !f.block.stmts.is_empty() && !holds_unsafe(text, || spans::impl_fn(f)) {
-                        f.block.stmts = Vec::new();
+            syn::Item::Impl(imp) => {
+                let mut previous_end = items_start(&imp.attrs, &imp.brace_token.span, text);
+                imp.items.retain_mut(|item| {
+                    let item_end = end(spans::impl_item_end(item));
+                    let kept = match item {
+                        syn::ImplItem::Fn(f) => {
+                            if !f.block.stmts.is_empty()
+                                && !holds_unsafe(text, || spans::impl_fn(f))
+                            {
+                                f.block.stmts = Vec::new();
+                            }
+                            let kept = !f.block.stmts.is_empty()
+                                || names_devref(source, || spans::impl_fn(f));
+                            if kept {
+                                shrink_fn(&mut f.attrs, &mut f.block);
+                            }
+                            kept
+                        }
+                        syn::ImplItem::Macro(_) => true,
+                        syn::ImplItem::Const(_) => {
+                            value_holds_unsafe(text, || spans::impl_item(item))
+                        }
+                        other => names_devref(source, || spans::impl_item(other)),
+                    };
+                    if !kept {
+                        record_dropped(previous_end, item_end, text, dropped);
                     }
-                    let kept =
-                        !f.block.stmts.is_empty() || names_devref(source, || spans::impl_fn(f));
-                    if kept {
-                        shrink_fn(&mut f.attrs, &mut f.block);
-                    }
+                    previous_end = item_end;
                     kept
-                }
-                syn::ImplItem::Macro(_) => true,
-                syn::ImplItem::Const(_) => value_holds_unsafe(text, || spans::impl_item(item)),
-                other => names_devref(source, || spans::impl_item(other)),
-            });
-            imp.items.shrink_to_fit();
-            // A safe impl left empty gives the walk nothing: its hooks read unsafe impls only.
-            !imp.items.is_empty()
-                || imp.unsafety.is_some()
-                || names_devref(source, || spans::item_impl(imp))
-        }
-        syn::Item::Trait(t) => {
-            t.items.retain(|item| match item {
-                syn::TraitItem::Fn(f) => {
-                    f.default.as_ref().is_some_and(|body| {
-                        !body.stmts.is_empty() && holds_unsafe(text, || spans::trait_item(item))
-                    }) || names_devref(source, || spans::trait_item(item))
-                }
-                syn::TraitItem::Macro(_) => true,
-                syn::TraitItem::Const(_) => value_holds_unsafe(text, || spans::trait_item(item)),
-                other => names_devref(source, || spans::trait_item(other)),
-            });
-            t.items.shrink_to_fit();
-            true
-        }
-        syn::Item::Mod(m) => {
-            if let Some((_, items)) = &mut m.content {
-                drop_items(items, text, source);
+                });
+                imp.items.shrink_to_fit();
+                // A safe impl left empty gives the walk nothing: its hooks read unsafe impls only.
+                !imp.items.is_empty()
+                    || imp.unsafety.is_some()
+                    || names_devref(source, || spans::item_impl(imp))
             }
-            true
+            syn::Item::Trait(t) => {
+                let mut previous_end = items_start(&t.attrs, &t.brace_token.span, text);
+                t.items.retain(|item| {
+                    let item_end = end(spans::trait_item_end(item));
+                    let kept = match item {
+                        syn::TraitItem::Fn(f) => {
+                            f.default.as_ref().is_some_and(|body| {
+                                !body.stmts.is_empty()
+                                    && holds_unsafe(text, || spans::trait_item(item))
+                            }) || names_devref(source, || spans::trait_item(item))
+                        }
+                        syn::TraitItem::Macro(_) => true,
+                        syn::TraitItem::Const(_) => {
+                            value_holds_unsafe(text, || spans::trait_item(item))
+                        }
+                        other => names_devref(source, || spans::trait_item(other)),
+                    };
+                    if !kept {
+                        record_dropped(previous_end, item_end, text, dropped);
+                    }
+                    previous_end = item_end;
+                    kept
+                });
+                t.items.shrink_to_fit();
+                true
+            }
+            syn::Item::Mod(m) => {
+                if let Some((brace, items)) = &mut m.content {
+                    let start = items_start(&m.attrs, &brace.span, text);
+                    drop_items(items, text, source, start, dropped);
+                }
+                true
+            }
+            // A value's walk, like a body's, finds something only in unsafe code.
+            syn::Item::Const(_) | syn::Item::Static(_) => {
+                value_holds_unsafe(text, || spans::item(item))
+            }
+            syn::Item::Macro(_) => true,
+            other => names_devref(source, || spans::item(other)),
+        };
+        if !kept {
+            record_dropped(previous_end, item_end, text, dropped);
         }
-        // A value's walk, like a body's, finds something only in unsafe code.
-        syn::Item::Const(_) | syn::Item::Static(_) => {
-            value_holds_unsafe(text, || spans::item(item))
-        }
-        syn::Item::Macro(_) => true,
-        other => names_devref(source, || spans::item(other)),
+        previous_end = item_end;
+        kept
     });
     // The freed tail of each list goes to the next file's parse: the lists of the kept items are
     // what every tree holds until the model is built.
@@ -875,6 +966,153 @@ mod tests {
              static Z : Ops = Ops { f : | p | ffi ! (put (p)) } ; } \
              unsafe impl Send for S { } \
              # [allow (devref :: missing_safety_comment)] impl S { }"
+        );
+    }
+
+    /// Every token of a tree, with where it starts and ends (a group as its delimiters).
+    fn placed_tokens(
+        ast: &syn::File,
+    ) -> Vec<(String, proc_macro2::LineColumn, proc_macro2::LineColumn)> {
+        fn walk(
+            stream: TokenStream,
+            out: &mut Vec<(String, proc_macro2::LineColumn, proc_macro2::LineColumn)>,
+        ) {
+            for token in stream {
+                match token {
+                    TokenTree::Group(group) => {
+                        let open = group.span_open();
+                        let close = group.span_close();
+                        out.push((
+                            format!("{:?}", group.delimiter()),
+                            open.start(),
+                            close.end(),
+                        ));
+                        walk(group.stream(), out);
+                    }
+                    other => {
+                        out.push((other.to_string(), other.span().start(), other.span().end()))
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(quote::quote!(#ast), &mut out);
+        out
+    }
+
+    /// The tree of `text` once the walk's items are kept, and the tree of the text with the
+    /// dropped items cut out, dropped the same way: the two must be the same, token for token and
+    /// place for place.
+    fn kept_and_cut(text: &str) -> (Vec<Range<usize>>, String) {
+        let source = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
+        let mut ast = syn::parse_file(text).expect("parses");
+        let dropped = drop_unwalked_items(&mut ast, &source);
+        let cut_text = cut(text, &dropped).expect("UTF-8");
+        assert_eq!(cut_text.matches('\n').count(), text.matches('\n').count());
+        let mut again = syn::parse_file(&cut_text).expect("the cut text parses");
+        let dropped_again = drop_unwalked_items(&mut again, &source);
+        assert_eq!(
+            placed_tokens(&again),
+            placed_tokens(&ast),
+            "{text:?}\ncut: {cut_text:?}"
+        );
+        assert!(
+            dropped_again.iter().all(|range| dropped
+                .iter()
+                .any(|d| d.start <= range.start && range.end <= d.end))
+                || dropped_again.is_empty(),
+            "{text:?}: the cut text dropped more: {dropped_again:?}"
+        );
+        (dropped, cut_text)
+    }
+
+    #[test]
+    fn the_text_without_the_dropped_items_parses_to_the_kept_tree() {
+        let (dropped, cut_text) = kept_and_cut(
+            "//! Module docs.\n#![allow(dead_code)]\nuse a::b;\n/// Docs of S.\n#[derive(Debug)]\n\
+             pub struct S { f: u8 }\n\
+             fn full() { unsafe { g() }; }\nfn safe() { g(); }\n\
+             impl S {\n    #![allow(x)]\n    fn e(&self) {}\n    fn f(&self) { unsafe { g() }; }\n    m!{}\n    \
+             fn s(&self) { g(); }\n    const C: u8 = 0;\n}\n\
+             trait T { m!(); fn d(&self); fn p(&self) { unsafe { g() }; } const D: u8 = 1; }\n\
+             mod m {\n    #![allow(y)]\n    use z;\n    enum E { A }\n    \
+             fn k() { unsafe { g() } }\n    struct Last;\n}\n\
+             impl Clone for S { fn clone(&self) -> S { S { f: 0 } } }\nunsafe impl Send for S {}\n",
+        );
+        assert!(!dropped.is_empty());
+        for gone in [
+            "use a::b",
+            "Docs of S",
+            "derive",
+            "struct S",
+            "fn safe",
+            "fn e",
+            "fn s",
+            "const C",
+            "fn d",
+            "const D",
+            "use z",
+            "enum E",
+            "Last",
+            "Clone",
+        ] {
+            assert!(!cut_text.contains(gone), "{gone} in {cut_text:?}");
+        }
+        for kept in [
+            "//! Module docs.",
+            "#![allow(dead_code)]",
+            "#![allow(x)]",
+            "#![allow(y)]",
+            "fn full",
+            "fn f(",
+            "m!{}",
+            "m!();",
+            "fn p",
+            "fn k",
+            "unsafe impl Send",
+        ] {
+            assert!(cut_text.contains(kept), "{kept} not in {cut_text:?}");
+        }
+    }
+
+    #[test]
+    fn look_alikes_of_item_boundaries_cut_the_same_tree() {
+        for text in [
+            // An `unsafe` before `extern` belongs to the block, and `default` to the method.
+            "unsafe extern \"C\" { fn ffi(); }\nfn k() { unsafe { ffi() } }\n",
+            "impl<T> X for T { default fn f() {} fn g() { unsafe { h() } } }\n",
+            // Items on one line; comments between them, one that looks like code.
+            "use a; /* fn x() { unsafe {} } */ fn k() { unsafe { g() } } struct T; fn l() { unsafe { g() } }\n",
+            "fn k() { unsafe { g() } } // trailing\n// before\nstruct T;\n",
+            // A non-ASCII character on the line where a dropped item ends stays: cutting it
+            // would move the tokens after it.
+            "const S: &str = \"é\"; fn k() { unsafe { g() } }\n",
+            "const S: &str = \"é\";\nfn k() { unsafe { g() } }\n",
+            // A module under `cfg(test)`, and nested modules.
+            "fn a() { unsafe { g() } }\n#[cfg(test)]\nmod tests { fn t() {} }\nstruct Gone;\n\
+             mod outer { mod inner { use x; } fn b() { unsafe { g() } } }\n",
+            // Suppressions keep their items.
+            "#[allow(devref::raw_device_ptr_field)]\nstruct Kept(*mut device);\nstruct Gone;\n",
+            "",
+            "fn only() {}",
+        ] {
+            kept_and_cut(text);
+        }
+        let (_, cut_text) = kept_and_cut("const S: &str = \"é\"; fn k() { unsafe { g() } }\n");
+        assert!(cut_text.contains('é'), "{cut_text:?}");
+    }
+
+    #[test]
+    fn cut_keeps_lines_and_the_columns_after_each_range() {
+        assert_eq!(
+            cut("ab\ncd\nef gh", &[3..8, 4..5]).as_deref(),
+            Some("ab\n\n   gh")
+        );
+        assert_eq!(cut("a; b; c;", &[2..5, 5..8]).as_deref(), Some("a;      "));
+        assert_eq!(cut("x", &[]).as_deref(), Some("x"));
+        assert_eq!(
+            cut("é\nx", std::slice::from_ref(&(0..3))).as_deref(),
+            Some("\nx")
         );
     }
 

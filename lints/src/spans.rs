@@ -173,6 +173,42 @@ pub fn item(item: &syn::Item) -> Tokens {
     }
 }
 
+/// The last token of an item, where it is known: not for an item syn keeps as verbatim tokens.
+pub fn item_end(item: &syn::Item) -> Option<Span> {
+    match item {
+        syn::Item::Verbatim(_) => None,
+        _ => Some(self::item(item).last),
+    }
+}
+
+/// The last token of an impl item, where it is known.
+pub fn impl_item_end(item: &syn::ImplItem) -> Option<Span> {
+    match item {
+        syn::ImplItem::Const(_) | syn::ImplItem::Fn(_) | syn::ImplItem::Type(_) => {
+            Some(impl_item(item).last)
+        }
+        syn::ImplItem::Macro(i) => Some(
+            i.semi_token
+                .map_or_else(|| macro_end(&i.mac), |semi| semi.span),
+        ),
+        _ => None,
+    }
+}
+
+/// The last token of a trait item, where it is known.
+pub fn trait_item_end(item: &syn::TraitItem) -> Option<Span> {
+    match item {
+        syn::TraitItem::Const(_) | syn::TraitItem::Fn(_) | syn::TraitItem::Type(_) => {
+            Some(trait_item(item).last)
+        }
+        syn::TraitItem::Macro(i) => Some(
+            i.semi_token
+                .map_or_else(|| macro_end(&i.mac), |semi| semi.span),
+        ),
+        _ => None,
+    }
+}
+
 pub fn item_impl(i: &syn::ItemImpl) -> Tokens {
     let keyword = i
         .defaultness

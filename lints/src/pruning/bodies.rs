@@ -99,6 +99,37 @@ pub fn blank(text: &mut String, ranges: &[Range<usize>]) {
     *text = String::from_utf8(bytes).expect("blanking keeps the text UTF-8");
 }
 
+/// `text` without `ranges` (in any order, nested or not), each but for its line breaks and, on
+/// its last line, a space per byte: every token outside them keeps its line and column, which is
+/// all that a span holds, so a parse of the result has the spans of a parse of `text`. A range must
+/// hold whole characters and be ASCII on its last line; `None` if the result is not UTF-8.
+pub fn cut(text: &str, ranges: &[Range<usize>]) -> Option<String> {
+    let mut ranges = ranges.to_vec();
+    ranges.sort_unstable_by_key(|range| range.start);
+    let bytes = text.as_bytes();
+    let mut cut = Vec::with_capacity(text.len());
+    let mut at = 0;
+    for range in ranges {
+        let start = range.start.max(at);
+        let end = range.end.min(bytes.len());
+        if end <= start {
+            continue;
+        }
+        cut.extend_from_slice(&bytes[at..start]);
+        let gone = &bytes[start..end];
+        let breaks = gone.iter().filter(|&&byte| byte == b'\n').count();
+        let last_line = gone
+            .iter()
+            .rposition(|&byte| byte == b'\n')
+            .map_or(0, |i| i + 1);
+        cut.resize(cut.len() + breaks, b'\n');
+        cut.resize(cut.len() + gone.len() - last_line, b' ');
+        at = end;
+    }
+    cut.extend_from_slice(&bytes[at..]);
+    String::from_utf8(cut).ok()
+}
+
 /// Where the scan of one token level is within the current item, as in a token stream.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum FnState {
