@@ -38,7 +38,6 @@ pub fn analyze_cached(
     teardown: Teardown,
     linted: Option<&HashSet<usize>>,
 ) -> Analysis {
-    crate::pages_for(&inputs);
     let dir = if enabled { cache_dir() } else { None };
     let Some(dir) = dir else {
         let focus = Focus {

@@ -526,7 +526,6 @@ pub fn run(
     threads: usize,
     allow_dirty: bool,
 ) -> Result<Analysis, i32> {
-    crate::pages_for(&inputs);
     let stderr = io::stderr();
     let mut err = stderr.lock();
     run_with(

@@ -22,26 +22,14 @@ pub mod store;
 pub mod summaries;
 pub mod unified_diff;
 
-/// Inputs larger than this are analysed without transparent huge pages (see [`pages_for`]).
-pub const HUGE_PAGES_UP_TO: usize = 16 << 20;
-
-/// Chooses how this process pages its memory for an analysis of `inputs`.
-/// mimalloc asks for transparent huge pages, and a 2 MiB page is resident in full however little
-/// of it is used. On Linux 7.3 (3.4 MB) they make a full run 12 % faster and its peak 35 % larger
-/// (105 against 78 MiB); from about ten times that size they make it no faster, or slower (the
-/// kernel clears each huge page it gives), and still larger. Figures in `bench/RESULTS.md`. So
-/// they are turned off, for this process and the git it runs, past [`HUGE_PAGES_UP_TO`].
-pub fn pages_for(inputs: &[devref_lints::Input]) {
-    let text: usize = inputs
-        .iter()
-        .map(|input| input.content.as_ref().map_or(0, String::len))
-        .sum();
-    if text > HUGE_PAGES_UP_TO {
-        without_huge_pages();
-    }
-}
-
-fn without_huge_pages() {
+/// Turns transparent huge pages off for this process and the processes it starts (git).
+/// mimalloc asks for them, and a 2 MiB page is resident in full however little of it is used, and
+/// cleared by the kernel when it is first touched. On Linux 7.3 (3.4 MB) they made a full run's
+/// peak 92 MiB against 66 without, for 3 % less time at the median but not steadily: 110 to 190 ms
+/// of wall time and 200 to 320 ms of CPU from run to run, against 115 to 125 ms and 205 to 210 ms
+/// without (the kernel clearing huge pages took up to 44 % of the CPU); on larger inputs they made
+/// runs slower and larger still. Figures in `bench/RESULTS.md`. Call it first thing in `main`.
+pub fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: `PR_SET_THP_DISABLE` takes integers only and changes how this process's memory is
     // paged, nothing else; a kernel without it returns an error, which changes nothing.
@@ -62,19 +50,11 @@ mod tests {
     }
 
     #[test]
-    fn only_large_inputs_turn_huge_pages_off() {
-        let Some(before) = huge_pages_enabled() else {
+    fn huge_pages_are_turned_off() {
+        if huge_pages_enabled().is_none() {
             return;
-        };
-        let text = |bytes: usize| {
-            vec![devref_lints::Input {
-                name: "a.rs".to_string(),
-                content: Ok(" ".repeat(bytes)),
-            }]
-        };
-        super::pages_for(&text(super::HUGE_PAGES_UP_TO));
-        assert_eq!(huge_pages_enabled(), Some(before));
-        super::pages_for(&text(super::HUGE_PAGES_UP_TO + 1));
+        }
+        super::without_huge_pages();
         assert_eq!(huge_pages_enabled().as_deref(), Some("0"));
     }
 }

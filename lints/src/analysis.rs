@@ -121,12 +121,12 @@ enum Waiting {
 type DroppedItems = Box<[Range<usize>]>;
 
 /// How many bytes of source text the syntax trees waiting for the model may span, over all files,
-/// unless [`Options::tree_budget`] says otherwise. A tree costs tens of bytes per byte of text it
-/// spans; this keeps every tree of Linux 7.3 (whose kept trees span about 1 MB) and bounds the
-/// memory of a larger input: past it, a file's tree is dropped after lowering and the file parsed
-/// again when its lints run, with the items they do not walk cut out (see
-/// [`crate::pruning::cut`]).
-pub const DEFAULT_TREE_BUDGET: usize = 2 << 20;
+/// unless [`Options::tree_budget`] says otherwise. Past it, a file's tree is dropped after lowering
+/// and the file parsed again when its lints run, with the items they do not walk cut out (see
+/// [`crate::pruning::cut`]). A tree costs tens of bytes per byte of text it spans: on Linux 7.3,
+/// whose walked items span 1.3 MB, this budget peaks at 55 MiB against 66 MiB with every tree
+/// kept, for 7 % more time, and 512 KiB at 50 MiB for 10 % (`bench/RESULTS.md`).
+pub const DEFAULT_TREE_BUDGET: usize = 768 << 10;
 
 /// Inputs of more text than this keep no syntax tree for their lints (see [`tree_budget_for`]).
 pub const TREES_WAIT_UP_TO: usize = 16 << 20;

@@ -6,5 +6,6 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    devref::without_huge_pages();
     std::process::exit(devref::cargo::main(std::env::args_os().collect()));
 }

@@ -821,7 +821,6 @@ impl Series<'_> {
                 }
             }
         }
-        crate::pages_for(&inputs);
         let focus = Focus {
             linted: Some(&series_files),
             summaries,
