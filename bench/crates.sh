@@ -10,14 +10,14 @@
 # devref could not read or parse (`devref::input`). Run it under `nice` on a shared machine.
 # Usage: bench/crates.sh [DEVREF_BINARY] [ROUNDS]
 #   DEVREF_BINARY defaults to target/release/devref (built first), ROUNDS to 3. ast-grep comes
-#   from `pip install ast-grep-cli`.
+#   from `pip install ast-grep-cli` (see `ast_grep_binary` in bench/common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 devref=$(devref_binary "${1:-}")
 rounds=${2:-3}
 rules=$(realpath ../shared/bench/ast-grep-rules.yml)
-command -v ast-grep >/dev/null || python3 -m pip install --quiet --disable-pip-version-check ast-grep-cli
+ast_grep=$(ast_grep_binary)
 # The bench binary of benches/kernel.rs, whose `--process parse` parses every file of
 # $DEVREF_KERNEL on every thread and exits (built with the bench profile, devref's allocator).
 parser=$(cargo bench --bench kernel --no-run --quiet --message-format json |
@@ -28,8 +28,7 @@ for line in sys.stdin:
         print(m["executable"])')
 cargo fetch --locked --quiet
 work=$(mktemp -d)
-stats=$(mktemp)
-trap 'rm -rf "$work" "$stats"' EXIT
+trap 'rm -rf "$work"' EXIT
 # The folder of every package of the lock file that is not a workspace member, once.
 mapfile -t crates < <(cargo metadata --format-version 1 --locked | python3 -c 'import json, os, sys
 meta = json.load(sys.stdin)
@@ -53,12 +52,8 @@ echo "crates: ${#crates[@]} (Cargo.lock, workspace members left out); files: $fi
 echo "left out, under a folder named target or hidden: ${#left_out[@]} files${left_out[*]:+ (${left_out[*]})}"
 echo "load average before: $(cut -d ' ' -f 1-3 /proc/loadavg)"
 cd "$work"
-measure() { # prints "milliseconds kibibytes"
-  /usr/bin/time -o "$stats" -f '%e %M' "$@" >/dev/null 2>&1 || true
-  tail -n 1 "$stats" | awk '{printf "%d %d\n", $1 * 1000, $2}'
-}
 run_devref() { measure "$devref" --no-cache .; }
-run_peer() { measure ast-grep scan -r "$rules" .; }
+run_peer() { measure "$ast_grep" scan -r "$rules" .; }
 run_parse() { DEVREF_KERNEL=$work measure "$parser" --process parse; }
 run_devref >/dev/null
 run_peer >/dev/null
@@ -94,7 +89,7 @@ status=0
 report=$("$devref" --no-cache --message-format short --color never . 2>/dev/null) || status=$?
 echo "devref: exit code $status, $(grep -c . <<<"$report" || true) diagnostics, of which $(grep -c '\[devref::input\]$' <<<"$report" || true) devref::input (files not read or not parsed):"
 grep '\[devref::input\]$' <<<"$report" | sed 's/^/  /' || true
-echo "ast-grep: $(ast-grep scan -r "$rules" --json=stream . 2>/dev/null | grep -c . || true) matches"
+echo "ast-grep: $("$ast_grep" scan -r "$rules" --json=stream . 2>/dev/null | grep -c . || true) matches"
 echo "files over devref's limit of 4 MiB, and the five largest:"
 find . -type f -name '*.rs' -size +4194304c -printf '  over: %p %s bytes\n'
 find . -type f -name '*.rs' -printf '%s %p\n' | sort -rn | awk 'NR <= 5' | sed 's/^/  /'

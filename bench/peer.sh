@@ -4,27 +4,22 @@
 # Each run is a process of its own: wall time and peak memory (max RSS) by /usr/bin/time.
 # Usage: bench/peer.sh [DEVREF_BINARY] [ROUNDS] [TREE]
 #   DEVREF_BINARY defaults to target/release/devref (built first), TREE to Linux 7.3's Rust sources
-#   (rust drivers samples), ROUNDS to 15. ast-grep comes from `pip install ast-grep-cli`.
+#   (rust drivers samples), ROUNDS to 15. ast-grep comes from `pip install ast-grep-cli` (see
+#   `ast_grep_binary` in bench/common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
 devref=$(devref_binary "${1:-}")
 rounds=${2:-15}
 rules=$(realpath ../shared/bench/ast-grep-rules.yml)
-command -v ast-grep >/dev/null || python3 -m pip install --quiet --disable-pip-version-check ast-grep-cli
+ast_grep=$(ast_grep_binary)
 tree=${3:-$(bash ../shared/corpus/fetch-kernel.sh 7.3 | tail -n 1)}
 cd "$tree"
 paths=()
 for dir in rust drivers samples; do [ -d "$dir" ] && paths+=("$dir"); done
 [ ${#paths[@]} -gt 0 ] || paths=(.)
-stats=$(mktemp)
-trap 'rm -f "$stats"' EXIT
-measure() { # prints "milliseconds kibibytes"
-  /usr/bin/time -o "$stats" -f '%e %M' "$@" >/dev/null 2>&1 || true
-  tail -n 1 "$stats" | awk '{printf "%d %d\n", $1 * 1000, $2}'
-}
 run_devref() { measure "$devref" --no-cache "${paths[@]}"; }
-run_peer() { measure ast-grep scan -r "$rules" "${paths[@]}"; }
+run_peer() { measure "$ast_grep" scan -r "$rules" "${paths[@]}"; }
 run_devref >/dev/null
 run_peer >/dev/null
 dt=() dm=() pt=() pm=()
@@ -37,5 +32,5 @@ max() { printf '%s\n' "$@" | sort -n | tail -n 1; }
 bytes=$(find "${paths[@]}" -name '*.rs' -print0 | xargs -0 cat | wc -c)
 echo "tree: $tree (${paths[*]}), $(find "${paths[@]}" -name '*.rs' | wc -l) files, $bytes bytes; rounds: $rounds (interleaved)"
 echo "devref   : median $(median "${dt[@]}") ms, peak memory median $(median "${dm[@]}") KiB (max $(max "${dm[@]}"))"
-echo "ast-grep : median $(median "${pt[@]}") ms, peak memory median $(median "${pm[@]}") KiB (max $(max "${pm[@]}"))"
+echo "ast-grep ($ast_grep): median $(median "${pt[@]}") ms, peak memory median $(median "${pm[@]}") KiB (max $(max "${pm[@]}"))"
 awk -v a="$(median "${dt[@]}")" -v b="$(median "${pt[@]}")" 'BEGIN {printf "devref / ast-grep (median time): %.2f\n", a / b}'
