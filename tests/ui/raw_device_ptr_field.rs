@@ -116,6 +116,19 @@ mod lookalike {
     }
 }
 
+/// A struct after a function whose `where` clause ends with a comma, as rustfmt writes it: the
+/// brace after the comma is the function's body, and the struct's fields are read.
+fn with_bounds<T>(value: T) -> T
+where
+    T: Copy,
+{
+    value
+}
+
+struct AfterBounds {
+    dev: *mut bindings::device, //~ raw_device_ptr_field
+}
+
 /// Not part of the kernel build: items under `#[cfg(test)]` are left out by default
 /// (`lint_cfg_test = true` in `devref.toml` lints them).
 #[cfg(test)]

@@ -158,6 +158,10 @@ struct Level {
     /// The closing delimiter, `0` for the file.
     close: u8,
     fn_state: FnState,
+    /// How deep in `<…>` the current function's signature is: a `{` there is a const generic
+    /// argument (`f::<{ N }>`), at depth 0 the body, even after a `,` (a `where` clause's last
+    /// bound, as rustfmt writes it) or a `=`.
+    fn_angles: u32,
     /// The item header so far names something that makes its bodies matter.
     header_keeps: bool,
     /// Every body at this level is kept (a header above named such a word).
@@ -183,6 +187,7 @@ impl Level {
             kind,
             close,
             fn_state: FnState::None,
+            fn_angles: 0,
             header_keeps: false,
             keep_all,
             macro_rules: false,
@@ -307,7 +312,10 @@ impl Scan<'_> {
                     let word = &self.bytes[range];
                     level.fn_state = match level.fn_state {
                         FnState::Keyword => FnState::Signature,
-                        _ if word == b"fn" => FnState::Keyword,
+                        _ if word == b"fn" => {
+                            level.fn_angles = 0;
+                            FnState::Keyword
+                        }
                         state => state,
                     };
                     if keeps_bodies(word) {
@@ -322,6 +330,16 @@ impl Scan<'_> {
                     if level.fn_state == FnState::Keyword {
                         level.fn_state = FnState::None;
                     }
+                    if level.fn_state == FnState::Signature {
+                        match punct {
+                            b'<' => level.fn_angles += 1,
+                            // Not the `>` of `->`.
+                            b'>' if level.prev_punct != Some(b'-') => {
+                                level.fn_angles = level.fn_angles.saturating_sub(1);
+                            }
+                            _ => {}
+                        }
+                    }
                     if punct == b';' {
                         level.fn_state = FnState::None;
                         level.header_keeps = false;
@@ -330,8 +348,7 @@ impl Scan<'_> {
                     level.prev_punct = Some(punct);
                 }
                 Token::Open(b'{') => {
-                    let is_body = level.fn_state == FnState::Signature
-                        && !matches!(level.prev_punct, Some(b'<' | b',' | b'='));
+                    let is_body = level.fn_state == FnState::Signature && level.fn_angles == 0;
                     let keeps = level.keep_all || level.header_keeps;
                     let child = if is_body {
                         Level::new(LevelKind::Body { may_blank: !keeps }, b'}', false)
@@ -772,6 +789,27 @@ pub(super) mod tests {
         let blanked = blanked(text);
         let tokens: proc_macro2::TokenStream = blanked.parse().expect("lexes");
         tokens.to_string()
+    }
+
+    #[test]
+    fn a_where_clause_ending_with_a_comma_ends_at_the_body() {
+        for (text, want) in [
+            (
+                "fn f<T>(x: T)\nwhere\n    T: Copy,\n{\n    g(x);\n}\nstruct S { v: u8 }",
+                "fn f < T > (x : T) where T : Copy , { } struct S { v : u8 }",
+            ),
+            (
+                "fn f<T>() -> Vec<T> where T: Fn(u8) -> u8, { g() } enum E { A }",
+                "fn f < T > () -> Vec < T > where T : Fn (u8) -> u8 , { } enum E { A }",
+            ),
+            // Const generic arguments in the signature are not the body.
+            (
+                "fn f() -> Foo<{ N }, { M }> where A<{ K }>: B, { g() } struct S { v: u8 }",
+                "fn f () -> Foo < { N } , { M } > where A < { K } >: B , { } struct S { v : u8 }",
+            ),
+        ] {
+            assert_eq!(tokens(text), want, "{text}");
+        }
     }
 
     #[test]
