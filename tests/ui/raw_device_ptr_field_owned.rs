@@ -45,6 +45,23 @@ impl Drop for PutInDrop {
     }
 }
 
+/// Released in a `Drop` impl whose header passes a const generic argument in braces, through a
+/// helper: the braces are not the impl's body, so the helper call in `drop` is read.
+pub struct PutInGenericDrop<const N: usize> {
+    pdev: *mut bindings::pci_dev,
+}
+
+fn release(p: *mut bindings::pci_dev) {
+    // SAFETY: `p` holds the reference taken in `new`.
+    unsafe { bindings::pci_dev_put(p) }; //~ manual_device_refcount
+}
+
+impl<const N: usize> Drop for PutInGenericDrop<{ N }> {
+    fn drop(&mut self) {
+        release(self.pdev);
+    }
+}
+
 // --- Still reported ---------------------------------------------------------------------------------
 
 /// Invariants that name the field but say nothing about keeping the device alive.

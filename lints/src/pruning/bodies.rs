@@ -158,10 +158,11 @@ struct Level {
     /// The closing delimiter, `0` for the file.
     close: u8,
     fn_state: FnState,
-    /// How deep in `<…>` the current function's signature is: a `{` there is a const generic
-    /// argument (`f::<{ N }>`), at depth 0 the body, even after a `,` (a `where` clause's last
-    /// bound, as rustfmt writes it) or a `=`.
-    fn_angles: u32,
+    /// How deep in `<…>` the current item header is: a `{` there is a const generic argument
+    /// (`Foo<{ N }>`, in a function's signature or an impl's header), at depth 0 a function's body
+    /// even after a `,` (a `where` clause's last bound, as rustfmt writes it), or the inside of
+    /// an impl, trait or module.
+    header_angles: u32,
     /// The item header so far names something that makes its bodies matter.
     header_keeps: bool,
     /// Every body at this level is kept (a header above named such a word).
@@ -187,7 +188,7 @@ impl Level {
             kind,
             close,
             fn_state: FnState::None,
-            fn_angles: 0,
+            header_angles: 0,
             header_keeps: false,
             keep_all,
             macro_rules: false,
@@ -312,10 +313,7 @@ impl Scan<'_> {
                     let word = &self.bytes[range];
                     level.fn_state = match level.fn_state {
                         FnState::Keyword => FnState::Signature,
-                        _ if word == b"fn" => {
-                            level.fn_angles = 0;
-                            FnState::Keyword
-                        }
+                        _ if word == b"fn" => FnState::Keyword,
                         state => state,
                     };
                     if keeps_bodies(word) {
@@ -330,42 +328,46 @@ impl Scan<'_> {
                     if level.fn_state == FnState::Keyword {
                         level.fn_state = FnState::None;
                     }
-                    if level.fn_state == FnState::Signature {
-                        match punct {
-                            b'<' => level.fn_angles += 1,
-                            // Not the `>` of `->`.
-                            b'>' if level.prev_punct != Some(b'-') => {
-                                level.fn_angles = level.fn_angles.saturating_sub(1);
-                            }
-                            _ => {}
+                    match punct {
+                        b'<' => level.header_angles += 1,
+                        // Not the `>` of `->`.
+                        b'>' if level.prev_punct != Some(b'-') => {
+                            level.header_angles = level.header_angles.saturating_sub(1);
                         }
+                        _ => {}
                     }
                     if punct == b';' {
                         level.fn_state = FnState::None;
                         level.header_keeps = false;
                         level.macro_rules = false;
+                        level.header_angles = 0;
                     }
                     level.prev_punct = Some(punct);
                 }
                 Token::Open(b'{') => {
-                    let is_body = level.fn_state == FnState::Signature && level.fn_angles == 0;
+                    let in_angles = level.header_angles > 0;
+                    let is_body = level.fn_state == FnState::Signature && !in_angles;
                     let keeps = level.keep_all || level.header_keeps;
                     let child = if is_body {
                         Level::new(LevelKind::Body { may_blank: !keeps }, b'}', false)
                     } else if level.macro_rules {
                         Level::new(LevelKind::MacroRules, b'}', false)
-                    } else if level.fn_state == FnState::Signature || level.prev_punct == Some(b'!')
+                    } else if in_angles
+                        || level.fn_state == FnState::Signature
+                        || level.prev_punct == Some(b'!')
                     {
                         // A const generic argument or a macro invocation.
                         Level::new(LevelKind::Skipped, b'}', false)
                     } else {
                         Level::new(LevelKind::Scanned, b'}', keeps)
                     };
-                    // What follows the group at this level, as if it were already closed.
-                    if is_body || level.fn_state != FnState::Signature {
+                    // What follows the group at this level, as if it were already closed; the
+                    // header goes on after a const generic argument.
+                    if is_body || (level.fn_state != FnState::Signature && !in_angles) {
                         level.fn_state = FnState::None;
                         level.header_keeps = false;
                         level.macro_rules = false;
+                        level.header_angles = 0;
                     }
                     level.prev_punct = None;
                     self.push(child);
@@ -801,6 +803,14 @@ pub(super) mod tests {
             (
                 "fn f<T>() -> Vec<T> where T: Fn(u8) -> u8, { g() } enum E { A }",
                 "fn f < T > () -> Vec < T > where T : Fn (u8) -> u8 , { } enum E { A }",
+            ),
+            // Const generic arguments in an impl's header are not its inside, and the header's
+            // `Drop` still keeps its bodies.
+            (
+                "impl<const N: usize> Drop for P<{ N }> { fn drop(&mut self) { release(self.p); } } \
+                 impl<T> S<T> where A<{ K }>: B { fn f() { g() } }",
+                "impl < const N : usize > Drop for P < { N } > { fn drop (& mut self) { release (self . p) ; } } \
+                 impl < T > S < T > where A < { K } >: B { fn f () { } }",
             ),
             // Const generic arguments in the signature are not the body.
             (
