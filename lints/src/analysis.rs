@@ -124,8 +124,8 @@ type DroppedItems = Box<[Range<usize>]>;
 /// unless [`Options::tree_budget`] says otherwise. Past it, a file's tree is dropped after lowering
 /// and the file parsed again when its lints run, with the items they do not walk cut out (see
 /// [`crate::pruning::cut`]). A tree costs tens of bytes per byte of text it spans: on Linux 7.3,
-/// whose walked items span 1.3 MB, this budget peaks at 55 MiB against 66 MiB with every tree
-/// kept, for 7 % more time, and 512 KiB at 50 MiB for 10 % (`bench/RESULTS.md`).
+/// whose walked items span 1.3 MB, this budget peaks at 55 to 59 MiB against 66 MiB with every
+/// tree kept, for 7 % more time, and 512 KiB at 50 MiB for 10 % (`bench/RESULTS.md`).
 pub const DEFAULT_TREE_BUDGET: usize = 768 << 10;
 
 /// Inputs of more text than this keep no syntax tree for their lints (see [`tree_budget_for`]).

@@ -173,6 +173,35 @@ fn record_dropped(
     }
 }
 
+/// Where the item before the next one of a list ends: a dropped item's text starts there.
+struct Siblings {
+    previous_end: Option<usize>,
+}
+
+impl Siblings {
+    fn after(start: Option<usize>) -> Siblings {
+        Siblings {
+            previous_end: start,
+        }
+    }
+
+    /// Passes an item that ends at `end`, recording its text as dropped unless it is `kept`;
+    /// returns `kept`.
+    fn pass(
+        &mut self,
+        kept: bool,
+        end: Option<usize>,
+        text: &SourceFile,
+        dropped: &mut Vec<Range<usize>>,
+    ) -> bool {
+        if !kept {
+            record_dropped(self.previous_end, end, text, dropped);
+        }
+        self.previous_end = end;
+        kept
+    }
+}
+
 fn drop_items(
     items: &mut Vec<syn::Item>,
     text: &SourceFile,
@@ -180,7 +209,7 @@ fn drop_items(
     start: Option<usize>,
     dropped: &mut Vec<Range<usize>>,
 ) {
-    let mut previous_end = start;
+    let mut siblings = Siblings::after(start);
     let end = |last: Option<proc_macro2::Span>| last.map(|last| text.span(last).end as usize);
     items.retain_mut(|item| {
         let item_end = end(spans::item_end(item));
@@ -196,7 +225,8 @@ fn drop_items(
                 kept
             }
             syn::Item::Impl(imp) => {
-                let mut previous_end = items_start(&imp.attrs, &imp.brace_token.span, text);
+                let mut siblings =
+                    Siblings::after(items_start(&imp.attrs, &imp.brace_token.span, text));
                 imp.items.retain_mut(|item| {
                     let item_end = end(spans::impl_item_end(item));
                     let kept = match item {
@@ -219,11 +249,7 @@ fn drop_items(
                         }
                         other => names_devref(source, || spans::impl_item(other)),
                     };
-                    if !kept {
-                        record_dropped(previous_end, item_end, text, dropped);
-                    }
-                    previous_end = item_end;
-                    kept
+                    siblings.pass(kept, item_end, text, dropped)
                 });
                 imp.items.shrink_to_fit();
                 // A safe impl left empty gives the walk nothing: its hooks read unsafe impls only.
@@ -232,7 +258,8 @@ fn drop_items(
                     || names_devref(source, || spans::item_impl(imp))
             }
             syn::Item::Trait(t) => {
-                let mut previous_end = items_start(&t.attrs, &t.brace_token.span, text);
+                let mut siblings =
+                    Siblings::after(items_start(&t.attrs, &t.brace_token.span, text));
                 t.items.retain(|item| {
                     let item_end = end(spans::trait_item_end(item));
                     let kept = match item {
@@ -248,11 +275,7 @@ fn drop_items(
                         }
                         other => names_devref(source, || spans::trait_item(other)),
                     };
-                    if !kept {
-                        record_dropped(previous_end, item_end, text, dropped);
-                    }
-                    previous_end = item_end;
-                    kept
+                    siblings.pass(kept, item_end, text, dropped)
                 });
                 t.items.shrink_to_fit();
                 true
@@ -271,11 +294,7 @@ fn drop_items(
             syn::Item::Macro(_) => true,
             other => names_devref(source, || spans::item(other)),
         };
-        if !kept {
-            record_dropped(previous_end, item_end, text, dropped);
-        }
-        previous_end = item_end;
-        kept
+        siblings.pass(kept, item_end, text, dropped)
     });
     // The freed tail of each list goes to the next file's parse: the lists of the kept items are
     // what every tree holds until the model is built.
