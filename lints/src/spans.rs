@@ -93,6 +93,11 @@ fn macro_end(mac: &syn::Macro) -> Span {
     macro_delimiters(mac).close()
 }
 
+/// The last token of a macro invoked as an item: its `;`, else its closing delimiter.
+fn macro_item_end(mac: &syn::Macro, semi: Option<syn::Token![;]>) -> Span {
+    semi.map_or_else(|| macro_end(mac), |semi| semi.span)
+}
+
 /// The delimiters around a macro invocation's arguments, whichever they are.
 pub fn macro_delimiters(mac: &syn::Macro) -> &proc_macro2::extra::DelimSpan {
     match &mac.delimiter {
@@ -126,9 +131,7 @@ pub fn item(item: &syn::Item) -> Tokens {
         ),
         syn::Item::Impl(i) => item_impl(i),
         syn::Item::Macro(i) => {
-            let end = i
-                .semi_token
-                .map_or_else(|| macro_end(&i.mac), |semi| semi.span);
+            let end = macro_item_end(&i.mac, i.semi_token);
             let first = i
                 .mac
                 .path
@@ -187,10 +190,7 @@ pub fn impl_item_end(item: &syn::ImplItem) -> Option<Span> {
         syn::ImplItem::Const(_) | syn::ImplItem::Fn(_) | syn::ImplItem::Type(_) => {
             Some(impl_item(item).last)
         }
-        syn::ImplItem::Macro(i) => Some(
-            i.semi_token
-                .map_or_else(|| macro_end(&i.mac), |semi| semi.span),
-        ),
+        syn::ImplItem::Macro(i) => Some(macro_item_end(&i.mac, i.semi_token)),
         _ => None,
     }
 }
@@ -201,10 +201,7 @@ pub fn trait_item_end(item: &syn::TraitItem) -> Option<Span> {
         syn::TraitItem::Const(_) | syn::TraitItem::Fn(_) | syn::TraitItem::Type(_) => {
             Some(trait_item(item).last)
         }
-        syn::TraitItem::Macro(i) => Some(
-            i.semi_token
-                .map_or_else(|| macro_end(&i.mac), |semi| semi.span),
-        ),
+        syn::TraitItem::Macro(i) => Some(macro_item_end(&i.mac, i.semi_token)),
         _ => None,
     }
 }
