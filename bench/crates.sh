@@ -6,8 +6,9 @@
 # copied into one temporary folder, so that all three read the same regular files (folders named
 # `target` or hidden, which devref and ast-grep both skip, are left out). Runs are interleaved
 # (devref, ast-grep, parse, devref, …) so that all see the same load; each run is a process of its
-# own: wall time and peak memory (max RSS) by /usr/bin/time. Prints a Markdown table, then what
-# devref could not read or parse (`devref::input`). Run it under `nice` on a shared machine.
+# own: wall time and peak memory (max RSS) by `measure` (bench/common.sh). Prints a Markdown table,
+# then what devref could not read or parse (`devref::input`). Run it under `nice` on a shared
+# machine.
 # Usage: bench/crates.sh [DEVREF_BINARY] [ROUNDS]
 #   DEVREF_BINARY defaults to target/release/devref (built first), ROUNDS to 3. ast-grep comes
 #   from `pip install ast-grep-cli` (see `ast_grep_binary` in bench/common.sh).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # devref against its peer, three naive ast-grep rules (../shared/bench/ast-grep-rules.yml), on the
 # same files in one run, interleaved (devref, ast-grep, devref, …) so that both see the same load.
-# Each run is a process of its own: wall time and peak memory (max RSS) by /usr/bin/time.
+# Each run is a process of its own: wall time and peak memory (max RSS) by `measure`
+# (bench/common.sh).
 # Usage: bench/peer.sh [DEVREF_BINARY] [ROUNDS] [TREE]
 #   DEVREF_BINARY defaults to target/release/devref (built first), TREE to Linux 7.3's Rust sources
 #   (rust drivers samples), ROUNDS to 15. ast-grep comes from `pip install ast-grep-cli` (see

@@ -10,8 +10,8 @@
 //!
 //! Entries live in the `summaries` folder of the result cache's folder ([`cache_dir`]). Each is
 //! written to a temporary file and renamed into place, and starts with a checksum of the rest (see
-//! [`write_checked_entry`]): a torn or damaged entry is a miss, never read as a tree. Two processes storing the same entry at
-//! once write the same bytes.
+//! [`write_checked_entry`]): a torn or damaged entry is a miss, never read as a tree. Two processes
+//! storing the same entry at once write the same bytes.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1083,12 +1083,14 @@ pub fn lowered(source: &SourceFile, options: &Options) -> Option<ItemTree> {
 }
 
 /// The syntax tree [`for_lints`] leaves, parsed again from the same text, or `None` if it no
-/// longer parses. The `dropped` items are cut out first (see [`pruning::cut`]), so only what the
-/// lints walk is lexed and parsed; should the text then not parse, it is parsed whole.
+/// longer parses. The `dropped` items are cut out of the text (see [`pruning::cut`]), so only what
+/// the lints walk is lexed and parsed; should the text then not parse, it is parsed whole.
 fn parse_again(source: &SourceFile, options: &Options, dropped: &[Range<usize>]) -> Option<Parsed> {
-    let ast = parse_syntax(source, options, dropped)
-        .or_else(|_| parse_syntax(source, options, &[]))
-        .ok()?;
+    let ast = match parse_syntax(source, options, dropped) {
+        Ok(ast) => ast,
+        Err(_) if !dropped.is_empty() => parse_syntax(source, options, &[]).ok()?,
+        Err(_) => return None,
+    };
     Some(for_lints(ast, source, options).0)
 }
 

@@ -123,21 +123,21 @@ pub fn drop_unwalked_items(ast: &mut syn::File, source: &SourceFile) -> Vec<Rang
     // A file that never names devref has no item whose text must be read for it.
     let devref = source.mentions_devref().then_some(source);
     let mut dropped = Vec::new();
-    let start = Some(after_inner_attrs(&ast.attrs, source).unwrap_or(0));
+    let start = after_inner_attrs(&ast.attrs, source).unwrap_or(0);
     drop_items(&mut ast.items, source, devref, start, &mut dropped);
     dropped.shrink_to_fit();
     dropped
 }
 
-/// Where the text of the items of a list starts: after its container's opening brace (`open`, or
-/// the start of the file) and inner attributes, which stay.
+/// Where the text of the items inside braces (`open`) starts: after the opening brace and the inner
+/// attributes, which stay.
 fn items_start(
     attrs: &[syn::Attribute],
     open: &proc_macro2::extra::DelimSpan,
     source: &SourceFile,
-) -> Option<usize> {
+) -> usize {
     let brace = source.span(open.open()).end as usize;
-    Some(after_inner_attrs(attrs, source).map_or(brace, |end| end.max(brace)))
+    after_inner_attrs(attrs, source).map_or(brace, |end| end.max(brace))
 }
 
 fn after_inner_attrs(attrs: &[syn::Attribute], source: &SourceFile) -> Option<usize> {
@@ -149,7 +149,7 @@ fn after_inner_attrs(attrs: &[syn::Attribute], source: &SourceFile) -> Option<us
 }
 
 /// Records the text from the end of the item before (`from`) to the end of a dropped item (`to`):
-/// its attributes, its tokens, and the comments and spaces before them. Only where blanking keeps
+/// its attributes, its tokens, and the comments and spaces before them. Only where cutting keeps
 /// the column of every later token: the lexer counts columns in characters, so a non-ASCII
 /// character on the line of the item's end would move what follows it.
 fn record_dropped(
@@ -179,9 +179,10 @@ struct Siblings {
 }
 
 impl Siblings {
-    fn after(start: Option<usize>) -> Siblings {
+    /// The first item of a list, whose text starts at `start`.
+    fn after(start: usize) -> Siblings {
         Siblings {
-            previous_end: start,
+            previous_end: Some(start),
         }
     }
 
@@ -206,7 +207,7 @@ fn drop_items(
     items: &mut Vec<syn::Item>,
     text: &SourceFile,
     source: Option<&SourceFile>,
-    start: Option<usize>,
+    start: usize,
     dropped: &mut Vec<Range<usize>>,
 ) {
     let mut siblings = Siblings::after(start);
