@@ -50,7 +50,9 @@ pub struct SourceFile {
 
 #[derive(Debug)]
 struct LineIndex {
-    starts: Vec<usize>,
+    /// 4 bytes a line, not 8: on the crates of devref's lock file (2.5 million lines) the index of
+    /// every file lives through the run. A file's text is under 4 GiB (see [`LineIndex::new`]).
+    starts: Box<[u32]>,
     /// For each line that is not ASCII (sorted by line): the byte offset, within the line, of each
     /// char of the text as parsed (see [`blank_prefix`]).
     wide_lines: Vec<(u32, Box<[u32]>)>,
@@ -58,9 +60,12 @@ struct LineIndex {
 
 impl LineIndex {
     fn new(text: &str) -> LineIndex {
-        // Built for every file: memchr's SIMD search is several times cheaper than `str`'s.
-        let starts: Vec<usize> = std::iter::once(0)
+        // Built for every file: memchr's SIMD search is several times cheaper than `str`'s. A text
+        // of 4 GiB or more (never read: inputs stop at `MAX_FILE_SIZE`) ends at its last line start
+        // that fits.
+        let starts: Box<[u32]> = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+            .map_while(|start| u32::try_from(start).ok())
             .collect();
         if text.is_ascii() {
             return LineIndex {
@@ -74,7 +79,10 @@ impl LineIndex {
             .iter()
             .enumerate()
             .filter_map(|(line, &start)| {
-                let end = starts.get(line + 1).copied().unwrap_or(parsed.len());
+                let start = start as usize;
+                let end = starts
+                    .get(line + 1)
+                    .map_or(parsed.len(), |&next| next as usize);
                 let line_text = &parsed[start..end];
                 (!line_text.is_ascii()).then(|| {
                     let chars = line_text.char_indices().map(|(i, _)| i as u32).collect();
@@ -150,9 +158,10 @@ impl SourceFile {
             return 0;
         };
         let index = self.index();
-        let Some(&start) = index.starts.get(line) else {
+        if line >= self.line_count() {
             return self.text.len();
-        };
+        }
+        let start = self.line_start(line);
         let within = match index
             .wide_lines
             .binary_search_by_key(&(line as u32), |(wide, _)| *wide)
@@ -172,31 +181,33 @@ impl SourceFile {
 
     /// The length of a 0-based line, its terminator included.
     fn line_range_with_end(&self, line: usize) -> usize {
-        let start = self.index().starts[line];
-        self.index()
-            .starts
-            .get(line + 1)
-            .copied()
-            .unwrap_or(self.text.len())
-            - start
+        self.line_start(line + 1) - self.line_start(line)
     }
 
-    pub fn line_starts(&self) -> &[usize] {
-        &self.index().starts
+    /// The byte offset where a 0-based line starts; the end of the text past the last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.index()
+            .starts
+            .get(line)
+            .map_or(self.text.len(), |&start| start as usize)
     }
 
     /// 0-based line index of a byte offset.
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.index().starts.binary_search(&offset) {
-            Ok(line) => line,
-            Err(next) => next - 1,
+        let starts = &self.index().starts;
+        match u32::try_from(offset) {
+            Ok(offset) => match starts.binary_search(&offset) {
+                Ok(line) => line,
+                Err(next) => next - 1,
+            },
+            Err(_) => starts.len() - 1,
         }
     }
 
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
-        let start = self.index().starts[line];
+        let start = self.index().starts[line] as usize;
         let column = self
             .text
             .get(start..offset)
@@ -209,12 +220,11 @@ impl SourceFile {
 
     /// Byte range of a 0-based line, without its line terminator.
     pub fn line_range(&self, line: usize) -> Range<usize> {
-        let start = self.index().starts[line];
-        let end = self
-            .index()
-            .starts
-            .get(line + 1)
-            .map_or(self.text.len(), |next| next - 1);
+        let start = self.index().starts[line] as usize;
+        let end = match self.index().starts.get(line + 1) {
+            Some(&next) => next as usize - 1,
+            None => self.text.len(),
+        };
         let end = if end > start && self.text.as_bytes()[end - 1] == b'\r' {
             end - 1
         } else {
@@ -364,5 +374,20 @@ mod tests {
             file.span(proc_macro2::Span::call_site()),
             Span::new(FileId(0), 0..0)
         );
+    }
+
+    #[test]
+    fn lines_start_after_each_break_and_end_with_the_text() {
+        let text = "a\r\nbc\n\nd";
+        let file = SourceFile::new(FileId(0), "t.rs".to_string(), text.to_string());
+        assert_eq!(file.line_count(), 4);
+        let starts: Vec<usize> = (0..6).map(|line| file.line_start(line)).collect();
+        assert_eq!(starts, [0, 3, 6, 7, 8, 8]);
+        let lines: Vec<usize> = (0..=text.len()).map(|at| file.line_index(at)).collect();
+        assert_eq!(lines, [0, 0, 0, 1, 1, 1, 2, 3, 3]);
+        assert_eq!(file.line_range(0), 0..1);
+        assert_eq!(file.line_range(1), 3..5);
+        assert_eq!(file.line_range(2), 6..6);
+        assert_eq!(file.line_range(3), 7..8);
     }
 }

@@ -918,7 +918,8 @@ fn finding(
         let mut last = file.line_index(range.end);
         if last > first
             && range.end > range.start
-            && file.line_starts().get(last) == Some(&range.end)
+            && last < file.line_count()
+            && file.line_start(last) == range.end
         {
             last -= 1;
         }
@@ -982,7 +983,7 @@ fn suggestion_view(file: &SourceFile, suggestion: &devref_lints::Suggestion) -> 
     let range = clamp(file, suggestion.span);
     let first = file.line_index(range.start);
     let last = file.line_index(range.end);
-    let start = file.line_starts()[first];
+    let start = file.line_start(first);
     let end = file.line_range(last).end.max(range.end);
     let (Some(before), Some(prefix), Some(suffix)) = (
         file.text.get(start..end),

@@ -240,7 +240,7 @@ fn insertion(
                 text.push_str(&doc_line);
                 text.push('\n');
             }
-            Some((source.line_starts()[line], text))
+            Some((source.line_start(line), text))
         }
         None => None,
     }

@@ -18,7 +18,7 @@ pub(crate) fn comment_addition(
     match last.kind {
         CommentKind::Line => {
             let line = cx.comments.line_of(last.start as usize) as usize;
-            let column = last.start as usize - cx.source.line_starts()[line];
+            let column = last.start as usize - cx.source.line_start(line);
             let indent = " ".repeat(column);
             let marker = if last.is_doc() { "///" } else { "//" };
             let mut replacement = String::new();
