@@ -107,7 +107,7 @@ fn check_type(model: &Model, ty: &TypeRef, scope: &Scope, out: &mut Vec<Diagnost
         let args = lifetime_args(path);
         for carried in model.device_lifetimes(def) {
             if args.get(carried.param) == Some(&"static") {
-                let name = &model.def_map.def(def).name;
+                let name = model.def_map.name(def);
                 out.push(diagnostic(model, name, site.ty, carried));
             }
         }
@@ -142,8 +142,8 @@ fn family_diagnostic(
     member: DefId,
     carried: &DeviceLifetime,
 ) -> Diagnostic {
-    let name = &model.def_map.def(def).name;
-    let member_name = &model.def_map.def(member).name;
+    let name = model.def_map.name(def);
+    let member_name = model.def_map.name(member);
     let lifetime = lifetime_name(model, def, family.param);
     let param = generics(model, def)
         .and_then(|g| g.types.get(family.family))
@@ -202,7 +202,7 @@ fn diagnostic(model: &Model, name: &str, at: &TypeRef, carried: &DeviceLifetime)
         let path: Vec<String> = carried
             .chain
             .iter()
-            .map(|link| format!("`{}::{}`", model.def_map.def(link.def).name, link.field))
+            .map(|link| format!("`{}::{}`", model.def_map.name(link.def), link.field))
             .collect();
         diagnostic = diagnostic.with_note(format!(
             "the device is reached through {}",

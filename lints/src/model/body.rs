@@ -1603,7 +1603,7 @@ fn trait_method_safety(
             return Some((
                 section.to_string(),
                 found.docs().span,
-                data.name.to_string(),
+                model.def_map.name(*def).to_string(),
             ));
         }
         return None;
@@ -1634,9 +1634,10 @@ fn type_invariants(cx: &FileContext<'_>, scope: &BodyScope) -> Option<TypeInvari
         item.docs().span
     };
     Some(TypeInvariants {
-        type_name: model
-            .device_abstraction(&imp.self_res)
-            .map_or_else(|| data.name.to_string(), |e| e.short_name.clone()),
+        type_name: model.device_abstraction(&imp.self_res).map_or_else(
+            || model.def_map.name(def).to_string(),
+            |e| e.short_name.clone(),
+        ),
         section,
         doc_span: doc_span.or(Some(item.name_span)),
     })

@@ -61,7 +61,7 @@ impl Model {
             }
             let name = match self.def_map.canonical_path(&Res::Def(def)) {
                 Some(path) if path.len() >= 2 => path[path.len() - 2..].join("::"),
-                _ => data.name.to_string(),
+                _ => self.def_map.name(def).to_string(),
             };
             if let Some(c_type) = self.opaque_c_type(data.item.file, item, adt) {
                 types.c_types.insert(c_type);

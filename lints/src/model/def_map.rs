@@ -89,8 +89,8 @@ struct PendingImport {
     done: bool,
 }
 
-/// The defs of one namespace of a module, by name. A def's name is kept once, in its
-/// [`DefData`]: a map keyed by names held each twice, a fifth of the def map of a large run.
+/// The defs of one namespace of a module, by name. A def's name is kept once, in [`DefNames`]:
+/// a map keyed by names held each twice, a fifth of the def map of a large run.
 #[derive(Debug, Default)]
 pub struct NameTable(hashbrown::HashTable<DefId>);
 
@@ -100,19 +100,19 @@ impl NameTable {
         foldhash::fast::FixedState::default().hash_one(name)
     }
 
-    pub fn get(&self, name: &str, defs: &[DefData]) -> Option<DefId> {
+    pub fn get(&self, name: &str, names: &DefNames) -> Option<DefId> {
         self.0
-            .find(Self::hash(name), |def| *defs[def.0 as usize].name == *name)
+            .find(Self::hash(name), |def| names.get(*def) == name)
             .copied()
     }
 
-    /// Adds `def` (already in `defs`), in place of a def of the same name when `replaces`.
-    fn insert(&mut self, def: DefId, replaces: bool, defs: &[DefData]) {
-        let name = &defs[def.0 as usize].name;
+    /// Adds `def` (already in `names`), in place of a def of the same name when `replaces`.
+    fn insert(&mut self, def: DefId, replaces: bool, names: &DefNames) {
+        let name = names.get(def);
         let entry = self.0.entry(
             Self::hash(name),
-            |other| defs[other.0 as usize].name == *name,
-            |other| Self::hash(&defs[other.0 as usize].name),
+            |other| names.get(*other) == name,
+            |other| Self::hash(names.get(*other)),
         );
         match entry {
             hashbrown::hash_table::Entry::Occupied(mut occupied) => {
@@ -129,9 +129,37 @@ impl NameTable {
 
 #[derive(Debug)]
 pub struct DefData {
-    pub name: Box<str>,
     pub module: ModuleId,
     pub item: ItemRef,
+}
+
+/// The name of every def, by [`DefId`], in one buffer: a `Box<str>` per def took 16 bytes and an
+/// allocation rounded up beside each name, for half a million defs on a large run.
+#[derive(Debug, Default)]
+pub struct DefNames {
+    text: String,
+    /// Where each def's name ends in `text`; it starts where the one before ends.
+    ends: Vec<u32>,
+}
+
+impl DefNames {
+    pub fn get(&self, def: DefId) -> &str {
+        let at = def.0 as usize;
+        let start = match at {
+            0 => 0,
+            _ => self.ends[at - 1] as usize,
+        };
+        &self.text[start..self.ends[at] as usize]
+    }
+
+    fn push(&mut self, name: &str) {
+        self.text.push_str(name);
+        // Names past 4 GiB in all are cut to nothing rather than wrapped (never seen: a run
+        // would hold far more than that in text).
+        let end = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        self.ends
+            .push(end.max(self.ends.last().copied().unwrap_or(0)));
+    }
 }
 
 /// Rounds of import resolution; real crates settle in two or three.
@@ -172,6 +200,8 @@ pub struct DefMap {
     pub crates: Vec<CrateData>,
     pub modules: Vec<ModuleData>,
     pub defs: Vec<DefData>,
+    /// The names of `defs`.
+    pub names: DefNames,
     /// Module of each `(file, module node)`.
     module_of_node: HashMap<(FileId, u32), ModuleId>,
     /// The def of each item, by file and index into its tree ([`NO_DEF`] for items without one):
@@ -338,7 +368,7 @@ impl DefMap {
                 self.modules[module.0 as usize].children.insert(name, child);
                 continue;
             }
-            let Some(name) = item.name.clone() else {
+            let Some(name) = item.name.as_deref() else {
                 continue;
             };
             if matches!(item.kind, ItemKind::Impl(_)) {
@@ -346,10 +376,10 @@ impl DefMap {
             }
             let def = DefId(self.defs.len() as u32);
             self.defs.push(DefData {
-                name: name.into(),
                 module,
                 item: item_ref,
             });
+            self.names.push(name);
             self.def_of_item[file.0 as usize][index] = def;
             let data = &mut self.modules[module.0 as usize];
             for ns in namespaces_of(item) {
@@ -358,7 +388,7 @@ impl DefMap {
                     Namespace::Values => &mut data.values,
                 };
                 // Items at module scope win over items nested in bodies with the same name.
-                table.insert(def, !item.nested, &self.defs);
+                table.insert(def, !item.nested, &self.names);
             }
         }
     }
@@ -369,6 +399,11 @@ impl DefMap {
 
     pub fn def(&self, id: DefId) -> &DefData {
         &self.defs[id.0 as usize]
+    }
+
+    /// The name a def is declared with.
+    pub fn name(&self, id: DefId) -> &str {
+        self.names.get(id)
     }
 
     pub fn module_of(&self, file: FileId, node: u32) -> Option<ModuleId> {
@@ -413,9 +448,8 @@ impl DefMap {
     pub fn canonical_path(&self, res: &Res) -> Option<Vec<String>> {
         match res {
             Res::Def(def) => {
-                let data = self.def(*def);
-                let mut path = self.module_path(data.module);
-                path.push(data.name.to_string());
+                let mut path = self.module_path(self.def(*def).module);
+                path.push(self.name(*def).to_string());
                 Some(path)
             }
             Res::Module(module) => Some(self.module_path(*module)),
@@ -651,7 +685,7 @@ impl DefMap {
             Namespace::Types => (&data.types, &data.type_imports),
             Namespace::Values => (&data.values, &data.value_imports),
         };
-        if let Some(def) = items.get(name, &self.defs) {
+        if let Some(def) = items.get(name, &self.names) {
             return Res::Def(def);
         }
         if ns == Namespace::Types {
@@ -1097,6 +1131,19 @@ mod tests {
     use crate::options::Options;
     use crate::source::SourceFile;
 
+    #[test]
+    fn each_def_answers_its_own_name() {
+        let mut names = DefNames::default();
+        let written = ["Device", "", "r#type", "é"];
+        for name in written {
+            names.push(name);
+        }
+        let read: Vec<&str> = (0..written.len() as u32)
+            .map(|def| names.get(DefId(def)))
+            .collect();
+        assert_eq!(read, written);
+    }
+
     /// The def map of one crate-root file, with its item tree.
     fn map_of(text: &str) -> (DefMap, ItemTree) {
         let source = SourceFile::new(FileId(0), "lib.rs".to_string(), text.to_string());
@@ -1126,7 +1173,7 @@ mod tests {
             Namespace::Types => &root.types,
             Namespace::Values => &root.values,
         };
-        let def = table.get(name, &map.defs)?;
+        let def = table.get(name, &map.names)?;
         Some(&tree.items[map.def(def).item.index as usize])
     }
 
@@ -1170,7 +1217,7 @@ mod tests {
             let named = !matches!(item.kind, ItemKind::Use(_) | ItemKind::Impl(_));
             assert_eq!(def.is_some(), named, "{item:?}");
             if let Some(def) = def {
-                assert_eq!(Some(&*map.def(def).name), item.name.as_deref());
+                assert_eq!(Some(map.name(def)), item.name.as_deref());
             }
         }
         // Past the file's items, and in a file with no tree.

@@ -168,7 +168,7 @@ impl Flow<'_, '_, '_> {
             self.cx.model.item(data.item).kind,
             crate::model::item_tree::ItemKind::Static { .. }
         )
-        .then(|| data.name.to_string())
+        .then(|| self.cx.model.def_map.name(def).to_string())
     }
 }
 

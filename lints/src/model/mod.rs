@@ -371,7 +371,7 @@ impl Model {
             };
             if self.implements_device_traits(*def_id) {
                 let short_name = match path.len() {
-                    0 | 1 => def.name.to_string(),
+                    0 | 1 => self.def_map.name(*def_id).to_string(),
                     n => format!("{}::{}", path[n - 2], path[n - 1]),
                 };
                 derived.push(DeviceEntry {
