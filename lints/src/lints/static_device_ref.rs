@@ -93,7 +93,7 @@ pub fn static_device_refs<'m>(model: &'m Model, ty: &TypeRef, scope: &Scope) -> 
         else {
             return Walk::Descend;
         };
-        if lifetime != "static" {
+        if &**lifetime != "static" {
             return Walk::Descend;
         }
         let res = model.resolve_type(referent, site.scope);

@@ -927,7 +927,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
             };
             let display = match owner_name {
                 Some(owner) => format!("{owner}::{name}"),
-                None => name.clone(),
+                None => name.to_string(),
             };
             if contracts.is_release_method(&method) && model.refcounted_device(&owner).is_some() {
                 return Some(put_call(span(), display, arg()));
@@ -1530,7 +1530,7 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
                 .params
                 .iter()
                 .map(|(name, ty)| Param {
-                    name: name.clone(),
+                    name: name.clone().map(Into::into),
                     ty: ty.clone(),
                 })
                 .collect(),
@@ -1669,7 +1669,7 @@ pub(crate) fn untied_return(
         };
         let res = model.resolve_type(referent, site.scope);
         if model.device_abstraction(&res).is_some() || model.c_device(&res).is_some() {
-            device_refs.push(lifetime.clone());
+            device_refs.push(lifetime.as_deref().map(str::to_string));
         }
         Walk::Skip
     });
@@ -1692,14 +1692,14 @@ pub(crate) fn untied_return(
                     if let TypeKind::Ref { lifetime, .. } = &site.ty.kind {
                         has_borrowed_input = true;
                         if let Some(lifetime) = lifetime {
-                            input_lifetimes.push(lifetime.clone());
+                            input_lifetimes.push(lifetime.to_string());
                         }
                     }
                     if let TypeKind::Path(path) = &site.ty.kind {
                         for segment in &path.segments {
                             for arg in &segment.args {
                                 if let crate::model::item_tree::GenericArg::Lifetime(l) = arg {
-                                    input_lifetimes.push(l.clone());
+                                    input_lifetimes.push(l.to_string());
                                 }
                             }
                         }

@@ -237,7 +237,7 @@ impl Model {
                 } => {
                     let res = self.resolve_type(referent, site.scope);
                     if self.refcounted_device(&res).is_some() {
-                        found = Some((true, lifetime.clone()));
+                        found = Some((true, lifetime.as_deref().map(str::to_string)));
                     }
                     Walk::Skip
                 }
@@ -271,7 +271,7 @@ impl Model {
         let (param, param_ty, pointee) = sig.params.iter().find_map(|param| {
             let pointee = self.raw_device_pointee(&param.ty, scope)?;
             Some((
-                param.name.clone().unwrap_or_else(|| "ptr".to_string()),
+                param.name.as_deref().unwrap_or("ptr").to_string(),
                 param.ty.clone(),
                 pointee,
             ))
@@ -318,10 +318,7 @@ impl Model {
     pub fn raw_device_param(&self, sig: &FnSig, scope: &Scope) -> Option<(String, String)> {
         sig.params.iter().find_map(|param| {
             let pointee = self.raw_device_pointee(&param.ty, scope)?;
-            Some((
-                param.name.clone().unwrap_or_else(|| "ptr".to_string()),
-                pointee,
-            ))
+            Some((param.name.as_deref().unwrap_or("ptr").to_string(), pointee))
         })
     }
 

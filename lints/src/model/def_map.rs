@@ -341,7 +341,7 @@ impl DefMap {
                 continue;
             }
             if let ItemKind::Mod { body, .. } = &item.kind {
-                let Some(name) = item.name.clone() else {
+                let Some(name) = item.name.as_deref().map(String::from) else {
                     continue;
                 };
                 let child_location = match body {
@@ -465,7 +465,7 @@ impl DefMap {
 
     /// Resolves a path written in `module`. `ns` is the namespace of the last segment.
     pub fn resolve_path(&self, module: ModuleId, path: &PathRef, ns: Namespace) -> Res {
-        let names: Vec<&str> = path.segments.iter().map(|s| s.name.as_str()).collect();
+        let names: Vec<&str> = path.segments.iter().map(|s| &*s.name).collect();
         self.resolve_names(module, &names, path.global, ns, true)
     }
 
@@ -1005,7 +1005,7 @@ fn module_file_candidates<'i>(
             } else {
                 dir
             };
-            vec![normalize(&base.join(explicit))]
+            vec![normalize(&base.join(&**explicit))]
         }
         None => vec![
             normalize(&dir.join(format!("{name}.rs"))),

@@ -7,8 +7,13 @@
 //! least four elements, which was two fifths of the trees' memory (one-segment paths, one-argument
 //! generics).
 //!
+//! Names are `Box<str>`s, not `String`s (8 bytes less each, and no name grows), and an `Item` is
+//! 88 bytes: half a million items on the crates of devref's lock file.
+//!
 //! Every type here is also the layout of a stored summary ([`super::summary`]): a change to any of
-//! them (a field, a variant, their order) must bump [`super::summary::SUMMARY_FORMAT`].
+//! them (a field, a variant, their order) must bump [`super::summary::SUMMARY_FORMAT`]. A `String`
+//! and a `Box<str>`, a `Vec` and a boxed slice, a `Box<T>` and `T`, a `usize` and a `u32` encode
+//! the same, so a change between them needs no bump.
 
 use serde::{Deserialize, Serialize};
 
@@ -52,7 +57,7 @@ pub enum TypeKind {
         pointee: Box<TypeRef>,
     },
     Ref {
-        lifetime: Option<String>,
+        lifetime: Option<Box<str>>,
         mutable: bool,
         referent: Box<TypeRef>,
     },
@@ -96,19 +101,19 @@ impl PathRef {
             .is_some_and(|qself| qself.has_lifetime_arg(name))
             || self.segments.iter().any(|segment| {
                 segment.args.iter().any(|arg| match arg {
-                    GenericArg::Lifetime(lifetime) => lifetime == name,
+                    GenericArg::Lifetime(lifetime) => &**lifetime == name,
                     _ => arg.ty().is_some_and(|ty| ty.has_lifetime_arg(name)),
                 })
             })
     }
 
     pub fn last_name(&self) -> Option<&str> {
-        self.segments.last().map(|segment| segment.name.as_str())
+        self.segments.last().map(|segment| &*segment.name)
     }
 
     /// `a::b::C` without generic arguments.
     pub fn display_plain(&self) -> String {
-        let names: Vec<&str> = self.segments.iter().map(|s| s.name.as_str()).collect();
+        let names: Vec<&str> = self.segments.iter().map(|s| &*s.name).collect();
         let joined = names.join("::");
         if self.global {
             format!("::{joined}")
@@ -120,14 +125,14 @@ impl PathRef {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
-    pub name: String,
+    pub name: Box<str>,
     pub args: Box<[GenericArg]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GenericArg {
     Type(TypeRef),
-    Lifetime(String),
+    Lifetime(Box<str>),
     /// `Item = T` in `Iterator<Item = T>`: boxed, as it is rare and would make every argument
     /// larger (a `String` beside a `TypeRef`); its summary is the same as unboxed.
     Binding(Box<(String, TypeRef)>),
@@ -219,8 +224,8 @@ pub(crate) fn heading(line: &str) -> Option<(usize, &str)> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
     /// `None` for tuple fields.
-    pub name: Option<String>,
-    pub index: usize,
+    pub name: Option<Box<str>>,
+    pub index: u32,
     pub ty: TypeRef,
     #[serde(with = "super::summary_format::span")]
     pub span: Span,
@@ -229,7 +234,9 @@ pub struct Field {
 impl Field {
     /// `name` or the tuple index.
     pub fn display_name(&self) -> String {
-        self.name.clone().unwrap_or_else(|| self.index.to_string())
+        self.name
+            .as_deref()
+            .map_or_else(|| self.index.to_string(), str::to_string)
     }
 }
 
@@ -275,7 +282,7 @@ impl Adt {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Param {
-    pub name: Option<String>,
+    pub name: Option<Box<str>>,
     pub ty: TypeRef,
 }
 
@@ -324,8 +331,10 @@ pub struct UseImport {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ItemKind {
     Adt(Box<Adt>),
+    /// Its generics boxed: most aliases have none, and unboxed they made every `Item` 8 bytes
+    /// larger.
     TypeAlias {
-        generics: Generics,
+        generics: Box<Generics>,
         ty: Option<Box<TypeRef>>,
     },
     Fn(Box<FnSig>),
@@ -340,14 +349,14 @@ pub enum ItemKind {
     /// `mod x;` (`body: None`) or `mod x { ... }` (`body: Some(module index in this file)`).
     Mod {
         body: Option<u32>,
-        path_attr: Option<String>,
+        path_attr: Option<Box<str>>,
     },
     Trait {
         is_unsafe: bool,
-        items: Vec<Item>,
+        items: Box<[Item]>,
     },
     ExternCrate {
-        crate_name: String,
+        crate_name: Box<str>,
     },
     /// `macro_rules!` definitions and anything else that binds a name we do not model further.
     Other,
@@ -355,7 +364,8 @@ pub enum ItemKind {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
-    pub name: Option<String>,
+    /// A `Box<str>`, not a `String`: half a million items on a large run, and no name grows.
+    pub name: Option<Box<str>>,
     #[serde(
         serialize_with = "super::summary_format::nested_out",
         deserialize_with = "super::summary_format::nested"
@@ -443,10 +453,9 @@ impl ItemTree {
 fn shrink_items(items: &mut Vec<Item>) {
     items.shrink_to_fit();
     for item in items {
-        match &mut item.kind {
-            ItemKind::Impl(imp) => shrink_items(&mut imp.items),
-            ItemKind::Trait { items, .. } => shrink_items(items),
-            _ => {}
+        // A trait's items are a boxed slice already.
+        if let ItemKind::Impl(imp) = &mut item.kind {
+            shrink_items(&mut imp.items);
         }
     }
 }

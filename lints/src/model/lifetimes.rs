@@ -73,7 +73,7 @@ impl Model {
                     referent,
                     ..
                 } => {
-                    let Some(param) = lifetimes.iter().position(|l| l == lifetime) else {
+                    let Some(param) = lifetimes.iter().position(|l| **l == **lifetime) else {
                         return Walk::Descend;
                     };
                     let res = self.resolve_type(referent, site.scope);
@@ -139,13 +139,13 @@ impl Model {
                     };
                     // `F::Of<'a>` or `<F as ForLt>::Of<'a>`.
                     let family = match (&path.qself, &path.segments[..]) {
-                        (Some(qself), [.., last]) if last.name == "Of" => match &qself.kind {
+                        (Some(qself), [.., last]) if &*last.name == "Of" => match &qself.kind {
                             TypeKind::Path(inner) if inner.segments.len() == 1 => {
-                                Some(inner.segments[0].name.as_str())
+                                Some(&*inner.segments[0].name)
                             }
                             _ => None,
                         },
-                        (None, [first, last]) if last.name == "Of" => Some(first.name.as_str()),
+                        (None, [first, last]) if &*last.name == "Of" => Some(&*first.name),
                         _ => None,
                     };
                     let Some(family) =
@@ -205,7 +205,7 @@ pub fn type_args(path: &super::item_tree::PathRef) -> Vec<&super::item_tree::Typ
 /// The lifetime arguments of a path's last segment, in order (`MyData<'a, T>` gives `["a"]`).
 pub fn lifetime_args(path: &super::item_tree::PathRef) -> Vec<&str> {
     last_segment_args(path, |arg| match arg {
-        GenericArg::Lifetime(lifetime) => Some(lifetime.as_str()),
+        GenericArg::Lifetime(lifetime) => Some(&**lifetime),
         _ => None,
     })
 }
@@ -240,7 +240,7 @@ impl Model {
     ) -> Option<UntiedConversion<'m>> {
         let trait_path = imp.trait_path.as_ref()?;
         let segment = trait_path.segments.last()?;
-        if !matches!(segment.name.as_str(), "TryFrom" | "From") {
+        if !matches!(&*segment.name, "TryFrom" | "From") {
             return None;
         }
         let input = segment.args.iter().find_map(|arg| match arg {
@@ -263,7 +263,7 @@ impl Model {
             return None;
         };
         let tied = match (input_lifetime, output_lifetime) {
-            (Some(input), Some(output)) => input == output && output != "static",
+            (Some(input), Some(output)) => input == output && &**output != "static",
             _ => false,
         };
         if tied {
@@ -274,7 +274,7 @@ impl Model {
             .device_abstraction(&res)
             .or_else(|| self.c_device(&res))?;
         Some(UntiedConversion {
-            trait_name: segment.name.clone(),
+            trait_name: segment.name.to_string(),
             input,
             output: &imp.self_ty,
             device: entry.display_name(),

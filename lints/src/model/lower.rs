@@ -179,7 +179,7 @@ impl Lowerer<'_> {
     ) -> Item {
         let span = whole.span_in(self.source);
         Item {
-            name: name.map(ident_text),
+            name: name.map(|name| ident_text(name).into()),
             kind,
             module: place.module,
             nested: place.nested,
@@ -296,7 +296,7 @@ impl Lowerer<'_> {
                 });
                 let kind = ItemKind::Mod {
                     body,
-                    path_attr: path_attr(&m.attrs),
+                    path_attr: path_attr(&m.attrs).map(Box::from),
                 };
                 (Some(&m.ident), Some(&m.vis), &m.attrs, kind)
             }
@@ -315,7 +315,9 @@ impl Lowerer<'_> {
             syn::Item::ExternCrate(e) => {
                 let crate_name = ident_text(&e.ident);
                 let binds = e.rename.as_ref().map_or(&e.ident, |(_, name)| name);
-                let kind = ItemKind::ExternCrate { crate_name };
+                let kind = ItemKind::ExternCrate {
+                    crate_name: crate_name.into(),
+                };
                 (Some(binds), Some(&e.vis), &e.attrs, kind)
             }
             syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
@@ -420,7 +422,7 @@ impl Lowerer<'_> {
 
     fn type_alias(&mut self, generics: &syn::Generics, ty: Option<&syn::Type>) -> ItemKind {
         ItemKind::TypeAlias {
-            generics: self.generics(generics),
+            generics: Box::new(self.generics(generics)),
             ty: ty.map(|ty| Box::new(self.ty(ty))),
         }
     }
@@ -475,8 +477,8 @@ impl Lowerer<'_> {
             .iter()
             .enumerate()
             .map(|(index, field)| Field {
-                name: field.ident.as_ref().map(ident_text),
-                index,
+                name: field.ident.as_ref().map(|name| ident_text(name).into()),
+                index: index as u32,
                 ty: self.ty(&field.ty),
                 span: self.span(field.span()),
             })
@@ -489,8 +491,8 @@ impl Lowerer<'_> {
             .iter()
             .enumerate()
             .map(|(index, field)| Field {
-                name: field.ident.as_ref().map(ident_text),
-                index,
+                name: field.ident.as_ref().map(|name| ident_text(name).into()),
+                index: index as u32,
                 ty: self.ty(&field.ty),
                 span: self.span(field.span()),
             })
@@ -522,7 +524,7 @@ impl Lowerer<'_> {
                 syn::FnArg::Receiver(_) => has_self = true,
                 syn::FnArg::Typed(pat) => params.push(Param {
                     name: match &*pat.pat {
-                        syn::Pat::Ident(ident) => Some(ident_text(&ident.ident)),
+                        syn::Pat::Ident(ident) => Some(ident_text(&ident.ident).into()),
                         _ => None,
                     },
                     ty: self.ty(&pat.ty),
@@ -571,7 +573,7 @@ impl Lowerer<'_> {
                 pointee: Box::new(self.ty(&p.elem)),
             },
             syn::Type::Reference(r) => TypeKind::Ref {
-                lifetime: r.lifetime.as_ref().map(|l| l.ident.to_string()),
+                lifetime: r.lifetime.as_ref().map(|l| l.ident.to_string().into()),
                 mutable: r.mutability.is_some(),
                 referent: Box::new(self.ty(&r.elem)),
             },
@@ -615,7 +617,7 @@ impl Lowerer<'_> {
                 .segments
                 .iter()
                 .map(|segment| Segment {
-                    name: ident_text(&segment.ident),
+                    name: ident_text(&segment.ident).into(),
                     args: match &segment.arguments {
                         syn::PathArguments::AngleBracketed(args) => args
                             .args
@@ -623,7 +625,7 @@ impl Lowerer<'_> {
                             .map(|arg| match arg {
                                 syn::GenericArgument::Type(t) => GenericArg::Type(self.ty(t)),
                                 syn::GenericArgument::Lifetime(l) => {
-                                    GenericArg::Lifetime(l.ident.to_string())
+                                    GenericArg::Lifetime(l.ident.to_string().into())
                                 }
                                 syn::GenericArgument::AssocType(a) => GenericArg::Binding(
                                     Box::new((ident_text(&a.ident), self.ty(&a.ty))),

@@ -42,7 +42,7 @@ impl Model {
     /// A path in type position, without alias expansion.
     pub fn resolve_type_path(&self, path: &PathRef, scope: &Scope) -> Res {
         if path.qself.is_none() && !path.global && path.segments.len() == 1 {
-            let name = path.segments[0].name.as_str();
+            let name = &*path.segments[0].name;
             if scope.type_params.iter().any(|p| p == name) {
                 return Res::GenericParam(name.to_string());
             }
@@ -76,7 +76,7 @@ impl Model {
             return None;
         }
         if path.segments.len() == 1 {
-            let name = path.segments[0].name.as_str();
+            let name = &*path.segments[0].name;
             if name == "Self" {
                 let (self_ty, module) = scope.self_ty.as_deref()?;
                 let mut self_scope = Scope::new(*module);

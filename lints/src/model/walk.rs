@@ -79,7 +79,7 @@ impl BodyScope {
         let lowered = lower_path(cx.source, path, None);
         let model = cx.model;
         if let Some(first) = lowered.segments.first() {
-            if first.name == "Self" && !lowered.global {
+            if &*first.name == "Self" && !lowered.global {
                 let Some(imp) = &self.in_impl else {
                     return Res::Unknown;
                 };
@@ -89,8 +89,10 @@ impl BodyScope {
                 }
                 return res;
             }
-            if lowered.segments.len() == 1 && self.types.type_params.contains(&first.name) {
-                return Res::GenericParam(first.name.clone());
+            if lowered.segments.len() == 1
+                && self.types.type_params.iter().any(|p| **p == *first.name)
+            {
+                return Res::GenericParam(first.name.to_string());
             }
         }
         model.def_map.resolve_path(self.module, &lowered, ns)
