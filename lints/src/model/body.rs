@@ -609,6 +609,17 @@ impl<'a, 'b> Pointers<'a, 'b> {
                     "as_ptr" | "as_mut_ptr" | "ok_or" | "ok_or_else" | "unwrap" | "expect" => {
                         self.pointer_of(&call.receiver)
                     }
+                    // An accessor of the receiver's own device (`dev.raw_device()`).
+                    name if call.args.is_empty()
+                        && is_place(&call.receiver)
+                        && self.cx.model.is_device_pointer_accessor(name) =>
+                    {
+                        PointerInfo {
+                            pointee: None,
+                            from_ref: true,
+                            provenance: self.projection_of(&call.receiver),
+                        }
+                    }
                     _ => PointerInfo::default(),
                 }
             }
@@ -633,6 +644,17 @@ impl<'a, 'b> Pointers<'a, 'b> {
                     },
                     "new" | "new_unchecked" | "from" | "from_err_ptr" if call.args.len() == 1 => {
                         self.pointer_of(&call.args[0])
+                    }
+                    // The same accessor called by its path: `RawDevice::raw_device(dev)`.
+                    name if call.args.len() == 1
+                        && is_place(&call.args[0])
+                        && self.cx.model.is_device_pointer_accessor(name) =>
+                    {
+                        PointerInfo {
+                            pointee: None,
+                            from_ref: true,
+                            provenance: self.projection_of(&call.args[0]),
+                        }
                     }
                     _ => PointerInfo {
                         provenance: self.c_call_provenance(callee),

@@ -81,6 +81,8 @@ pub struct Model {
     /// The names a call of a C get/put function can be written with: theirs, and those of the
     /// `use … as` renames of them (see [`Model::may_name_get_put`]).
     get_put_names: HashSet<String>,
+    /// See [`Model::is_device_pointer_accessor`].
+    device_pointer_accessors: HashSet<String>,
     /// Functions handed to C as callbacks, by function name, with the file that registers them.
     callbacks: HashMap<String, Vec<(FileId, Registration)>>,
 }
@@ -117,6 +119,7 @@ impl Model {
             device_lifetimes: HashMap::new(),
             family_lifetimes: HashMap::new(),
             get_put_names: HashSet::default(),
+            device_pointer_accessors: HashSet::default(),
             callbacks: HashMap::new(),
         };
         model.index_impls();
@@ -125,6 +128,7 @@ impl Model {
         model.device_lifetimes = model.compute_device_lifetimes();
         model.family_lifetimes = model.compute_family_lifetimes();
         model.get_put_names = model.compute_get_put_names();
+        model.device_pointer_accessors = model.compute_device_pointer_accessors();
         model.callbacks = model.index_callbacks();
         model
     }
@@ -216,6 +220,48 @@ impl Model {
                 return names;
             }
         }
+    }
+
+    /// Whether a method of the linted code named `name` takes `self` and nothing else and returns
+    /// a raw pointer to a device: `fn as_raw(&self) -> *mut bindings::device`, or the 2022
+    /// `RawDevice::raw_device`. Such an accessor gives the receiver's own device (or hands over
+    /// the receiver's reference, when it consumes it), alive for as long as the receiver is.
+    pub fn is_device_pointer_accessor(&self, name: &str) -> bool {
+        self.device_pointer_accessors.contains(name)
+    }
+
+    fn compute_device_pointer_accessors(&self) -> HashSet<String> {
+        let mut names = HashSet::default();
+        for file in &self.files {
+            for item in &file.tree.items {
+                let methods = match &item.kind {
+                    ItemKind::Impl(imp) => &imp.items[..],
+                    ItemKind::Trait { items, .. } => &items[..],
+                    _ => continue,
+                };
+                let Some(scope) = self.item_scope(file.id, item) else {
+                    continue;
+                };
+                for method in methods {
+                    let (Some(name), ItemKind::Fn(sig)) = (&method.name, &method.kind) else {
+                        continue;
+                    };
+                    let Some(ret) = sig
+                        .ret
+                        .as_ref()
+                        .filter(|_| sig.has_self && sig.params.is_empty())
+                    else {
+                        continue;
+                    };
+                    let mut scope = scope.clone();
+                    scope.add_generics(&sig.generics);
+                    if self.raw_device_pointee(ret, &scope).is_some() {
+                        names.insert(name.to_string());
+                    }
+                }
+            }
+        }
+        names
     }
 
     pub fn file(&self, id: FileId) -> &ModelFile {
