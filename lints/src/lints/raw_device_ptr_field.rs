@@ -1,7 +1,7 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::model::def_map::{ItemRef, Namespace};
-use crate::model::devices::{DeviceEntry, Direction};
+use crate::model::def_map::ItemRef;
+use crate::model::devices::DeviceEntry;
 use crate::model::file_context::FileContext;
 use crate::model::item_tree::{Field, Item, ItemKind, TypeKind};
 use crate::model::types::Walk;
@@ -81,7 +81,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         for field in adt.fields() {
             let findings = device_pointers(model, field, &scope);
-            if findings.is_empty() || owns_pointee(model, item_ref, item, field) {
+            if findings.is_empty() || model.owns_field_pointee(item_ref, item, field) {
                 continue;
             }
             for finding in findings {
@@ -124,100 +124,6 @@ fn device_pointers<'m>(model: &'m Model, field: &Field, scope: &Scope) -> Vec<Fi
         }
     });
     findings
-}
-
-/// Whether the type documents or implements ownership of what the field points to.
-fn owns_pointee(model: &Model, item_ref: ItemRef, item: &Item, field: &Field) -> bool {
-    invariants_keep_alive(item, field) || drop_releases(model, item_ref, field)
-}
-
-/// Words by which an `# Invariants` section says the pointee is kept alive.
-const KEEP_ALIVE_WORDS: &[&str] = &[
-    "reference count",
-    "refcount",
-    "reference to",
-    "holds a reference",
-    "owns a reference",
-    "increments the reference",
-    "registered",
-    "unregister",
-    "kept alive",
-    "valid for the lifetime",
-];
-
-fn invariants_keep_alive(item: &Item, field: &Field) -> bool {
-    let Some(section) = item.docs().section("Invariants") else {
-        return false;
-    };
-    let name = field.display_name();
-    let mentions_field = [
-        format!("`{name}`"),
-        format!("`self.{name}`"),
-        format!("self.{name}"),
-    ]
-    .iter()
-    .any(|spelling| section.contains(spelling.as_str()));
-    let lower = section.to_lowercase();
-    mentions_field && KEEP_ALIVE_WORDS.iter().any(|word| lower.contains(word))
-}
-
-fn drop_releases(model: &Model, item_ref: ItemRef, field: &Field) -> bool {
-    let Some(def) = model.def_map.def_of(item_ref) else {
-        return false;
-    };
-    let name = field.display_name();
-    model.impls_of(def).any(|(impl_ref, imp)| {
-        let trait_res = model.impl_trait(impl_ref, imp);
-        if !model.is_core_item(&trait_res, "ops", "Drop") {
-            return false;
-        }
-        let impl_item = model.item(impl_ref);
-        let Some(module) = model.module_of_item(impl_ref.file, impl_item) else {
-            return false;
-        };
-        imp.items.iter().any(|assoc| {
-            let ItemKind::Fn(sig) = &assoc.kind else {
-                return false;
-            };
-            sig.self_field_calls.iter().any(|call| {
-                call.fields.contains(&name) && {
-                    let res = model
-                        .def_map
-                        .resolve_path(module, &call.callee, Namespace::Values);
-                    let callee = model
-                        .def_map
-                        .canonical_path(&res)
-                        .and_then(|p| p.last().cloned())
-                        .or_else(|| call.callee.last_name().map(str::to_string))
-                        .unwrap_or_default();
-                    is_release_function(model, &callee)
-                }
-            })
-        })
-    })
-}
-
-/// Words of a C function name that end what a field owns: `put_device`, `hwmon_device_unregister`,
-/// `auxiliary_device_uninit`.
-const RELEASE_WORDS: &[&str] = &[
-    "put",
-    "unregister",
-    "uninit",
-    "delete",
-    "destroy",
-    "free",
-    "release",
-    "remove",
-    "unref",
-];
-
-/// A put or unregister function: it drops the reference or undoes the registration the field holds.
-fn is_release_function(model: &Model, name: &str) -> bool {
-    model
-        .devices
-        .get_put(name)
-        .is_some_and(|function| function.direction == Direction::Put)
-        || name.split('_').any(|word| RELEASE_WORDS.contains(&word))
 }
 
 fn diagnostic(

@@ -14,6 +14,7 @@ pub mod item_tree;
 pub mod lifetimes;
 pub mod lower;
 pub mod macros;
+pub mod ownership;
 pub mod registrations;
 pub mod safety_text;
 pub mod scope;
