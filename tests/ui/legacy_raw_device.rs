@@ -1,7 +1,9 @@
 // The 2022 `rust` branch: `RawDevice::raw_device(&self)` gives the device a wrapper stands for, as
 // `as_raw` does in later kernels. A pointer it gives is alive while its receiver is borrowed, so a
 // call that needs the count only for its own duration is sound. Its look-alikes (an accessor that
-// takes an argument, a receiver that is no borrowed place) still need the comment to say so.
+// takes an argument, a receiver that is no borrowed place) still need the comment to say so. So
+// does a pointer in `self`'s field: alive by construction when the type owns it (its `Drop` puts
+// it), not when the type only stores it.
 //! devref: allow(manual_device_refcount) -- the wrapper owns its count, as 2022 kernels wrote it; this fixture tests the safety comments
 
 use kernel::bindings;
@@ -80,6 +82,27 @@ unsafe impl RawDevice for Device {
 
     fn raw_child(&self, _index: usize) -> *mut bindings::device {
         self.ptr
+    }
+}
+
+impl Clone for Device {
+    fn clone(&self) -> Self {
+        // SAFETY: We get a new reference and then create a new owning object from the raw pointer.
+        unsafe { bindings::get_device(self.ptr) };
+        Self { ptr: self.ptr }
+    }
+}
+
+/// A device pointer stored, not owned: nothing puts it.
+pub struct Peer {
+    ptr: *mut bindings::device, //~ raw_device_ptr_field
+}
+
+impl Peer {
+    /// A counted device from the stored pointer.
+    pub fn hold(&self) -> Device {
+        // SAFETY: We get a new reference and then create a new owning object from the raw pointer.
+        unsafe { Device::new(self.ptr) } //~ safety_comment_missing_refcount
     }
 }
 

@@ -707,11 +707,19 @@ impl<'a, 'b> Pointers<'a, 'b> {
     }
 
     /// A pointer read from a field: `(*self.as_raw()).dev`, `self.parent`. It points to another
-    /// object than the one it is read from.
+    /// object than the one it is read from, which the borrowed `self` holds a reference on when
+    /// its type owns the field.
     fn field_read(&self, expr: &syn::Expr) -> PointerInfo {
         let syn::Expr::Field(field) = expr else {
             return PointerInfo::default();
         };
+        if let Some(provenance) = self.owned_by_self(field) {
+            return PointerInfo {
+                pointee: None,
+                from_ref: false,
+                provenance,
+            };
+        }
         let owner = match strip_parens(&field.base) {
             syn::Expr::Unary(syn::ExprUnary {
                 op: syn::UnOp::Deref(_),
@@ -731,6 +739,33 @@ impl<'a, 'b> Pointers<'a, 'b> {
                 owner,
             }),
         }
+    }
+
+    /// `self.ptr` where the impl's self type owns what the field points to.
+    fn owned_by_self(&self, field: &syn::ExprField) -> Option<Provenance> {
+        let syn::Expr::Path(base) = strip_parens(&field.base) else {
+            return None;
+        };
+        if !base.path.is_ident("self") {
+            return None;
+        }
+        let Res::Def(def) = &self.scope.in_impl.as_ref()?.self_res else {
+            return None;
+        };
+        let model = self.cx.model;
+        let item_ref = model.def_map.def(*def).item;
+        let item = model.item(item_ref);
+        let ItemKind::Adt(adt) = &item.kind else {
+            return None;
+        };
+        let name = member_text(&field.member);
+        let owned = adt.fields().find(|f| f.display_name() == name)?;
+        model
+            .owns_field_pointee(item_ref, item, owned)
+            .then(|| Provenance::BorrowOwned {
+                borrow: "self".to_string(),
+                field: name,
+            })
     }
 
     /// What the object a pointer reaches is called in a message: the impl's self type for a

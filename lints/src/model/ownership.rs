@@ -1,6 +1,7 @@
 //! Which fields of a type own what they point to: the type's own word (`# Invariants`) or its
-//! `Drop` impl. `raw_device_ptr_field` leaves such fields alone. A fact of the model, not of that
-//! lint, so that every lint reads it the same way.
+//! `Drop` impl. `raw_device_ptr_field` leaves such fields alone, and a pointer the body model
+//! reads from such a field of `self` is alive while `self` is borrowed
+//! (`Provenance::BorrowOwned`). A fact of the model, not of a lint, so both read it the same way.
 
 use super::def_map::{ItemRef, Namespace};
 use super::devices::Direction;

@@ -17,6 +17,10 @@ pub(crate) enum Provenance {
     /// `container_of!(dev.as_raw(), bindings::pci_dev, dev)` of a borrowed embedded device: the
     /// same reference count.
     BorrowContainer { borrow: String },
+    /// `self.ptr` of a type that owns what the field points to (its `Drop` puts it, or its
+    /// `# Invariants` say it holds the reference; see [`crate::model::Model::owns_field_pointee`]):
+    /// the borrowed object holds that reference for as long as the borrow lives.
+    BorrowOwned { borrow: String, field: String },
     /// A reference this code holds itself: the initial reference of an `…_alloc()`, or one a get
     /// took (`source` names the function).
     Owned { source: String },
@@ -52,7 +56,9 @@ impl Provenance {
     pub fn is_live_borrow(&self) -> bool {
         matches!(
             self,
-            Provenance::BorrowProjection { .. } | Provenance::BorrowContainer { .. }
+            Provenance::BorrowProjection { .. }
+                | Provenance::BorrowContainer { .. }
+                | Provenance::BorrowOwned { .. }
         )
     }
 
@@ -95,6 +101,9 @@ impl Provenance {
             Provenance::Owned { source } => format!("the object `{source}` returned"),
             Provenance::BorrowProjection { borrow } | Provenance::BorrowContainer { borrow } => {
                 format!("the object `{borrow}` borrows")
+            }
+            Provenance::BorrowOwned { borrow, field } => {
+                format!("the device that field `{field}` of `{borrow}` holds a reference to")
             }
             Provenance::Unknown => "the device".to_string(),
         }
