@@ -1,4 +1,5 @@
 // raw_device_ptr_field: every shape of a raw device pointer in a field, and the look-alikes that are fine.
+//! devref: allow(manual_device_refcount) -- an owner type here puts its field in `Drop`; this fixture tests raw_device_ptr_field
 
 use core::ptr::NonNull;
 use kernel::bindings;
@@ -26,6 +27,13 @@ struct InOption {
 
 struct InArray {
     devs: [*mut bindings::device; 4], //~ raw_device_ptr_field
+}
+
+/// A pointer to the Rust abstraction is one to the C device it wraps (`Device` is transparent over
+/// `struct device`): the same use-after-free once the device is unbound.
+struct ToAbstraction {
+    pdev: *const pci::Device, //~ raw_device_ptr_field
+    dev: Option<NonNull<device::Device>>, //~ raw_device_ptr_field
 }
 
 struct InSlice<'a> {
@@ -101,6 +109,19 @@ struct Borrowed<'a> {
 struct Marker<T> {
     _marker: core::marker::PhantomData<(T, *mut bindings::device)>,
     _plain: PhantomData<*const bindings::pci_dev>,
+    _abstraction: PhantomData<*const pci::Device>,
+}
+
+/// A pointer to an abstraction that the type releases in `Drop` is owned, as one to the C type is.
+struct OwnsAbstraction {
+    dev: NonNull<device::Device>,
+}
+
+impl Drop for OwnsAbstraction {
+    fn drop(&mut self) {
+        // SAFETY: `dev` holds the reference this type took when it was made.
+        unsafe { bindings::put_device(self.dev.as_ptr().cast()) };
+    }
 }
 
 use core::marker::PhantomData;

@@ -11,8 +11,10 @@ use crate::source::Span;
 declare_lint! {
     /// ### What it does
     /// Finds fields of structs, enums and unions that hold a raw pointer to a reference-counted kernel
-    /// device (`*mut bindings::device`, `NonNull<bindings::pci_dev>`, …), also inside `Option`, arrays,
-    /// tuples, generic arguments and type aliases (not inside `PhantomData`, which stores nothing).
+    /// device (`*mut bindings::device`, `NonNull<bindings::pci_dev>`, …) or to the Rust abstraction
+    /// of one (`*const pci::Device`, `NonNull<device::Device>`, which point to the C device they
+    /// wrap), also inside `Option`, arrays, tuples, generic arguments and type aliases (not inside
+    /// `PhantomData`, which stores nothing).
     ///
     /// The device C types are those of devref's catalogue: the C types of the Rust abstractions
     /// (hand-written), and every C type that the kernel's headers define with an embedded
@@ -62,6 +64,8 @@ struct Finding<'m> {
     entry: &'m DeviceEntry,
     /// `NonNull` rather than `*mut`/`*const`.
     non_null: bool,
+    /// The pointee is the Rust abstraction (`*const pci::Device`), not its C type.
+    to_abstraction: bool,
     through_alias: bool,
 }
 
@@ -110,12 +114,18 @@ fn device_pointers<'m>(model: &'m Model, field: &Field, scope: &Scope) -> Vec<Fi
             return Walk::Descend;
         };
         let res = model.resolve_type(pointee, site.scope);
-        match model.c_device(&res) {
-            Some(entry) => {
+        let device = match model.c_device(&res) {
+            Some(entry) => Some((entry, false)),
+            // A pointer to the Rust abstraction is one to the C device it wraps.
+            None => model.device_abstraction(&res).map(|entry| (entry, true)),
+        };
+        match device {
+            Some((entry, to_abstraction)) => {
                 findings.push(Finding {
                     span: site.report_span,
                     entry,
                     non_null,
+                    to_abstraction,
                     through_alias: site.through_alias,
                 });
                 Walk::Skip
@@ -134,6 +144,11 @@ fn diagnostic(
     finding: &Finding<'_>,
 ) -> Diagnostic {
     let c_type = &finding.entry.c_type;
+    let pointee = if finding.to_abstraction {
+        finding.entry.short_name.clone()
+    } else {
+        format!("bindings::{c_type}")
+    };
     let owner = item.name.as_deref().unwrap_or("this type");
     let kind = if finding.non_null {
         "a `NonNull` pointer"
@@ -141,13 +156,13 @@ fn diagnostic(
         "a raw pointer"
     };
     let message = format!(
-        "field `{owner}::{}` holds {kind} to `bindings::{c_type}`, which carries no lifetime and can outlive the driver's unbind",
+        "field `{owner}::{}` holds {kind} to `{pointee}`, which carries no lifetime and can outlive the driver's unbind",
         field.display_name()
     );
     let label = if finding.through_alias {
-        format!("this type alias holds a pointer to `bindings::{c_type}`")
+        format!("this type alias holds a pointer to `{pointee}`")
     } else {
-        format!("pointer to `bindings::{c_type}`")
+        format!("pointer to `{pointee}`")
     };
     let mut diagnostic =
         Diagnostic::lint(&RAW_DEVICE_PTR_FIELD, finding.span, message).with_label(label);
