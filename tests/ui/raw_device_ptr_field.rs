@@ -29,6 +29,15 @@ struct InArray {
     devs: [*mut bindings::device; 4], //~ raw_device_ptr_field
 }
 
+struct Atomic {
+    dev: core::sync::atomic::AtomicPtr<bindings::device>, //~ raw_device_ptr_field
+}
+
+/// A static outlives every binding: nothing there can own what it points to.
+static PRIMARY: core::sync::atomic::AtomicPtr<bindings::device> = //~ raw_device_ptr_field
+    core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+static mut LAST: *const pci::Device = core::ptr::null(); //~ raw_device_ptr_field
+
 /// A pointer to the Rust abstraction is one to the C device it wraps (`Device` is transparent over
 /// `struct device`): the same use-after-free once the device is unbound.
 struct ToAbstraction {
@@ -84,6 +93,9 @@ struct Vtable {
 /// The abstraction's own storage.
 #[repr(transparent)]
 pub struct Wrapper(Opaque<bindings::device>);
+
+static COUNTER: core::sync::atomic::AtomicPtr<u8> = core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+static mut TABLE: [bindings::pci_device_id; 1] = [bindings::pci_device_id { vendor: 0 }];
 
 struct NotDevices {
     buf: *mut u8,

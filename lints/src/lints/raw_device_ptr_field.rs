@@ -1,17 +1,18 @@
 use crate::declare_lint;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::model::def_map::ItemRef;
+use crate::model::def_map::{ItemRef, Res};
 use crate::model::devices::DeviceEntry;
 use crate::model::file_context::FileContext;
-use crate::model::item_tree::{Field, Item, ItemKind, TypeKind};
+use crate::model::item_tree::{ItemKind, TypeKind, TypeRef};
 use crate::model::types::Walk;
 use crate::model::{Model, Scope};
 use crate::source::Span;
 
 declare_lint! {
     /// ### What it does
-    /// Finds fields of structs, enums and unions that hold a raw pointer to a reference-counted kernel
-    /// device (`*mut bindings::device`, `NonNull<bindings::pci_dev>`, …) or to the Rust abstraction
+    /// Finds fields of structs, enums and unions, and `static` items, that hold a raw pointer to a
+    /// reference-counted kernel device (`*mut bindings::device`, `NonNull<bindings::pci_dev>`,
+    /// `AtomicPtr<bindings::device>`, …) or to the Rust abstraction
     /// of one (`*const pci::Device`, `NonNull<device::Device>`, which point to the C device they
     /// wrap), also inside `Option`, arrays, tuples, generic arguments and type aliases (not inside
     /// `PhantomData`, which stores nothing).
@@ -54,7 +55,7 @@ declare_lint! {
     /// }
     /// ```
     pub RAW_DEVICE_PTR_FIELD = "raw_device_ptr_field", Suspicious,
-    "a struct field holds a raw pointer to a reference-counted device"
+    "a struct field or a static holds a raw pointer to a reference-counted device"
 }
 
 /// A raw device pointer found in a field's type.
@@ -73,37 +74,75 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     let model = cx.model;
     let file = model.file(cx.source.id);
     for (index, item) in file.tree.items.iter().enumerate() {
-        let ItemKind::Adt(adt) = &item.kind else {
-            continue;
-        };
         let Some(scope) = model.item_scope(file.id, item) else {
             continue;
         };
-        let item_ref = ItemRef {
-            file: file.id,
-            index: index as u32,
-        };
-        for field in adt.fields() {
-            let findings = device_pointers(model, field, &scope);
-            if findings.is_empty() || model.owns_field_pointee(item_ref, item, field) {
-                continue;
+        match &item.kind {
+            ItemKind::Adt(adt) => {
+                let item_ref = ItemRef {
+                    file: file.id,
+                    index: index as u32,
+                };
+                for field in adt.fields() {
+                    let findings = device_pointers(model, &field.ty, &scope);
+                    if findings.is_empty() || model.owns_field_pointee(item_ref, item, field) {
+                        continue;
+                    }
+                    let place = Place::Field {
+                        owner: item.name.as_deref().unwrap_or("this type"),
+                        field: field.display_name(),
+                    };
+                    for finding in findings {
+                        out.push(diagnostic(model, &place, &field.ty, &scope, &finding));
+                    }
+                }
             }
-            for finding in findings {
-                out.push(diagnostic(model, item, field, &scope, &finding));
+            // A static lives for the whole run, with nothing that could own what it points to.
+            ItemKind::Static { ty, .. } => {
+                let place = Place::Static(item.name.as_deref().unwrap_or("_"));
+                for finding in device_pointers(model, ty, &scope) {
+                    out.push(diagnostic(model, &place, ty, &scope, &finding));
+                }
             }
+            _ => {}
         }
     }
 }
 
-fn device_pointers<'m>(model: &'m Model, field: &Field, scope: &Scope) -> Vec<Finding<'m>> {
+/// Where a pointer is stored.
+enum Place<'a> {
+    Field { owner: &'a str, field: String },
+    Static(&'a str),
+}
+
+impl Place<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Place::Field { owner, field } => format!("field `{owner}::{field}`"),
+            Place::Static(name) => format!("static `{name}`"),
+        }
+    }
+
+    /// How long the stored pointer lasts, for the note on `ARef`.
+    fn lasts(&self) -> &'static str {
+        match self {
+            Place::Field { .. } => "for as long as the field exists",
+            Place::Static(_) => "for as long as it is held",
+        }
+    }
+}
+
+fn device_pointers<'m>(model: &'m Model, ty: &TypeRef, scope: &Scope) -> Vec<Finding<'m>> {
     let mut findings = Vec::new();
-    model.walk_stored_type(&field.ty, scope, &mut |site| {
+    model.walk_stored_type(ty, scope, &mut |site| {
         let pointee = match &site.ty.kind {
             TypeKind::Ptr { pointee, .. } => Some((pointee.as_ref(), false)),
             TypeKind::Path(path) => {
                 let res = model.resolve_type_path(path, site.scope);
                 if model.is_core_item(&res, "ptr", "NonNull") {
                     path.first_type_arg().map(|inner| (inner, true))
+                } else if is_atomic_ptr(&res) {
+                    path.first_type_arg().map(|inner| (inner, false))
                 } else {
                     None
                 }
@@ -136,10 +175,15 @@ fn device_pointers<'m>(model: &'m Model, field: &Field, scope: &Scope) -> Vec<Fi
     findings
 }
 
+/// `core::sync::atomic::AtomicPtr<T>`: a raw pointer to `T`, stored atomically.
+fn is_atomic_ptr(res: &Res) -> bool {
+    res.is_external(&["core", "sync", "atomic", "AtomicPtr"])
+}
+
 fn diagnostic(
     model: &Model,
-    item: &Item,
-    field: &Field,
+    place: &Place<'_>,
+    ty: &TypeRef,
     scope: &Scope,
     finding: &Finding<'_>,
 ) -> Diagnostic {
@@ -149,15 +193,14 @@ fn diagnostic(
     } else {
         format!("bindings::{c_type}")
     };
-    let owner = item.name.as_deref().unwrap_or("this type");
     let kind = if finding.non_null {
         "a `NonNull` pointer"
     } else {
         "a raw pointer"
     };
     let message = format!(
-        "field `{owner}::{}` holds {kind} to `{pointee}`, which carries no lifetime and can outlive the driver's unbind",
-        field.display_name()
+        "{} holds {kind} to `{pointee}`, which carries no lifetime and can outlive the driver's unbind",
+        place.describe()
     );
     let label = if finding.through_alias {
         format!("this type alias holds a pointer to `{pointee}`")
@@ -172,11 +215,21 @@ fn diagnostic(
             .with_help(format!(
                 "hold a counted reference instead: an `ARef` of a Rust abstraction of `bindings::{c_type}` that implements `AlwaysRefCounted` with its get/put functions"
             ))
-            .with_note("an `ARef` owns a reference count on the device, so the device stays allocated for as long as the field exists, even after unbind");
+            .with_note(format!("an `ARef` owns a reference count on the device, so the device stays allocated {}, even after unbind", place.lasts()));
     };
-    let exact_alias = finding.through_alias
-        && finding.span == field.ty.span
-        && pointer_is_whole_type(model, field, scope);
+    if let Place::Static(_) = place {
+        // An `ARef` is no constant: it belongs in the driver's data, not in the static.
+        return diagnostic
+            .with_help(format!(
+                "keep a counted reference, `{fix}`, in the driver's data instead of a static"
+            ))
+            .with_note(format!(
+                "an `ARef` owns a reference count on the device, so the device stays allocated {}, even after unbind",
+                place.lasts()
+            ));
+    }
+    let exact_alias =
+        finding.through_alias && finding.span == ty.span && pointer_is_whole_type(model, ty, scope);
     if !finding.through_alias || exact_alias {
         diagnostic = diagnostic.with_suggestion(
             "hold a counted reference instead",
@@ -187,14 +240,15 @@ fn diagnostic(
     } else {
         diagnostic = diagnostic.with_help(format!("hold a counted reference instead: `{fix}`"));
     }
-    diagnostic.with_note(
-        "an `ARef` owns a reference count on the device, so the device stays allocated for as long as the field exists, even after unbind",
-    )
+    diagnostic.with_note(format!(
+        "an `ARef` owns a reference count on the device, so the device stays allocated {}, even after unbind",
+        place.lasts()
+    ))
 }
 
 /// The field's type, with aliases expanded, is the pointer itself, so replacing it whole is right.
-fn pointer_is_whole_type(model: &Model, field: &Field, scope: &Scope) -> bool {
-    match model.expand(&field.ty, scope) {
+fn pointer_is_whole_type(model: &Model, ty: &TypeRef, scope: &Scope) -> bool {
+    match model.expand(ty, scope) {
         Some((ty, inner_scope)) => match &ty.kind {
             TypeKind::Ptr { .. } => true,
             TypeKind::Path(path) => {
