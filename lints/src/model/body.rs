@@ -741,18 +741,28 @@ impl<'a, 'b> Pointers<'a, 'b> {
         }
     }
 
-    /// `self.ptr` where the impl's self type owns what the field points to.
+    /// `self.ptr` where the impl's self type puts what the field points to in its `Drop` (see
+    /// [`Model::puts_field_in_drop`]), outside that `Drop`, where the field may be put already.
     fn owned_by_self(&self, field: &syn::ExprField) -> Option<Provenance> {
         let syn::Expr::Path(base) = strip_parens(&field.base) else {
             return None;
         };
-        if !base.path.is_ident("self") {
+        // `self` by value may be dropped before the pointer is used: only a borrow keeps it.
+        if !base.path.is_ident("self") || !self.borrowed.contains("self") {
             return None;
         }
-        let Res::Def(def) = &self.scope.in_impl.as_ref()?.self_res else {
+        let imp = self.scope.in_impl.as_ref()?;
+        let model = self.cx.model;
+        let in_drop = imp
+            .trait_res
+            .as_ref()
+            .is_some_and(|res| model.is_core_item(res, "ops", "Drop"));
+        let Res::Def(def) = &imp.self_res else {
             return None;
         };
-        let model = self.cx.model;
+        if in_drop {
+            return None;
+        }
         let item_ref = model.def_map.def(*def).item;
         let item = model.item(item_ref);
         let ItemKind::Adt(adt) = &item.kind else {
@@ -761,7 +771,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
         let name = member_text(&field.member);
         let owned = adt.fields().find(|f| f.display_name() == name)?;
         model
-            .owns_field_pointee(item_ref, item, owned)
+            .puts_field_in_drop(item_ref, owned)
             .then(|| Provenance::BorrowOwned {
                 borrow: "self".to_string(),
                 field: name,

@@ -223,46 +223,57 @@ impl Model {
         }
     }
 
-    /// Whether a method of the linted code named `name` takes `self` and nothing else and returns
-    /// a raw pointer to a device: `fn as_raw(&self) -> *mut bindings::device`, or the 2022
-    /// `RawDevice::raw_device`. Such an accessor gives the receiver's own device (or hands over
-    /// the receiver's reference, when it consumes it), alive for as long as the receiver is.
+    /// Whether `name` is a device pointer accessor of the linted code: a method that takes `self`
+    /// and nothing else and returns a raw pointer to a device, declared where a contract says the
+    /// pointer is the receiver's own device: in an `unsafe trait` or an `unsafe impl` (the 2022
+    /// `RawDevice::raw_device`, whose `# Safety` binds implementers to it), or in an impl of a
+    /// device abstraction (`as_raw`). A name that any other method of the linted code also
+    /// declares is not one: a call by that name may be the other method.
     pub fn is_device_pointer_accessor(&self, name: &str) -> bool {
         self.device_pointer_accessors.contains(name)
     }
 
     fn compute_device_pointer_accessors(&self) -> HashSet<String> {
-        let mut names = HashSet::default();
+        let mut trusted = HashSet::default();
+        let mut other: HashSet<&str> = HashSet::default();
         for file in &self.files {
             for item in &file.tree.items {
-                let methods = match &item.kind {
-                    ItemKind::Impl(imp) => &imp.items[..],
-                    ItemKind::Trait { items, .. } => &items[..],
-                    _ => continue,
-                };
                 let Some(scope) = self.item_scope(file.id, item) else {
                     continue;
+                };
+                let (methods, vouched) = match &item.kind {
+                    ItemKind::Impl(imp) => (
+                        &imp.items[..],
+                        imp.is_unsafe
+                            || self
+                                .device_abstraction(&self.resolve_type(&imp.self_ty, &scope))
+                                .is_some(),
+                    ),
+                    ItemKind::Trait { items, is_unsafe } => (&items[..], *is_unsafe),
+                    _ => continue,
                 };
                 for method in methods {
                     let (Some(name), ItemKind::Fn(sig)) = (&method.name, &method.kind) else {
                         continue;
                     };
-                    let Some(ret) = sig
-                        .ret
-                        .as_ref()
-                        .filter(|_| sig.has_self && sig.params.is_empty())
-                    else {
-                        continue;
-                    };
-                    let mut scope = scope.clone();
-                    scope.add_generics(&sig.generics);
-                    if self.raw_device_pointee(ret, &scope).is_some() {
-                        names.insert(name.to_string());
+                    let accessor = vouched
+                        && sig.has_self
+                        && sig.params.is_empty()
+                        && sig.ret.as_ref().is_some_and(|ret| {
+                            let mut scope = scope.clone();
+                            scope.add_generics(&sig.generics);
+                            self.raw_device_pointee(ret, &scope).is_some()
+                        });
+                    if accessor {
+                        trusted.insert(name.to_string());
+                    } else {
+                        other.insert(name);
                     }
                 }
             }
         }
-        names
+        trusted.retain(|name| !other.contains(name.as_str()));
+        trusted
     }
 
     pub fn file(&self, id: FileId) -> &ModelFile {

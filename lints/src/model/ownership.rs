@@ -11,11 +11,35 @@ use super::Model;
 impl Model {
     /// Whether a type owns what its field points to: its `# Invariants` section names the field
     /// and says how the device is kept alive (a reference count, or a registration the type
-    /// undoes), or its `Drop` impl passes the field to a put or unregister function. While such a
-    /// value is alive (or borrowed), the device its field points to is.
+    /// undoes), or its `Drop` impl passes the field to a put, unregister or release function (or
+    /// to `ARef::from_raw`, which drops the reference `ARef::into_raw` kept). What
+    /// `raw_device_ptr_field` leaves alone: a claim of ownership, read generously.
     pub fn owns_field_pointee(&self, item_ref: ItemRef, item: &Item, field: &Field) -> bool {
-        invariants_keep_alive(item, field) || drop_releases(self, item_ref, field)
+        invariants_keep_alive(item, field)
+            || drop_calls(self, item_ref, field, |callee| {
+                is_release_function(self, callee.last().map_or("", String::as_str))
+                    || is_aref_from_raw(callee)
+            })
     }
+
+    /// Whether the type's `Drop` impl puts the reference its field holds: passes the field to a
+    /// device put function of the catalogue, or to `ARef::from_raw`. Stricter than
+    /// [`Model::owns_field_pointee`]: it is what lets a read of the field through a live `&self`
+    /// go unchecked, so a word in a doc or a `free_irq(…, self.dev)` is not enough.
+    pub fn puts_field_in_drop(&self, item_ref: ItemRef, field: &Field) -> bool {
+        drop_calls(self, item_ref, field, |callee| {
+            let name = callee.last().map_or("", String::as_str);
+            self.devices
+                .get_put(name)
+                .is_some_and(|function| function.direction == Direction::Put)
+                || is_aref_from_raw(callee)
+        })
+    }
+}
+
+/// `ARef::from_raw` (any path to it): it takes back the reference `ARef::into_raw` kept.
+fn is_aref_from_raw(callee: &[String]) -> bool {
+    matches!(callee, [.., owner, function] if owner == "ARef" && function == "from_raw")
 }
 
 /// Words by which an `# Invariants` section says the pointee is kept alive.
@@ -48,7 +72,14 @@ fn invariants_keep_alive(item: &Item, field: &Field) -> bool {
     mentions_field && KEEP_ALIVE_WORDS.iter().any(|word| lower.contains(word))
 }
 
-fn drop_releases(model: &Model, item_ref: ItemRef, field: &Field) -> bool {
+/// Whether a fn of the type's `Drop` impl calls, with the field among its arguments, a function
+/// whose canonical path (or, unresolved, the path as written) `releases` accepts.
+fn drop_calls(
+    model: &Model,
+    item_ref: ItemRef,
+    field: &Field,
+    releases: impl Fn(&[String]) -> bool,
+) -> bool {
     let Some(def) = model.def_map.def_of(item_ref) else {
         return false;
     };
@@ -71,13 +102,14 @@ fn drop_releases(model: &Model, item_ref: ItemRef, field: &Field) -> bool {
                     let res = model
                         .def_map
                         .resolve_path(module, &call.callee, Namespace::Values);
-                    let callee = model
-                        .def_map
-                        .canonical_path(&res)
-                        .and_then(|p| p.last().cloned())
-                        .or_else(|| call.callee.last_name().map(str::to_string))
-                        .unwrap_or_default();
-                    is_release_function(model, &callee)
+                    let callee = model.def_map.canonical_path(&res).unwrap_or_else(|| {
+                        call.callee
+                            .segments
+                            .iter()
+                            .map(|segment| segment.name.to_string())
+                            .collect()
+                    });
+                    releases(&callee)
                 }
             })
         })

@@ -17,9 +17,9 @@ pub(crate) enum Provenance {
     /// `container_of!(dev.as_raw(), bindings::pci_dev, dev)` of a borrowed embedded device: the
     /// same reference count.
     BorrowContainer { borrow: String },
-    /// `self.ptr` of a type that owns what the field points to (its `Drop` puts it, or its
-    /// `# Invariants` say it holds the reference; see [`crate::model::Model::owns_field_pointee`]):
-    /// the borrowed object holds that reference for as long as the borrow lives.
+    /// `self.ptr` of a type whose `Drop` puts what the field points to (see
+    /// [`crate::model::Model::puts_field_in_drop`]): the borrowed object holds that reference for
+    /// as long as the borrow lives.
     BorrowOwned { borrow: String, field: String },
     /// A reference this code holds itself: the initial reference of an `…_alloc()`, or one a get
     /// took (`source` names the function).

@@ -19,12 +19,14 @@ declare_lint! {
     /// field reads and C calls), not on which words it uses:
     ///
     /// - **A projection of a live borrow** (`addr_of_mut!((*self.as_raw()).dev)`, `self.0.get()`,
-    ///   a field of a `&T` parameter, or what an accessor of the linted code gives for a borrowed
-    ///   receiver: a method that takes `self` and nothing else and returns a raw device pointer,
-    ///   such as `as_raw` or the 2022 `RawDevice::raw_device`, called as `dev.raw_device()` or
-    ///   `RawDevice::raw_device(dev)`), **a pointer `self` owns** (`self.ptr`, where the type's
-    ///   `Drop` puts the field or its `# Invariants` say it holds the reference, as
-    ///   `raw_device_ptr_field` reads them), or **the container of a borrowed embedded device**
+    ///   a field of a `&T` parameter, or what an accessor gives for a borrowed receiver: a method
+    ///   that takes `self` and nothing else and returns a raw device pointer, declared in an
+    ///   `unsafe trait` or `unsafe impl` (the 2022 `RawDevice::raw_device`, called as
+    ///   `dev.raw_device()` or `RawDevice::raw_device(dev)`) or in an impl of a device
+    ///   abstraction, under a name no other method of the linted code declares), **a pointer a
+    ///   borrowed `self` owns** (`self.ptr` through `&self`, where the type's `Drop` passes the
+    ///   field to a device put function or to `ARef::from_raw`; not in that `Drop`, and not for
+    ///   `self` by value), or **the container of a borrowed embedded device**
     ///   (`container_of!(dev.as_raw(), bindings::pci_dev, dev)` with `dev: &device::Device`): the
     ///   borrow keeps the count non-zero, as every `inc_ref` in the tree says. Not reported; a
     ///   reference whose lifetime the signature does not tie to the borrow is
