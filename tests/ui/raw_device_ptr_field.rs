@@ -124,6 +124,18 @@ struct Marker<T> {
     _abstraction: PhantomData<*const pci::Device>,
 }
 
+/// `ARef::into_raw` kept the reference and `Drop` takes it back: the field owns it.
+struct KeptByARef {
+    pdev: NonNull<pci::Device>,
+}
+
+impl Drop for KeptByARef {
+    fn drop(&mut self) {
+        // SAFETY: `pdev` came from `ARef::into_raw`, whose reference this type owns.
+        drop(unsafe { ARef::from_raw(self.pdev) });
+    }
+}
+
 /// A pointer to an abstraction that the type releases in `Drop` is owned, as one to the C type is.
 struct OwnsAbstraction {
     dev: NonNull<device::Device>,
