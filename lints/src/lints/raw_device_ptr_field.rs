@@ -123,12 +123,15 @@ impl Place<'_> {
         }
     }
 
-    /// How long the stored pointer lasts, for the note on `ARef`.
-    fn lasts(&self) -> &'static str {
-        match self {
+    /// The note on what an `ARef` stored here would do.
+    fn aref_note(&self) -> String {
+        let lasts = match self {
             Place::Field { .. } => "for as long as the field exists",
             Place::Static(_) => "for as long as it is held",
-        }
+        };
+        format!(
+            "an `ARef` owns a reference count on the device, so the device stays allocated {lasts}, even after unbind"
+        )
     }
 }
 
@@ -215,7 +218,7 @@ fn diagnostic(
             .with_help(format!(
                 "hold a counted reference instead: an `ARef` of a Rust abstraction of `bindings::{c_type}` that implements `AlwaysRefCounted` with its get/put functions"
             ))
-            .with_note(format!("an `ARef` owns a reference count on the device, so the device stays allocated {}, even after unbind", place.lasts()));
+            .with_note(place.aref_note());
     };
     if let Place::Static(_) = place {
         // An `ARef` is no constant: it belongs in the driver's data, not in the static.
@@ -223,10 +226,7 @@ fn diagnostic(
             .with_help(format!(
                 "keep a counted reference, `{fix}`, in the driver's data instead of a static"
             ))
-            .with_note(format!(
-                "an `ARef` owns a reference count on the device, so the device stays allocated {}, even after unbind",
-                place.lasts()
-            ));
+            .with_note(place.aref_note());
     }
     let exact_alias =
         finding.through_alias && finding.span == ty.span && pointer_is_whole_type(model, ty, scope);
@@ -240,10 +240,7 @@ fn diagnostic(
     } else {
         diagnostic = diagnostic.with_help(format!("hold a counted reference instead: `{fix}`"));
     }
-    diagnostic.with_note(format!(
-        "an `ARef` owns a reference count on the device, so the device stays allocated {}, even after unbind",
-        place.lasts()
-    ))
+    diagnostic.with_note(place.aref_note())
 }
 
 /// The field's type, with aliases expanded, is the pointer itself, so replacing it whole is right.

@@ -601,11 +601,9 @@ impl<'a, 'b> Pointers<'a, 'b> {
                         PointerInfo { pointee, ..from }
                     }
                     // The object's own pointer: the reference it came from keeps it alive.
-                    "as_raw" | "get" if is_place(&call.receiver) => PointerInfo {
-                        pointee: None,
-                        from_ref: true,
-                        provenance: self.projection_of(&call.receiver),
-                    },
+                    "as_raw" | "get" if is_place(&call.receiver) => {
+                        self.own_pointer_of(&call.receiver)
+                    }
                     "as_ptr" | "as_mut_ptr" | "ok_or" | "ok_or_else" | "unwrap" | "expect" => {
                         self.pointer_of(&call.receiver)
                     }
@@ -614,11 +612,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
                         && is_place(&call.receiver)
                         && self.cx.model.is_device_pointer_accessor(name) =>
                     {
-                        PointerInfo {
-                            pointee: None,
-                            from_ref: true,
-                            provenance: self.projection_of(&call.receiver),
-                        }
+                        self.own_pointer_of(&call.receiver)
                     }
                     _ => PointerInfo::default(),
                 }
@@ -650,11 +644,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
                         && is_place(&call.args[0])
                         && self.cx.model.is_device_pointer_accessor(name) =>
                     {
-                        PointerInfo {
-                            pointee: None,
-                            from_ref: true,
-                            provenance: self.projection_of(&call.args[0]),
-                        }
+                        self.own_pointer_of(&call.args[0])
                     }
                     _ => PointerInfo {
                         provenance: self.c_call_provenance(callee),
@@ -753,16 +743,16 @@ impl<'a, 'b> Pointers<'a, 'b> {
         }
         let imp = self.scope.in_impl.as_ref()?;
         let model = self.cx.model;
-        let in_drop = imp
+        if imp
             .trait_res
             .as_ref()
-            .is_some_and(|res| model.is_core_item(res, "ops", "Drop"));
+            .is_some_and(|res| model.is_core_item(res, "ops", "Drop"))
+        {
+            return None;
+        }
         let Res::Def(def) = &imp.self_res else {
             return None;
         };
-        if in_drop {
-            return None;
-        }
         let item_ref = model.def_map.def(*def).item;
         let item = model.item(item_ref);
         let ItemKind::Adt(adt) = &item.kind else {
@@ -838,6 +828,16 @@ impl<'a, 'b> Pointers<'a, 'b> {
             pointee,
             from_ref: false,
             provenance,
+        }
+    }
+
+    /// The pointer a place's object gives of itself (`dev.as_raw()`, `dev.raw_device()`): no new
+    /// device reference, alive as the place's borrow is.
+    fn own_pointer_of(&self, place: &syn::Expr) -> PointerInfo {
+        PointerInfo {
+            pointee: None,
+            from_ref: true,
+            provenance: self.projection_of(place),
         }
     }
 

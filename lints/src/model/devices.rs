@@ -249,4 +249,10 @@ impl DeviceCatalogue {
     pub fn is_get_put(&self, c_function: &str) -> bool {
         self.get_put(c_function).is_some()
     }
+
+    /// Whether `c_function` is a put of the catalogue: it drops a reference.
+    pub fn is_put(&self, c_function: &str) -> bool {
+        self.get_put(c_function)
+            .is_some_and(|function| function.direction == Direction::Put)
+    }
 }

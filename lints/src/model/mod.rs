@@ -238,20 +238,22 @@ impl Model {
         let mut other: HashSet<&str> = HashSet::default();
         for file in &self.files {
             for item in &file.tree.items {
-                let Some(scope) = self.item_scope(file.id, item) else {
-                    continue;
-                };
-                let (methods, vouched) = match &item.kind {
-                    ItemKind::Impl(imp) => (
-                        &imp.items[..],
-                        imp.is_unsafe
-                            || self
-                                .device_abstraction(&self.resolve_type(&imp.self_ty, &scope))
-                                .is_some(),
-                    ),
+                let (methods, is_unsafe) = match &item.kind {
+                    ItemKind::Impl(imp) => (&imp.items[..], imp.is_unsafe),
                     ItemKind::Trait { items, is_unsafe } => (&items[..], *is_unsafe),
                     _ => continue,
                 };
+                let Some(scope) = self.item_scope(file.id, item) else {
+                    continue;
+                };
+                let vouched = is_unsafe
+                    || match &item.kind {
+                        ItemKind::Impl(imp) => {
+                            let self_res = self.resolve_type(&imp.self_ty, &scope);
+                            self.device_abstraction(&self_res).is_some()
+                        }
+                        _ => false,
+                    };
                 for method in methods {
                     let (Some(name), ItemKind::Fn(sig)) = (&method.name, &method.kind) else {
                         continue;
@@ -368,11 +370,9 @@ impl Model {
             is_drop
                 && imp.items.iter().any(|assoc| match &assoc.kind {
                     ItemKind::Fn(sig) => sig.calls.iter().any(|callee| {
-                        callee.last_name().is_some_and(|name| {
-                            self.devices
-                                .get_put(name)
-                                .is_some_and(|f| f.direction == devices::Direction::Put)
-                        })
+                        callee
+                            .last_name()
+                            .is_some_and(|name| self.devices.is_put(name))
                     }),
                     _ => false,
                 })

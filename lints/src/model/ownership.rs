@@ -4,7 +4,6 @@
 //! (`Provenance::BorrowOwned`). A fact of the model, not of a lint, so both read it the same way.
 
 use super::def_map::{ItemRef, Namespace};
-use super::devices::Direction;
 use super::item_tree::{Field, Item, ItemKind};
 use super::Model;
 
@@ -28,10 +27,8 @@ impl Model {
     /// go unchecked, so a word in a doc or a `free_irq(…, self.dev)` is not enough.
     pub fn puts_field_in_drop(&self, item_ref: ItemRef, field: &Field) -> bool {
         drop_calls(self, item_ref, field, |callee| {
-            let name = callee.last().map_or("", String::as_str);
             self.devices
-                .get_put(name)
-                .is_some_and(|function| function.direction == Direction::Put)
+                .is_put(callee.last().map_or("", String::as_str))
                 || is_aref_from_raw(callee)
         })
     }
@@ -132,9 +129,5 @@ const RELEASE_WORDS: &[&str] = &[
 
 /// A put or unregister function: it drops the reference or undoes the registration the field holds.
 fn is_release_function(model: &Model, name: &str) -> bool {
-    model
-        .devices
-        .get_put(name)
-        .is_some_and(|function| function.direction == Direction::Put)
-        || name.split('_').any(|word| RELEASE_WORDS.contains(&word))
+    model.devices.is_put(name) || name.split('_').any(|word| RELEASE_WORDS.contains(&word))
 }
