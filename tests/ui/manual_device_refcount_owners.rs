@@ -232,6 +232,49 @@ mod driver {
         }
     }
 
+    /// A counted reference written by hand in a driver: `Drop` releases what `new` takes, which
+    /// is right but redoes what `ARef` does.
+    pub struct HandCounted(*mut bindings::pci_dev);
+
+    impl HandCounted {
+        pub fn new(pdev: &pci::Device) -> Self {
+            // SAFETY: `pdev` is valid.
+            unsafe { bindings::pci_dev_get(pdev.as_raw()) }; //~ manual_device_refcount
+            Self(pdev.as_raw())
+        }
+    }
+
+    impl Drop for HandCounted {
+        fn drop(&mut self) {
+            // SAFETY: `new` took this reference.
+            unsafe { bindings::pci_dev_put(self.0) }; //~ manual_device_refcount
+        }
+    }
+
+    /// `Drop` puts a device of another bus: nothing releases the PCI reference `new` takes.
+    pub struct PutsOtherBus {
+        pdev: *mut bindings::pci_dev, //~ raw_device_ptr_field
+        udev: *mut bindings::usb_device,
+    }
+
+    impl PutsOtherBus {
+        pub fn new(pdev: &pci::Device, udev: *mut bindings::usb_device) -> Self {
+            // SAFETY: `pdev` is valid.
+            unsafe { bindings::pci_dev_get(pdev.as_raw()) }; //~ manual_device_refcount
+            Self {
+                pdev: pdev.as_raw(),
+                udev,
+            }
+        }
+    }
+
+    impl Drop for PutsOtherBus {
+        fn drop(&mut self) {
+            // SAFETY: the caller of `new` gave this type its reference on `udev`.
+            unsafe { bindings::usb_put_dev(self.udev) }; //~ manual_device_refcount
+        }
+    }
+
     trait Helper {
         fn hold(&self, pdev: *mut bindings::pci_dev) {
             // SAFETY: `pdev` is valid.

@@ -361,22 +361,34 @@ impl Model {
 
     /// Whether a `Drop` or `PinnedDrop` impl of the type calls a catalogue put function.
     pub fn puts_in_drop(&self, def: DefId) -> bool {
-        self.impls_of(def).any(|(item_ref, imp)| {
+        !self.drop_puts(def).is_empty()
+    }
+
+    /// The catalogue put functions that a `Drop` or `PinnedDrop` impl of the type calls.
+    pub fn drop_puts(&self, def: DefId) -> Vec<&devices::GetPut> {
+        let mut puts = Vec::new();
+        for (item_ref, imp) in self.impls_of(def) {
             let trait_res = self.impl_trait(item_ref, imp);
             let written = imp.trait_path.as_ref().and_then(|p| p.last_name());
             let is_drop = self.is_core_item(&trait_res, "ops", "Drop")
                 || self.is_kernel_item(&trait_res, "PinnedDrop")
                 || (trait_res == Res::Unknown && matches!(written, Some("Drop" | "PinnedDrop")));
-            is_drop
-                && imp.items.iter().any(|assoc| match &assoc.kind {
-                    ItemKind::Fn(sig) => sig.calls.iter().any(|callee| {
-                        callee
-                            .last_name()
-                            .is_some_and(|name| self.devices.is_put(name))
-                    }),
-                    _ => false,
-                })
-        })
+            if !is_drop {
+                continue;
+            }
+            for assoc in &imp.items {
+                let ItemKind::Fn(sig) = &assoc.kind else {
+                    continue;
+                };
+                puts.extend(
+                    sig.calls
+                        .iter()
+                        .filter_map(|callee| self.devices.get_put(callee.last_name()?))
+                        .filter(|function| function.direction == devices::Direction::Put),
+                );
+            }
+        }
+        puts
     }
 
     /// Whether a resolution names an item of the `kernel` crate with this final name
