@@ -1,6 +1,7 @@
 // raw_device_ptr_field stays quiet on types that own what their pointer points to.
 
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 
 /// A registered hwmon device.
@@ -62,6 +63,52 @@ impl<const N: usize> Drop for PutInGenericDrop<{ N }> {
     }
 }
 
+/// `Drop` takes the pointer out of its `Option` before it puts it.
+pub struct TakenInDrop {
+    dev: Option<NonNull<bindings::device>>,
+}
+
+impl Drop for TakenInDrop {
+    fn drop(&mut self) {
+        if let Some(dev) = self.dev.take() {
+            // SAFETY: `dev` holds the reference taken in `new`.
+            unsafe { bindings::put_device(dev.as_ptr()) }; //~ manual_device_refcount
+        }
+    }
+}
+
+/// `Drop` swaps the pointer out of its `AtomicPtr` before it puts it.
+pub struct SwappedInDrop {
+    dev: AtomicPtr<bindings::device>,
+}
+
+impl Drop for SwappedInDrop {
+    fn drop(&mut self) {
+        let dev = self.dev.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if !dev.is_null() {
+            // SAFETY: `dev` holds the reference taken in `new`.
+            unsafe { bindings::put_device(dev) }; //~ manual_device_refcount
+        }
+    }
+}
+
+/// `Drop` replaces the pointer, then puts the old one.
+pub struct ReplacedInDrop {
+    pdev: *mut bindings::pci_dev,
+}
+
+impl Drop for ReplacedInDrop {
+    fn drop(&mut self) {
+        match core::mem::replace(&mut self.pdev, core::ptr::null_mut()) {
+            pdev if !pdev.is_null() => {
+                // SAFETY: `pdev` holds the reference taken in `new`.
+                unsafe { bindings::pci_dev_put(pdev) }; //~ manual_device_refcount
+            }
+            _ => {}
+        }
+    }
+}
+
 // --- Still reported ---------------------------------------------------------------------------------
 
 /// Invariants that name the field but say nothing about keeping the device alive.
@@ -95,5 +142,34 @@ impl Drop for DropReads {
     fn drop(&mut self) {
         // SAFETY: none needed for this example.
         unsafe { bindings::dev_name(self.dev) };
+    }
+}
+
+/// `Drop` puts a pointer read through the field, not the field's own: the parent device.
+pub struct PutsParent {
+    dev: *mut bindings::device, //~ raw_device_ptr_field
+}
+
+impl Drop for PutsParent {
+    fn drop(&mut self) {
+        // SAFETY: `dev` is valid, and its parent was taken in `new`.
+        let parent = unsafe { (*self.dev).parent };
+        // SAFETY: the reference on the parent taken in `new`.
+        unsafe { bindings::put_device(parent) }; //~ manual_device_refcount, safety_comment_missing_refcount
+    }
+}
+
+/// `Drop` takes the field out, but the name it puts is bound again to another device.
+pub struct PutsShadowed {
+    dev: Option<NonNull<bindings::device>>, //~ raw_device_ptr_field
+    other: *mut bindings::device, //~ raw_device_ptr_field
+}
+
+impl Drop for PutsShadowed {
+    fn drop(&mut self) {
+        let dev = self.dev.take();
+        let dev = unsafe { bindings::get_device(self.other) }; //~ manual_device_refcount, missing_safety_comment
+        // SAFETY: this code owns the reference `get_device` returned.
+        unsafe { bindings::put_device(dev) }; //~ manual_device_refcount
     }
 }

@@ -535,6 +535,7 @@ impl Lowerer<'_> {
             lowerer: self,
             calls: Vec::new(),
             self_field_calls: Vec::new(),
+            field_locals: Vec::new(),
         };
         if let Some(block) = body {
             finder.visit_block(block);
@@ -785,13 +786,32 @@ struct Calls<'a, 'm> {
     lowerer: &'a Lowerer<'m>,
     calls: Vec<PathRef>,
     self_field_calls: Vec<SelfFieldCall>,
+    /// The locals bound so far, each with the field of `self` whose value it holds
+    /// (`let dev = self.dev.take()`): a call passing the local passes the field.
+    field_locals: Vec<(String, Option<String>)>,
+}
+
+impl Calls<'_, '_> {
+    /// Records the names `pat` binds, as holding what `init` moves out of a field of `self` or
+    /// as something else (which shadows an earlier local of the name).
+    fn bind(&mut self, pat: &syn::Pat, init: Option<&syn::Expr>) {
+        let field = init.and_then(field_moved_out);
+        let mut names = PatNames::default();
+        names.visit_pat(pat);
+        for name in names.names {
+            self.field_locals.push((name, field.clone()));
+        }
+    }
 }
 
 impl<'ast> Visit<'ast> for Calls<'_, '_> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(callee) = &*call.func {
             let callee = self.lowerer.path(&callee.path, callee.qself.as_ref());
-            let mut fields = SelfFields::default();
+            let mut fields = SelfFields {
+                names: Vec::new(),
+                locals: &self.field_locals,
+            };
             for arg in &call.args {
                 fields.visit_expr(arg);
             }
@@ -806,6 +826,24 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
         syn::visit::visit_expr_call(self, call);
     }
 
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        self.bind(&local.pat, local.init.as_ref().map(|init| &*init.expr));
+        syn::visit::visit_local(self, local);
+    }
+
+    /// `if let Some(dev) = self.dev.take()`, `while let …`.
+    fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
+        self.bind(&expr.pat, Some(&expr.expr));
+        syn::visit::visit_expr_let(self, expr);
+    }
+
+    fn visit_expr_match(&mut self, expr: &'ast syn::ExprMatch) {
+        for arm in &expr.arms {
+            self.bind(&arm.pat, Some(&expr.expr));
+        }
+        syn::visit::visit_expr_match(self, expr);
+    }
+
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         if let MacroBody::Exprs(exprs) = &*self.lowerer.macros.body(mac) {
             for expr in exprs {
@@ -817,25 +855,114 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
+/// The field of `self` whose value `expr` moves or copies out, as a `Drop` does before it releases
+/// it: `self.dev`, `self.dev.take()`, `self.dev.swap(null_mut(), …)`, `self.dev.load(…)`,
+/// `mem::replace(&mut self.dev, …)`, `*self.dev.get_mut()`. Not a value computed from the field
+/// (`lookup(self.index)`), which may be another device.
+fn field_moved_out(expr: &syn::Expr) -> Option<String> {
+    /// Methods that return the pointer a field (an `Option`, an `AtomicPtr`, a `NonNull`) holds.
+    const READS: &[&str] = &[
+        "take",
+        "swap",
+        "load",
+        "replace",
+        "get",
+        "get_mut",
+        "into_inner",
+        "as_ptr",
+        "cast",
+        "cast_mut",
+        "cast_const",
+        "unwrap",
+        "expect",
+    ];
+    /// Functions whose first argument is the field the value is moved out of.
+    const MOVES: &[&str] = &["replace", "take", "swap"];
+    match expr {
+        syn::Expr::Field(field) => match &*field.base {
+            syn::Expr::Path(base) if base.path.is_ident("self") => Some(member_name(&field.member)),
+            _ => None,
+        },
+        syn::Expr::MethodCall(call) if READS.contains(&ident_text(&call.method).as_str()) => {
+            field_moved_out(&call.receiver)
+        }
+        syn::Expr::Call(call) => {
+            let syn::Expr::Path(callee) = &*call.func else {
+                return None;
+            };
+            let name = callee.path.segments.last().map(|s| ident_text(&s.ident))?;
+            if !MOVES.contains(&name.as_str()) {
+                return None;
+            }
+            field_moved_out(call.args.first()?)
+        }
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Deref(_),
+            expr,
+            ..
+        }) => field_moved_out(expr),
+        syn::Expr::Reference(reference) => field_moved_out(&reference.expr),
+        syn::Expr::Paren(paren) => field_moved_out(&paren.expr),
+        syn::Expr::Cast(cast) => field_moved_out(&cast.expr),
+        _ => None,
+    }
+}
+
+fn member_name(member: &syn::Member) -> String {
+    match member {
+        syn::Member::Named(ident) => ident_text(ident),
+        syn::Member::Unnamed(index) => index.index.to_string(),
+    }
+}
+
+/// The names a pattern binds.
 #[derive(Default)]
-struct SelfFields {
+struct PatNames {
     names: Vec<String>,
 }
 
-impl<'ast> Visit<'ast> for SelfFields {
+impl<'ast> Visit<'ast> for PatNames {
+    fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+        self.names.push(ident_text(&pat.ident));
+        syn::visit::visit_pat_ident(self, pat);
+    }
+}
+
+/// The fields of `self` an expression mentions, directly or through a local that holds what one
+/// held.
+struct SelfFields<'a> {
+    names: Vec<String>,
+    locals: &'a [(String, Option<String>)],
+}
+
+impl SelfFields<'_> {
+    fn add(&mut self, name: String) {
+        if !self.names.contains(&name) {
+            self.names.push(name);
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for SelfFields<'_> {
     fn visit_expr_field(&mut self, field: &'ast syn::ExprField) {
         if let syn::Expr::Path(base) = &*field.base {
             if base.path.is_ident("self") {
-                let name = match &field.member {
-                    syn::Member::Named(ident) => ident_text(ident),
-                    syn::Member::Unnamed(index) => index.index.to_string(),
-                };
-                if !self.names.contains(&name) {
-                    self.names.push(name);
-                }
+                self.add(member_name(&field.member));
             }
         }
         syn::visit::visit_expr_field(self, field);
+    }
+
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        if let Some(ident) = path.path.get_ident() {
+            let name = ident_text(ident);
+            // The latest binding of the name is taken as the one in scope (blocks are not
+            // followed: generous).
+            let bound = self.locals.iter().rev().find(|(local, _)| *local == name);
+            if let Some((_, Some(field))) = bound {
+                self.add(field.clone());
+            }
+        }
     }
 }
 
