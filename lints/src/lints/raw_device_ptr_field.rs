@@ -33,7 +33,10 @@ declare_lint! {
     /// Fields of types that own their pointee are not reported: a field named in the type's
     /// `# Invariants` section where that section says how the device is kept alive (a reference count,
     /// or a registration this type undoes), and a field that the type's `Drop` impl passes to a put or
-    /// unregister function. Function-pointer parameters and `Opaque<bindings::X>` are not pointers to a
+    /// unregister function. Nor is a pointer into a device that the type says, by a marker, it
+    /// borrows for one of its lifetimes (`struct Children<'a> { cur: *const Device, _p:
+    /// PhantomData<&'a Device> }`, an iterator): the compiler keeps the value within that borrow.
+    /// Function-pointer parameters and `Opaque<bindings::X>` are not pointers to a
     /// device either.
     ///
     /// ### Known problems
@@ -83,8 +86,17 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
                     file: file.id,
                     index: index as u32,
                 };
+                let borrowed = model.phantom_borrowed_devices(adt, &scope);
                 for field in adt.fields() {
-                    let findings = device_pointers(model, &field.ty, &scope);
+                    let mut findings = device_pointers(model, &field.ty, &scope);
+                    // A pointer into the borrowed device (or into the `struct device` every bus
+                    // device embeds) lives within the borrow.
+                    findings.retain(|finding| {
+                        !borrowed.iter().any(|device| {
+                            device.c_type == finding.entry.c_type
+                                || finding.entry.c_type == "device"
+                        })
+                    });
                     if findings.is_empty() || model.owns_field_pointee(item_ref, item, field) {
                         continue;
                     }

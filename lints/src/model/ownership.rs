@@ -2,10 +2,13 @@
 //! `Drop` impl. `raw_device_ptr_field` leaves such fields alone, and a pointer the body model
 //! reads from such a field of `self` is alive while `self` is borrowed
 //! (`Provenance::BorrowOwned`). A fact of the model, not of a lint, so both read it the same way.
+//! Also which devices a type borrows, by a `PhantomData` marker, for one of its lifetimes.
 
-use super::def_map::{ItemRef, Namespace};
-use super::item_tree::{Field, Item, ItemKind};
-use super::Model;
+use super::def_map::{ItemRef, Namespace, Res};
+use super::devices::DeviceEntry;
+use super::item_tree::{Adt, Field, Item, ItemKind, TypeKind};
+use super::types::Walk;
+use super::{Model, Scope};
 
 impl Model {
     /// Whether a type owns what its field points to: its `# Invariants` section names the field
@@ -31,6 +34,56 @@ impl Model {
                 .is_put(callee.last().map_or("", String::as_str))
                 || is_aref_from_raw(callee)
         })
+    }
+}
+
+impl Model {
+    /// The devices a type says it borrows for one of its own lifetimes, by a marker field:
+    /// `PhantomData<&'a Device>` in `struct Children<'a> { cur: *const Device, _p: … }`. The
+    /// compiler keeps a value of the type within that borrow, as it keeps a `&'a Device`; the
+    /// `'static` lifetime bounds nothing.
+    pub fn phantom_borrowed_devices(&self, adt: &Adt, scope: &Scope) -> Vec<&DeviceEntry> {
+        let mut borrowed = Vec::new();
+        for field in adt.fields() {
+            self.walk_type(&field.ty, scope, &mut |site| {
+                let TypeKind::Path(path) = &site.ty.kind else {
+                    return Walk::Descend;
+                };
+                if path.last_name() != Some("PhantomData") {
+                    return Walk::Descend;
+                }
+                let res = self.resolve_type_path(path, site.scope);
+                if !(self.is_core_item(&res, "marker", "PhantomData") || res == Res::Unknown) {
+                    return Walk::Descend;
+                }
+                let Some(marked) = path.first_type_arg() else {
+                    return Walk::Skip;
+                };
+                self.walk_type(marked, site.scope, &mut |inner| {
+                    let TypeKind::Ref {
+                        lifetime: Some(lifetime),
+                        referent,
+                        ..
+                    } = &inner.ty.kind
+                    else {
+                        return Walk::Descend;
+                    };
+                    if !adt.generics.lifetimes.iter().any(|own| **own == **lifetime) {
+                        return Walk::Descend;
+                    }
+                    let res = self.resolve_type(referent, inner.scope);
+                    if let Some(entry) = self
+                        .c_device(&res)
+                        .or_else(|| self.device_abstraction(&res))
+                    {
+                        borrowed.push(entry);
+                    }
+                    Walk::Descend
+                });
+                Walk::Skip
+            });
+        }
+        borrowed
     }
 }
 
