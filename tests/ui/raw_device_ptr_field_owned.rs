@@ -109,6 +109,20 @@ impl Drop for ReplacedInDrop {
     }
 }
 
+/// A pinned type releases its field in `PinnedDrop`, as the kernel's pinned registrations do.
+#[pin_data(PinnedDrop)]
+pub struct PinnedRegistration {
+    dev: *mut bindings::device,
+}
+
+#[pinned_drop]
+impl PinnedDrop for PinnedRegistration {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `dev` was registered in `new`.
+        unsafe { bindings::device_unregister(self.dev) };
+    }
+}
+
 // --- Still reported ---------------------------------------------------------------------------------
 
 /// Invariants that name the field but say nothing about keeping the device alive.
@@ -171,5 +185,25 @@ impl Drop for PutsShadowed {
         let dev = unsafe { bindings::get_device(self.other) }; //~ manual_device_refcount, missing_safety_comment
         // SAFETY: this code owns the reference `get_device` returned.
         unsafe { bindings::put_device(dev) }; //~ manual_device_refcount
+    }
+}
+
+/// A crate's own trait that is only named `PinnedDrop` is no destructor.
+mod not_a_destructor {
+    use kernel::bindings;
+
+    pub trait PinnedDrop {
+        fn drop(&mut self);
+    }
+
+    pub struct Unregisters {
+        dev: *mut bindings::device, //~ raw_device_ptr_field
+    }
+
+    impl PinnedDrop for Unregisters {
+        fn drop(&mut self) {
+            // SAFETY: `dev` was registered in `new`.
+            unsafe { bindings::device_unregister(self.dev) };
+        }
     }
 }

@@ -364,18 +364,22 @@ impl Model {
         !self.drop_puts(def).is_empty()
     }
 
+    /// The type's `Drop` impls: of `core::ops::Drop`, of the kernel's `PinnedDrop` (a pinned
+    /// type's), or of a trait written `Drop` or `PinnedDrop` that does not resolve (a partial tree).
+    pub fn drop_impls(&self, def: DefId) -> impl Iterator<Item = (ItemRef, &Impl)> {
+        self.impls_of(def).filter(|(item_ref, imp)| {
+            let trait_res = self.impl_trait(*item_ref, imp);
+            let written = imp.trait_path.as_ref().and_then(|p| p.last_name());
+            self.is_core_item(&trait_res, "ops", "Drop")
+                || self.is_kernel_item(&trait_res, "PinnedDrop")
+                || (trait_res == Res::Unknown && matches!(written, Some("Drop" | "PinnedDrop")))
+        })
+    }
+
     /// The catalogue put functions that a `Drop` or `PinnedDrop` impl of the type calls.
     pub fn drop_puts(&self, def: DefId) -> Vec<&devices::GetPut> {
         let mut puts = Vec::new();
-        for (item_ref, imp) in self.impls_of(def) {
-            let trait_res = self.impl_trait(item_ref, imp);
-            let written = imp.trait_path.as_ref().and_then(|p| p.last_name());
-            let is_drop = self.is_core_item(&trait_res, "ops", "Drop")
-                || self.is_kernel_item(&trait_res, "PinnedDrop")
-                || (trait_res == Res::Unknown && matches!(written, Some("Drop" | "PinnedDrop")));
-            if !is_drop {
-                continue;
-            }
+        for (_, imp) in self.drop_impls(def) {
             for assoc in &imp.items {
                 let ItemKind::Fn(sig) = &assoc.kind else {
                     continue;

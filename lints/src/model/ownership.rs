@@ -13,7 +13,7 @@ use super::{Model, Scope};
 impl Model {
     /// Whether a type owns what its field points to: its `# Invariants` section names the field
     /// and says how the device is kept alive (a reference count, or a registration the type
-    /// undoes), or its `Drop` impl passes the field to a put, unregister or release function (or
+    /// undoes), or its `Drop` (or `PinnedDrop`) impl passes the field to a put, unregister or release function (or
     /// to `ARef::from_raw`, which drops the reference `ARef::into_raw` kept). What
     /// `raw_device_ptr_field` leaves alone: a claim of ownership, read generously.
     pub fn owns_field_pointee(&self, item_ref: ItemRef, item: &Item, field: &Field) -> bool {
@@ -122,7 +122,7 @@ fn invariants_keep_alive(item: &Item, field: &Field) -> bool {
     mentions_field && KEEP_ALIVE_WORDS.iter().any(|word| lower.contains(word))
 }
 
-/// Whether a fn of the type's `Drop` impl calls, with the field among its arguments, a function
+/// Whether a fn of the type's `Drop` (or `PinnedDrop`) impl calls, with the field among its arguments, a function
 /// whose canonical path (or, unresolved, the path as written) `releases` accepts.
 fn drop_calls(
     model: &Model,
@@ -134,11 +134,7 @@ fn drop_calls(
         return false;
     };
     let name = field.display_name();
-    model.impls_of(def).any(|(impl_ref, imp)| {
-        let trait_res = model.impl_trait(impl_ref, imp);
-        if !model.is_core_item(&trait_res, "ops", "Drop") {
-            return false;
-        }
+    model.drop_impls(def).any(|(impl_ref, imp)| {
         let impl_item = model.item(impl_ref);
         let Some(module) = model.module_of_item(impl_ref.file, impl_item) else {
             return false;
