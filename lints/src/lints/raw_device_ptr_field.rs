@@ -31,13 +31,14 @@ declare_lint! {
     /// of the pointer is a use-after-free.
     ///
     /// Fields of types that own their pointee are not reported: a field named in the type's
-    /// `# Invariants` section where that section says how the device is kept alive (a reference count,
-    /// or a registration this type undoes), and a field that the type's `Drop` impl passes to a put or
-    /// unregister function. Nor is a pointer into a device that the type says, by a marker, it
-    /// borrows for one of its lifetimes (`struct Children<'a> { cur: *const Device, _p:
-    /// PhantomData<&'a Device> }`, an iterator): the compiler keeps the value within that borrow.
-    /// Function-pointer parameters and `Opaque<bindings::X>` are not pointers to a
-    /// device either.
+    /// `# Invariants` section where that section says how the device is kept alive (a reference
+    /// count, or a registration this type undoes), and a field that the type's `Drop` (or
+    /// `PinnedDrop`) impl passes to a put or unregister function, also through a local it moved
+    /// the field into (`if let Some(dev) = self.dev.take()`). Nor is a pointer into a device that
+    /// the type says, by a marker, it borrows for one of its lifetimes (`struct Children<'a> { cur:
+    /// *const Device, _p: PhantomData<&'a Device> }`, an iterator): the compiler keeps the value
+    /// within that borrow. Function-pointer parameters and `Opaque<bindings::X>` are not pointers
+    /// to a device either.
     ///
     /// ### Known problems
     /// A pointer hidden behind a generic parameter (`Holder<*mut bindings::device>` where
