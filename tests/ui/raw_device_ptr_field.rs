@@ -150,41 +150,16 @@ impl Drop for OwnsAbstraction {
 
 use core::marker::PhantomData;
 
-/// An iterator over a device's children: the marker says it borrows the device for `'a`, and the
-/// compiler keeps it within that borrow.
+/// A marker keeps the value within a borrow, but says nothing of where the pointer beside it
+/// points: a child is not kept alive by a borrow of its parent, so these are reported.
 struct Children<'a> {
-    cur: *const device::Device,
+    cur: *const device::Device, //~ raw_device_ptr_field
     _p: PhantomData<&'a device::Device>,
-}
-
-/// A pointer to the `struct device` that every bus device embeds, beside a marker borrowing a PCI
-/// device.
-struct EmbeddedCursor<'a> {
-    cur: Option<NonNull<bindings::device>>,
-    _p: PhantomData<&'a pci::Device>,
-}
-
-/// Markers that borrow no device for the type's lifetime do not bound the pointer.
-struct MarkerOfBytes<'a> {
-    dev: *mut bindings::device, //~ raw_device_ptr_field
-    _p: PhantomData<&'a [u8]>,
 }
 
 struct StaticMarker {
     dev: *mut bindings::device, //~ raw_device_ptr_field
     _p: PhantomData<&'static device::Device>,
-}
-
-/// A marker borrowing a PCI device bounds no USB device.
-struct OtherBus<'a> {
-    udev: *mut bindings::usb_device, //~ raw_device_ptr_field
-    _p: PhantomData<&'a pci::Device>,
-}
-
-/// A borrow in a field of its own says nothing of where the pointer beside it comes from.
-struct BesideABorrow<'a> {
-    parent: &'a device::Device,
-    child: *mut bindings::device, //~ raw_device_ptr_field
 }
 
 /// A type of the crate that is only named `PhantomData` does store what it holds.

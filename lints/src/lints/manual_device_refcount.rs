@@ -24,8 +24,8 @@ declare_lint! {
     /// that releases what it takes: a put there is accepted (a registration that releases the first
     /// reference on its error path), and a get only when the type puts in its `Drop` (or
     /// `PinnedDrop`) or the same fn puts on an error path; otherwise the reference leaks, and the get
-    /// is reported. Elsewhere, a type that takes a reference and puts it in its own `Drop` is a
-    /// hand-written `ARef`: its get is reported as such, with the type named. The get/put functions, with the C type each counts and its direction, are the
+    /// is reported. Elsewhere a get is reported even when the type puts the reference in its own
+    /// `Drop`: that is a hand-written `ARef`. The get/put functions, with the C type each counts and its direction, are the
     /// device catalogue's (`[refcount] get_put` in `devref.toml` adds to it). Functions that are
     /// only named like the C functions (a local `fn get_device`, a local `mod bindings`, a
     /// `dev.get_device()` method) are not reported either. A call whose name comes from `use kernel::bindings::*`
@@ -68,14 +68,6 @@ struct RefcountCall<'m> {
 }
 
 impl RefcountCall<'_> {
-    /// Whether `put` drops what this call takes: the same C type, or the `struct device` every
-    /// bus device embeds.
-    fn paired_with(&self, put: &GetPut) -> bool {
-        let generic = |c_type: Option<&str>| matches!(c_type, None | Some("device"));
-        let (ours, theirs) = (self.function.c_type.as_deref(), put.c_type.as_deref());
-        ours == theirs || generic(ours) || generic(theirs)
-    }
-
     /// Whether an abstraction legitimately counts references with this function: it wraps the
     /// counted C type, or the function counts the `struct device` every bus device embeds.
     fn belongs_to(&self, entry: &DeviceEntry) -> bool {
@@ -145,7 +137,6 @@ impl Hooks for Finder {
         };
         let counted = RefcountCall { function };
         let span = cx.source.span(call.span());
-        let mut released_by = None;
         if let Some(imp) = &scope.in_impl {
             let releases_here = self
                 .releasing_bodies
@@ -156,16 +147,8 @@ impl Hooks for Finder {
             {
                 return;
             }
-            if let Res::Def(def) = imp.self_res {
-                let released = model
-                    .drop_puts(def)
-                    .into_iter()
-                    .any(|put| counted.paired_with(put));
-                released_by = released.then(|| model.def_map.name(def));
-            }
         }
-        self.out
-            .push(diagnostic(model, span, &counted, released_by));
+        self.out.push(diagnostic(model, span, &counted));
     }
 }
 
@@ -206,13 +189,7 @@ fn implements_refcount(
     }
 }
 
-/// `released_by`: the type whose `Drop` puts a reference, when the call is in one of its impls.
-fn diagnostic(
-    model: &Model,
-    span: Span,
-    counted: &RefcountCall,
-    released_by: Option<&str>,
-) -> Diagnostic {
+fn diagnostic(model: &Model, span: Span, counted: &RefcountCall) -> Diagnostic {
     let function = &counted.function.function;
     let c_type = counted.function.c_type.as_deref();
     let entry = c_type.and_then(|c_type| model.devices.by_c_type(c_type));
@@ -224,20 +201,10 @@ fn diagnostic(
         || "a device".to_string(),
         |c_type| format!("a `struct {c_type}`"),
     );
-    let (message, label, help) = match (counted.function.direction, released_by) {
-        // A hand-written owner: right if every path pairs them, but it redoes what `ARef` does.
-        (Direction::Get, Some(owner)) => (
+    let (message, label, help) = match counted.function.direction {
+        Direction::Get => (
             format!(
-                "manual reference counting on a device: `bindings::{function}` takes a reference that `{owner}`'s `Drop` releases by hand"
-            ),
-            format!("takes a reference on {object}"),
-            format!(
-                "hold {aref} in `{owner}` instead: it takes the reference when it is made and releases it when it is dropped, so no `Drop` code is needed for it"
-            ),
-        ),
-        (Direction::Get, None) => (
-            format!(
-                "manual reference counting on a device: `bindings::{function}` takes a reference that nothing releases automatically"
+                "manual reference counting on a device: `bindings::{function}` takes a reference that must be released by hand"
             ),
             format!("takes a reference on {object}"),
             if function == "i2c_get_adapter" {
@@ -249,7 +216,7 @@ fn diagnostic(
                 )
             },
         ),
-        (Direction::Put, _) => (
+        Direction::Put => (
             format!(
                 "manual reference counting on a device: `bindings::{function}` drops a reference that an `ARef` would drop for you"
             ),

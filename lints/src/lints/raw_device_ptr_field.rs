@@ -34,13 +34,16 @@ declare_lint! {
     /// `# Invariants` section where that section says how the device is kept alive (a reference
     /// count, or a registration this type undoes), and a field that the type's `Drop` (or
     /// `PinnedDrop`) impl passes to a put or unregister function, also through a local it moved
-    /// the field into (`if let Some(dev) = self.dev.take()`). Nor is a pointer into a device that
-    /// the type says, by a marker, it borrows for one of its lifetimes (`struct Children<'a> { cur:
-    /// *const Device, _p: PhantomData<&'a Device> }`, an iterator): the compiler keeps the value
-    /// within that borrow. Function-pointer parameters and `Opaque<bindings::X>` are not pointers
-    /// to a device either.
+    /// the field into (`if let Some(dev) = self.dev.take()`). Function-pointer parameters and
+    /// `Opaque<bindings::X>` are not pointers to a device either.
     ///
     /// ### Known problems
+    /// A pointer beside a `PhantomData<&'a Device>` marker (an iterator, `struct Children<'a> {
+    /// cur: *const Device, _p: PhantomData<&'a Device> }`) is reported: the marker keeps the value
+    /// within a borrow, but not that the pointer points into the borrowed device (a child or a
+    /// sibling is not kept alive by it), nor that the constructor ties `'a` to where the pointer
+    /// comes from; neither is followed.
+    ///
     /// A pointer hidden behind a generic parameter (`Holder<*mut bindings::device>` where
     /// `Holder<T>` stores a `T`) is reported only where the argument is written, not where the
     /// generic type is defined. C types outside the catalogue are not known.
@@ -87,17 +90,8 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
                     file: file.id,
                     index: index as u32,
                 };
-                let borrowed = model.phantom_borrowed_devices(adt, &scope);
                 for field in adt.fields() {
-                    let mut findings = device_pointers(model, &field.ty, &scope);
-                    // A pointer into the borrowed device (or into the `struct device` every bus
-                    // device embeds) lives within the borrow.
-                    findings.retain(|finding| {
-                        !borrowed.iter().any(|device| {
-                            device.c_type == finding.entry.c_type
-                                || finding.entry.c_type == "device"
-                        })
-                    });
+                    let findings = device_pointers(model, &field.ty, &scope);
                     if findings.is_empty() || model.owns_field_pointee(item_ref, item, field) {
                         continue;
                     }

@@ -535,7 +535,7 @@ impl Lowerer<'_> {
             lowerer: self,
             calls: Vec::new(),
             self_field_calls: Vec::new(),
-            field_locals: Vec::new(),
+            locals: Vec::new(),
         };
         if let Some(block) = body {
             finder.visit_block(block);
@@ -786,21 +786,40 @@ struct Calls<'a, 'm> {
     lowerer: &'a Lowerer<'m>,
     calls: Vec<PathRef>,
     self_field_calls: Vec<SelfFieldCall>,
-    /// The locals bound so far, each with the field of `self` whose value it holds
-    /// (`let dev = self.dev.take()`): a call passing the local passes the field.
-    field_locals: Vec<(String, Option<String>)>,
+    /// The locals in scope, innermost last, each with what it holds (see [`Held`]): a call passing
+    /// a local that holds a field of `self` passes the field.
+    locals: Vec<(String, Held)>,
+}
+
+/// What a local holds, as far as a `Drop` is concerned.
+#[derive(Clone, Debug, PartialEq)]
+enum Held {
+    /// What the field of `self` held: `let dev = self.dev.take()`.
+    Field(String),
+    /// `self` itself: `let this = unsafe { self.get_unchecked_mut() }` in a `PinnedDrop`.
+    SelfValue,
+    Other,
 }
 
 impl Calls<'_, '_> {
-    /// Records the names `pat` binds, as holding what `init` moves out of a field of `self` or
-    /// as something else (which shadows an earlier local of the name).
-    fn bind(&mut self, pat: &syn::Pat, init: Option<&syn::Expr>) {
-        let field = init.and_then(field_moved_out);
+    /// Binds the names `pat` introduces to what `init` holds.
+    fn bind(&mut self, pat: &syn::Pat, held: Held) {
         let mut names = PatNames::default();
         names.visit_pat(pat);
         for name in names.names {
-            self.field_locals.push((name, field.clone()));
+            self.locals.push((name, held.clone()));
         }
+    }
+
+    fn held(&self, expr: &syn::Expr) -> Held {
+        held_by(expr, &self.locals)
+    }
+
+    /// Visits `f` in a scope of its own: the locals it binds are gone after it.
+    fn scoped(&mut self, f: impl FnOnce(&mut Self)) {
+        let depth = self.locals.len();
+        f(self);
+        self.locals.truncate(depth);
     }
 }
 
@@ -808,17 +827,18 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(callee) = &*call.func {
             let callee = self.lowerer.path(&callee.path, callee.qself.as_ref());
-            let mut fields = SelfFields {
-                names: Vec::new(),
-                locals: &self.field_locals,
-            };
+            let mut fields: Vec<String> = Vec::new();
             for arg in &call.args {
-                fields.visit_expr(arg);
+                if let Some(field) = passed_field(arg, &self.locals) {
+                    if !fields.contains(&field) {
+                        fields.push(field);
+                    }
+                }
             }
-            if !fields.names.is_empty() {
+            if !fields.is_empty() {
                 self.self_field_calls.push(SelfFieldCall {
                     callee: callee.clone(),
-                    fields: fields.names.into(),
+                    fields: fields.into(),
                 });
             }
             self.calls.push(callee);
@@ -826,22 +846,125 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
         syn::visit::visit_expr_call(self, call);
     }
 
-    fn visit_local(&mut self, local: &'ast syn::Local) {
-        self.bind(&local.pat, local.init.as_ref().map(|init| &*init.expr));
-        syn::visit::visit_local(self, local);
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        self.scoped(|this| syn::visit::visit_block(this, block));
     }
 
-    /// `if let Some(dev) = self.dev.take()`, `while let …`.
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        // The initializer is read before the names it binds exist.
+        if let Some(init) = &local.init {
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+        }
+        let held = local
+            .init
+            .as_ref()
+            .map_or(Held::Other, |init| self.held(&init.expr));
+        self.bind(&local.pat, held);
+    }
+
+    /// `if let Some(dev) = self.dev.take() { … }`: the names live in the `then` branch only.
+    fn visit_expr_if(&mut self, expr: &'ast syn::ExprIf) {
+        self.scoped(|this| {
+            this.visit_expr(&expr.cond);
+            this.visit_block(&expr.then_branch);
+        });
+        if let Some((_, else_branch)) = &expr.else_branch {
+            self.visit_expr(else_branch);
+        }
+    }
+
+    fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
+        self.scoped(|this| {
+            this.visit_expr(&expr.cond);
+            this.visit_block(&expr.body);
+        });
+    }
+
+    /// Binds in the enclosing `if` or `while` scope.
     fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
-        self.bind(&expr.pat, Some(&expr.expr));
-        syn::visit::visit_expr_let(self, expr);
+        self.visit_expr(&expr.expr);
+        let held = self.held(&expr.expr);
+        self.bind(&expr.pat, held);
     }
 
     fn visit_expr_match(&mut self, expr: &'ast syn::ExprMatch) {
+        self.visit_expr(&expr.expr);
+        let held = self.held(&expr.expr);
         for arm in &expr.arms {
-            self.bind(&arm.pat, Some(&expr.expr));
+            self.scoped(|this| {
+                this.bind(&arm.pat, held.clone());
+                if let Some((_, guard)) = &arm.guard {
+                    this.visit_expr(guard);
+                }
+                this.visit_expr(&arm.body);
+            });
         }
-        syn::visit::visit_expr_match(self, expr);
+    }
+
+    /// `for child in self.children.drain(..)`: each element is what the field held.
+    fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+        self.visit_expr(&expr.expr);
+        let held = self.held(&expr.expr);
+        self.scoped(|this| {
+            this.bind(&expr.pat, held);
+            this.visit_block(&expr.body);
+        });
+    }
+
+    /// `dev = (*dev).parent`: the local now holds something else.
+    fn visit_expr_assign(&mut self, expr: &'ast syn::ExprAssign) {
+        self.visit_expr(&expr.right);
+        if let syn::Expr::Path(left) = &*expr.left {
+            if let Some(ident) = left.path.get_ident() {
+                let held = self.held(&expr.right);
+                self.locals.push((ident_text(ident), held));
+                return;
+            }
+        }
+        self.visit_expr(&expr.left);
+    }
+
+    /// `self.dev.take().map(|dev| put_device(dev))`: the closure's parameter is what the field
+    /// held; any other closure's parameters hold something else.
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        self.visit_expr(&call.receiver);
+        let passes_content = [
+            "map",
+            "and_then",
+            "inspect",
+            "map_or",
+            "map_or_else",
+            "if_some",
+        ]
+        .contains(&ident_text(&call.method).as_str());
+        let content = if passes_content {
+            self.held(&call.receiver)
+        } else {
+            Held::Other
+        };
+        for arg in &call.args {
+            match (arg, &content) {
+                (syn::Expr::Closure(closure), Held::Field(_)) => self.scoped(|this| {
+                    for input in &closure.inputs {
+                        this.bind(input, content.clone());
+                    }
+                    this.visit_expr(&closure.body);
+                }),
+                _ => self.visit_expr(arg),
+            }
+        }
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        self.scoped(|this| {
+            for input in &closure.inputs {
+                this.bind(input, Held::Other);
+            }
+            this.visit_expr(&closure.body);
+        });
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
@@ -855,12 +978,13 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
-/// The field of `self` whose value `expr` moves or copies out, as a `Drop` does before it releases
-/// it: `self.dev`, `self.dev.take()`, `self.dev.swap(null_mut(), …)`, `self.dev.load(…)`,
-/// `mem::replace(&mut self.dev, …)`, `*self.dev.get_mut()`. Not a value computed from the field
-/// (`lookup(self.index)`), which may be another device.
-fn field_moved_out(expr: &syn::Expr) -> Option<String> {
-    /// Methods that return the pointer a field (an `Option`, an `AtomicPtr`, a `NonNull`) holds.
+/// What a local bound to `expr` holds: the value a field of `self` held, moved or copied out as a
+/// `Drop` does before it releases it (`self.dev`, `self.dev.take()`, `self.dev.swap(null_mut(),
+/// …)`, `mem::replace(&mut self.dev, …)`, `NonNull::new(dev)` of such a local), or `self`. Not a
+/// value read through the field (`(*self.dev).parent`), which is another object.
+fn held_by(expr: &syn::Expr, locals: &[(String, Held)]) -> Held {
+    /// Methods that return what a field (an `Option`, an `AtomicPtr`, a `NonNull`, a lock, a
+    /// collection of pointers) holds.
     const READS: &[&str] = &[
         "take",
         "swap",
@@ -869,42 +993,118 @@ fn field_moved_out(expr: &syn::Expr) -> Option<String> {
         "get",
         "get_mut",
         "into_inner",
+        "lock",
         "as_ptr",
+        "as_mut_ptr",
         "cast",
         "cast_mut",
         "cast_const",
         "unwrap",
         "expect",
+        "pop",
+        "pop_front",
+        "pop_back",
+        "drain",
+        "iter",
+        "into_iter",
+        "copied",
     ];
     /// Functions whose first argument is the field the value is moved out of.
     const MOVES: &[&str] = &["replace", "take", "swap"];
+    /// Constructors that wrap the pointer they are given: `NonNull::new(ptr)`, `Some(ptr)`.
+    const WRAPS: &[&str] = &["new", "new_unchecked", "Some", "from_raw"];
+    /// Methods of a `Pin<&mut Self>` that give `self` back.
+    const SELF_ACCESS: &[&str] = &["get_unchecked_mut", "get_mut", "as_mut", "project"];
     match expr {
-        syn::Expr::Field(field) => match &*field.base {
-            syn::Expr::Path(base) if base.path.is_ident("self") => Some(member_name(&field.member)),
-            _ => None,
+        syn::Expr::Path(path) => {
+            if path.path.is_ident("self") {
+                return Held::SelfValue;
+            }
+            let Some(ident) = path.path.get_ident() else {
+                return Held::Other;
+            };
+            let name = ident_text(ident);
+            locals
+                .iter()
+                .rev()
+                .find(|(local, _)| *local == name)
+                .map_or(Held::Other, |(_, held)| held.clone())
+        }
+        syn::Expr::Field(field) => match held_by(&field.base, locals) {
+            Held::SelfValue => Held::Field(member_name(&field.member)),
+            _ => Held::Other,
         },
-        syn::Expr::MethodCall(call) if READS.contains(&ident_text(&call.method).as_str()) => {
-            field_moved_out(&call.receiver)
+        syn::Expr::MethodCall(call) => {
+            let method = ident_text(&call.method);
+            match held_by(&call.receiver, locals) {
+                Held::SelfValue if SELF_ACCESS.contains(&method.as_str()) => Held::SelfValue,
+                Held::Field(field) if READS.contains(&method.as_str()) => Held::Field(field),
+                _ => Held::Other,
+            }
         }
         syn::Expr::Call(call) => {
             let syn::Expr::Path(callee) = &*call.func else {
-                return None;
+                return Held::Other;
             };
-            let name = callee.path.segments.last().map(|s| ident_text(&s.ident))?;
-            if !MOVES.contains(&name.as_str()) {
-                return None;
+            let Some(name) = callee.path.segments.last().map(|s| ident_text(&s.ident)) else {
+                return Held::Other;
+            };
+            let Some(first) = call.args.first() else {
+                return Held::Other;
+            };
+            let known = MOVES.contains(&name.as_str())
+                || (WRAPS.contains(&name.as_str()) && call.args.len() == 1)
+                || (SELF_ACCESS.contains(&name.as_str()) && call.args.len() == 1);
+            if known {
+                held_by(first, locals)
+            } else {
+                Held::Other
             }
-            field_moved_out(call.args.first()?)
         }
         syn::Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Deref(_),
             expr,
             ..
-        }) => field_moved_out(expr),
-        syn::Expr::Reference(reference) => field_moved_out(&reference.expr),
-        syn::Expr::Paren(paren) => field_moved_out(&paren.expr),
-        syn::Expr::Cast(cast) => field_moved_out(&cast.expr),
+        }) => held_by(expr, locals),
+        syn::Expr::Reference(reference) => held_by(&reference.expr, locals),
+        syn::Expr::Paren(paren) => held_by(&paren.expr, locals),
+        syn::Expr::Cast(cast) => held_by(&cast.expr, locals),
+        syn::Expr::Try(tried) => held_by(&tried.expr, locals),
+        // An element of a field that holds several: `self.children[0]`.
+        syn::Expr::Index(index) => held_by(&index.expr, locals),
+        // `unsafe { *self.client.get() }`, `{ self.dev.take() }`.
+        syn::Expr::Unsafe(syn::ExprUnsafe { block, .. })
+        | syn::Expr::Block(syn::ExprBlock { block, .. }) => match block.stmts.as_slice() {
+            [syn::Stmt::Expr(tail, None)] => held_by(tail, locals),
+            _ => Held::Other,
+        },
+        _ => Held::Other,
+    }
+}
+
+/// The field of `self` a call argument passes: what [`held_by`] says it holds, or the `struct
+/// device` embedded in it (`&raw mut (*self.pdev).dev`), which shares its reference count.
+fn passed_field(arg: &syn::Expr, locals: &[(String, Held)]) -> Option<String> {
+    let embedded = |place: &syn::Expr| match place {
+        syn::Expr::Field(field) if member_name(&field.member) == "dev" => {
+            match held_by(&field.base, locals) {
+                Held::Field(name) => Some(name),
+                _ => None,
+            }
+        }
         _ => None,
+    };
+    match arg {
+        syn::Expr::RawAddr(raw) => embedded(&raw.expr),
+        syn::Expr::Reference(reference) if embedded(&reference.expr).is_some() => {
+            embedded(&reference.expr)
+        }
+        syn::Expr::Paren(paren) => passed_field(&paren.expr, locals),
+        syn::Expr::Cast(cast) => passed_field(&cast.expr, locals),
+        _ => match held_by(arg, locals) {
+            Held::Field(name) => Some(name),
+            _ => None,
+        },
     }
 }
 
@@ -925,44 +1125,6 @@ impl<'ast> Visit<'ast> for PatNames {
     fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
         self.names.push(ident_text(&pat.ident));
         syn::visit::visit_pat_ident(self, pat);
-    }
-}
-
-/// The fields of `self` an expression mentions, directly or through a local that holds what one
-/// held.
-struct SelfFields<'a> {
-    names: Vec<String>,
-    locals: &'a [(String, Option<String>)],
-}
-
-impl SelfFields<'_> {
-    fn add(&mut self, name: String) {
-        if !self.names.contains(&name) {
-            self.names.push(name);
-        }
-    }
-}
-
-impl<'ast> Visit<'ast> for SelfFields<'_> {
-    fn visit_expr_field(&mut self, field: &'ast syn::ExprField) {
-        if let syn::Expr::Path(base) = &*field.base {
-            if base.path.is_ident("self") {
-                self.add(member_name(&field.member));
-            }
-        }
-        syn::visit::visit_expr_field(self, field);
-    }
-
-    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
-        if let Some(ident) = path.path.get_ident() {
-            let name = ident_text(ident);
-            // The latest binding of the name is taken as the one in scope (blocks are not
-            // followed: generous).
-            let bound = self.locals.iter().rev().find(|(local, _)| *local == name);
-            if let Some((_, Some(field))) = bound {
-                self.add(field.clone());
-            }
-        }
     }
 }
 

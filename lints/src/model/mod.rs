@@ -359,11 +359,6 @@ impl Model {
         }
     }
 
-    /// Whether a `Drop` or `PinnedDrop` impl of the type calls a catalogue put function.
-    pub fn puts_in_drop(&self, def: DefId) -> bool {
-        !self.drop_puts(def).is_empty()
-    }
-
     /// The type's `Drop` impls: of `core::ops::Drop`, of the kernel's `PinnedDrop` (a pinned
     /// type's), or of a trait written `Drop` or `PinnedDrop` that does not resolve (a partial tree).
     pub fn drop_impls(&self, def: DefId) -> impl Iterator<Item = (ItemRef, &Impl)> {
@@ -376,23 +371,18 @@ impl Model {
         })
     }
 
-    /// The catalogue put functions that a `Drop` or `PinnedDrop` impl of the type calls.
-    pub fn drop_puts(&self, def: DefId) -> Vec<&devices::GetPut> {
-        let mut puts = Vec::new();
-        for (_, imp) in self.drop_impls(def) {
-            for assoc in &imp.items {
-                let ItemKind::Fn(sig) = &assoc.kind else {
-                    continue;
-                };
-                puts.extend(
-                    sig.calls
-                        .iter()
-                        .filter_map(|callee| self.devices.get_put(callee.last_name()?))
-                        .filter(|function| function.direction == devices::Direction::Put),
-                );
-            }
-        }
-        puts
+    /// Whether a `Drop` or `PinnedDrop` impl of the type calls a catalogue put function.
+    pub fn puts_in_drop(&self, def: DefId) -> bool {
+        self.drop_impls(def).any(|(_, imp)| {
+            imp.items.iter().any(|assoc| match &assoc.kind {
+                ItemKind::Fn(sig) => sig.calls.iter().any(|callee| {
+                    callee
+                        .last_name()
+                        .is_some_and(|name| self.devices.is_put(name))
+                }),
+                _ => false,
+            })
+        })
     }
 
     /// Whether a resolution names an item of the `kernel` crate with this final name

@@ -2,13 +2,10 @@
 //! `Drop` impl. `raw_device_ptr_field` leaves such fields alone, and a pointer the body model
 //! reads from such a field of `self` is alive while `self` is borrowed
 //! (`Provenance::BorrowOwned`). A fact of the model, not of a lint, so both read it the same way.
-//! Also which devices a type borrows, by a `PhantomData` marker, for one of its lifetimes.
 
 use super::def_map::{ItemRef, Namespace, Res};
-use super::devices::DeviceEntry;
-use super::item_tree::{Adt, Field, Item, ItemKind, TypeKind};
-use super::types::Walk;
-use super::{Model, Scope};
+use super::item_tree::{Field, Item, ItemKind};
+use super::Model;
 
 impl Model {
     /// Whether a type owns what its field points to: its `# Invariants` section names the field
@@ -18,9 +15,11 @@ impl Model {
     /// `raw_device_ptr_field` leaves alone: a claim of ownership, read generously.
     pub fn owns_field_pointee(&self, item_ref: ItemRef, item: &Item, field: &Field) -> bool {
         invariants_keep_alive(item, field)
-            || drop_calls(self, item_ref, field, |callee| {
-                is_release_function(self, callee.last().map_or("", String::as_str))
+            || drop_calls(self, item_ref, field, |res, callee| {
+                let name = callee.last().map_or("", String::as_str);
+                is_release_function(self, name)
                     || is_aref_from_raw(callee)
+                    || (matches!(res, Res::Def(_)) && is_local_release_helper(name))
             })
     }
 
@@ -29,61 +28,11 @@ impl Model {
     /// [`Model::owns_field_pointee`]: it is what lets a read of the field through a live `&self`
     /// go unchecked, so a word in a doc or a `free_irq(…, self.dev)` is not enough.
     pub fn puts_field_in_drop(&self, item_ref: ItemRef, field: &Field) -> bool {
-        drop_calls(self, item_ref, field, |callee| {
+        drop_calls(self, item_ref, field, |_, callee| {
             self.devices
                 .is_put(callee.last().map_or("", String::as_str))
                 || is_aref_from_raw(callee)
         })
-    }
-}
-
-impl Model {
-    /// The devices a type says it borrows for one of its own lifetimes, by a marker field:
-    /// `PhantomData<&'a Device>` in `struct Children<'a> { cur: *const Device, _p: … }`. The
-    /// compiler keeps a value of the type within that borrow, as it keeps a `&'a Device`; the
-    /// `'static` lifetime bounds nothing.
-    pub fn phantom_borrowed_devices(&self, adt: &Adt, scope: &Scope) -> Vec<&DeviceEntry> {
-        let mut borrowed = Vec::new();
-        for field in adt.fields() {
-            self.walk_type(&field.ty, scope, &mut |site| {
-                let TypeKind::Path(path) = &site.ty.kind else {
-                    return Walk::Descend;
-                };
-                if path.last_name() != Some("PhantomData") {
-                    return Walk::Descend;
-                }
-                let res = self.resolve_type_path(path, site.scope);
-                if !(self.is_core_item(&res, "marker", "PhantomData") || res == Res::Unknown) {
-                    return Walk::Descend;
-                }
-                let Some(marked) = path.first_type_arg() else {
-                    return Walk::Skip;
-                };
-                self.walk_type(marked, site.scope, &mut |inner| {
-                    let TypeKind::Ref {
-                        lifetime: Some(lifetime),
-                        referent,
-                        ..
-                    } = &inner.ty.kind
-                    else {
-                        return Walk::Descend;
-                    };
-                    if !adt.generics.lifetimes.iter().any(|own| **own == **lifetime) {
-                        return Walk::Descend;
-                    }
-                    let res = self.resolve_type(referent, inner.scope);
-                    if let Some(entry) = self
-                        .c_device(&res)
-                        .or_else(|| self.device_abstraction(&res))
-                    {
-                        borrowed.push(entry);
-                    }
-                    Walk::Descend
-                });
-                Walk::Skip
-            });
-        }
-        borrowed
     }
 }
 
@@ -128,7 +77,7 @@ fn drop_calls(
     model: &Model,
     item_ref: ItemRef,
     field: &Field,
-    releases: impl Fn(&[String]) -> bool,
+    releases: impl Fn(&Res, &[String]) -> bool,
 ) -> bool {
     let Some(def) = model.def_map.def_of(item_ref) else {
         return false;
@@ -155,26 +104,34 @@ fn drop_calls(
                             .map(|segment| segment.name.to_string())
                             .collect()
                     });
-                    releases(&callee)
+                    releases(&res, &callee)
                 }
             })
         })
     })
 }
 
-/// Words of a C function name that end what a field owns: `put_device`, `hwmon_device_unregister`,
-/// `auxiliary_device_uninit`.
+/// Words of a C function name that end a registration a field holds: `hwmon_device_unregister`,
+/// `auxiliary_device_uninit`, `auxiliary_device_delete`, `device_destroy`. Not `put`, `free`,
+/// `release` or `remove`: the catalogue knows every device put, and the others name functions that
+/// release something else given the device (`pm_runtime_put`, `of_node_put`, `free_irq`,
+/// `dma_free_coherent`, `pci_release_region`, `device_remove_file`).
 const RELEASE_WORDS: &[&str] = &[
-    "put",
     "unregister",
+    "deregister",
     "uninit",
     "delete",
     "destroy",
-    "free",
-    "release",
-    "remove",
     "unref",
 ];
+
+/// A function of the linted sources named for releasing what it is given (`fn release(pdev)`,
+/// `fn put_pdev(p)`): a helper that the `Drop` delegates to, read generously by its name. A C
+/// function is not read so (see [`RELEASE_WORDS`]).
+fn is_local_release_helper(name: &str) -> bool {
+    name.split('_')
+        .any(|word| ["put", "free", "release", "remove"].contains(&word))
+}
 
 /// A put or unregister function: it drops the reference or undoes the registration the field holds.
 fn is_release_function(model: &Model, name: &str) -> bool {
