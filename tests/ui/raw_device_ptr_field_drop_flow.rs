@@ -5,6 +5,7 @@
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
+use kernel::sync::aref::{ARef, AlwaysRefCounted};
 use kernel::sync::SpinLock;
 
 // --- Owned: the `Drop` releases what the field held ----------------------------------------------
@@ -108,6 +109,94 @@ impl Drop for PutsEmbedded {
     }
 }
 
+/// `Drop` hands the field to a helper of its own type that puts it.
+pub struct ReleasedByAssocHelper {
+    dev: *mut bindings::device,
+}
+
+impl ReleasedByAssocHelper {
+    fn release(dev: *mut bindings::device) {
+        unsafe { bindings::put_device(dev) };
+    }
+}
+
+impl Drop for ReleasedByAssocHelper {
+    fn drop(&mut self) {
+        Self::release(self.dev);
+    }
+}
+
+/// `Drop` hands the field to a free fn that unregisters it.
+pub struct UnregisteredByHelper {
+    client: NonNull<bindings::i2c_client>,
+}
+
+fn unregister(client: NonNull<bindings::i2c_client>) {
+    unsafe { bindings::i2c_unregister_device(client.as_ptr()) };
+}
+
+impl Drop for UnregisteredByHelper {
+    fn drop(&mut self) {
+        unregister(self.client);
+    }
+}
+
+/// Each element drained and put in a closure.
+pub struct DrainedForEach {
+    devs: KVec<*mut bindings::device>,
+}
+
+impl Drop for DrainedForEach {
+    fn drop(&mut self) {
+        self.devs
+            .drain(..)
+            .for_each(|dev| unsafe { bindings::put_device(dev) });
+    }
+}
+
+/// Fields bound out of `self` by a pattern.
+pub struct Destructured {
+    supplier: *mut bindings::device,
+}
+
+impl Drop for Destructured {
+    fn drop(&mut self) {
+        let Self { supplier } = self;
+        unsafe { bindings::put_device(*supplier) };
+    }
+}
+
+pub enum AuxState {
+    Registered(NonNull<bindings::auxiliary_device>),
+    Unregistered,
+}
+
+impl Drop for AuxState {
+    fn drop(&mut self) {
+        if let AuxState::Registered(adev) = self {
+            unsafe { bindings::auxiliary_device_delete(adev.as_ptr()) };
+            unsafe { bindings::auxiliary_device_uninit(adev.as_ptr()) };
+        }
+    }
+}
+
+/// The kernel crate's own put, and the final puts of devices never registered.
+pub struct OtherPuts {
+    pdev: NonNull<kernel::pci::Device>,
+    input: *mut bindings::input_dev,
+    ndev: *mut bindings::net_device,
+    dev: NonNull<kernel::device::Device>,
+}
+
+impl Drop for OtherPuts {
+    fn drop(&mut self) {
+        unsafe { <kernel::pci::Device as AlwaysRefCounted>::dec_ref(self.pdev) };
+        unsafe { bindings::input_free_device(self.input) };
+        unsafe { bindings::free_netdev(self.ndev) };
+        unsafe { bindings::put_device(self.dev.as_ref().as_raw()) };
+    }
+}
+
 // --- Reported: the `Drop` releases something else ------------------------------------------------
 
 /// A DMA buffer freed with the device as an argument: no device reference is released.
@@ -182,6 +271,55 @@ impl Drop for Shadowed {
             let _ = dev;
         }
         unsafe { bindings::put_device(self.children[0]) };
+        let _ = dev;
+    }
+}
+
+/// Helpers named for releasing that release no device reference.
+pub struct WrappedNonReleases {
+    dma_dev: *mut bindings::device, //~ raw_device_ptr_field
+    pm_dev: *mut bindings::device, //~ raw_device_ptr_field
+}
+
+fn free_coherent(dev: *mut bindings::device) {
+    unsafe { bindings::dma_free_coherent(dev, 4096, core::ptr::null_mut(), 0) };
+}
+
+fn pm_put(dev: *mut bindings::device) {
+    unsafe { bindings::pm_runtime_put_autosuspend(dev) };
+}
+
+impl Drop for WrappedNonReleases {
+    fn drop(&mut self) {
+        free_coherent(self.dma_dev);
+        pm_put(self.pm_dev);
+    }
+}
+
+/// Unregistrations that take the device as a key or free something of it: the device's own
+/// reference is not released.
+pub struct KeyedUnregistrations {
+    intf: *mut bindings::usb_interface, //~ raw_device_ptr_field
+    codec: *mut bindings::device, //~ raw_device_ptr_field
+    res: *mut bindings::device, //~ raw_device_ptr_field
+}
+
+impl Drop for KeyedUnregistrations {
+    fn drop(&mut self) {
+        unsafe { bindings::usb_deregister_dev(self.intf, core::ptr::null_mut()) };
+        unsafe { bindings::snd_soc_unregister_component(self.codec) };
+        unsafe { bindings::devres_destroy(self.res, None, None, core::ptr::null_mut()) };
+    }
+}
+
+/// An `ARef` made in `Drop` but never dropped releases nothing.
+pub struct NeverDropped {
+    dev: NonNull<kernel::device::Device>, //~ raw_device_ptr_field
+}
+
+impl Drop for NeverDropped {
+    fn drop(&mut self) {
+        let dev = core::mem::ManuallyDrop::new(unsafe { ARef::from_raw(self.dev) });
         let _ = dev;
     }
 }

@@ -1604,6 +1604,7 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
             ret: signature.ret.clone(),
             calls: Box::default(),
             self_field_calls: Box::default(),
+            param_calls: Box::default(),
         };
         let raw = model.raw_to_ref(&sig, &scope.types)?;
         Some(model.safety_doc_gaps(&raw, &f.docs).is_some())

@@ -286,11 +286,28 @@ pub struct Param {
     pub ty: TypeRef,
 }
 
-/// A call in a fn body whose arguments mention fields of `self` (`put_device(self.dev)`).
+/// A call in a fn body that passes fields of `self` (`put_device(self.dev)`), or what a local
+/// moved out of one holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SelfFieldCall {
     pub callee: PathRef,
-    pub fields: Box<[String]>,
+    pub fields: Box<[FieldArg]>,
+}
+
+/// A field of `self` passed as the argument at `position`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldArg {
+    pub field: Box<str>,
+    pub position: u32,
+}
+
+/// A call that passes the fn's parameter `param` (by position, `self` not counted) as it is:
+/// `pci_dev_put(p)` in `fn release(p: *mut bindings::pci_dev)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamCall {
+    pub callee: PathRef,
+    pub param: u32,
+    pub position: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -303,7 +320,10 @@ pub struct FnSig {
     /// Every path called in the body (`bindings::get_device(..)`), macro arguments included; only
     /// for the methods of trait impls, the only ones whose calls the model reads.
     pub calls: Box<[PathRef]>,
+    /// Only for the methods of trait impls, as `calls`.
     pub self_field_calls: Box<[SelfFieldCall]>,
+    /// Only for fns that take a raw pointer: what a `Drop` that delegates to them releases.
+    pub param_calls: Box<[ParamCall]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

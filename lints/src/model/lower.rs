@@ -232,7 +232,7 @@ impl Lowerer<'_> {
                 (Some(&t.ident), Some(&t.vis), &t.attrs, kind)
             }
             syn::Item::Fn(f) => {
-                let sig = self.fn_sig(&f.sig, None);
+                let sig = self.fn_sig(&f.sig, None, Some(&f.block));
                 self.lower_body_items(&f.block, module);
                 (
                     Some(&f.sig.ident),
@@ -330,7 +330,7 @@ impl Lowerer<'_> {
             syn::Item::ForeignMod(f) => {
                 for foreign in &f.items {
                     if let syn::ForeignItem::Fn(func) = foreign {
-                        let sig = self.fn_sig(&func.sig, None);
+                        let sig = self.fn_sig(&func.sig, None, None);
                         let lowered = self.base(
                             Some(&func.sig.ident),
                             ItemKind::Fn(Box::new(FnSig {
@@ -378,7 +378,11 @@ impl Lowerer<'_> {
         let whole = crate::spans::impl_item(item);
         let (name, vis, attrs, kind) = match item {
             syn::ImplItem::Fn(f) => {
-                let sig = self.fn_sig(&f.sig, in_trait_impl.then_some(&f.block));
+                let sig = self.fn_sig(
+                    &f.sig,
+                    in_trait_impl.then_some(&f.block),
+                    (!in_trait_impl).then_some(&f.block),
+                );
                 self.lower_body_items(&f.block, module);
                 (
                     &f.sig.ident,
@@ -405,7 +409,7 @@ impl Lowerer<'_> {
         let whole = crate::spans::trait_item(item);
         let (name, attrs, kind) = match item {
             syn::TraitItem::Fn(f) => {
-                let sig = self.fn_sig(&f.sig, None);
+                let sig = self.fn_sig(&f.sig, None, None);
                 if let Some(block) = &f.default {
                     self.lower_body_items(block, module);
                 }
@@ -515,8 +519,15 @@ impl Lowerer<'_> {
         }
     }
 
-    /// `body`: the block whose calls to collect, if anyone reads them.
-    fn fn_sig(&self, sig: &syn::Signature, body: Option<&syn::Block>) -> FnSig {
+    /// `body`: the block whose calls to collect, if anyone reads them: those of a trait impl's
+    /// method (see [`FnSig::calls`]). The calls that pass a parameter are collected from `helper`,
+    /// the body of a fn that takes a raw pointer.
+    fn fn_sig(
+        &self,
+        sig: &syn::Signature,
+        body: Option<&syn::Block>,
+        helper: Option<&syn::Block>,
+    ) -> FnSig {
         let mut params = Vec::new();
         let mut has_self = false;
         for input in &sig.inputs {
@@ -535,10 +546,30 @@ impl Lowerer<'_> {
             lowerer: self,
             calls: Vec::new(),
             self_field_calls: Vec::new(),
+            param_calls: Vec::new(),
             locals: Vec::new(),
         };
         if let Some(block) = body {
             finder.visit_block(block);
+        }
+        let mut param_calls = Vec::new();
+        if let Some(block) = helper.filter(|_| takes_raw_pointer(sig)) {
+            let mut helper = Calls {
+                lowerer: self,
+                calls: Vec::new(),
+                self_field_calls: Vec::new(),
+                param_calls: Vec::new(),
+                locals: params
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, param)| {
+                        let name = param.name.as_deref()?;
+                        Some((name.to_string(), Held::Param(index as u32)))
+                    })
+                    .collect(),
+            };
+            helper.visit_block(block);
+            param_calls = helper.param_calls;
         }
         FnSig {
             generics: self.generics(&sig.generics),
@@ -551,6 +582,7 @@ impl Lowerer<'_> {
             },
             calls: finder.calls.into(),
             self_field_calls: finder.self_field_calls.into(),
+            param_calls: param_calls.into(),
         }
     }
 
@@ -786,6 +818,7 @@ struct Calls<'a, 'm> {
     lowerer: &'a Lowerer<'m>,
     calls: Vec<PathRef>,
     self_field_calls: Vec<SelfFieldCall>,
+    param_calls: Vec<ParamCall>,
     /// The locals in scope, innermost last, each with what it holds (see [`Held`]): a call passing
     /// a local that holds a field of `self` passes the field.
     locals: Vec<(String, Held)>,
@@ -798,12 +831,38 @@ enum Held {
     Field(String),
     /// `self` itself: `let this = unsafe { self.get_unchecked_mut() }` in a `PinnedDrop`.
     SelfValue,
+    /// The fn's parameter at this position (`self` not counted), as it was passed.
+    Param(u32),
     Other,
 }
 
 impl Calls<'_, '_> {
     /// Binds the names `pat` introduces to what `init` holds.
     fn bind(&mut self, pat: &syn::Pat, held: Held) {
+        // `let Self { dev, .. } = self`, `if let State::Registered(adev) = self`: each name holds
+        // the field it is bound from.
+        if held == Held::SelfValue {
+            let fields: Vec<(&syn::Pat, String)> = match pat {
+                syn::Pat::Struct(fields) => fields
+                    .fields
+                    .iter()
+                    .map(|field| (&*field.pat, member_name(&field.member)))
+                    .collect(),
+                syn::Pat::TupleStruct(tuple) => tuple
+                    .elems
+                    .iter()
+                    .enumerate()
+                    .map(|(index, elem)| (elem, index.to_string()))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if !fields.is_empty() {
+                for (pat, field) in fields {
+                    self.bind(pat, Held::Field(field));
+                }
+                return;
+            }
+        }
         let mut names = PatNames::default();
         names.visit_pat(pat);
         for name in names.names {
@@ -826,13 +885,45 @@ impl Calls<'_, '_> {
 impl<'ast> Visit<'ast> for Calls<'_, '_> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(callee) = &*call.func {
-            let callee = self.lowerer.path(&callee.path, callee.qself.as_ref());
-            let mut fields: Vec<String> = Vec::new();
-            for arg in &call.args {
-                if let Some(field) = passed_field(arg, &self.locals) {
-                    if !fields.contains(&field) {
-                        fields.push(field);
+            // `ManuallyDrop::new(ARef::from_raw(self.dev))`, `mem::forget(…)`: the counted value
+            // made inside is never dropped, so it releases nothing.
+            let segments: Vec<String> = callee
+                .path
+                .segments
+                .iter()
+                .map(|segment| ident_text(&segment.ident))
+                .collect();
+            let never_dropped = matches!(
+                segments.as_slice(),
+                [.., owner, new] if owner == "ManuallyDrop" && new == "new"
+            ) || segments.last().is_some_and(|last| last == "forget");
+            if never_dropped {
+                for arg in &call.args {
+                    if let syn::Expr::Call(inner) = strip_parens_expr(arg) {
+                        for inner_arg in &inner.args {
+                            self.visit_expr(inner_arg);
+                        }
+                        continue;
                     }
+                    self.visit_expr(arg);
+                }
+                return;
+            }
+            let callee = self.lowerer.path(&callee.path, callee.qself.as_ref());
+            let mut fields = Vec::new();
+            for (position, arg) in call.args.iter().enumerate() {
+                let position = position as u32;
+                match passed(arg, &self.locals) {
+                    Held::Field(field) => fields.push(FieldArg {
+                        field: field.into(),
+                        position,
+                    }),
+                    Held::Param(param) => self.param_calls.push(ParamCall {
+                        callee: callee.clone(),
+                        param,
+                        position,
+                    }),
+                    Held::SelfValue | Held::Other => {}
                 }
             }
             if !fields.is_empty() {
@@ -938,6 +1029,7 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
             "map_or",
             "map_or_else",
             "if_some",
+            "for_each",
         ]
         .contains(&ident_text(&call.method).as_str());
         let content = if passes_content {
@@ -947,12 +1039,14 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
         };
         for arg in &call.args {
             match (arg, &content) {
-                (syn::Expr::Closure(closure), Held::Field(_)) => self.scoped(|this| {
-                    for input in &closure.inputs {
-                        this.bind(input, content.clone());
-                    }
-                    this.visit_expr(&closure.body);
-                }),
+                (syn::Expr::Closure(closure), Held::Field(_) | Held::Param(_)) => {
+                    self.scoped(|this| {
+                        for input in &closure.inputs {
+                            this.bind(input, content.clone());
+                        }
+                        this.visit_expr(&closure.body);
+                    })
+                }
                 _ => self.visit_expr(arg),
             }
         }
@@ -1008,6 +1102,8 @@ fn held_by(expr: &syn::Expr, locals: &[(String, Held)]) -> Held {
         "iter",
         "into_iter",
         "copied",
+        "as_ref",
+        "as_raw",
     ];
     /// Functions whose first argument is the field the value is moved out of.
     const MOVES: &[&str] = &["replace", "take", "swap"];
@@ -1038,7 +1134,9 @@ fn held_by(expr: &syn::Expr, locals: &[(String, Held)]) -> Held {
             let method = ident_text(&call.method);
             match held_by(&call.receiver, locals) {
                 Held::SelfValue if SELF_ACCESS.contains(&method.as_str()) => Held::SelfValue,
-                Held::Field(field) if READS.contains(&method.as_str()) => Held::Field(field),
+                held @ (Held::Field(_) | Held::Param(_)) if READS.contains(&method.as_str()) => {
+                    held
+                }
                 _ => Held::Other,
             }
         }
@@ -1082,30 +1180,62 @@ fn held_by(expr: &syn::Expr, locals: &[(String, Held)]) -> Held {
     }
 }
 
-/// The field of `self` a call argument passes: what [`held_by`] says it holds, or the `struct
-/// device` embedded in it (`&raw mut (*self.pdev).dev`), which shares its reference count.
-fn passed_field(arg: &syn::Expr, locals: &[(String, Held)]) -> Option<String> {
+/// The expression inside parens and single-expression blocks (`unsafe { ARef::from_raw(p) }`).
+fn strip_parens_expr(expr: &syn::Expr) -> &syn::Expr {
+    match expr {
+        syn::Expr::Paren(paren) => strip_parens_expr(&paren.expr),
+        syn::Expr::Unsafe(syn::ExprUnsafe { block, .. })
+        | syn::Expr::Block(syn::ExprBlock { block, .. }) => match block.stmts.as_slice() {
+            [syn::Stmt::Expr(tail, None)] => strip_parens_expr(tail),
+            _ => expr,
+        },
+        _ => expr,
+    }
+}
+
+/// What a call argument passes: what [`held_by`] says it holds, or the `struct device` embedded
+/// in it (`&raw mut (*self.pdev).dev`), which shares its reference count.
+fn passed(arg: &syn::Expr, locals: &[(String, Held)]) -> Held {
     let embedded = |place: &syn::Expr| match place {
         syn::Expr::Field(field) if member_name(&field.member) == "dev" => {
             match held_by(&field.base, locals) {
-                Held::Field(name) => Some(name),
+                held @ (Held::Field(_) | Held::Param(_)) => Some(held),
                 _ => None,
             }
         }
         _ => None,
     };
     match arg {
-        syn::Expr::RawAddr(raw) => embedded(&raw.expr),
+        syn::Expr::RawAddr(raw) => embedded(&raw.expr).unwrap_or(Held::Other),
         syn::Expr::Reference(reference) if embedded(&reference.expr).is_some() => {
-            embedded(&reference.expr)
+            embedded(&reference.expr).unwrap_or(Held::Other)
         }
-        syn::Expr::Paren(paren) => passed_field(&paren.expr, locals),
-        syn::Expr::Cast(cast) => passed_field(&cast.expr, locals),
-        _ => match held_by(arg, locals) {
-            Held::Field(name) => Some(name),
-            _ => None,
-        },
+        syn::Expr::Paren(paren) => passed(&paren.expr, locals),
+        syn::Expr::Cast(cast) => passed(&cast.expr, locals),
+        _ => held_by(arg, locals),
     }
+}
+
+/// Whether a parameter of the fn is a raw pointer (`*mut T`, `NonNull<T>`, or an `Option` of
+/// one): a fn a `Drop` may hand its field to.
+fn takes_raw_pointer(sig: &syn::Signature) -> bool {
+    fn is_pointer(ty: &syn::Type) -> bool {
+        match ty {
+            syn::Type::Ptr(_) => true,
+            syn::Type::Paren(paren) => is_pointer(&paren.elem),
+            syn::Type::Path(path) => path.path.segments.last().is_some_and(|last| {
+                last.ident == "NonNull"
+                    || (last.ident == "Option"
+                        && matches!(&last.arguments, syn::PathArguments::AngleBracketed(args)
+                            if args.args.iter().any(|arg| matches!(arg, syn::GenericArgument::Type(ty) if is_pointer(ty)))))
+            }),
+            _ => false,
+        }
+    }
+    sig.inputs.iter().any(|input| match input {
+        syn::FnArg::Typed(pat) => is_pointer(&pat.ty),
+        syn::FnArg::Receiver(_) => false,
+    })
 }
 
 fn member_name(member: &syn::Member) -> String {

@@ -3,37 +3,44 @@
 //! reads from such a field of `self` is alive while `self` is borrowed
 //! (`Provenance::BorrowOwned`). A fact of the model, not of a lint, so both read it the same way.
 
-use super::def_map::{ItemRef, Namespace, Res};
-use super::item_tree::{Field, Item, ItemKind};
+use super::def_map::{DefId, ItemRef, ModuleId, Namespace, Res};
+use super::item_tree::{Field, FnSig, Item, ItemKind, PathRef};
 use super::Model;
 
 impl Model {
     /// Whether a type owns what its field points to: its `# Invariants` section names the field
     /// and says how the device is kept alive (a reference count, or a registration the type
-    /// undoes), or its `Drop` (or `PinnedDrop`) impl passes the field to a put, unregister or release function (or
-    /// to `ARef::from_raw`, which drops the reference `ARef::into_raw` kept). What
+    /// undoes), or its `Drop` (or `PinnedDrop`) impl passes the field to a put or to a function
+    /// that ends a device's registration (or to `ARef::from_raw`, which drops the reference
+    /// `ARef::into_raw` kept), itself or through a helper fn that passes it on. What
     /// `raw_device_ptr_field` leaves alone: a claim of ownership, read generously.
     pub fn owns_field_pointee(&self, item_ref: ItemRef, item: &Item, field: &Field) -> bool {
         invariants_keep_alive(item, field)
-            || drop_calls(self, item_ref, field, |res, callee| {
-                let name = callee.last().map_or("", String::as_str);
-                is_release_function(self, name)
+            || drop_calls(self, item_ref, field, |callee| {
+                is_release_function(self, callee.last().map_or("", String::as_str))
                     || is_aref_from_raw(callee)
-                    || (matches!(res, Res::Def(_)) && is_local_release_helper(name))
+                    || is_dec_ref(callee)
             })
     }
 
     /// Whether the type's `Drop` impl puts the reference its field holds: passes the field to a
-    /// device put function of the catalogue, or to `ARef::from_raw`. Stricter than
-    /// [`Model::owns_field_pointee`]: it is what lets a read of the field through a live `&self`
-    /// go unchecked, so a word in a doc or a `free_irq(…, self.dev)` is not enough.
+    /// device put function of the catalogue, or to `ARef::from_raw` (itself or through a helper).
+    /// Stricter than [`Model::owns_field_pointee`]: it is what lets a read of the field through a
+    /// live `&self` go unchecked, so a word in a doc or an unregistration is not enough.
     pub fn puts_field_in_drop(&self, item_ref: ItemRef, field: &Field) -> bool {
-        drop_calls(self, item_ref, field, |_, callee| {
+        drop_calls(self, item_ref, field, |callee| {
             self.devices
                 .is_put(callee.last().map_or("", String::as_str))
                 || is_aref_from_raw(callee)
+                || is_dec_ref(callee)
         })
     }
+}
+
+/// `AlwaysRefCounted::dec_ref` (`<pci::Device as AlwaysRefCounted>::dec_ref(ptr)`): the put of the
+/// kernel crate's counted types.
+fn is_dec_ref(callee: &[String]) -> bool {
+    callee.last().is_some_and(|name| name == "dec_ref")
 }
 
 /// `ARef::from_raw` (any path to it): it takes back the reference `ARef::into_raw` kept.
@@ -71,18 +78,43 @@ fn invariants_keep_alive(item: &Item, field: &Field) -> bool {
     mentions_field && KEEP_ALIVE_WORDS.iter().any(|word| lower.contains(word))
 }
 
-/// Whether a fn of the type's `Drop` (or `PinnedDrop`) impl calls, with the field among its arguments, a function
-/// whose canonical path (or, unresolved, the path as written) `releases` accepts.
+/// Whether a fn of the type's `Drop` (or `PinnedDrop`) impl passes the field to a function whose
+/// canonical path (or, unresolved, the path as written) `releases` accepts, or to a fn of the
+/// linted sources (`release(self.pdev)`, `Self::release(self.pdev)`) that passes that parameter
+/// on to one.
 fn drop_calls(
     model: &Model,
     item_ref: ItemRef,
     field: &Field,
-    releases: impl Fn(&Res, &[String]) -> bool,
+    releases: impl Fn(&[String]) -> bool,
 ) -> bool {
     let Some(def) = model.def_map.def_of(item_ref) else {
         return false;
     };
     let name = field.display_name();
+    let releases_in = |module: ModuleId, callee: &PathRef| {
+        let res = model
+            .def_map
+            .resolve_path(module, callee, Namespace::Values);
+        let path = model.def_map.canonical_path(&res).unwrap_or_else(|| {
+            callee
+                .segments
+                .iter()
+                .map(|segment| segment.name.to_string())
+                .collect()
+        });
+        releases(&path)
+    };
+    // A helper of the linted sources that passes its parameter `param` on to a release.
+    let helper_releases = |module: ModuleId, callee: &PathRef, param: u32| {
+        let Some((helper, helper_module)) = helper_fn(model, def, module, callee) else {
+            return false;
+        };
+        helper
+            .param_calls
+            .iter()
+            .any(|call| call.param == param && releases_in(helper_module, &call.callee))
+    };
     model.drop_impls(def).any(|(impl_ref, imp)| {
         let impl_item = model.item(impl_ref);
         let Some(module) = model.module_of_item(impl_ref.file, impl_item) else {
@@ -93,30 +125,60 @@ fn drop_calls(
                 return false;
             };
             sig.self_field_calls.iter().any(|call| {
-                call.fields.contains(&name) && {
-                    let res = model
-                        .def_map
-                        .resolve_path(module, &call.callee, Namespace::Values);
-                    let callee = model.def_map.canonical_path(&res).unwrap_or_else(|| {
-                        call.callee
-                            .segments
-                            .iter()
-                            .map(|segment| segment.name.to_string())
-                            .collect()
-                    });
-                    releases(&res, &callee)
-                }
+                call.fields.iter().any(|arg| {
+                    *arg.field == *name
+                        && (releases_in(module, &call.callee)
+                            || helper_releases(module, &call.callee, arg.position))
+                })
             })
         })
     })
 }
 
-/// Words of a C function name that end a registration a field holds: `hwmon_device_unregister`,
-/// `auxiliary_device_uninit`, `auxiliary_device_delete`, `device_destroy`. Not `put`, `free`,
-/// `release` or `remove`: the catalogue knows every device put, and the others name functions that
-/// release something else given the device (`pm_runtime_put`, `of_node_put`, `free_irq`,
-/// `dma_free_coherent`, `pci_release_region`, `device_remove_file`).
+/// The fn of the linted sources a call names, with the module its body resolves in: a free fn, or
+/// `Self::name` of the type `def`.
+fn helper_fn<'m>(
+    model: &'m Model,
+    def: DefId,
+    module: ModuleId,
+    callee: &PathRef,
+) -> Option<(&'m FnSig, ModuleId)> {
+    let found = match &*callee.segments {
+        [self_ty, name] if &*self_ty.name == "Self" => model.impls_of(def).find_map(|(at, imp)| {
+            imp.items.iter().find_map(|assoc| match &assoc.kind {
+                ItemKind::Fn(sig) if assoc.name.as_deref() == Some(&*name.name) => {
+                    Some((&**sig, at))
+                }
+                _ => None,
+            })
+        }),
+        _ => match model
+            .def_map
+            .resolve_path(module, callee, Namespace::Values)
+        {
+            Res::Def(helper) => {
+                let at = model.def_map.def(helper).item;
+                match &model.item(at).kind {
+                    ItemKind::Fn(sig) => Some((&**sig, at)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        },
+    };
+    let (sig, at) = found?;
+    let module = model.module_of_item(at.file, model.item(at))?;
+    Some((sig, module))
+}
+
+/// Words of a C function name that end a registration a field holds, or free a device never
+/// registered: `hwmon_device_unregister`, `auxiliary_device_uninit`, `auxiliary_device_delete`,
+/// `input_free_device` (with `device`, see [`is_release_function`]). Not `put`, `release` or
+/// `remove`: the catalogue knows every device put, and the others name functions that release
+/// something else given the device (`pm_runtime_put`, `of_node_put`, `pci_release_region`,
+/// `device_remove_file`).
 const RELEASE_WORDS: &[&str] = &[
+    "free",
     "unregister",
     "deregister",
     "uninit",
@@ -125,15 +187,15 @@ const RELEASE_WORDS: &[&str] = &[
     "unref",
 ];
 
-/// A function of the linted sources named for releasing what it is given (`fn release(pdev)`,
-/// `fn put_pdev(p)`): a helper that the `Drop` delegates to, read generously by its name. A C
-/// function is not read so (see [`RELEASE_WORDS`]).
-fn is_local_release_helper(name: &str) -> bool {
-    name.split('_')
-        .any(|word| ["put", "free", "release", "remove"].contains(&word))
-}
-
-/// A put or unregister function: it drops the reference or undoes the registration the field holds.
+/// A put, or a function that ends a device's registration (its name says `device` and one of
+/// [`RELEASE_WORDS`]: `i2c_unregister_device`, not `usb_deregister_dev(intf, class)`, which
+/// frees a minor number, nor `snd_soc_unregister_component(dev)` or `devres_destroy(dev, …)`,
+/// which take the device as a key).
 fn is_release_function(model: &Model, name: &str) -> bool {
-    model.devices.is_put(name) || name.split('_').any(|word| RELEASE_WORDS.contains(&word))
+    let words = || name.split('_');
+    // The final put of a `net_device` allocated but not (or no longer) registered.
+    model.devices.is_put(name)
+        || name == "free_netdev"
+        || (words().any(|word| word == "device")
+            && words().any(|word| RELEASE_WORDS.contains(&word)))
 }
