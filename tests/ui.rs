@@ -369,7 +369,7 @@ fn diff(expected: &str, actual: &str) -> String {
 }
 
 /// Each case gives the same diagnostics when no syntax tree waits for the model (every file is
-/// parsed again for its lints) as when every tree does.
+/// parsed again for its lints) as when every tree does, and as when nothing is pruned.
 #[test]
 fn ui_findings_do_not_depend_on_keeping_syntax_trees() {
     use devref_lints::analyze;
@@ -378,17 +378,21 @@ fn ui_findings_do_not_depend_on_keeping_syntax_trees() {
     let mut compared = 0;
     for case in &ui_cases(root) {
         let files = case_files(case);
-        let run = |tree_budget: Option<usize>| {
+        let run = |tree_budget: Option<usize>, parse_everything: bool| {
             let inputs = common::inputs(&files);
             let options = Options {
                 tree_budget,
+                parse_everything,
                 ..Options::default()
             };
             analyze(inputs, &options, 2).diagnostics
         };
-        let kept = run(None);
-        let parsed_again = run(Some(0));
+        let kept = run(None, false);
+        let parsed_again = run(Some(0), false);
         assert_eq!(kept, parsed_again, "{}", case.display());
+        // Nor on the bodies and docs the pruning skips (`devref_lints::pruning`).
+        let everything = run(None, true);
+        assert_eq!(kept, everything, "pruning changed {}", case.display());
         compared += kept.len();
     }
     assert!(compared > 100, "only {compared} diagnostics compared");

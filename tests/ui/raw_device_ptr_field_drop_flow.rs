@@ -197,6 +197,76 @@ impl Drop for OtherPuts {
     }
 }
 
+/// Each element handed to a function by path. A helper that passes the pointer on to another is
+/// not followed: its body names no `unsafe` and is blanked before lowering.
+pub struct ByPath {
+    devs: KVec<*mut bindings::device>,
+    pdev: *mut bindings::pci_dev, //~ raw_device_ptr_field
+}
+
+fn put_one(dev: *mut bindings::device) {
+    unsafe { bindings::put_device(dev) };
+}
+
+fn release_function(pdev: *mut bindings::pci_dev) {
+    put_pci(pdev);
+}
+
+fn put_pci(pdev: *mut bindings::pci_dev) {
+    unsafe { bindings::pci_dev_put(pdev) };
+}
+
+impl Drop for ByPath {
+    fn drop(&mut self) {
+        self.devs.drain(..).for_each(put_one);
+        release_function(self.pdev);
+    }
+}
+
+/// Only the variant that owns its device puts it.
+pub enum Link {
+    Owned { dev: *mut bindings::device },
+    Borrowed { dev: *mut bindings::device }, //~ raw_device_ptr_field
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        if let Link::Owned { dev } = self {
+            unsafe { bindings::put_device(*dev) };
+        }
+    }
+}
+
+/// A `Clone` that takes its own reference keeps the `Drop` right.
+pub struct CountedClone {
+    dev: *mut bindings::device,
+}
+
+impl Clone for CountedClone {
+    fn clone(&self) -> Self {
+        unsafe { bindings::get_device(self.dev) };
+        Self { dev: self.dev }
+    }
+}
+
+impl Drop for CountedClone {
+    fn drop(&mut self) {
+        unsafe { bindings::put_device(self.dev) };
+    }
+}
+
+/// The devres owner of a `devm_*` unregistration is a key; the object is what is released.
+pub struct Backlight {
+    dev: *mut bindings::device, //~ raw_device_ptr_field
+    bd: *mut bindings::backlight_device,
+}
+
+impl Drop for Backlight {
+    fn drop(&mut self) {
+        unsafe { bindings::devm_backlight_device_unregister(self.dev, self.bd) };
+    }
+}
+
 // --- Reported: the `Drop` releases something else ------------------------------------------------
 
 /// A DMA buffer freed with the device as an argument: no device reference is released.
@@ -321,5 +391,43 @@ impl Drop for NeverDropped {
     fn drop(&mut self) {
         let dev = core::mem::ManuallyDrop::new(unsafe { ARef::from_raw(self.dev) });
         let _ = dev;
+    }
+}
+
+/// A copy made by a derived `Clone` shares the pointer without a reference: two `Drop`s put it.
+#[derive(Clone)]
+pub struct ClonedOwner {
+    dev: *mut bindings::device, //~ raw_device_ptr_field
+}
+
+impl Drop for ClonedOwner {
+    fn drop(&mut self) {
+        unsafe { bindings::put_device(self.dev) };
+    }
+}
+
+/// A local `dec_ref` is a helper like any other: this one only drops a runtime-PM count.
+pub struct LocalDecRef {
+    dev: *mut bindings::device, //~ raw_device_ptr_field
+}
+
+fn dec_ref(dev: *mut bindings::device) {
+    unsafe { bindings::pm_runtime_put_autosuspend(dev) };
+}
+
+impl Drop for LocalDecRef {
+    fn drop(&mut self) {
+        dec_ref(self.dev);
+    }
+}
+
+/// Unregistering a device from an MDIO bus's map releases nothing.
+pub struct MdioSlot {
+    mdiodev: *mut bindings::mdio_device, //~ raw_device_ptr_field
+}
+
+impl Drop for MdioSlot {
+    fn drop(&mut self) {
+        unsafe { bindings::mdiobus_unregister_device(self.mdiodev) };
     }
 }

@@ -270,6 +270,9 @@ pub struct Adt {
     pub generics: Generics,
     pub variants: Box<[Variant]>,
     pub repr_transparent: bool,
+    /// `#[derive(Clone)]` or `#[derive(Copy)]`: a copy shares what a pointer field points to
+    /// without a reference of its own.
+    pub derives_clone: bool,
 }
 
 impl Adt {

@@ -364,6 +364,7 @@ impl Lowerer<'_> {
             generics: self.generics(generics),
             variants: variants.into(),
             repr_transparent: has_repr_transparent(attrs),
+            derives_clone: derives_clone(attrs),
         }))
     }
 
@@ -784,6 +785,23 @@ fn has_repr_transparent(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
+fn derives_clone(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("derive")
+            && attr
+                .parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                )
+                .is_ok_and(|paths| {
+                    paths.iter().any(|path| {
+                        path.segments
+                            .last()
+                            .is_some_and(|last| last.ident == "Clone" || last.ident == "Copy")
+                    })
+                })
+    })
+}
+
 fn path_attr(attrs: &[syn::Attribute]) -> Option<String> {
     attrs.iter().find_map(|attr| match &attr.meta {
         syn::Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
@@ -842,17 +860,30 @@ impl Calls<'_, '_> {
         // `let Self { dev, .. } = self`, `if let State::Registered(adev) = self`: each name holds
         // the field it is bound from.
         if held == Held::SelfValue {
+            // A variant's fields are named with it (`Owned::0`): another variant's field of the
+            // same name or position is another field.
+            let variant = |path: &syn::Path| match path.segments.len() {
+                0 | 1 => String::new(),
+                _ => path
+                    .segments
+                    .last()
+                    .map(|last| format!("{}::", ident_text(&last.ident)))
+                    .unwrap_or_default(),
+            };
             let fields: Vec<(&syn::Pat, String)> = match pat {
                 syn::Pat::Struct(fields) => fields
                     .fields
                     .iter()
-                    .map(|field| (&*field.pat, member_name(&field.member)))
+                    .map(|field| {
+                        let name = member_name(&field.member);
+                        (&*field.pat, format!("{}{name}", variant(&fields.path)))
+                    })
                     .collect(),
                 syn::Pat::TupleStruct(tuple) => tuple
                     .elems
                     .iter()
                     .enumerate()
-                    .map(|(index, elem)| (elem, index.to_string()))
+                    .map(|(index, elem)| (elem, format!("{}{index}", variant(&tuple.path))))
                     .collect(),
                 _ => Vec::new(),
             };
@@ -1046,6 +1077,25 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
                         }
                         this.visit_expr(&closure.body);
                     })
+                }
+                // `.for_each(put_one)`, `.map(Self::put)`: the function is called with it.
+                (syn::Expr::Path(function), Held::Field(_) | Held::Param(_)) => {
+                    let callee = self.lowerer.path(&function.path, function.qself.as_ref());
+                    match &content {
+                        Held::Field(field) => self.self_field_calls.push(SelfFieldCall {
+                            callee,
+                            fields: Box::new([FieldArg {
+                                field: field.as_str().into(),
+                                position: 0,
+                            }]),
+                        }),
+                        Held::Param(param) => self.param_calls.push(ParamCall {
+                            callee,
+                            param: *param,
+                            position: 0,
+                        }),
+                        Held::SelfValue | Held::Other => {}
+                    }
                 }
                 _ => self.visit_expr(arg),
             }

@@ -4,7 +4,8 @@
 //! (`Provenance::BorrowOwned`). A fact of the model, not of a lint, so both read it the same way.
 
 use super::def_map::{DefId, ItemRef, ModuleId, Namespace, Res};
-use super::item_tree::{Field, FnSig, Item, ItemKind, PathRef};
+use super::devices::Direction;
+use super::item_tree::{AdtKind, Field, FnSig, Item, ItemKind, PathRef};
 use super::Model;
 
 impl Model {
@@ -40,7 +41,7 @@ impl Model {
 /// `AlwaysRefCounted::dec_ref` (`<pci::Device as AlwaysRefCounted>::dec_ref(ptr)`): the put of the
 /// kernel crate's counted types.
 fn is_dec_ref(callee: &[String]) -> bool {
-    callee.last().is_some_and(|name| name == "dec_ref")
+    matches!(callee, [.., owner, function] if owner == "AlwaysRefCounted" && function == "dec_ref")
 }
 
 /// `ARef::from_raw` (any path to it): it takes back the reference `ARef::into_raw` kept.
@@ -91,7 +92,11 @@ fn drop_calls(
     let Some(def) = model.def_map.def_of(item_ref) else {
         return false;
     };
-    let name = field.display_name();
+    // Each copy would put the one reference again.
+    if copied_without_reference(model, def, model.item(item_ref)) {
+        return false;
+    }
+    let name = field_key(model.item(item_ref), field);
     let releases_in = |module: ModuleId, callee: &PathRef| {
         let res = model
             .def_map
@@ -105,7 +110,10 @@ fn drop_calls(
         });
         releases(&path)
     };
-    // A helper of the linted sources that passes its parameter `param` on to a release.
+    // A helper of the linted sources that passes its parameter `param` on to a release. One
+    // level: a helper that only calls another names no `unsafe`, so the pruning blanks its body
+    // before lowering (see `pruning::bodies`), and following it would make findings depend on
+    // `Options::parse_everything`.
     let helper_releases = |module: ModuleId, callee: &PathRef, param: u32| {
         let Some((helper, helper_module)) = helper_fn(model, def, module, callee) else {
             return false;
@@ -127,11 +135,63 @@ fn drop_calls(
             sig.self_field_calls.iter().any(|call| {
                 call.fields.iter().any(|arg| {
                     *arg.field == *name
+                        && !is_devres_owner(&call.callee, arg.position)
                         && (releases_in(module, &call.callee)
                             || helper_releases(module, &call.callee, arg.position))
                 })
             })
         })
+    })
+}
+
+/// The first argument of a `devm_*` function (`devm_backlight_device_unregister(dev, bd)`): the
+/// device that owns the devres entry, used as a key; the object after it is what is released.
+fn is_devres_owner(callee: &PathRef, position: u32) -> bool {
+    position == 0
+        && callee
+            .last_name()
+            .is_some_and(|name| name.starts_with("devm_"))
+}
+
+/// How a `Drop` names the field (see `lower::Calls::bind`): an enum's with its variant
+/// (`Owned::0`), a struct's by itself.
+fn field_key(item: &Item, field: &Field) -> String {
+    let ItemKind::Adt(adt) = &item.kind else {
+        return field.display_name();
+    };
+    let variant = adt
+        .variants
+        .iter()
+        .find(|variant| variant.fields.iter().any(|own| std::ptr::eq(own, field)))
+        .and_then(|variant| variant.name.as_deref());
+    match (adt.kind, variant) {
+        (AdtKind::Enum, Some(variant)) => format!("{variant}::{}", field.display_name()),
+        _ => field.display_name(),
+    }
+}
+
+/// Whether a value of the type can be copied without taking a device reference: it derives
+/// `Clone` or `Copy`, or its `Clone` impl calls no get function of the catalogue (Asahi's
+/// `drm::Device` takes one with `drm_dev_get` in `clone`).
+fn copied_without_reference(model: &Model, def: DefId, item: &Item) -> bool {
+    if matches!(&item.kind, ItemKind::Adt(adt) if adt.derives_clone) {
+        return true;
+    }
+    model.impls_of(def).any(|(at, imp)| {
+        let trait_res = model.impl_trait(at, imp);
+        let written = imp.trait_path.as_ref().and_then(|path| path.last_name());
+        let is_clone = model.is_core_item(&trait_res, "clone", "Clone")
+            || (trait_res == Res::Unknown && written == Some("Clone"));
+        is_clone
+            && !imp.items.iter().any(|assoc| match &assoc.kind {
+                ItemKind::Fn(sig) => sig.calls.iter().any(|callee| {
+                    callee
+                        .last_name()
+                        .and_then(|name| model.devices.get_put(name))
+                        .is_some_and(|function| function.direction == Direction::Get)
+                }),
+                _ => false,
+            })
     })
 }
 
@@ -192,6 +252,10 @@ const RELEASE_WORDS: &[&str] = &[
 /// frees a minor number, nor `snd_soc_unregister_component(dev)` or `devres_destroy(dev, …)`,
 /// which take the device as a key).
 fn is_release_function(model: &Model, name: &str) -> bool {
+    // `mdiobus_unregister_device` only clears the bus's slot for the device.
+    if name == "mdiobus_unregister_device" {
+        return false;
+    }
     let words = || name.split('_');
     // The final put of a `net_device` allocated but not (or no longer) registered.
     model.devices.is_put(name)
