@@ -775,28 +775,28 @@ pub fn ident_text(ident: &syn::Ident) -> String {
 }
 
 fn has_repr_transparent(attrs: &[syn::Attribute]) -> bool {
+    attribute_lists(attrs, "repr", &["transparent"])
+}
+
+fn derives_clone(attrs: &[syn::Attribute]) -> bool {
+    attribute_lists(attrs, "derive", &["Clone", "Copy"])
+}
+
+/// Whether an attribute `#[name(…)]` lists an entry whose path ends with one of `wanted`
+/// (`#[derive(Debug, core::clone::Clone)]`).
+fn attribute_lists(attrs: &[syn::Attribute], name: &str, wanted: &[&str]) -> bool {
     attrs.iter().any(|attr| {
-        attr.path().is_ident("repr")
+        attr.path().is_ident(name)
             && attr
                 .parse_args_with(
                     syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
                 )
-                .is_ok_and(|metas| metas.iter().any(|meta| meta.path().is_ident("transparent")))
-    })
-}
-
-fn derives_clone(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|attr| {
-        attr.path().is_ident("derive")
-            && attr
-                .parse_args_with(
-                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-                )
-                .is_ok_and(|paths| {
-                    paths.iter().any(|path| {
-                        path.segments
+                .is_ok_and(|metas| {
+                    metas.iter().any(|meta| {
+                        meta.path()
+                            .segments
                             .last()
-                            .is_some_and(|last| last.ident == "Clone" || last.ident == "Copy")
+                            .is_some_and(|last| wanted.iter().any(|entry| last.ident == entry))
                     })
                 })
     })
