@@ -267,6 +267,25 @@ impl Drop for Backlight {
     }
 }
 
+/// `Drop` calls a method of the type that releases the field.
+pub struct Port {
+    dev: Option<NonNull<bindings::device>>,
+}
+
+impl Port {
+    fn release(&mut self) {
+        if let Some(dev) = self.dev.take() {
+            unsafe { bindings::put_device(dev.as_ptr()) };
+        }
+    }
+}
+
+impl Drop for Port {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
 // --- Reported: the `Drop` releases something else ------------------------------------------------
 
 /// A DMA buffer freed with the device as an argument: no device reference is released.
@@ -429,5 +448,30 @@ pub struct MdioSlot {
 impl Drop for MdioSlot {
     fn drop(&mut self) {
         unsafe { bindings::mdiobus_unregister_device(self.mdiodev) };
+    }
+}
+
+/// The method `Drop` calls releases another field; a method of another value is not `self`'s.
+pub struct Bridge {
+    host: *mut bindings::device, //~ raw_device_ptr_field
+    port: *mut bindings::device,
+    peer: Port,
+    link: *mut bindings::device, //~ raw_device_ptr_field
+}
+
+impl Bridge {
+    fn release_port(&mut self) {
+        unsafe { bindings::put_device(self.port) };
+    }
+
+    fn release_link(&mut self) {
+        unsafe { bindings::put_device(self.link) };
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        self.release_port();
+        self.peer.release();
     }
 }

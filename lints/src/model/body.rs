@@ -1605,6 +1605,7 @@ fn fn_contract(cx: &FileContext<'_>, scope: &BodyScope) -> Option<FnContract> {
             calls: Box::default(),
             self_field_calls: Box::default(),
             param_calls: Box::default(),
+            self_method_calls: Box::default(),
         };
         let raw = model.raw_to_ref(&sig, &scope.types)?;
         Some(model.safety_doc_gaps(&raw, &f.docs).is_some())

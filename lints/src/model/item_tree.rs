@@ -323,10 +323,13 @@ pub struct FnSig {
     /// Every path called in the body (`bindings::get_device(..)`), macro arguments included; only
     /// for the methods of trait impls, the only ones whose calls the model reads.
     pub calls: Box<[PathRef]>,
-    /// Only for the methods of trait impls, as `calls`.
+    /// For the methods of trait impls, as `calls`, and for methods that take `self` (what a `Drop`
+    /// that calls them releases).
     pub self_field_calls: Box<[SelfFieldCall]>,
     /// Only for fns that take a raw pointer: what a `Drop` that delegates to them releases.
     pub param_calls: Box<[ParamCall]>,
+    /// Methods the body calls on `self` (`self.teardown()`); only for the methods of trait impls.
+    pub self_method_calls: Box<[Box<str>]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -548,18 +548,21 @@ impl Lowerer<'_> {
             calls: Vec::new(),
             self_field_calls: Vec::new(),
             param_calls: Vec::new(),
+            self_method_calls: Vec::new(),
             locals: Vec::new(),
         };
         if let Some(block) = body {
             finder.visit_block(block);
         }
         let mut param_calls = Vec::new();
-        if let Some(block) = helper.filter(|_| takes_raw_pointer(sig)) {
+        let mut self_field_calls = finder.self_field_calls;
+        if let Some(block) = helper.filter(|_| has_self || takes_raw_pointer(sig)) {
             let mut helper = Calls {
                 lowerer: self,
                 calls: Vec::new(),
                 self_field_calls: Vec::new(),
                 param_calls: Vec::new(),
+                self_method_calls: Vec::new(),
                 locals: params
                     .iter()
                     .enumerate()
@@ -571,6 +574,7 @@ impl Lowerer<'_> {
             };
             helper.visit_block(block);
             param_calls = helper.param_calls;
+            self_field_calls.extend(helper.self_field_calls);
         }
         FnSig {
             generics: self.generics(&sig.generics),
@@ -582,8 +586,9 @@ impl Lowerer<'_> {
                 syn::ReturnType::Type(_, ty) => Some(self.ty(ty)),
             },
             calls: finder.calls.into(),
-            self_field_calls: finder.self_field_calls.into(),
+            self_field_calls: self_field_calls.into(),
             param_calls: param_calls.into(),
+            self_method_calls: finder.self_method_calls.into(),
         }
     }
 
@@ -837,6 +842,8 @@ struct Calls<'a, 'm> {
     calls: Vec<PathRef>,
     self_field_calls: Vec<SelfFieldCall>,
     param_calls: Vec<ParamCall>,
+    /// Methods called on `self` (`self.teardown()`).
+    self_method_calls: Vec<Box<str>>,
     /// The locals in scope, innermost last, each with what it holds (see [`Held`]): a call passing
     /// a local that holds a field of `self` passes the field.
     locals: Vec<(String, Held)>,
@@ -1053,6 +1060,12 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
     /// held; any other closure's parameters hold something else.
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         self.visit_expr(&call.receiver);
+        if self.held(&call.receiver) == Held::SelfValue {
+            let method: Box<str> = ident_text(&call.method).into();
+            if !self.self_method_calls.contains(&method) {
+                self.self_method_calls.push(method);
+            }
+        }
         let passes_content = [
             "map",
             "and_then",

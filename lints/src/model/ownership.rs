@@ -5,7 +5,7 @@
 
 use super::def_map::{DefId, ItemRef, ModuleId, Namespace, Res};
 use super::devices::Direction;
-use super::item_tree::{AdtKind, Field, FnSig, Item, ItemKind, PathRef};
+use super::item_tree::{AdtKind, Field, FnSig, Item, ItemKind, PathRef, SelfFieldCall};
 use super::Model;
 
 impl Model {
@@ -132,14 +132,40 @@ fn drop_calls(
             let ItemKind::Fn(sig) = &assoc.kind else {
                 return false;
             };
-            sig.self_field_calls.iter().any(|call| {
+            let passes = |call: &SelfFieldCall, follow_helpers: bool, module: ModuleId| {
                 call.fields.iter().any(|arg| {
                     *arg.field == *name
                         && !is_devres_owner(&call.callee, arg.position)
                         && (releases_in(module, &call.callee)
-                            || helper_releases(module, &call.callee, arg.position))
+                            || (follow_helpers
+                                && helper_releases(module, &call.callee, arg.position)))
                 })
-            })
+            };
+            sig.self_field_calls
+                .iter()
+                .any(|call| passes(call, true, module))
+                // `self.teardown()`: a method of the type that releases the field itself (not
+                // through a helper: a body that only calls one names no `unsafe`, and the
+                // pruning blanks it).
+                || sig.self_method_calls.iter().any(|method| {
+                    model.impls_of(def).any(|(at, imp)| {
+                        let Some(module) = model.module_of_item(at.file, model.item(at)) else {
+                            return false;
+                        };
+                        imp.items.iter().any(|assoc| match &assoc.kind {
+                            ItemKind::Fn(method_sig)
+                                if method_sig.has_self
+                                    && assoc.name.as_deref() == Some(&**method) =>
+                            {
+                                method_sig
+                                    .self_field_calls
+                                    .iter()
+                                    .any(|call| passes(call, false, module))
+                            }
+                            _ => false,
+                        })
+                    })
+                })
         })
     })
 }

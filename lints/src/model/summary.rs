@@ -52,7 +52,7 @@ use crate::source::FileId;
 /// retyped in [`super::item_tree`] (or in [`Span`](crate::source::Span)), or a change to how `summary_format::span` writes a
 /// span. postcard stores no field names, so an old summary read with a new layout need not fail: it
 /// could decode into wrong data. Decoding a summary of another version returns `None`.
-pub const SUMMARY_FORMAT: u32 = 4;
+pub const SUMMARY_FORMAT: u32 = 5;
 
 pub use super::summary_format::MAX_DEPTH;
 
