@@ -33,11 +33,22 @@ declare_lint! {
     /// Fields of types that own their pointee are not reported: a field named in the type's
     /// `# Invariants` section where that section says how the device is kept alive (a reference
     /// count, or a registration this type undoes), and a field that the type's `Drop` (or
-    /// `PinnedDrop`) impl passes to a put or unregister function, also through a local it moved
-    /// the field into (`if let Some(dev) = self.dev.take()`). Function-pointer parameters and
-    /// `Opaque<bindings::X>` are not pointers to a device either.
+    /// `PinnedDrop`) impl releases: passes to a put of the catalogue, to a C function that frees
+    /// or unregisters a device (`i2c_unregister_device`, `input_free_device`; not the devres owner
+    /// of a `devm_*` call), to `ARef::from_raw` (not inside `ManuallyDrop::new`) or
+    /// `AlwaysRefCounted::dec_ref`. The field may be moved into a local first (`if let Some(dev) =
+    /// self.dev.take()`), and handed to a fn of the linted sources (`release(self.dev)`,
+    /// `Self::release(self.dev)`) or released by a method `Drop` calls on `self`
+    /// (`self.teardown()`) that releases it itself. A type whose values are copied without a
+    /// reference of their own (`#[derive(Clone)]`, or a `Clone` that takes none) owns nothing so:
+    /// each copy would put it again. Function-pointer parameters and `Opaque<bindings::X>` are not
+    /// pointers to a device either.
     ///
     /// ### Known problems
+    /// A `Drop` that releases the field through an accessor (`destroy(self.as_raw())`), or
+    /// through a helper that only calls another helper, is not followed: such bodies name no
+    /// `unsafe`, and devref skips them before parsing.
+    ///
     /// A pointer beside a `PhantomData<&'a Device>` marker (an iterator, `struct Children<'a> {
     /// cur: *const Device, _p: PhantomData<&'a Device> }`) is reported: the marker keeps the value
     /// within a borrow, but not that the pointer points into the borrowed device (a child or a
