@@ -101,14 +101,24 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
                     file: file.id,
                     index: index as u32,
                 };
-                for field in adt.fields() {
+                let fields = adt.variants.iter().flat_map(|variant| {
+                    variant
+                        .fields
+                        .iter()
+                        .map(move |field| (variant.name.as_deref(), field))
+                });
+                for (variant, field) in fields {
                     let findings = device_pointers(model, &field.ty, &scope);
                     if findings.is_empty() || model.owns_field_pointee(item_ref, item, field) {
                         continue;
                     }
+                    // An enum's field is named with its variant: `Link::Borrowed::dev`.
                     let place = Place::Field {
                         owner: item.name.as_deref().unwrap_or("this type"),
-                        field: field.display_name(),
+                        field: match variant {
+                            Some(variant) => format!("{variant}::{}", field.display_name()),
+                            None => field.display_name(),
+                        },
                     };
                     for finding in findings {
                         out.push(diagnostic(model, &place, &field.ty, &scope, &finding));
