@@ -286,6 +286,23 @@ impl Drop for Port {
     }
 }
 
+/// `Drop` lends the field to a helper that takes the pointer out and puts it.
+pub struct Companion {
+    dev: Option<NonNull<bindings::device>>,
+}
+
+fn put_opt(dev: &mut Option<NonNull<bindings::device>>) {
+    if let Some(dev) = dev.take() {
+        unsafe { bindings::put_device(dev.as_ptr()) };
+    }
+}
+
+impl Drop for Companion {
+    fn drop(&mut self) {
+        put_opt(&mut self.dev);
+    }
+}
+
 // --- Reported: the `Drop` releases something else ------------------------------------------------
 
 /// A DMA buffer freed with the device as an argument: no device reference is released.

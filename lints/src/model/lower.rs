@@ -1279,13 +1279,14 @@ fn passed(arg: &syn::Expr, locals: &[(String, Held)]) -> Held {
     }
 }
 
-/// Whether a parameter of the fn is a raw pointer (`*mut T`, `NonNull<T>`, or an `Option` of
-/// one): a fn a `Drop` may hand its field to.
+/// Whether a parameter of the fn is a raw pointer (`*mut T`, `NonNull<T>`, an `Option` of one,
+/// or a reference to one, `&mut Option<NonNull<T>>`): a fn a `Drop` may hand its field to.
 fn takes_raw_pointer(sig: &syn::Signature) -> bool {
     fn is_pointer(ty: &syn::Type) -> bool {
         match ty {
             syn::Type::Ptr(_) => true,
             syn::Type::Paren(paren) => is_pointer(&paren.elem),
+            syn::Type::Reference(reference) => is_pointer(&reference.elem),
             syn::Type::Path(path) => path.path.segments.last().is_some_and(|last| {
                 last.ident == "NonNull"
                     || (last.ident == "Option"
