@@ -878,10 +878,7 @@ impl<'a, 'b> Pointers<'a, 'b> {
         }
         let name = &path[1];
         let devices = &self.cx.model.devices;
-        let takes_reference = devices
-            .get_put(name)
-            .is_some_and(|function| function.direction == Direction::Get);
-        if takes_reference || name.split('_').any(|w| w == "alloc") {
+        if devices.is_get(name) || name.split('_').any(|w| w == "alloc") {
             return Provenance::Owned {
                 source: name.clone(),
             };

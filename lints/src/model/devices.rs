@@ -255,4 +255,10 @@ impl DeviceCatalogue {
         self.get_put(c_function)
             .is_some_and(|function| function.direction == Direction::Put)
     }
+
+    /// Whether `c_function` is a get of the catalogue: it takes a reference.
+    pub fn is_get(&self, c_function: &str) -> bool {
+        self.get_put(c_function)
+            .is_some_and(|function| function.direction == Direction::Get)
+    }
 }

@@ -543,35 +543,22 @@ impl Lowerer<'_> {
                 }),
             }
         }
-        let mut finder = Calls {
-            lowerer: self,
-            calls: Vec::new(),
-            self_field_calls: Vec::new(),
-            param_calls: Vec::new(),
-            self_method_calls: Vec::new(),
-            locals: Vec::new(),
-        };
+        let mut finder = Calls::new(self, Vec::new());
         if let Some(block) = body {
             finder.visit_block(block);
         }
         let mut param_calls = Vec::new();
         let mut self_field_calls = finder.self_field_calls;
         if let Some(block) = helper.filter(|_| has_self || takes_raw_pointer(sig)) {
-            let mut helper = Calls {
-                lowerer: self,
-                calls: Vec::new(),
-                self_field_calls: Vec::new(),
-                param_calls: Vec::new(),
-                self_method_calls: Vec::new(),
-                locals: params
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(index, param)| {
-                        let name = param.name.as_deref()?;
-                        Some((name.to_string(), Held::Param(index as u32)))
-                    })
-                    .collect(),
-            };
+            let params = params
+                .iter()
+                .enumerate()
+                .filter_map(|(index, param)| {
+                    let name = param.name.as_deref()?;
+                    Some((name.to_string(), Held::Param(index as u32)))
+                })
+                .collect();
+            let mut helper = Calls::new(self, params);
             helper.visit_block(block);
             param_calls = helper.param_calls;
             self_field_calls.extend(helper.self_field_calls);
@@ -861,7 +848,19 @@ enum Held {
     Other,
 }
 
-impl Calls<'_, '_> {
+impl<'a, 'm> Calls<'a, 'm> {
+    /// A visitor that starts with `locals` in scope.
+    fn new(lowerer: &'a Lowerer<'m>, locals: Vec<(String, Held)>) -> Self {
+        Calls {
+            lowerer,
+            calls: Vec::new(),
+            self_field_calls: Vec::new(),
+            param_calls: Vec::new(),
+            self_method_calls: Vec::new(),
+            locals,
+        }
+    }
+
     /// Binds the names `pat` introduces to what `init` holds.
     fn bind(&mut self, pat: &syn::Pat, held: Held) {
         // `let Self { dev, .. } = self`, `if let State::Registered(adev) = self`: each name holds
@@ -925,19 +924,15 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
         if let syn::Expr::Path(callee) = &*call.func {
             // `ManuallyDrop::new(ARef::from_raw(self.dev))`, `mem::forget(…)`: the counted value
             // made inside is never dropped, so it releases nothing.
-            let segments: Vec<String> = callee
-                .path
-                .segments
-                .iter()
-                .map(|segment| ident_text(&segment.ident))
-                .collect();
-            let never_dropped = matches!(
-                segments.as_slice(),
-                [.., owner, new] if owner == "ManuallyDrop" && new == "new"
-            ) || segments.last().is_some_and(|last| last == "forget");
+            let mut segments = callee.path.segments.iter().rev().map(|s| &s.ident);
+            let never_dropped = match (segments.next(), segments.next()) {
+                (Some(new), Some(owner)) if new == "new" => owner == "ManuallyDrop",
+                (Some(last), _) => last == "forget",
+                _ => false,
+            };
             if never_dropped {
                 for arg in &call.args {
-                    if let syn::Expr::Call(inner) = strip_parens_expr(arg) {
+                    if let syn::Expr::Call(inner) = unwrapped(arg) {
                         for inner_arg in &inner.args {
                             self.visit_expr(inner_arg);
                         }
@@ -1060,11 +1055,10 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
     /// held; any other closure's parameters hold something else.
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         self.visit_expr(&call.receiver);
-        if self.held(&call.receiver) == Held::SelfValue {
-            let method: Box<str> = ident_text(&call.method).into();
-            if !self.self_method_calls.contains(&method) {
-                self.self_method_calls.push(method);
-            }
+        let receiver = self.held(&call.receiver);
+        let method = ident_text(&call.method);
+        if receiver == Held::SelfValue && !self.self_method_calls.iter().any(|m| **m == *method) {
+            self.self_method_calls.push(method.as_str().into());
         }
         let passes_content = [
             "map",
@@ -1075,9 +1069,9 @@ impl<'ast> Visit<'ast> for Calls<'_, '_> {
             "if_some",
             "for_each",
         ]
-        .contains(&ident_text(&call.method).as_str());
+        .contains(&method.as_str());
         let content = if passes_content {
-            self.held(&call.receiver)
+            receiver
         } else {
             Held::Other
         };
@@ -1228,28 +1222,30 @@ fn held_by(expr: &syn::Expr, locals: &[(String, Held)]) -> Held {
             ..
         }) => held_by(expr, locals),
         syn::Expr::Reference(reference) => held_by(&reference.expr, locals),
-        syn::Expr::Paren(paren) => held_by(&paren.expr, locals),
         syn::Expr::Cast(cast) => held_by(&cast.expr, locals),
         syn::Expr::Try(tried) => held_by(&tried.expr, locals),
         // An element of a field that holds several: `self.children[0]`.
         syn::Expr::Index(index) => held_by(&index.expr, locals),
-        // `unsafe { *self.client.get() }`, `{ self.dev.take() }`.
-        syn::Expr::Unsafe(syn::ExprUnsafe { block, .. })
-        | syn::Expr::Block(syn::ExprBlock { block, .. }) => match block.stmts.as_slice() {
-            [syn::Stmt::Expr(tail, None)] => held_by(tail, locals),
-            _ => Held::Other,
-        },
+        // `(…)`, `unsafe { *self.client.get() }`, `{ self.dev.take() }`.
+        syn::Expr::Paren(_) | syn::Expr::Unsafe(_) | syn::Expr::Block(_) => {
+            let inner = unwrapped(expr);
+            if std::ptr::eq(inner, expr) {
+                Held::Other
+            } else {
+                held_by(inner, locals)
+            }
+        }
         _ => Held::Other,
     }
 }
 
 /// The expression inside parens and single-expression blocks (`unsafe { ARef::from_raw(p) }`).
-fn strip_parens_expr(expr: &syn::Expr) -> &syn::Expr {
+fn unwrapped(expr: &syn::Expr) -> &syn::Expr {
     match expr {
-        syn::Expr::Paren(paren) => strip_parens_expr(&paren.expr),
+        syn::Expr::Paren(paren) => unwrapped(&paren.expr),
         syn::Expr::Unsafe(syn::ExprUnsafe { block, .. })
         | syn::Expr::Block(syn::ExprBlock { block, .. }) => match block.stmts.as_slice() {
-            [syn::Stmt::Expr(tail, None)] => strip_parens_expr(tail),
+            [syn::Stmt::Expr(tail, None)] => unwrapped(tail),
             _ => expr,
         },
         _ => expr,

@@ -29,7 +29,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 
 use def_map::{DefId, DefMap, FileInput, ItemRef, ModuleId, Namespace, Res};
 use devices::{DeviceCatalogue, DeviceEntry};
-use item_tree::{Adt, Impl, Item, ItemKind, ItemTree, Registration, TypeKind};
+use item_tree::{Adt, FnSig, Impl, Item, ItemKind, ItemTree, Registration, TypeKind};
 pub use scope::Scope;
 
 use crate::source::FileId;
@@ -363,11 +363,51 @@ impl Model {
     /// type's), or of a trait written `Drop` or `PinnedDrop` that does not resolve (a partial tree).
     pub fn drop_impls(&self, def: DefId) -> impl Iterator<Item = (ItemRef, &Impl)> {
         self.impls_of(def).filter(|(item_ref, imp)| {
-            let trait_res = self.impl_trait(*item_ref, imp);
-            let written = imp.trait_path.as_ref().and_then(|p| p.last_name());
-            self.is_core_item(&trait_res, "ops", "Drop")
-                || self.is_kernel_item(&trait_res, "PinnedDrop")
-                || (trait_res == Res::Unknown && matches!(written, Some("Drop" | "PinnedDrop")))
+            self.impl_of(
+                *item_ref,
+                imp,
+                |res| {
+                    self.is_core_item(res, "ops", "Drop") || self.is_kernel_item(res, "PinnedDrop")
+                },
+                &["Drop", "PinnedDrop"],
+            )
+        })
+    }
+
+    /// Whether an impl is of a trait that `is` accepts, or, where its trait does not resolve (a
+    /// partial tree), of one written with a last name of `written`.
+    pub fn impl_of(
+        &self,
+        item_ref: ItemRef,
+        imp: &Impl,
+        is: impl Fn(&Res) -> bool,
+        written: &[&str],
+    ) -> bool {
+        let trait_res = self.impl_trait(item_ref, imp);
+        match trait_res {
+            Res::Unknown => imp
+                .trait_path
+                .as_ref()
+                .and_then(|path| path.last_name())
+                .is_some_and(|name| written.contains(&name)),
+            _ => is(&trait_res),
+        }
+    }
+
+    /// The fns named `name` in the impls of the type `def`, with the impl each is in.
+    pub fn methods_named<'m, 'n>(
+        &'m self,
+        def: DefId,
+        name: &'n str,
+    ) -> impl Iterator<Item = (ItemRef, &'m FnSig)> + 'n
+    where
+        'm: 'n,
+    {
+        self.impls_of(def).flat_map(move |(at, imp)| {
+            imp.items.iter().filter_map(move |assoc| match &assoc.kind {
+                ItemKind::Fn(sig) if assoc.name.as_deref() == Some(name) => Some((at, &**sig)),
+                _ => None,
+            })
         })
     }
 

@@ -4,7 +4,6 @@
 //! (`Provenance::BorrowOwned`). A fact of the model, not of a lint, so both read it the same way.
 
 use super::def_map::{DefId, ItemRef, ModuleId, Namespace, Res};
-use super::devices::Direction;
 use super::item_tree::{AdtKind, Field, FnSig, Item, ItemKind, PathRef, SelfFieldCall};
 use super::Model;
 
@@ -92,11 +91,12 @@ fn drop_calls(
     let Some(def) = model.def_map.def_of(item_ref) else {
         return false;
     };
+    let item = model.item(item_ref);
     // Each copy would put the one reference again.
-    if copied_without_reference(model, def, model.item(item_ref)) {
+    if copied_without_reference(model, def, item) {
         return false;
     }
-    let name = field_key(model.item(item_ref), field);
+    let name = field_key(item, field);
     let releases_in = |module: ModuleId, callee: &PathRef| {
         let res = model
             .def_map
@@ -148,23 +148,19 @@ fn drop_calls(
                 // through a helper: a body that only calls one names no `unsafe`, and the
                 // pruning blanks it).
                 || sig.self_method_calls.iter().any(|method| {
-                    model.impls_of(def).any(|(at, imp)| {
-                        let Some(module) = model.module_of_item(at.file, model.item(at)) else {
-                            return false;
-                        };
-                        imp.items.iter().any(|assoc| match &assoc.kind {
-                            ItemKind::Fn(method_sig)
-                                if method_sig.has_self
-                                    && assoc.name.as_deref() == Some(&**method) =>
-                            {
-                                method_sig
-                                    .self_field_calls
-                                    .iter()
-                                    .any(|call| passes(call, false, module))
-                            }
-                            _ => false,
+                    model
+                        .methods_named(def, method)
+                        .filter(|(_, method)| method.has_self)
+                        .any(|(at, method)| {
+                            model
+                                .module_of_item(at.file, model.item(at))
+                                .is_some_and(|module| {
+                                    method
+                                        .self_field_calls
+                                        .iter()
+                                        .any(|call| passes(call, false, module))
+                                })
                         })
-                    })
                 })
         })
     })
@@ -204,20 +200,19 @@ fn copied_without_reference(model: &Model, def: DefId, item: &Item) -> bool {
         return true;
     }
     model.impls_of(def).any(|(at, imp)| {
-        let trait_res = model.impl_trait(at, imp);
-        let written = imp.trait_path.as_ref().and_then(|path| path.last_name());
-        let is_clone = model.is_core_item(&trait_res, "clone", "Clone")
-            || (trait_res == Res::Unknown && written == Some("Clone"));
-        is_clone
-            && !imp.items.iter().any(|assoc| match &assoc.kind {
-                ItemKind::Fn(sig) => sig.calls.iter().any(|callee| {
-                    callee
-                        .last_name()
-                        .and_then(|name| model.devices.get_put(name))
-                        .is_some_and(|function| function.direction == Direction::Get)
-                }),
-                _ => false,
-            })
+        model.impl_of(
+            at,
+            imp,
+            |res| model.is_core_item(res, "clone", "Clone"),
+            &["Clone"],
+        ) && !imp.items.iter().any(|assoc| match &assoc.kind {
+            ItemKind::Fn(sig) => sig.calls.iter().any(|callee| {
+                callee
+                    .last_name()
+                    .is_some_and(|name| model.devices.is_get(name))
+            }),
+            _ => false,
+        })
     })
 }
 
@@ -230,14 +225,10 @@ fn helper_fn<'m>(
     callee: &PathRef,
 ) -> Option<(&'m FnSig, ModuleId)> {
     let found = match &*callee.segments {
-        [self_ty, name] if &*self_ty.name == "Self" => model.impls_of(def).find_map(|(at, imp)| {
-            imp.items.iter().find_map(|assoc| match &assoc.kind {
-                ItemKind::Fn(sig) if assoc.name.as_deref() == Some(&*name.name) => {
-                    Some((&**sig, at))
-                }
-                _ => None,
-            })
-        }),
+        [self_ty, name] if &*self_ty.name == "Self" => model
+            .methods_named(def, &name.name)
+            .next()
+            .map(|(at, sig)| (sig, at)),
         _ => match model
             .def_map
             .resolve_path(module, callee, Namespace::Values)
